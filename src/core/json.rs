@@ -1,0 +1,188 @@
+//! A minimal JSON value and one `parse` function.
+//!
+//! Why not serde_json::Value: the wasm build must not link serde_json (size). In the browser we parse
+//! with the engine's `JSON.parse` and walk the result with serde-wasm-bindgen; natively (tests, SSR)
+//! serde_json does the parsing. Both feed the same `Deserialize` impl below, so core code sees one type.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::error::{Error, ErrorCode, Result};
+
+/// A parsed JSON value. Numbers are `f64`, as in JavaScript.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Json>),
+    Object(JsonObject),
+}
+
+pub type JsonObject = BTreeMap<String, Json>;
+
+impl Json {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_object(&self) -> Option<&JsonObject> {
+        match self {
+            Json::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+    pub fn as_array(&self) -> Option<&[Json]> {
+        match self {
+            Json::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    /// The member `key` of an object, `None` for a missing member or a non-object.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.as_object().and_then(|o| o.get(key))
+    }
+}
+
+/// Parse JSON text. `code` is the error code to report on failure (e.g. `malformed_token`).
+pub fn parse(text: &str, code: ErrorCode) -> Result<Json> {
+    parse_impl(text).ok_or_else(|| Error::new(code, "not valid JSON"))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn parse_impl(text: &str) -> Option<Json> {
+    let value = js_sys::JSON::parse(text).ok()?;
+    from_js(value)
+}
+
+/// Walk an already-parsed JS value (from `JSON.parse` or a JS caller's object).
+#[cfg(target_arch = "wasm32")]
+pub fn from_js(value: wasm_bindgen::JsValue) -> Option<Json> {
+    serde_wasm_bindgen::from_value(value).ok()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn parse_impl(text: &str) -> Option<Json> {
+    serde_json::from_str(text).ok()
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> core::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E>(self) -> core::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> core::result::Result<Json, D::Error> {
+        Json::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> core::result::Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> core::result::Result<Json, E> {
+        Ok(Json::Number(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> core::result::Result<Json, E> {
+        Ok(Json::Number(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> core::result::Result<Json, E> {
+        Ok(Json::Number(v))
+    }
+    fn visit_str<E>(self, v: &str) -> core::result::Result<Json, E> {
+        Ok(Json::String(v.into()))
+    }
+    fn visit_string<E>(self, v: String) -> core::result::Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> core::result::Result<Json, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Json::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<Json, A::Error> {
+        let mut out = JsonObject::new();
+        while let Some((k, v)) = map.next_entry::<String, Json>()? {
+            // RFC 7515 §5.2 / RFC 8725: a duplicate member name is a parse failure, not last-wins.
+            if out.insert(k, v).is_some() {
+                return Err(de::Error::custom("duplicate member"));
+            }
+        }
+        Ok(Json::Object(out))
+    }
+}
+
+/// Write `s` as a JSON string literal (for the few documents we build: the `claims` parameter).
+pub fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                let b = c as u32 as usize;
+                out.push(char::from(HEX.get(b >> 4).copied().unwrap_or(b'0')));
+                out.push(char::from(HEX.get(b & 15).copied().unwrap_or(b'0')));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nested_and_rejects_duplicates() {
+        let v = parse(r#"{"a":[1,"x",null,true],"b":{"c":2.5}}"#, ErrorCode::MalformedToken).unwrap();
+        assert_eq!(v.get("b").and_then(|b| b.get("c")).and_then(Json::as_f64), Some(2.5));
+        assert_eq!(parse(r#"{"a":1,"a":2}"#, ErrorCode::MalformedToken).unwrap_err().code(), "malformed_token");
+        assert!(parse("{", ErrorCode::DiscoveryFailed).is_err());
+    }
+
+    #[test]
+    fn writes_escaped_strings() {
+        let mut s = String::new();
+        write_string(&mut s, "a\"b\\c\n\u{1}");
+        assert_eq!(s, r#""a\"b\\c\n\u0001""#);
+    }
+}

@@ -1,0 +1,22 @@
+//! Pure Rust, no browser: everything here builds and tests natively with `cargo test`.
+//! Each module owns one rule set and names its checks after the spec rule they enforce.
+
+pub mod error;
+pub mod json;
+
+// Token side: compact JWS parsing, typed claims, JWKs and key selection, OIDC Core 3.1.3.7 claim checks.
+pub mod base64url;
+pub mod claims;
+pub mod jwk;
+pub mod jwt;
+pub mod validate;
+
+// Flow side: step-up policy, PKCE, authorization request/response, token response,
+// RFC 9470 challenges, discovery metadata, the session.
+pub mod authorize;
+pub mod challenge;
+pub mod discovery;
+pub mod pkce;
+pub mod policy;
+pub mod session;
+pub mod token;

@@ -1,0 +1,13 @@
+//! # stepup
+//!
+//! Step-up authentication for single-page apps, in Rust compiled to WebAssembly.
+//!
+//! Layers, each calling only the one below: `js` (feature, the npm exports) → [`web`] (the browser)
+//! → [`core`] (pure Rust, tested natively).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+extern crate alloc;
+
+pub mod core;
+
+pub use crate::core::error::{Error, ErrorCode, Result};
