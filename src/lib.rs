@@ -9,5 +9,9 @@
 extern crate alloc;
 
 pub mod core;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+mod js;
 
 pub use crate::core::error::{Error, ErrorCode, Result};

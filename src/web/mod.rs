@@ -1,0 +1,2 @@
+//! The browser layer: WebCrypto, fetch, storage, popup and redirect flows, WebAuthn, and `StepUpClient`.
+//! Only compiled for wasm32. Calls `core` for every rule; formats nothing for JS (that is `js`).
