@@ -1,0 +1,122 @@
+// Installs what `npm start`, `npm test` and `npm run bench` need, once, on a machine that has only
+// Rust (rustup) and Node: npm packages, the wasm32 target, wasm-bindgen-cli pinned to Cargo.lock,
+// and a Chromium (+ chromedriver). Each step checks first, so a second run costs under a second.
+// Prints nothing on the happy path except what it installs. Exposes the tools through `tools()`.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+function log(msg) {
+  console.log(`[bootstrap] ${msg}`);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with status ${r.status}`);
+}
+
+function output(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", cwd: root });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function which(name) {
+  return output("sh", ["-c", `command -v ${name}`]);
+}
+
+function npmPackages() {
+  const stamp = join(root, "node_modules", ".package-lock.json");
+  const lock = join(root, "package-lock.json");
+  const pkg = join(root, "package.json");
+  const newest = Math.max(statSync(pkg).mtimeMs, existsSync(lock) ? statSync(lock).mtimeMs : 0);
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return;
+  log("installing npm packages");
+  run("npm", existsSync(lock) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
+}
+
+function wasmTarget() {
+  const installed = output("rustup", ["target", "list", "--installed"]) ?? "";
+  if (installed.split("\n").includes("wasm32-unknown-unknown")) return;
+  log("adding the wasm32-unknown-unknown target");
+  run("rustup", ["target", "add", "wasm32-unknown-unknown"]);
+}
+
+/** The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly. */
+export function lockedWasmBindgen() {
+  const lock = readFileSync(join(root, "Cargo.lock"), "utf8");
+  const m = lock.match(/name = "wasm-bindgen"\nversion = "([^"]+)"/);
+  if (!m) throw new Error("wasm-bindgen not found in Cargo.lock");
+  return m[1];
+}
+
+function wasmBindgen() {
+  if (!existsSync(join(root, "Cargo.lock"))) run("cargo", ["generate-lockfile"]);
+  const want = lockedWasmBindgen();
+  const bin = join(homedir(), ".cargo", "bin", "wasm-bindgen");
+  const have = existsSync(bin) ? output(bin, ["--version"]) : null;
+  if (have === `wasm-bindgen ${want}`) return bin;
+  log(`installing wasm-bindgen-cli ${want} (about 3 minutes, once)`);
+  // --locked first for reproducibility; the registry mirror may lack a yanked pin, so fall back.
+  try {
+    run("cargo", ["install", "wasm-bindgen-cli", "--version", want, "--locked", "--force"]);
+  } catch {
+    run("cargo", ["install", "wasm-bindgen-cli", "--version", want, "--force"]);
+  }
+  return bin;
+}
+
+function findChrome() {
+  if (process.env.CHROME_PATH) {
+    if (!existsSync(process.env.CHROME_PATH)) throw new Error(`CHROME_PATH=${process.env.CHROME_PATH} does not exist`);
+    return process.env.CHROME_PATH;
+  }
+  for (const name of ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"]) {
+    const p = which(name);
+    if (p) return p;
+  }
+  return null;
+}
+
+function chromium() {
+  let chrome = findChrome();
+  let driver = process.env.CHROMEDRIVER || which("chromedriver");
+  if (chrome && driver) return { chrome, driver };
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !which("apt-get")) {
+    throw new Error(
+      "No Chromium/chromedriver found. Set CHROME_PATH (and CHROMEDRIVER), or install Debian's chromium and chromium-driver.",
+    );
+  }
+  log("installing Debian chromium and chromium-driver");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => spawnSync("apt-get", ["install", "-y", "-q", "chromium", "chromium-driver"], { stdio: "inherit", env });
+  if (install().status !== 0) {
+    run("apt-get", ["update", "-q"], { env });
+    run("apt-get", ["install", "-y", "-q", "chromium", "chromium-driver"], { env });
+  }
+  chrome = findChrome();
+  driver = process.env.CHROMEDRIVER || which("chromedriver");
+  if (!chrome || !driver) throw new Error("chromium installed but not found on PATH");
+  return { chrome, driver };
+}
+
+/** Run every step; returns the tool paths the other scripts use. */
+export function bootstrap({ browser = true } = {}) {
+  npmPackages();
+  wasmTarget();
+  const wasmBindgenBin = wasmBindgen();
+  const tools = { wasmBindgen: wasmBindgenBin };
+  if (browser) Object.assign(tools, chromium());
+  if (tools.chrome) process.env.CHROME_PATH = tools.chrome;
+  if (tools.driver) process.env.CHROMEDRIVER = tools.driver;
+  return tools;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const t = bootstrap();
+  log(`ready: ${JSON.stringify(t)}`);
+}

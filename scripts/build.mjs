@@ -1,0 +1,56 @@
+// `npm run build`: the release wasm, wasm-bindgen's `--target web` glue, wasm-opt, and pkg/package.json.
+// pkg/ is generated, never hand-edited.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bootstrap, root } from "./bootstrap.mjs";
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
+}
+
+export function build({ tools = bootstrap({ browser: false }) } = {}) {
+  const t0 = Date.now();
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "js", "--lib"]);
+  const pkg = join(root, "pkg");
+  rmSync(pkg, { recursive: true, force: true });
+  mkdirSync(pkg);
+  const wasm = join(root, "target", "wasm32-unknown-unknown", "release", "stepup.wasm");
+  run(tools.wasmBindgen, ["--target", "web", "--out-dir", pkg, "--out-name", "stepup", wasm]);
+  // wasm-opt -Oz from npm binaryen: smaller than rustc's output alone (figures in bench/RESULTS.md).
+  const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
+  const bg = join(pkg, "stepup_bg.wasm");
+  if (existsSync(wasmOpt)) {
+    run(wasmOpt, ["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+      "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers",
+      bg, "-o", bg]);
+  }
+  const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
+  const version = cargo.match(/^version = "([^"]+)"/m)?.[1] ?? "0.0.0";
+  const manifest = {
+    name: "stepup",
+    version,
+    description: "Step-up authentication for single-page apps: verified ID tokens, acr/amr/auth_time policy, PKCE popup/redirect, passkeys (Rust + WebAssembly)",
+    license: "MIT OR Apache-2.0",
+    type: "module",
+    main: "./stepup.js",
+    module: "./stepup.js",
+    types: "./stepup.d.ts",
+    exports: {
+      ".": { types: "./stepup.d.ts", default: "./stepup.js" },
+      "./stepup_bg.wasm": "./stepup_bg.wasm",
+      "./package.json": "./package.json",
+    },
+    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "README.md"],
+    sideEffects: false,
+    keywords: ["oidc", "oauth", "step-up", "mfa", "webauthn", "passkeys", "wasm"],
+  };
+  writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+  const readme = join(root, "docs", "PACKAGE.md");
+  if (existsSync(readme)) copyFileSync(readme, join(pkg, "README.md"));
+  console.log(`[build] pkg/ ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) build();

@@ -1,0 +1,65 @@
+// `npm test`: everything, in order, stopping at the first failure.
+// lint (clippy with the panic lints, native and wasm) → native tests → wasm build → browser unit tests
+// (wasm-bindgen-test in headless Chromium) → browser end-to-end tests (playwright-core + Chromium).
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bootstrap, root } from "./bootstrap.mjs";
+import { build } from "./build.mjs";
+
+const t0 = Date.now();
+const steps = [];
+
+function step(name, fn) {
+  const s = Date.now();
+  console.log(`\n=== ${name}`);
+  fn();
+  const secs = (Date.now() - s) / 1000;
+  steps.push([name, secs]);
+  console.log(`=== ${name}: ok (${secs.toFixed(1)} s)`);
+}
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, ...env } });
+  if (r.status !== 0) {
+    console.error(`\nnpm test: FAILED at: ${cmd} ${args.join(" ")}`);
+    process.exit(1);
+  }
+}
+
+const tools = bootstrap();
+
+step("clippy (native, all targets)", () => run("cargo", ["clippy", "--all-targets", "--", "-D", "warnings"]));
+step("clippy (wasm32, feature js)", () =>
+  run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "js", "--lib", "--", "-D", "warnings"]));
+step("cargo test (native)", () => run("cargo", ["test", "--quiet"]));
+step("build pkg/", () => build({ tools }));
+
+// Browser unit tests of the web layer: tests/web_*.rs, run by wasm-bindgen-test-runner through chromedriver.
+const webTests = readdirSync(join(root, "tests")).filter((f) => /^web_.*\.rs$/.test(f)).map((f) => f.slice(0, -3));
+if (webTests.length) {
+  step(`wasm-bindgen-test in Chromium (${webTests.join(", ")})`, () => {
+    // chromedriver reads browser flags from webdriver.json in the working directory.
+    const args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+      "--disable-background-networking", "--disable-component-update", "--no-first-run"];
+    writeFileSync(join(root, "webdriver.json"), JSON.stringify({ "goog:chromeOptions": { binary: tools.chrome, args } }));
+    const runner = join(tools.wasmBindgen, "..", "wasm-bindgen-test-runner");
+    run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--features", "js", ...webTests.flatMap((t) => ["--test", t])], {
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: runner,
+      CHROMEDRIVER: tools.driver,
+      WASM_BINDGEN_TEST_TIMEOUT: "120",
+    });
+  });
+}
+
+// End-to-end: every *.test.mjs under tests/, one file at a time (each drives its own Chromium).
+const e2e = [];
+for (const dir of ["tests/smoke", "tests/e2e"]) {
+  if (!existsSync(join(root, dir))) continue;
+  for (const f of readdirSync(join(root, dir)).sort()) if (f.endsWith(".test.mjs")) e2e.push(`${dir}/${f}`);
+}
+step(`browser end-to-end (${e2e.length} files)`, () => run("node", ["--test", "--test-concurrency=1", ...e2e]));
+
+const total = ((Date.now() - t0) / 1000).toFixed(1);
+console.log("\n" + steps.map(([n, s]) => `  ok  ${s.toFixed(1).padStart(6)} s  ${n}`).join("\n"));
+console.log(`\nnpm test: all ${steps.length} steps passed in ${total} s`);
