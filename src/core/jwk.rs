@@ -1,1 +1,316 @@
-//! (being written)
+//! JWS algorithms, JSON Web Keys (RFC 7517) and key selection for ID-token signatures.
+//!
+//! The browser layer imports the selected key into WebCrypto and verifies; this module decides *which*
+//! key, so that the rule "one algorithm per key type" (RFC 8725 §3.1) lives in one place: an RSA key is
+//! never used for an EC algorithm, and no key is ever used for HS* (a public client has no secret).
+
+// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
+// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
+#![allow(clippy::result_large_err)]
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::base64url;
+use super::error::{Error, ErrorCode, Result};
+use super::json::{Json, JsonObject};
+use super::jwt::JoseHeader;
+
+/// The asymmetric JWS algorithms stepup can verify with WebCrypto (RFC 7518 §3, RFC 8037).
+///
+/// `none` and HS* are deliberately absent: they cannot be named, so they cannot be allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    ES512,
+    /// Ed25519 only (RFC 8037): the curve browsers implement; Ed448 keys never match.
+    EdDSA,
+}
+
+/// The default allowlist: what OIDC providers sign ID tokens with in practice (RS256 is OIDC's default).
+pub const DEFAULT_ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::PS256, Algorithm::ES256];
+
+impl Algorithm {
+    pub const ALL: [Algorithm; 10] = [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::ES512,
+        Algorithm::EdDSA,
+    ];
+
+    /// The algorithm with this exact JWA name. Case-sensitive (RFC 7515 §4.1.1: `alg` is a
+    /// case-sensitive string), so `rs256` and `NONE` are `None`, as are `none` and HS*.
+    pub fn from_name(name: &str) -> Option<Algorithm> {
+        Algorithm::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// The JWA name, e.g. `"ES256"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+            Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
+            Algorithm::ES512 => "ES512",
+            Algorithm::EdDSA => "EdDSA",
+        }
+    }
+
+    /// The JWK `kty` a key for this algorithm must have.
+    pub const fn kty(self) -> &'static str {
+        match self {
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => "RSA",
+            Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => "RSA",
+            Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 => "EC",
+            Algorithm::EdDSA => "OKP",
+        }
+    }
+
+    /// The JWK `crv` a key must have (EC and OKP), `None` for RSA.
+    pub const fn curve(self) -> Option<&'static str> {
+        match self {
+            Algorithm::ES256 => Some("P-256"),
+            Algorithm::ES384 => Some("P-384"),
+            Algorithm::ES512 => Some("P-521"),
+            Algorithm::EdDSA => Some("Ed25519"),
+            _ => None,
+        }
+    }
+
+    /// Bits of the SHA-2 hash the algorithm uses: picks the hash for `at_hash` (OIDC Core 3.1.3.6) and
+    /// for WebCrypto. EdDSA (Ed25519) hashes with SHA-512, which OIDC uses for its `at_hash` too.
+    pub const fn hash_bits(self) -> u16 {
+        match self {
+            Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 => 256,
+            Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => 384,
+            Algorithm::RS512 | Algorithm::PS512 | Algorithm::ES512 | Algorithm::EdDSA => 512,
+        }
+    }
+}
+
+/// A public JSON Web Key, as published in the issuer's JWKS. Only keys that parsed are ever built:
+/// `kty` known to need them has its public parameters present and valid base64url.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Jwk {
+    pub kty: String,
+    pub kid: Option<String>,
+    pub alg: Option<String>,
+    /// `use` (a Rust keyword).
+    pub use_: Option<String>,
+    pub crv: Option<String>,
+    pub n: Option<String>,
+    pub e: Option<String>,
+    pub x: Option<String>,
+    pub y: Option<String>,
+    /// The whole key object, for importing it into WebCrypto as a JWK.
+    pub raw: JsonObject,
+}
+
+/// A JWK Set (RFC 7517 §5) holding only the usable signature keys.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+/// RFC 7518 §3.3: RSA keys for RS*/PS* MUST be at least 2048 bits.
+const MIN_RSA_MODULUS_BYTES: usize = 256;
+
+/// A member that must be a string when present; `Err(())` for any other type.
+fn opt_str(obj: &JsonObject, name: &str) -> core::result::Result<Option<String>, ()> {
+    match obj.get(name) {
+        None => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(()),
+    }
+}
+
+/// A required base64url public parameter, decoded (to check it and, for RSA, measure it).
+fn b64_param(v: &Option<String>) -> Option<Vec<u8>> {
+    v.as_deref().and_then(|s| base64url::decode(s).ok())
+}
+
+impl Jwk {
+    /// Parse one key; `None` means "skip this key" (see [`Jwks::from_json`]).
+    pub fn from_json(value: &Json) -> Option<Jwk> {
+        let obj = value.as_object()?;
+        // A private or symmetric key in a public JWKS is a provider mistake; never use it.
+        if obj.contains_key("d") || obj.contains_key("k") {
+            return None;
+        }
+        let key = Jwk {
+            kty: opt_str(obj, "kty").ok()??,
+            kid: opt_str(obj, "kid").ok()?,
+            alg: opt_str(obj, "alg").ok()?,
+            use_: opt_str(obj, "use").ok()?,
+            crv: opt_str(obj, "crv").ok()?,
+            n: opt_str(obj, "n").ok()?,
+            e: opt_str(obj, "e").ok()?,
+            x: opt_str(obj, "x").ok()?,
+            y: opt_str(obj, "y").ok()?,
+            raw: obj.clone(),
+        };
+        // RFC 7517 §4.2: a key for encryption (or anything but signatures) must not verify signatures.
+        if key.use_.as_deref().is_some_and(|u| u != "sig") {
+            return None;
+        }
+        // RFC 7517 §4.3: when key_ops is given it must allow "verify".
+        if let Some(ops) = obj.get("key_ops") {
+            let ops = ops.as_array()?;
+            if !ops.iter().any(|o| o.as_str() == Some("verify")) {
+                return None;
+            }
+        }
+        let usable = match key.kty.as_str() {
+            "RSA" => b64_param(&key.n).is_some_and(|n| n.len() >= MIN_RSA_MODULUS_BYTES) && b64_param(&key.e).is_some(),
+            "EC" => key.crv.is_some() && b64_param(&key.x).is_some() && b64_param(&key.y).is_some(),
+            "OKP" => key.crv.is_some() && b64_param(&key.x).is_some(),
+            // Unknown key types are harmless: no algorithm here will ever select them.
+            _ => true,
+        };
+        usable.then_some(key)
+    }
+
+    /// Whether this key may verify `alg`: same `kty`, same curve, and the key's own `alg`, if it names
+    /// one, is exactly `alg` (RFC 8725 §3.1: one algorithm per key).
+    pub fn is_compatible(&self, alg: Algorithm) -> bool {
+        self.kty == alg.kty()
+            && (alg.curve().is_none() || self.crv.as_deref() == alg.curve())
+            && self.alg.as_deref().map_or(true, |a| a == alg.name())
+    }
+}
+
+impl Jwks {
+    /// Parse a JWKS document.
+    ///
+    /// Not an object with a `keys` array → `key_not_found`: whether the document came from the
+    /// `jwks_uri` or from the caller, the outcome is the same (no key to verify with), and the browser
+    /// layer already treats `key_not_found` as "refetch the JWKS once". Individual keys that do not
+    /// parse, are not for signatures, or carry private material are skipped, never an error: one odd key
+    /// must not lock users out of a provider.
+    pub fn from_json(value: &Json) -> Result<Jwks> {
+        let keys = value
+            .get("keys")
+            .and_then(Json::as_array)
+            .ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "JWKS is not an object with a keys array"))?;
+        Ok(Jwks { keys: keys.iter().filter_map(Jwk::from_json).collect() })
+    }
+}
+
+/// Pick the key that verifies a token signed with `alg` (already checked against the allowlist).
+///
+/// With a `kid` in the header: the first key with that `kid` that is compatible with `alg`; a key with
+/// the right `kid` but the wrong type is skipped, not used. Without a `kid`: the first compatible key;
+/// several compatible keys without a `kid` to choose are ambiguous, and we take the first (providers
+/// that rotate keys send a `kid`). Nothing found → `key_not_found` (with claim `kid`), which the
+/// browser layer answers by refetching the JWKS once.
+pub fn select_key<'a>(jwks: &'a Jwks, header: &JoseHeader, alg: Algorithm) -> Result<&'a Jwk> {
+    let mut compatible = jwks.keys.iter().filter(|k| k.is_compatible(alg));
+    let found = match header.kid.as_deref() {
+        Some(kid) => compatible.find(|k| k.kid.as_deref() == Some(kid)),
+        None => compatible.next(),
+    };
+    found.ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "no key in the JWKS matches the token").with_claim("kid"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::core::json::parse;
+
+    fn jwks(text: &str) -> Result<Jwks> {
+        Jwks::from_json(&parse(text, ErrorCode::KeyNotFound)?)
+    }
+
+    fn header(kid: Option<&str>) -> JoseHeader {
+        JoseHeader {
+            alg: "RS256".into(),
+            kid: kid.map(Into::into),
+            typ: None,
+            crit: Vec::new(),
+            raw: JsonObject::new(),
+        }
+    }
+
+    fn n2048() -> String {
+        base64url::encode(&[0xc5; 256])
+    }
+
+    #[test]
+    fn algorithm_names_are_exact() {
+        for a in Algorithm::ALL {
+            assert_eq!(Algorithm::from_name(a.name()), Some(a));
+        }
+        for bad in ["none", "None", "NONE", "HS256", "HS384", "HS512", "rs256", "", "RS256 "] {
+            assert_eq!(Algorithm::from_name(bad), None, "{bad}");
+        }
+        assert_eq!(Algorithm::ES384.curve(), Some("P-384"));
+        assert_eq!(Algorithm::PS512.kty(), "RSA");
+        assert_eq!(Algorithm::RS384.curve(), None);
+    }
+
+    #[test]
+    fn skips_unusable_keys() {
+        let n = n2048();
+        let text = [
+            r#"{"keys":[1,{"kty":1},{"kty":"RSA","n":""#,
+            &n,
+            r#"","e":"AQAB","use":"enc"},{"kty":"RSA","n":""#,
+            &n,
+            r#"","e":"AQAB","d":"AQAB"},{"kty":"oct","k":"AQAB"},{"kty":"RSA","n":"AQAB","e":"AQAB"},"#,
+            r#"{"kty":"EC","crv":"P-256","x":"AA=="},{"kty":"RSA","n":""#,
+            &n,
+            r#"","e":"AQAB","key_ops":["encrypt"]},{"kty":"RSA","n":""#,
+            &n,
+            r#"","e":"AQAB","kid":"ok","use":"sig"}]}"#,
+        ]
+        .concat();
+        let set = jwks(&text).unwrap();
+        assert_eq!(set.keys.len(), 1);
+        assert_eq!(set.keys.first().unwrap().kid.as_deref(), Some("ok"));
+        for bad in ["[]", "{}", r#"{"keys":{}}"#, "null"] {
+            assert_eq!(jwks(bad).unwrap_err().code(), "key_not_found", "{bad}");
+        }
+    }
+
+    #[test]
+    fn selects_by_kid_then_by_type() {
+        let n = n2048();
+        let text = [
+            r#"{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA","kid":"a"},"#,
+            r#"{"kty":"RSA","kid":"a","alg":"PS256","n":""#,
+            &n,
+            r#"","e":"AQAB"},{"kty":"RSA","kid":"b","n":""#,
+            &n,
+            r#"","e":"AQAB"}]}"#,
+        ]
+        .concat();
+        let set = jwks(&text).unwrap();
+        // kid "a" exists for EC and for RSA-with-PS256: neither may verify RS256.
+        assert_eq!(select_key(&set, &header(Some("a")), Algorithm::RS256).unwrap_err().code(), "key_not_found");
+        assert_eq!(select_key(&set, &header(Some("a")), Algorithm::PS256).unwrap().kty, "RSA");
+        assert_eq!(select_key(&set, &header(Some("a")), Algorithm::ES256).unwrap().kty, "EC");
+        assert_eq!(select_key(&set, &header(Some("b")), Algorithm::RS256).unwrap().kid.as_deref(), Some("b"));
+        assert_eq!(select_key(&set, &header(Some("zz")), Algorithm::RS256).unwrap_err().claim.as_deref(), Some("kid"));
+        assert_eq!(select_key(&set, &header(None), Algorithm::RS256).unwrap().kid.as_deref(), Some("b"));
+        assert_eq!(select_key(&set, &header(None), Algorithm::ES384).unwrap_err().code(), "key_not_found");
+        assert_eq!(select_key(&set, &header(None), Algorithm::EdDSA).unwrap_err().code(), "key_not_found");
+    }
+}

@@ -1,1 +1,305 @@
-//! (being written)
+//! ID-token validation, OIDC Core 1.0 §3.1.3.7 and RFC 8725, everything but the signature (which needs
+//! WebCrypto and lives in the browser layer). Each check is one function named after its rule and runs
+//! in the order §3.1.3.7 lists them, so the first failing rule is the one reported.
+//!
+//! Error codes for absent claims: a required claim that is missing (`iss`, `aud`, `exp`, `iat`, `sub`,
+//! and `auth_time` when `max_age` was sent) is `missing_claim` with the claim name; a missing `nonce`
+//! when one was sent is `nonce_mismatch` (the token does not carry *our* nonce, which is the replay
+//! failure callers handle), and a missing `azp` with several audiences is `invalid_authorized_party`.
+
+// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
+// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
+#![allow(clippy::result_large_err)]
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use super::base64url;
+use super::error::{Error, ErrorCode, Result};
+use super::jwk::{Algorithm, DEFAULT_ALGORITHMS};
+use super::jwt::{self, DecodedJwt, JoseHeader};
+
+/// What the relying party expects of an ID token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectations {
+    /// The issuer identifier, compared byte for byte (a trailing slash matters).
+    pub issuer: String,
+    pub client_id: String,
+    /// The nonce sent in the authorization request; when set the token must carry it.
+    pub nonce: Option<String>,
+    /// `max_age` sent in the authorization request, seconds; when set `auth_time` is required.
+    pub max_age: Option<u64>,
+    /// `acr_values` sent for step-up; when set the returned `acr` must be one of them.
+    pub acr_values: Option<Vec<String>>,
+    /// Allowed clock skew in seconds. Default 60; 0 means exactly 0.
+    pub leeway: u64,
+    /// Current time, seconds since the epoch (injected: core has no clock).
+    pub now: i64,
+    /// Allowed signing algorithms (RFC 8725 §3.1 allowlist).
+    pub algorithms: Vec<Algorithm>,
+    /// The access token issued with the ID token; when set and the token has `at_hash`, it is checked.
+    pub access_token: Option<String>,
+}
+
+/// Default clock skew allowance, seconds.
+pub const DEFAULT_LEEWAY: u64 = 60;
+
+/// `sub` length limit (OIDC Core §2: at most 255 ASCII characters). Counted in bytes, which equals
+/// characters for ASCII and is stricter otherwise.
+const MAX_SUB_LEN: usize = 255;
+
+impl Expectations {
+    /// Expectations with leeway 60 s and the default algorithms (RS256, PS256, ES256); no nonce,
+    /// `max_age`, `acr_values` or access token.
+    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>, now: i64) -> Expectations {
+        Expectations {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            nonce: None,
+            max_age: None,
+            acr_values: None,
+            leeway: DEFAULT_LEEWAY,
+            now,
+            algorithms: DEFAULT_ALGORITHMS.to_vec(),
+            access_token: None,
+        }
+    }
+}
+
+fn err(code: ErrorCode, claim: &'static str, msg: &'static str) -> Error {
+    Error::new(code, msg).with_claim(claim)
+}
+
+fn missing(claim: &'static str) -> Error {
+    err(ErrorCode::MissingClaim, claim, "required claim is missing")
+}
+
+/// Equality that takes the same time wherever the first difference is, for values compared against
+/// secrets we generated (nonce) or derived (at_hash).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Check the JOSE header (OIDC Core §3.1.3.7 #7, RFC 8725 §3.1, RFC 7515 §4.1.11) and return the
+/// algorithm to verify the signature with.
+///
+/// `alg` must name one of [`Algorithm`] *and* be on `exp.algorithms`: `none` in any letter case and
+/// HS* (keyed with a secret a public client does not have, or worse, with the RSA public key) can never
+/// pass. Any `crit` member is `unsupported_critical_header`, since we implement no JWS extension; in
+/// particular `b64` (RFC 7797 unencoded payload) would change what the signature covers. A `b64`
+/// outside `crit` is ignored by RFC 7797 §6 rules, and we decode the payload normally.
+pub fn check_header(header: &JoseHeader, exp: &Expectations) -> Result<Algorithm> {
+    let alg = match Algorithm::from_name(&header.alg) {
+        Some(alg) if exp.algorithms.contains(&alg) => alg,
+        _ if header.alg.eq_ignore_ascii_case("none") => {
+            return Err(err(ErrorCode::UnsupportedAlgorithm, "alg", "unsigned tokens (alg none) are never accepted"))
+        }
+        _ => return Err(err(ErrorCode::UnsupportedAlgorithm, "alg", "alg is not on the allowed list")),
+    };
+    if let Some(first) = header.crit.first() {
+        return Err(Error::new(ErrorCode::UnsupportedCriticalHeader, "crit names an extension we do not implement")
+            .with_claim(first.as_str()));
+    }
+    Ok(alg)
+}
+
+/// §3.1.3.7 #2: `iss` exactly equals the issuer we expect (no normalisation: mix-up defence).
+fn check_iss_exact(iss: Option<&str>, exp: &Expectations) -> Result<()> {
+    match iss {
+        None => Err(missing("iss")),
+        Some(iss) if iss == exp.issuer => Ok(()),
+        Some(_) => Err(err(ErrorCode::InvalidIssuer, "iss", "iss does not equal the issuer")),
+    }
+}
+
+/// §3.1.3.7 #3: `aud` contains our client_id.
+fn check_aud_contains_client_id(aud: &[String], exp: &Expectations) -> Result<()> {
+    if aud.is_empty() {
+        return Err(missing("aud"));
+    }
+    if !aud.contains(&exp.client_id) {
+        return Err(err(ErrorCode::InvalidAudience, "aud", "aud does not contain the client_id"));
+    }
+    Ok(())
+}
+
+/// §3.1.3.7 #4–5: with several audiences `azp` must be present, and when present it must be our
+/// client_id: the token was issued *to* us, not to another client that shares the audience.
+fn check_azp(aud: &[String], azp: Option<&str>, exp: &Expectations) -> Result<()> {
+    match azp {
+        None if aud.len() > 1 => Err(err(ErrorCode::InvalidAuthorizedParty, "azp", "several audiences but no azp")),
+        Some(azp) if azp != exp.client_id => {
+            Err(err(ErrorCode::InvalidAuthorizedParty, "azp", "azp does not equal the client_id"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// §3.1.3.7 #9 (RFC 7519 §4.1.4): `exp` present and `exp > now - leeway`.
+fn check_exp(exp_claim: Option<i64>, exp: &Expectations) -> Result<()> {
+    let e = exp_claim.ok_or_else(|| missing("exp"))?;
+    if i128::from(e) <= i128::from(exp.now) - i128::from(exp.leeway) {
+        return Err(err(ErrorCode::TokenExpired, "exp", "token has expired"));
+    }
+    Ok(())
+}
+
+/// §3.1.3.7 #10 (OIDC Core §2): `iat` present and not in the future beyond the leeway.
+fn check_iat(iat: Option<i64>, exp: &Expectations) -> Result<()> {
+    let iat = iat.ok_or_else(|| missing("iat"))?;
+    if i128::from(iat) > i128::from(exp.now) + i128::from(exp.leeway) {
+        return Err(err(ErrorCode::InvalidIssuedAt, "iat", "token was issued in the future"));
+    }
+    Ok(())
+}
+
+/// RFC 7519 §4.1.5: when `nbf` is present, `nbf <= now + leeway`.
+fn check_nbf(nbf: Option<i64>, exp: &Expectations) -> Result<()> {
+    match nbf {
+        Some(nbf) if i128::from(nbf) > i128::from(exp.now) + i128::from(exp.leeway) => {
+            Err(err(ErrorCode::TokenNotYetValid, "nbf", "token is not valid yet"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// OIDC Core §2: `sub` is required, non-empty and at most 255 characters.
+fn check_sub(sub: Option<&str>) -> Result<()> {
+    match sub {
+        None => Err(missing("sub")),
+        Some(s) if s.is_empty() || s.len() > MAX_SUB_LEN => {
+            Err(err(ErrorCode::InvalidClaim, "sub", "sub must be 1 to 255 characters"))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// §3.1.3.7 #11: when we sent a nonce, the token carries exactly it (replay defence).
+fn check_nonce(nonce: Option<&str>, exp: &Expectations) -> Result<()> {
+    match exp.nonce.as_deref() {
+        Some(want) if !nonce.is_some_and(|got| constant_time_eq(got.as_bytes(), want.as_bytes())) => {
+            Err(err(ErrorCode::NonceMismatch, "nonce", "nonce does not equal the one sent"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// §3.1.3.7 #12 with §5.5.1.1: when we asked for `acr_values`, the returned `acr` must be one of them.
+/// Providers may answer a voluntary request with a weaker `acr`; for step-up that is a failure, and the
+/// error carries the values to ask for again.
+fn check_acr_requested(acr: Option<&str>, exp: &Expectations) -> Result<()> {
+    match &exp.acr_values {
+        Some(wanted) if !acr.is_some_and(|a| wanted.iter().any(|w| w == a)) => {
+            Err(err(ErrorCode::AcrNotSatisfied, "acr", "acr is not one of the requested acr_values")
+                .with_step_up(exp.acr_values.clone(), exp.max_age))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// §3.1.3.7 #13: when we sent `max_age`, `auth_time` is required and
+/// `now - auth_time <= max_age + leeway`. An `auth_time` in the future (beyond the leeway) is
+/// nonsense and rejected whether or not `max_age` was sent.
+fn check_auth_time_max_age(auth_time: Option<i64>, exp: &Expectations) -> Result<()> {
+    let now = i128::from(exp.now);
+    let leeway = i128::from(exp.leeway);
+    if let Some(t) = auth_time {
+        if i128::from(t) > now + leeway {
+            return Err(err(ErrorCode::InvalidClaim, "auth_time", "auth_time is in the future"));
+        }
+    }
+    let Some(max_age) = exp.max_age else { return Ok(()) };
+    let t = auth_time.ok_or_else(|| missing("auth_time"))?;
+    if now - i128::from(t) > i128::from(max_age) + leeway {
+        return Err(err(ErrorCode::AuthTimeTooOld, "auth_time", "authentication is older than max_age")
+            .with_step_up(exp.acr_values.clone(), exp.max_age));
+    }
+    Ok(())
+}
+
+/// The `at_hash` of an access token (OIDC Core §3.1.3.6 / §3.2.2.9): base64url of the left half of the
+/// hash of its ASCII octets, with the hash of the ID token's `alg`.
+pub fn at_hash(alg: Algorithm, access_token: &str) -> String {
+    let bytes = access_token.as_bytes();
+    let digest: Vec<u8> = match alg.hash_bits() {
+        256 => Sha256::digest(bytes).to_vec(),
+        384 => Sha384::digest(bytes).to_vec(),
+        _ => Sha512::digest(bytes).to_vec(),
+    };
+    base64url::encode(digest.get(..digest.len() / 2).unwrap_or_default())
+}
+
+/// §3.2.2.9 / §3.3.2.11: when the token has `at_hash` and we hold the access token, they must match,
+/// binding the access token to this ID token.
+fn check_at_hash(jwt: &DecodedJwt, exp: &Expectations) -> Result<()> {
+    let (Some(claimed), Some(access_token)) = (jwt.claims.at_hash.as_deref(), exp.access_token.as_deref()) else {
+        return Ok(());
+    };
+    let alg = Algorithm::from_name(&jwt.header.alg)
+        .ok_or_else(|| err(ErrorCode::UnsupportedAlgorithm, "alg", "alg is not on the allowed list"))?;
+    if !constant_time_eq(at_hash(alg, access_token).as_bytes(), claimed.as_bytes()) {
+        return Err(err(ErrorCode::AtHashMismatch, "at_hash", "at_hash does not match the access token"));
+    }
+    Ok(())
+}
+
+/// Every claim rule, in OIDC Core §3.1.3.7 order. Does not look at the header's `alg` or `crit`
+/// (that is [`check_header`]) except to pick the `at_hash` hash.
+pub fn validate_claims(jwt: &DecodedJwt, exp: &Expectations) -> Result<()> {
+    let c = &jwt.claims;
+    check_iss_exact(c.iss.as_deref(), exp)?;
+    check_aud_contains_client_id(&c.aud, exp)?;
+    check_azp(&c.aud, c.azp.as_deref(), exp)?;
+    check_exp(c.exp, exp)?;
+    check_iat(c.iat, exp)?;
+    check_nbf(c.nbf, exp)?;
+    check_sub(c.sub.as_deref())?;
+    check_nonce(c.nonce.as_deref(), exp)?;
+    check_acr_requested(c.acr.as_deref(), exp)?;
+    check_auth_time_max_age(c.auth_time, exp)?;
+    check_at_hash(jwt, exp)
+}
+
+/// Decode, check the header, validate the claims: everything but the signature, which the browser
+/// layer verifies with the issuer's JWKS (`jwk::select_key` + WebCrypto) before trusting the result.
+pub fn validate(token: &str, exp: &Expectations) -> Result<DecodedJwt> {
+    let jwt = jwt::decode(token)?;
+    check_header(&jwt.header, exp)?;
+    validate_claims(&jwt, exp)?;
+    Ok(jwt)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_hash_matches_the_oidc_example() {
+        // OIDC Core §A.3: access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y" → at_hash
+        // "77QmUPtjPfzWtF2AnpK9RQ" (RS256).
+        assert_eq!(at_hash(Algorithm::RS256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+        assert_eq!(at_hash(Algorithm::ES384, "x").len(), 32);
+        assert_eq!(at_hash(Algorithm::EdDSA, "x").len(), 43);
+    }
+
+    #[test]
+    fn time_math_does_not_overflow() {
+        let mut exp = Expectations::new("i", "c", i64::MIN);
+        exp.leeway = u64::MAX;
+        assert!(check_exp(Some(0), &exp).is_ok());
+        assert!(check_iat(Some(i64::MAX), &exp).is_ok());
+        exp.now = i64::MAX;
+        exp.max_age = Some(u64::MAX);
+        assert!(check_auth_time_max_age(Some(0), &exp).is_ok());
+    }
+
+    #[test]
+    fn constant_time_eq_works() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}
