@@ -1,1 +1,454 @@
-//! (being written)
+//! The authorization request (OIDC Core §3.1.2.1, RFC 6749 §4.1.1, RFC 7636 §4.3) and the parsing and
+//! checking of its response (RFC 6749 §4.1.2, RFC 9207), plus the URL helpers they share with `token`
+//! and `discovery`: form encoding, percent-decoding, the https endpoint rule.
+
+// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
+// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
+#![allow(clippy::result_large_err)]
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::error::{Error, ErrorCode, Result};
+use super::json;
+
+/// Everything an authorization-code + PKCE request carries. `state`, `nonce` and `code_challenge` come
+/// from [`super::pkce`]; the step-up fields from a [`super::policy::StepUpDecision`] or an RFC 9470
+/// challenge.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthorizationRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    /// Space-separated; `openid` is always added (OIDC Core §3.1.2.1).
+    pub scope: String,
+    pub state: String,
+    pub nonce: String,
+    /// The S256 challenge (the method is always S256: RFC 9700 §2.1.1 forbids `plain`).
+    pub code_challenge: String,
+    /// Sent space-joined as `acr_values` (OIDC Core §3.1.2.1) in preference order; empty means not sent.
+    pub acr_values: Vec<String>,
+    pub max_age: Option<u64>,
+    /// Sent as given; an empty string is not sent.
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    /// Auth0's API selector.
+    pub audience: Option<String>,
+    /// Also ask for `acr` as an essential claim with `acr_values` as its values (OIDC Core §5.5.1.1), which
+    /// obliges the provider to meet one of them or fail, instead of silently returning less.
+    pub essential_acr: bool,
+    /// Further parameters. They may not repeat a parameter already sent (RFC 6749 §3.1: at most once) nor
+    /// name a security parameter ([`RESERVED_PARAMS`]), so a caller cannot weaken the request.
+    pub extra: Vec<(String, String)>,
+}
+
+/// Parameters only stepup sets. `request` / `request_uri` are here because a request object (RFC 9101)
+/// would replace `state`, `nonce` and `code_challenge` wholesale.
+pub const RESERVED_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "request",
+    "request_uri",
+];
+
+fn config(msg: &'static str) -> Error {
+    Error::new(ErrorCode::InvalidConfig, msg)
+}
+
+/// A query being built: remembers the names sent so no parameter goes out twice.
+struct Query {
+    out: String,
+    names: Vec<String>,
+    first: bool,
+}
+
+impl Query {
+    fn add(&mut self, name: &str, value: &str) -> Result<()> {
+        if self.names.iter().any(|n| n == name) {
+            return Err(config("authorization parameter given twice"));
+        }
+        self.names.push(String::from(name));
+        if !self.first {
+            self.out.push('&');
+        }
+        self.first = false;
+        push_encoded(&mut self.out, name);
+        self.out.push('=');
+        push_encoded(&mut self.out, value);
+        Ok(())
+    }
+}
+
+impl AuthorizationRequest {
+    /// The URL to send the browser to. Errors are `invalid_config`: the endpoint is not https (http only for
+    /// localhost), a required value is empty, or a parameter would be sent twice or override a reserved one.
+    pub fn to_url(&self, authorization_endpoint: &str) -> Result<String> {
+        // RFC 6749 §3.1 (TLS; no fragment in the endpoint), RFC 9700 §2.6.
+        if !is_secure_url(authorization_endpoint) || authorization_endpoint.contains('#') {
+            return Err(config("authorization_endpoint must be an https URL without a fragment"));
+        }
+        for (value, what) in [
+            (&self.client_id, "client_id is empty"),
+            (&self.redirect_uri, "redirect_uri is empty"),
+            (&self.state, "state is empty"),
+            (&self.nonce, "nonce is empty"),
+        ] {
+            if value.is_empty() {
+                return Err(config(what));
+            }
+        }
+        // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
+        if self.redirect_uri.contains('#') {
+            return Err(config("redirect_uri must not contain a fragment"));
+        }
+        // RFC 7636 §4.2: an S256 challenge is 43 base64url characters.
+        let b64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        if self.code_challenge.len() != 43 || !self.code_challenge.bytes().all(b64url) {
+            return Err(config("code_challenge is not an S256 challenge"));
+        }
+        // OIDC Core §3.1.2.1: acr_values is space-separated, so a value can neither be empty nor hold a space.
+        if self.acr_values.iter().any(|v| v.is_empty() || v.contains(' ')) {
+            return Err(config("an acr value is empty or contains a space"));
+        }
+
+        let (base, endpoint_query) = match authorization_endpoint.split_once('?') {
+            Some((b, q)) => (b, q),
+            None => (authorization_endpoint, ""),
+        };
+        let mut q = Query { out: String::from(base), names: Vec::new(), first: true };
+        q.out.push('?');
+        // The endpoint's own query is kept verbatim, and counts for the at-most-once rule.
+        for pair in endpoint_query.split('&').filter(|p| !p.is_empty()) {
+            let name = percent_decode(pair.split_once('=').map_or(pair, |(n, _)| n));
+            if q.names.contains(&name) {
+                return Err(config("authorization_endpoint repeats a query parameter"));
+            }
+            q.names.push(name);
+            if !q.first {
+                q.out.push('&');
+            }
+            q.first = false;
+            q.out.push_str(pair);
+        }
+
+        q.add("response_type", "code")?;
+        q.add("client_id", &self.client_id)?;
+        q.add("redirect_uri", &self.redirect_uri)?;
+        q.add("scope", &normalize_scope(&self.scope)?)?;
+        q.add("state", &self.state)?;
+        q.add("nonce", &self.nonce)?;
+        q.add("code_challenge", &self.code_challenge)?;
+        q.add("code_challenge_method", "S256")?;
+        if !self.acr_values.is_empty() {
+            q.add("acr_values", &self.acr_values.join(" "))?;
+        }
+        if let Some(max_age) = self.max_age {
+            let mut v = String::new();
+            push_u64(&mut v, max_age);
+            q.add("max_age", &v)?;
+        }
+        for (name, value) in [("prompt", &self.prompt), ("login_hint", &self.login_hint), ("audience", &self.audience)] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                q.add(name, v)?;
+            }
+        }
+        if self.essential_acr && !self.acr_values.is_empty() {
+            q.add("claims", &essential_acr_claims(&self.acr_values))?;
+        }
+        for (name, value) in &self.extra {
+            if name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()) {
+                return Err(config("extra parameters may not set a reserved parameter"));
+            }
+            q.add(name, value)?;
+        }
+        Ok(q.out)
+    }
+}
+
+/// `openid` first, then the caller's scope tokens without duplicates. RFC 6749 §3.3: tokens are separated
+/// by single spaces and made of NQCHAR (%x21 / %x23-5B / %x5D-7E).
+fn normalize_scope(scope: &str) -> Result<String> {
+    let mut out = String::from("openid");
+    for token in scope.split(' ').filter(|t| !t.is_empty()) {
+        if !token.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e)) {
+            return Err(config("scope contains a character RFC 6749 §3.3 does not allow"));
+        }
+        if !out.split(' ').any(|t| t == token) {
+            out.push(' ');
+            out.push_str(token);
+        }
+    }
+    Ok(out)
+}
+
+/// OIDC Core §5.5 / §5.5.1.1: `{"id_token":{"acr":{"essential":true,"values":[...]}}}`.
+fn essential_acr_claims(values: &[String]) -> String {
+    let mut out = String::from(r#"{"id_token":{"acr":{"essential":true,"values":["#);
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json::write_string(&mut out, v);
+    }
+    out.push_str("]}}}");
+    out
+}
+
+/// The authorization response parameters (RFC 6749 §4.1.2 / §4.1.2.1, RFC 9207 §2), percent-decoded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub iss: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    pub error_uri: Option<String>,
+}
+
+/// The names [`parse_callback`] reads.
+const RESPONSE_PARAMS: &[&str] = &["code", "state", "iss", "error", "error_description", "error_uri"];
+
+/// Read the response parameters of a callback URL (absolute or relative).
+///
+/// Source: the query when it holds any response parameter, else the fragment (`response_mode=fragment`).
+/// Decoding is `application/x-www-form-urlencoded` as the browser's URLSearchParams does it: `+` is a space,
+/// a malformed `%` escape is kept literally, invalid UTF-8 becomes U+FFFD; a value corrupted that way then
+/// fails [`validate_callback`]'s exact comparisons. Other parameters are ignored.
+///
+/// RFC 6749 §3.1: parameters MUST NOT be repeated. A repeated response parameter means the URL was
+/// tampered with (which copy would the browser layer believe?), so it is rejected like a forged response:
+/// `issuer_mismatch` for a repeated `iss`, `state_mismatch` for any other.
+pub fn parse_callback(url: &str) -> Result<CallbackParams> {
+    let (head, fragment) = url.split_once('#').unwrap_or((url, ""));
+    let query = head.split_once('?').map_or("", |(_, q)| q);
+    let source = if pairs(query).any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str())) { query } else { fragment };
+    let mut p = CallbackParams::default();
+    for (name, value) in pairs(source) {
+        let slot = match name.as_str() {
+            "code" => &mut p.code,
+            "state" => &mut p.state,
+            "iss" => &mut p.iss,
+            "error" => &mut p.error,
+            "error_description" => &mut p.error_description,
+            "error_uri" => &mut p.error_uri,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(if name == "iss" {
+                Error::new(ErrorCode::IssuerMismatch, "the authorization response repeats iss")
+            } else {
+                Error::new(ErrorCode::StateMismatch, "the authorization response repeats a parameter")
+            });
+        }
+        *slot = Some(percent_decode(value));
+    }
+    Ok(p)
+}
+
+/// Split a query into (decoded name, raw value) pairs.
+fn pairs(query: &str) -> impl Iterator<Item = (String, &str)> {
+    query.split('&').filter(|p| !p.is_empty()).map(|p| {
+        let (n, v) = p.split_once('=').unwrap_or((p, ""));
+        (percent_decode(n), v)
+    })
+}
+
+/// Check a parsed response and return the authorization code. The order is the spec's and matters:
+/// 1. `state` equals the one this browser sent (RFC 6749 §10.12, RFC 9700 §4.7.1) → `state_mismatch`;
+/// 2. `iss`, when present, equals the issuer exactly, and is present when the provider advertises
+///    `authorization_response_iss_parameter_supported` (RFC 9207 §2.4) → `issuer_mismatch`;
+/// 3. an `error` response (RFC 6749 §4.1.2.1) → `authorization_error` with `error` / `error_description`;
+/// 4. a `code` of VSCHARs (RFC 6749 §4.1.2, Appendix A.11) → else `authorization_error`.
+///
+/// Errors are only believed once they are known to answer our request from the right issuer.
+pub fn validate_callback(params: &CallbackParams, expected_state: &str, issuer: &str, iss_required: bool) -> Result<String> {
+    let state_ok = params.state.as_deref().is_some_and(|s| !expected_state.is_empty() && ct_eq(s, expected_state));
+    if !state_ok {
+        return Err(Error::new(ErrorCode::StateMismatch, "the response state does not match the request"));
+    }
+    match params.iss.as_deref() {
+        Some(iss) if iss != issuer => {
+            return Err(Error::new(ErrorCode::IssuerMismatch, "the response iss is not the issuer"));
+        }
+        None if iss_required => {
+            return Err(Error::new(ErrorCode::IssuerMismatch, "the response has no iss but the issuer sends one"));
+        }
+        _ => {}
+    }
+    if let Some(error) = &params.error {
+        return Err(Error::new(ErrorCode::AuthorizationError, "the provider returned an error")
+            .with_oauth(error.clone(), params.error_description.clone()));
+    }
+    match &params.code {
+        Some(c) if !c.is_empty() && c.bytes().all(|b| (0x20..=0x7e).contains(&b)) => Ok(c.clone()),
+        _ => Err(Error::new(ErrorCode::AuthorizationError, "the response has no valid code")),
+    }
+}
+
+/// Compare without stopping at the first difference (the length is not secret).
+fn ct_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Response parameters removed by [`clean_url`].
+const CLEANED_PARAMS: &[&str] = &["code", "state", "iss", "error", "error_description", "error_uri", "session_state"];
+
+/// The URL without the OAuth response parameters, for `history.replaceState` (so a reload, the history or
+/// a copied link never carries the code). Other query and fragment parameters and the path are kept as is;
+/// an emptied query or fragment loses its `?` / `#`.
+pub fn clean_url(url: &str) -> String {
+    let (head, fragment) = match url.split_once('#') {
+        Some((h, f)) => (h, Some(f)),
+        None => (url, None),
+    };
+    let (path, query) = match head.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (head, None),
+    };
+    let mut out = String::from(path);
+    for (sep, part) in [('?', query), ('#', fragment)] {
+        let Some(part) = part else { continue };
+        let kept: Vec<&str> = part
+            .split('&')
+            .filter(|p| {
+                let name = percent_decode(p.split_once('=').map_or(p, |(n, _)| n));
+                !p.is_empty() && !CLEANED_PARAMS.contains(&name.as_str())
+            })
+            .collect();
+        if !kept.is_empty() {
+            out.push(sep);
+            out.push_str(&kept.join("&"));
+        }
+    }
+    out
+}
+
+/// Append `s` percent-encoded for a query or a form body: RFC 3986 unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`) as is, every other UTF-8 byte as `%XX`. A space is `%20`, which form decoders
+/// and URL parsers both read as a space (`+` would be a plus sign to a plain URL parser).
+pub fn push_encoded(out: &mut String, s: &str) {
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 15));
+        }
+    }
+}
+
+fn hex_digit(n: u8) -> char {
+    char::from_digit(u32::from(n), 16).unwrap_or('0').to_ascii_uppercase()
+}
+
+/// Decode `application/x-www-form-urlencoded` (WHATWG URL §5.1): `+` is a space, `%XX` a byte, a `%` not
+/// followed by two hex digits stays literal, invalid UTF-8 becomes U+FFFD.
+pub fn percent_decode(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let mut ahead = bytes.clone();
+                let hex = |b: Option<u8>| b.and_then(|b| char::from(b).to_digit(16));
+                match (hex(ahead.next()), hex(ahead.next())) {
+                    (Some(h), Some(l)) => {
+                        out.push(((h << 4) | l) as u8);
+                        bytes = ahead;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// RFC 9700 §2.6 / RFC 8252 §8.3: endpoints use TLS; plain http only to the loopback host (the dev
+/// provider). Also refused: userinfo (`https://good@evil`), empty or odd hosts, whitespace and controls,
+/// a non-numeric port.
+pub fn is_secure_url(url: &str) -> bool {
+    let Some((scheme, rest)) = url.split_once("://") else { return false };
+    if url.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
+        return false;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (host, port, v6) = match authority.strip_prefix('[') {
+        // An IPv6 literal: `[...]` then an optional `:port`.
+        Some(v6) => {
+            let Some((addr, rest)) = v6.split_once(']') else { return false };
+            if !addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+                return false;
+            }
+            let port = match rest {
+                "" => None,
+                r => match r.strip_prefix(':') {
+                    Some(p) => Some(p),
+                    None => return false,
+                },
+            };
+            (addr, port, true)
+        }
+        None => match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p), false),
+            None => (authority, None, false),
+        },
+    };
+    let host_ok = !host.is_empty() && (v6 || host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
+    let port_ok = port.map_or(true, |p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    if !host_ok || !port_ok {
+        return false;
+    }
+    let loopback = host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" || (v6 && host == "::1");
+    scheme.eq_ignore_ascii_case("https") || (scheme.eq_ignore_ascii_case("http") && loopback)
+}
+
+/// Append the decimal digits of `n` (integer formatting without `core::fmt`).
+pub(crate) fn push_u64(out: &mut String, n: u64) {
+    if n >= 10 {
+        push_u64(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn encoding_roundtrips() {
+        let s = "a b&c=d+é~-._/?#%";
+        let mut e = String::new();
+        push_encoded(&mut e, s);
+        assert_eq!(e, "a%20b%26c%3Dd%2B%C3%A9~-._%2F%3F%23%25");
+        assert_eq!(percent_decode(&e), s);
+        assert_eq!(percent_decode("a+b%zz%4"), "a b%zz%4");
+        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+        let mut n = String::new();
+        push_u64(&mut n, u64::MAX);
+        push_u64(&mut n, 0);
+        assert_eq!(n, "184467440737095516150");
+    }
+
+    #[test]
+    fn secure_urls() {
+        for ok in ["https://a.example/authorize", "HTTPS://a.example:8443", "http://localhost:3000/x", "http://127.0.0.1/",
+            "http://[::1]:80/a", "https://[2001:db8::1]/", "https://idp.example?x=1"] {
+            assert!(is_secure_url(ok), "{ok}");
+        }
+        for bad in ["http://a.example/", "ftp://a.example", "https://", "https:///path", "https://a@b.example/",
+            "http://localhost@evil.example/", "http://localhost.evil.example/", "https://a b.example", "https://a.example:x",
+            "https://a.example:123456", "//a.example", "https://a\\b.example", "http://127.0.0.2/", "https://[zz]/",
+            "javascript:alert(1)"] {
+            assert!(!is_secure_url(bad), "{bad}");
+        }
+    }
+}

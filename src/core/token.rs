@@ -1,1 +1,95 @@
-//! (being written)
+//! The token request (RFC 6749 §4.1.3 with RFC 7636 §4.5 `code_verifier`) and its response
+//! (RFC 6749 §5.1 / §5.2, OIDC Core §3.1.3.3).
+
+// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
+// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
+#![allow(clippy::result_large_err)]
+
+use alloc::string::String;
+
+use super::authorize::{push_encoded, push_u64};
+use super::error::{Error, ErrorCode, Result};
+use super::json::Json;
+
+/// The `application/x-www-form-urlencoded` body of the authorization-code grant for a public client
+/// (`client_id` in the body, no secret: RFC 6749 §3.2.1).
+pub fn token_request_body(code: &str, redirect_uri: &str, client_id: &str, verifier: &str) -> String {
+    let mut out = String::from("grant_type=authorization_code");
+    for (name, value) in [("code", code), ("redirect_uri", redirect_uri), ("client_id", client_id), ("code_verifier", verifier)] {
+        out.push('&');
+        out.push_str(name);
+        out.push('=');
+        push_encoded(&mut out, value);
+    }
+    out
+}
+
+/// A successful token response. The ID token is not validated here: that is `validate` + the browser's
+/// signature check, before anything in here is used (RFC 9700 §4.5.3).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenResponse {
+    pub id_token: String,
+    pub access_token: Option<String>,
+    /// `"Bearer"` or `"DPoP"`, normalized to that spelling (the value is case-insensitive, RFC 6749 §5.1).
+    pub token_type: Option<String>,
+    pub expires_in: Option<u64>,
+    pub scope: Option<String>,
+    pub refresh_token: Option<String>,
+}
+
+fn failed(msg: &'static str) -> Error {
+    Error::new(ErrorCode::TokenRequestFailed, msg)
+}
+
+/// Read the token endpoint's answer (`body` is the parsed JSON, `None` when it was not JSON).
+///
+/// Every failure is `token_request_failed`: a non-2xx status or any `error` member (RFC 6749 §5.2, with
+/// `error` / `error_description` carried over), a body that is not an object, no `id_token` (OIDC Core
+/// §3.1.3.3), a member of the wrong JSON type, or a `token_type` other than Bearer / DPoP (RFC 9449 §5).
+/// `expires_in` may be a non-negative integer or a string of digits (older Azure AD sent strings).
+pub fn parse_token_response(status: u16, body: Option<&Json>) -> Result<TokenResponse> {
+    let obj = body.and_then(Json::as_object);
+    // RFC 6749 §5.2: the error response.
+    if let Some(error) = obj.and_then(|o| o.get("error")).filter(|e| **e != Json::Null) {
+        let description = obj.and_then(|o| o.get("error_description")).and_then(Json::as_str).map(String::from);
+        return Err(failed("the token endpoint returned an error")
+            .with_oauth(error.as_str().unwrap_or("invalid_response"), description));
+    }
+    if !(200..300).contains(&status) {
+        let mut msg = String::from("the token endpoint answered HTTP ");
+        push_u64(&mut msg, u64::from(status));
+        return Err(Error::new(ErrorCode::TokenRequestFailed, msg));
+    }
+    let obj = obj.ok_or_else(|| failed("the token response is not a JSON object"))?;
+    let string = |name: &str| -> Result<Option<String>> {
+        match obj.get(name) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(failed("a token response member is not a string")),
+        }
+    };
+    let id_token = string("id_token")?.filter(|t| !t.is_empty()).ok_or_else(|| failed("the token response has no id_token"))?;
+    // RFC 6749 §7.1 / RFC 9449 §5: we can only use Bearer and DPoP tokens.
+    let token_type = match string("token_type")? {
+        None => None,
+        Some(t) if t.eq_ignore_ascii_case("bearer") => Some(String::from("Bearer")),
+        Some(t) if t.eq_ignore_ascii_case("dpop") => Some(String::from("DPoP")),
+        Some(_) => return Err(failed("token_type is neither Bearer nor DPoP")),
+    };
+    let expires_in = match obj.get("expires_in") {
+        None | Some(Json::Null) => None,
+        Some(Json::Number(n)) if *n >= 0.0 && *n <= 9_007_199_254_740_991.0 && (*n as u64) as f64 == *n => Some(*n as u64),
+        Some(Json::String(s)) if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(s.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0')))
+        }
+        Some(_) => return Err(failed("expires_in is not a non-negative integer")),
+    };
+    Ok(TokenResponse {
+        id_token,
+        access_token: string("access_token")?,
+        token_type,
+        expires_in,
+        scope: string("scope")?,
+        refresh_token: string("refresh_token")?,
+    })
+}
