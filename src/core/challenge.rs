@@ -1,1 +1,227 @@
-//! (being written)
+//! `WWW-Authenticate` parsing (RFC 9110 §11.6.1, §11.2) and the RFC 9470 step-up challenge in it.
+//!
+//! Grammar (RFC 9110 §11.2, §5.6):
+//! ```text
+//! WWW-Authenticate = #challenge
+//! challenge        = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+//! auth-param       = token BWS "=" BWS ( token / quoted-string )
+//! token68          = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+//! ```
+//! A comma separates both challenges and the parameters of one challenge; an element that is
+//! `name=value` continues the current challenge, anything else starts the next one.
+//!
+//! Unparseable headers yield `None`, never an error: a header we cannot read is not a step-up request,
+//! and the caller then treats the response as the plain 401/403 it is. Guessing at a half-parsed header
+//! could make us re-authenticate with values the server never asked for.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// One challenge. `scheme` is kept as sent (compare it case-insensitively: [`Challenge::is_scheme`]);
+/// parameter names are lowercased (they are case-insensitive, RFC 9110 §11.2), values unescaped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Challenge {
+    pub scheme: String,
+    pub token68: Option<String>,
+    pub params: Vec<(String, String)>,
+}
+
+impl Challenge {
+    /// The value of parameter `name` (give it in lowercase).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+    /// Whether the scheme is `scheme`, ignoring ASCII case (RFC 9110 §11.1).
+    pub fn is_scheme(&self, scheme: &str) -> bool {
+        self.scheme.eq_ignore_ascii_case(scheme)
+    }
+}
+
+/// RFC 9110 §5.6.2 tchar.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A cursor over the header bytes. Every read goes through `get`, so no input can index out of bounds.
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+    /// OWS (RFC 9110 §5.6.3); true when any was skipped.
+    fn ows(&mut self) -> bool {
+        let start = self.i;
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.i += 1;
+        }
+        self.i > start
+    }
+    /// Commas and OWS between list elements (RFC 9110 §5.6.1 allows empty elements).
+    fn list_separators(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b',')) {
+            self.i += 1;
+        }
+    }
+    fn take_while(&mut self, f: impl Fn(u8) -> bool) -> Option<&'a str> {
+        let start = self.i;
+        while self.peek().is_some_and(&f) {
+            self.i += 1;
+        }
+        let s = self.b.get(start..self.i).and_then(|s| core::str::from_utf8(s).ok())?;
+        (!s.is_empty()).then_some(s)
+    }
+    fn token(&mut self) -> Option<&'a str> {
+        self.take_while(is_tchar)
+    }
+    fn token68(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        self.take_while(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))?;
+        while self.peek() == Some(b'=') {
+            self.i += 1;
+        }
+        self.b.get(start..self.i).and_then(|s| core::str::from_utf8(s).ok())
+    }
+    /// RFC 9110 §5.6.4 quoted-string, unescaped.
+    fn quoted_string(&mut self) -> Option<String> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        self.i += 1;
+        let mut out = Vec::new();
+        loop {
+            let b = self.peek()?;
+            self.i += 1;
+            match b {
+                b'"' => return String::from_utf8(out).ok(),
+                // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+                b'\\' => {
+                    let c = self.peek().filter(|&c| c == b'\t' || (c >= 0x20 && c != 0x7f))?;
+                    self.i += 1;
+                    out.push(c);
+                }
+                // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+                b'\t' | 0x20..=0x7e | 0x80..=0xff => out.push(b),
+                _ => return None,
+            }
+        }
+    }
+    /// `token BWS "=" BWS ( token / quoted-string )`, or nothing consumed.
+    fn auth_param(&mut self) -> Option<(String, String)> {
+        let start = self.i;
+        let param = (|| {
+            let name = self.token()?.to_ascii_lowercase();
+            self.ows();
+            if self.peek() != Some(b'=') {
+                return None;
+            }
+            self.i += 1;
+            self.ows();
+            let value = match self.token() {
+                Some(t) => String::from(t),
+                None => self.quoted_string()?,
+            };
+            Some((name, value))
+        })();
+        if param.is_none() {
+            self.i = start;
+        }
+        param
+    }
+}
+
+/// Parse a `WWW-Authenticate` value into its challenges (`Basic realm="a", Bearer error="x"` is two).
+/// `None` when the header does not follow the grammar or repeats a parameter within one challenge
+/// (RFC 9110 §11.2: each name MUST occur only once); an empty header is `Some(vec![])`.
+pub fn parse_www_authenticate(header: &str) -> Option<Vec<Challenge>> {
+    let mut p = Parser { b: header.as_bytes(), i: 0 };
+    let mut out = Vec::new();
+    p.list_separators();
+    while p.peek().is_some() {
+        let mut ch = Challenge { scheme: String::from(p.token()?), ..Challenge::default() };
+        // `1*SP` then a token68 or the first auth-param.
+        if p.ows() && !matches!(p.peek(), None | Some(b',')) {
+            match p.auth_param() {
+                Some(param) => ch.params.push(param),
+                None => ch.token68 = Some(String::from(p.token68()?)),
+            }
+        }
+        // Then `, name=value` elements continue this challenge; anything else begins the next one.
+        loop {
+            p.ows();
+            match p.peek() {
+                None => break,
+                Some(b',') => p.list_separators(),
+                Some(_) => return None,
+            }
+            if ch.token68.is_some() {
+                break;
+            }
+            match p.auth_param() {
+                Some((name, _)) if ch.param(&name).is_some() => return None,
+                Some(param) => ch.params.push(param),
+                None => break,
+            }
+        }
+        out.push(ch);
+    }
+    Some(out)
+}
+
+/// An RFC 9470 §3 challenge: the resource server wants a stronger or fresher authentication.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepUpChallenge {
+    /// `"Bearer"` or `"DPoP"` (normalized to that spelling).
+    pub scheme: String,
+    /// Always `insufficient_user_authentication`.
+    pub error: String,
+    pub error_description: Option<String>,
+    /// In the server's order of preference; `None` when absent or empty.
+    pub acr_values: Option<Vec<String>>,
+    pub max_age: Option<u64>,
+}
+
+/// RFC 9470 §3: the error code that asks for step-up.
+pub const INSUFFICIENT_USER_AUTHENTICATION: &str = "insufficient_user_authentication";
+
+/// The first `Bearer` or `DPoP` (RFC 9449 §7.1) challenge whose `error` is
+/// `insufficient_user_authentication`, if any.
+///
+/// `acr_values` is split on spaces in order; `max_age` must be a non-negative decimal integer (as a token
+/// or a quoted-string, RFC 9470 §3). A `max_age` that is not one makes the whole challenge unreadable
+/// (`None`): stepping up without the freshness the server demands would only earn another 401.
+pub fn parse_step_up_challenge(header: &str) -> Option<StepUpChallenge> {
+    let challenges = parse_www_authenticate(header)?;
+    let ch = challenges.iter().find(|c| {
+        (c.is_scheme("bearer") || c.is_scheme("dpop")) && c.param("error") == Some(INSUFFICIENT_USER_AUTHENTICATION)
+    })?;
+    let acr_values: Option<Vec<String>> = ch
+        .param("acr_values")
+        .map(|v| v.split(' ').filter(|s| !s.is_empty()).map(String::from).collect())
+        .filter(|v: &Vec<String>| !v.is_empty());
+    let max_age = match ch.param("max_age") {
+        None => None,
+        Some(v) => Some(parse_u64(v)?),
+    };
+    Some(StepUpChallenge {
+        scheme: String::from(if ch.is_scheme("dpop") { "DPoP" } else { "Bearer" }),
+        error: String::from(INSUFFICIENT_USER_AUTHENTICATION),
+        error_description: ch.param("error_description").map(String::from),
+        acr_values,
+        max_age,
+    })
+}
+
+/// A decimal `u64`: digits only (no sign, no spaces), no overflow.
+fn parse_u64(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |acc, b| {
+        let d = char::from(b).to_digit(10)?;
+        acc.checked_mul(10)?.checked_add(u64::from(d))
+    })
+}
