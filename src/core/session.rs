@@ -1,1 +1,107 @@
-//! (being written)
+//! The session: the tokens of one login and the authentication context they prove.
+//!
+//! The auth context (`acr`, `amr`, `auth_time`) is copied out of the validated ID token once and kept:
+//! Auth0 leaves `amr` out of silently issued tokens, so the context of the last interactive login must
+//! not be replaced by a weaker-looking one (REFERENCES.md, Auth0).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::claims::Claims;
+use super::policy::AuthContext;
+use super::token::TokenResponse;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Session {
+    pub id_token: String,
+    pub access_token: Option<String>,
+    pub token_type: Option<String>,
+    /// When the access token expires, seconds since the epoch (our clock at receipt + `expires_in`).
+    pub expires_at: Option<i64>,
+    pub scope: Option<String>,
+    /// The validated ID token's claims.
+    pub claims: Claims,
+    pub acr: Option<String>,
+    pub amr: Vec<String>,
+    pub auth_time: Option<i64>,
+}
+
+impl Session {
+    /// Build from a token response whose ID token has been validated into `claims`, received at `now`.
+    pub fn new(token: TokenResponse, claims: Claims, now: i64) -> Session {
+        let expires_at = token.expires_in.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
+        Session {
+            id_token: token.id_token,
+            access_token: token.access_token,
+            token_type: token.token_type,
+            expires_at,
+            scope: token.scope,
+            acr: claims.acr.clone(),
+            amr: claims.amr.clone(),
+            auth_time: claims.auth_time,
+            claims,
+        }
+    }
+
+    /// What a [`super::policy::StepUpPolicy`] is judged on.
+    pub fn auth_context(&self) -> AuthContext {
+        AuthContext { acr: self.acr.clone(), amr: self.amr.clone(), auth_time: self.auth_time }
+    }
+
+    /// Whether the session should no longer be used: the access token's `expires_at`, or without one the
+    /// ID token's `exp`, is within `leeway` seconds of `now`. The leeway counts against the token (it expires
+    /// early) so a request never leaves with a token that dies in flight. Without any expiry: never.
+    pub fn is_expired(&self, now: i64, leeway: u64) -> bool {
+        let Some(expiry) = self.expires_at.or(self.claims.exp) else { return false };
+        i128::from(now) + i128::from(leeway) >= i128::from(expiry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+    use alloc::string::ToString;
+
+    fn claims() -> Claims {
+        Claims {
+            acr: Some("urn:mfa".to_string()),
+            amr: alloc::vec!["pwd".to_string(), "otp".to_string()],
+            auth_time: Some(990),
+            exp: Some(2000),
+            ..Claims::default()
+        }
+    }
+
+    #[test]
+    fn copies_tokens_and_context() {
+        let t = TokenResponse {
+            id_token: "h.p.s".to_string(),
+            access_token: Some("at".to_string()),
+            token_type: Some("Bearer".to_string()),
+            expires_in: Some(3600),
+            scope: Some("openid".to_string()),
+            refresh_token: Some("rt".to_string()),
+        };
+        let s = Session::new(t, claims(), 1000);
+        assert_eq!(s.expires_at, Some(4600));
+        assert_eq!(s.auth_context(), AuthContext::from(&claims()));
+        assert_eq!(s.auth_context().amr, ["pwd", "otp"]);
+        assert!(!s.is_expired(4599, 0));
+        assert!(s.is_expired(4600, 0));
+        assert!(s.is_expired(4540, 60));
+        assert!(!s.is_expired(4539, 60));
+    }
+
+    #[test]
+    fn falls_back_to_id_token_exp_and_saturates() {
+        let t = TokenResponse { id_token: "x".to_string(), ..TokenResponse::default() };
+        let s = Session::new(t.clone(), claims(), 1000);
+        assert_eq!(s.expires_at, None);
+        assert!(!s.is_expired(1999, 0) && s.is_expired(2000, 0));
+        let none = Session::new(t, Claims::default(), 0);
+        assert!(!none.is_expired(i64::MAX, u64::MAX));
+        let big = TokenResponse { id_token: "x".to_string(), expires_in: Some(u64::MAX), ..TokenResponse::default() };
+        assert_eq!(Session::new(big, Claims::default(), 5).expires_at, Some(i64::MAX));
+    }
+}
