@@ -1,0 +1,336 @@
+// The development identity provider and the demo API, driven over plain HTTP (a tiny cookie-jar
+// "browser" that follows redirects by hand), plus one Chromium run for the passkey factor.
+// Run: node --test tests/e2e/idp.test.mjs
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
+import { ACR_MFA, ACR_PWD, DEMO_CLIENT_ID, startIdp, totpCode, DEMO_TOTP_SECRET } from "../../www/idp/provider.mjs";
+import { startApi } from "../../www/api/server.mjs";
+
+const APP = "http://localhost:4999"; // the SPA origin; never contacted: we stop at its redirect
+
+/** A minimal user agent: one cookie jar, manual redirects, form posts. */
+function browser() {
+  const jar = new Map(); // name -> value (one host; paths ignored: extra cookies are harmless)
+  async function request(url, init = {}) {
+    const headers = new Headers(init.headers);
+    if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
+    const res = await fetch(url, { ...init, headers, redirect: "manual" });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";");
+      const i = pair.indexOf("=");
+      const name = pair.slice(0, i).trim();
+      const value = pair.slice(i + 1).trim();
+      const expired = attrs.some((a) => /^\s*expires=/i.test(a) && new Date(a.split("=")[1]) < new Date());
+      if (!value || expired) jar.delete(name);
+      else jar.set(name, value);
+    }
+    return res;
+  }
+  /** Follow redirects on the IdP; stop at the app (returns that URL) or at a page (returns it). */
+  async function go(url, init) {
+    let res = await request(url, init);
+    let current = new URL(url);
+    for (let i = 0; i < 20 && res.status >= 300 && res.status < 400; i++) {
+      const next = new URL(res.headers.get("location"), current);
+      if (next.origin === APP) return { redirect: next, res };
+      current = next;
+      res = await request(next);
+    }
+    return { page: current, res, html: await res.text() };
+  }
+  const post = (url, form) => go(url, { method: "POST", body: new URLSearchParams(form) });
+  return { request, go, post, jar };
+}
+
+function pkce() {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
+}
+
+function authorizeUrl(idp, params = {}) {
+  const { verifier, challenge } = pkce();
+  const state = randomBytes(16).toString("base64url");
+  const nonce = randomBytes(16).toString("base64url");
+  const url = new URL("/auth", idp.issuer);
+  url.search = new URLSearchParams({
+    client_id: DEMO_CLIENT_ID,
+    response_type: "code",
+    scope: "openid profile",
+    redirect_uri: `${APP}/callback.html`,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    state,
+    nonce,
+    ...params,
+  }).toString();
+  return { url: url.href, verifier, state, nonce };
+}
+
+const idOf = (html, id) => new RegExp(`id="${id}"`).test(html);
+const formAction = (html, id) => new RegExp(`<form id="${id}"[^>]*action="([^"]+)"`).exec(html)?.[1];
+
+/** Run an authorization request through the login pages with the given answers. */
+async function login(idp, ua, params, { password = "password123", otp = true, expectPassword } = {}) {
+  const req = authorizeUrl(idp, params);
+  let step = await ua.go(req.url);
+  const pages = [];
+  while (!step.redirect) {
+    assert.equal(step.res.status, 200, `unexpected ${step.res.status} at ${step.page}: ${step.html.slice(0, 400)}`);
+    if (idOf(step.html, "password")) {
+      pages.push("password");
+      step = await ua.post(new URL(formAction(step.html, "login-form"), idp.issuer), { username: "alice", password });
+    } else if (idOf(step.html, "otp")) {
+      pages.push("otp");
+      assert.ok(otp, "a second factor was asked for but not expected");
+      step = await ua.post(new URL(formAction(step.html, "otp-form"), idp.issuer), { otp: await totpCode(DEMO_TOTP_SECRET) });
+    } else {
+      assert.fail(`unexpected page ${step.page}: ${step.html.slice(0, 400)}`);
+    }
+  }
+  if (expectPassword !== undefined) assert.equal(pages.includes("password"), expectPassword, `pages: ${pages}`);
+  return { ...req, redirect: step.redirect, pages };
+}
+
+async function exchange(idp, flow) {
+  const params = flow.redirect.searchParams;
+  assert.equal(params.get("state"), flow.state);
+  assert.equal(params.get("iss"), idp.issuer, "RFC 9207 iss in the authorization response");
+  const res = await fetch(`${idp.issuer}/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: APP },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code: params.get("code"),
+      redirect_uri: `${APP}/callback.html`,
+      client_id: DEMO_CLIENT_ID,
+      code_verifier: flow.verifier,
+    }),
+  });
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(res.headers.get("access-control-allow-origin"), APP, "token endpoint CORS for SPAs");
+  return body;
+}
+
+describe("dev identity provider", () => {
+  let idp;
+  let api;
+  let dataDir;
+  let jwks;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "stepup-idp-"));
+    idp = await startIdp({ dataDir, testMode: true, appOrigins: [APP] });
+    api = await startApi({ issuer: idp.issuer, audience: idp.audience });
+    // No cooldown: the key-rotation test refetches at once, as our package does on an unknown kid.
+    jwks = createRemoteJWKSet(new URL(`${idp.issuer}/jwks`), { cooldownDuration: 0 });
+  });
+  after(async () => {
+    await api?.close();
+    await idp?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const verifyId = (token, nonce) => jwtVerify(token, jwks, { issuer: idp.issuer, audience: DEMO_CLIENT_ID }).then(({ payload, protectedHeader }) => {
+    assert.equal(payload.nonce, nonce);
+    return { payload, protectedHeader };
+  });
+
+  test("discovery advertises what stepup relies on", async () => {
+    const res = await fetch(`${idp.issuer}/.well-known/openid-configuration`, { headers: { origin: APP } });
+    assert.ok([APP, "*"].includes(res.headers.get("access-control-allow-origin")), "discovery CORS");
+    const meta = await res.json();
+    assert.equal(meta.issuer, idp.issuer);
+    assert.match(idp.issuer, /^http:\/\/localhost:\d+$/);
+    assert.equal(meta.authorization_response_iss_parameter_supported, true);
+    assert.deepEqual(meta.code_challenge_methods_supported, ["S256"]);
+    assert.deepEqual(meta.acr_values_supported, [ACR_PWD, ACR_MFA]);
+    assert.equal(meta.claims_parameter_supported, true);
+    for (const c of ["acr", "amr", "auth_time"]) assert.ok(meta.claims_supported.includes(c), c);
+    assert.ok(meta.end_session_endpoint);
+    const keys = (await (await fetch(meta.jwks_uri)).json()).keys;
+    assert.deepEqual(keys.map((k) => k.alg), ["RS256", "ES256"]);
+    assert.ok(keys.every((k) => !k.d), "no private parts in the JWKS");
+  });
+
+  test("PKCE is required", async () => {
+    const url = new URL(authorizeUrl(idp).url);
+    url.searchParams.delete("code_challenge");
+    url.searchParams.delete("code_challenge_method");
+    const step = await browser().go(url.href);
+    assert.equal(step.redirect.searchParams.get("error"), "invalid_request");
+    assert.match(step.redirect.searchParams.get("error_description"), /PKCE/);
+  });
+
+  test("password login: acr is the password level, amr [pwd]; the API wants a step-up for transfers", async () => {
+    const ua = browser();
+    const before = Math.floor(Date.now() / 1000);
+    const flow = await login(idp, ua, {}, { otp: false, expectPassword: true });
+    const tokens = await exchange(idp, flow);
+    const { payload } = await verifyId(tokens.id_token, flow.nonce);
+    assert.equal(payload.acr, ACR_PWD);
+    assert.deepEqual(payload.amr, ["pwd"]);
+    assert.ok(payload.auth_time >= before - 1 && payload.auth_time <= Math.ceil(Date.now() / 1000));
+
+    // The access token is a JWT for the demo API carrying the same authentication context.
+    assert.equal(decodeProtectedHeader(tokens.access_token).typ, "at+jwt");
+    const at = decodeJwt(tokens.access_token);
+    assert.equal(at.aud, idp.audience);
+    assert.equal(at.acr, ACR_PWD);
+    assert.deepEqual(at.amr, ["pwd"]);
+    assert.equal(at.auth_time, payload.auth_time);
+
+    const auth = { authorization: `Bearer ${tokens.access_token}`, origin: APP };
+    const balance = await fetch(`${api.url}/api/balance`, { headers: auth });
+    assert.equal(balance.status, 200);
+    assert.equal((await balance.json()).sub, "alice");
+
+    const transfer = await fetch(`${api.url}/api/transfer`, { method: "POST", headers: auth });
+    assert.equal(transfer.status, 401);
+    const challenge = transfer.headers.get("www-authenticate");
+    assert.match(challenge, /^Bearer error="insufficient_user_authentication", error_description="[^"]+", acr_values="http:\/\/schemas\.openid\.net\/pape\/policies\/2007\/06\/multi-factor", max_age="300"$/);
+    assert.equal(transfer.headers.get("access-control-expose-headers"), "WWW-Authenticate");
+
+    // Step-up on the same session: only the second factor is asked, and auth_time moves on.
+    const stepUp = await login(idp, ua, { acr_values: ACR_MFA }, { expectPassword: false });
+    assert.deepEqual(stepUp.pages, ["otp"]);
+    const strong = await exchange(idp, stepUp);
+    const { payload: p2 } = await verifyId(strong.id_token, stepUp.nonce);
+    assert.equal(p2.acr, ACR_MFA);
+    assert.deepEqual(p2.amr, ["pwd", "otp", "mfa"]);
+    assert.ok(p2.auth_time >= payload.auth_time);
+
+    const ok = await fetch(`${api.url}/api/transfer`, { method: "POST", headers: { ...auth, authorization: `Bearer ${strong.access_token}`, "content-type": "application/json" }, body: JSON.stringify({ amount: 25 }) });
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.equal((await ok.json()).amount, 25);
+  });
+
+  test("MFA on a fresh session: password then TOTP; the session then satisfies MFA without prompting", async () => {
+    const ua = browser();
+    const flow = await login(idp, ua, { acr_values: `${ACR_MFA}` });
+    assert.deepEqual(flow.pages, ["password", "otp"]);
+    const { payload } = await verifyId((await exchange(idp, flow)).id_token, flow.nonce);
+    assert.equal(payload.acr, ACR_MFA);
+    assert.deepEqual(payload.amr, ["pwd", "otp", "mfa"]);
+
+    const again = await login(idp, ua, { acr_values: ACR_MFA });
+    assert.deepEqual(again.pages, [], "an MFA session satisfies a second MFA request silently");
+    const { payload: p2 } = await verifyId((await exchange(idp, again)).id_token, again.nonce);
+    assert.equal(p2.acr, ACR_MFA);
+    assert.equal(p2.auth_time, payload.auth_time, "no new authentication, same auth_time");
+  });
+
+  test("essential acr in the claims parameter asks for MFA", async () => {
+    const ua = browser();
+    const claims = JSON.stringify({ id_token: { acr: { essential: true, values: [ACR_MFA] } } });
+    const flow = await login(idp, ua, { claims });
+    assert.deepEqual(flow.pages, ["password", "otp"]);
+    const { payload } = await verifyId((await exchange(idp, flow)).id_token, flow.nonce);
+    assert.equal(payload.acr, ACR_MFA);
+  });
+
+  test("max_age and prompt=login force a new authentication", async () => {
+    const ua = browser();
+    await login(idp, ua, {}, { otp: false });
+    await new Promise((r) => setTimeout(r, 1100));
+    const reauth = await login(idp, ua, { max_age: "0" }, { otp: false });
+    assert.deepEqual(reauth.pages, ["password"]);
+    const prompted = await login(idp, ua, { prompt: "login" }, { otp: false });
+    assert.deepEqual(prompted.pages, ["password"]);
+    const silent = await login(idp, ua, { max_age: "600" }, { otp: false });
+    assert.deepEqual(silent.pages, []);
+  });
+
+  test("bad input gets a clear message", async () => {
+    const ua = browser();
+    let step = await ua.go(authorizeUrl(idp, { acr_values: ACR_MFA }).url);
+    const action = new URL(formAction(step.html, "login-form"), idp.issuer);
+    step = await ua.post(action, { username: "alice", password: "nope" });
+    assert.equal(step.res.status, 401);
+    assert.match(step.html, /id="error"[^>]*>Wrong username or password/);
+    step = await ua.post(action, { username: "alice", password: "password123" });
+    const otpAction = new URL(formAction(step.html, "otp-form"), idp.issuer);
+    step = await ua.post(otpAction, { otp: "12ab" });
+    assert.equal(step.res.status, 400);
+    assert.match(step.html, /6-digit code/);
+    const wrong = String((Number(await totpCode(DEMO_TOTP_SECRET)) + 500000) % 1000000).padStart(6, "0");
+    step = await ua.post(otpAction, { otp: wrong });
+    assert.equal(step.res.status, 401);
+    assert.match(step.html, /not valid/);
+  });
+
+  test("test switches: ignoreAcrValues, tamperState, wrongIss; the request log shows no token call", async () => {
+    try {
+      idp.switches.ignoreAcrValues = true;
+      const flow = await login(idp, browser(), { acr_values: ACR_MFA, claims: JSON.stringify({ id_token: { acr: { essential: true, values: [ACR_MFA] } } }) });
+      assert.deepEqual(flow.pages, ["password"], "no second factor asked");
+      const { payload } = await verifyId((await exchange(idp, flow)).id_token, flow.nonce);
+      assert.equal(payload.acr, ACR_PWD, "the weak acr, although MFA was asked");
+    } finally {
+      idp.switches.ignoreAcrValues = false;
+    }
+
+    // Switches over HTTP (as a browser test would set them).
+    const set = (body) => fetch(`${idp.issuer}/__test/switches`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json());
+    assert.equal((await set({ tamperState: true })).tamperState, true);
+    const start = idp.requestLog.length;
+    let flow = await login(idp, browser(), {}, { otp: false });
+    assert.notEqual(flow.redirect.searchParams.get("state"), flow.state);
+    await set({ tamperState: false, wrongIss: true });
+    flow = await login(idp, browser(), {}, { otp: false });
+    assert.equal(flow.redirect.searchParams.get("state"), flow.state);
+    assert.equal(flow.redirect.searchParams.get("iss"), "https://attacker.example");
+    await set({ wrongIss: false });
+    assert.deepEqual(idp.requestLog.slice(start).filter((r) => r.path === "/token"), []);
+    const log = await (await fetch(`${idp.issuer}/__test/requests`)).json();
+    assert.ok(log.some((r) => r.path === "/auth" && r.method === "GET"));
+    const unknown = await fetch(`${idp.issuer}/__test/switches`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ nope: 1 }) });
+    assert.equal(unknown.status, 400);
+  });
+
+  test("coopHeaders puts Cross-Origin-Opener-Policy on the provider's pages", async () => {
+    const url = authorizeUrl(idp).url;
+    assert.equal((await fetch(url, { redirect: "manual" })).headers.get("cross-origin-opener-policy"), null);
+    idp.switches.coopHeaders = true;
+    try {
+      const res = await fetch(url, { redirect: "manual" });
+      assert.equal(res.headers.get("cross-origin-opener-policy"), "same-origin");
+    } finally {
+      idp.switches.coopHeaders = false;
+    }
+  });
+
+  test("rotateKeys: new kid, old key gone from the JWKS, sessions survive", async () => {
+    const ua = browser();
+    const first = await login(idp, ua, {}, { otp: false });
+    const oldKid = decodeProtectedHeader((await exchange(idp, first)).id_token).kid;
+    const kids = await idp.rotateKeys();
+    assert.ok(!kids.includes(oldKid));
+    const published = (await (await fetch(`${idp.issuer}/jwks`)).json()).keys.map((k) => k.kid);
+    assert.deepEqual(published, kids);
+    const second = await login(idp, ua, {}, { otp: false });
+    assert.deepEqual(second.pages, [], "the session survived the rotation");
+    const tokens = await exchange(idp, second);
+    assert.equal(decodeProtectedHeader(tokens.id_token).kid, kids[0]);
+    await verifyId(tokens.id_token, second.nonce); // jose refetches the JWKS for the new kid
+    const balance = await fetch(`${api.url}/api/balance`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(balance.status, 200, "the API follows the rotation too");
+  });
+
+  test("the API rejects missing and forged tokens with a Bearer challenge", async () => {
+    const none = await fetch(`${api.url}/api/balance`);
+    assert.equal(none.status, 401);
+    assert.match(none.headers.get("www-authenticate"), /^Bearer/);
+    const forged = await fetch(`${api.url}/api/balance`, { headers: { authorization: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0." } });
+    assert.equal(forged.status, 401);
+    assert.match(forged.headers.get("www-authenticate"), /error="invalid_token"/);
+    const preflight = await fetch(`${api.url}/api/transfer`, { method: "OPTIONS", headers: { origin: APP, "access-control-request-headers": "authorization" } });
+    assert.equal(preflight.status, 204);
+    assert.match(preflight.headers.get("access-control-allow-headers"), /authorization/);
+  });
+});

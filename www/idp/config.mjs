@@ -1,0 +1,47 @@
+// Fixed facts of the development identity provider: levels, users, the demo client.
+// Everything here is for local development and tests only; none of it is a secret worth keeping.
+
+/** Password-only authentication. Our own URN: no standard names a "password level". */
+export const ACR_PWD = "urn:stepup:pwd";
+/** Auth0's (and PAPE's) multi-factor policy URI: what Auth0 users send in `acr_values` to step up. */
+export const ACR_MFA = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+/** Weakest first: the index is the strength used to compare a session with a request. */
+export const ACR_LEVELS = [ACR_PWD, ACR_MFA];
+
+/** The resource indicator (and access-token `aud`) of the demo API when none is asked for. */
+export const DEFAULT_API_AUDIENCE = "http://localhost/api";
+/** Scopes the demo API understands; the SPA does not need to ask for them. */
+export const API_SCOPES = "api:read api:transfer";
+
+/** The demo SPA's client: public (no secret), PKCE S256 required, code flow only. */
+export const DEMO_CLIENT_ID = "stepup-demo";
+
+/**
+ * The demo user's TOTP secret, fixed so tests and people can compute codes
+ * (`oathtool --totp -b JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP`, or add it to an authenticator app).
+ * 20 bytes: otplib 13 refuses secrets shorter than RFC 4226's 128 bits, so the well-known
+ * 10-byte `JBSWY3DPEHPK3PXP` is written twice.
+ */
+export const DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/** Users of the dev provider. Passwords are plain on purpose: this is a demo, not a user store. */
+export const USERS = {
+  alice: {
+    sub: "alice",
+    password: "password123",
+    name: "Alice Example",
+    email: "alice@example.com",
+    totpSecret: DEMO_TOTP_SECRET,
+  },
+};
+
+/** WebAuthn relying party: the IdP's pages run on http://localhost:<port>, a secure context. */
+export const RP_ID = "localhost";
+export const RP_NAME = "stepup dev identity provider";
+
+/**
+ * RFC 8176 `amr` values this provider emits:
+ * pwd (password), otp (TOTP), hwk (device-bound passkey), swk (synced passkey),
+ * user (user verification happened on the authenticator), mfa (two factors were used).
+ */
+export const AMR = { pwd: "pwd", otp: "otp", hwk: "hwk", swk: "swk", user: "user", mfa: "mfa" };

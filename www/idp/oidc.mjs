@@ -1,0 +1,209 @@
+// The oidc-provider configuration: what makes this a step-up capable OpenID provider.
+import Provider, { errors, interactionPolicy } from "oidc-provider";
+import { ACR_LEVELS, ACR_MFA, ACR_PWD, API_SCOPES, USERS } from "./config.mjs";
+import { esc, layout, logoutPage, messagePage } from "./pages.mjs";
+
+/** The acr values a request asks for: `acr_values` (voluntary) and `claims` acr (maybe essential). */
+export function requestedAcr(params, claims) {
+  const fromValues = typeof params.acr_values === "string" ? params.acr_values.split(" ").filter(Boolean) : [];
+  let parsed = claims;
+  if (typeof parsed === "string") {
+    try {
+      parsed = JSON.parse(parsed);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  const acr = parsed?.id_token?.acr;
+  const fromClaims = acr ? [...(acr.value !== undefined ? [acr.value] : []), ...(Array.isArray(acr.values) ? acr.values : [])] : [];
+  return { values: [...fromValues, ...fromClaims], essential: acr?.essential === true ? fromClaims : [] };
+}
+
+/**
+ * The strongest level this provider will deliver for a request: MFA when the MFA URI was asked
+ * for (unless the ignoreAcrValues test switch is on), else password. `null` when an essential acr
+ * was asked that we do not support at all (the caller answers unmet_authentication_requirements).
+ */
+export function targetAcr({ values, essential }, switches) {
+  if (switches.ignoreAcrValues) return ACR_PWD;
+  if (essential.length && !essential.some((v) => ACR_LEVELS.includes(v))) return null;
+  return values.includes(ACR_MFA) ? ACR_MFA : ACR_PWD;
+}
+
+export const strength = (acr) => ACR_LEVELS.indexOf(acr);
+
+function buildPolicy(switches) {
+  const policy = interactionPolicy.base();
+  const login = policy.get("login");
+
+  // `acr_values` are voluntary (OIDC Core 5.5.1.1), so oidc-provider never prompts for them.
+  // Our provider honours them: a session weaker than the requested level must log in again
+  // (the interaction then asks only for the missing second factor).
+  login.checks.add(
+    new interactionPolicy.Check("acr_step_up", "the requested authentication level is stronger than the session's", "login_required", (ctx) => {
+      const { oidc } = ctx;
+      if (switches.ignoreAcrValues || !oidc.session.accountId || oidc.result?.login) return false;
+      const target = targetAcr(requestedAcr(oidc.params, oidc.params.claims), switches);
+      return target !== null && strength(oidc.acr) < strength(target);
+    }),
+  );
+
+  // The ignoreAcrValues test switch makes the provider misbehave on purpose: it must not honour
+  // essential acr claims either, or oidc-provider's own checks would ask for a login again.
+  for (const reason of ["essential_acr", "essential_acrs"]) {
+    const check = login.checks.get(reason);
+    const original = check.check;
+    check.check = (ctx) => (switches.ignoreAcrValues ? false : original(ctx));
+  }
+  return policy;
+}
+
+/**
+ * @param {object} o
+ * @param {string} o.issuer
+ * @param {{keys: object[]}} o.jwks
+ * @param {string[]} o.cookieKeys
+ * @param {object[]} o.clients oidc-provider client metadata
+ * @param {Set<string>} o.appOrigins origins whose every path is an allowed redirect for our clients
+ * @param {string[]} o.audiences resource indicators of APIs that get JWT access tokens
+ * @param {object} o.switches the live test switches
+ * @param {Function} o.Adapter
+ */
+export function createOidcProvider({ issuer, jwks, cookieKeys, clients, appOrigins, audiences, switches, Adapter }) {
+  const provider = new Provider(issuer, {
+    adapter: Adapter,
+    clients,
+    jwks,
+    cookies: { keys: cookieKeys },
+    acrValues: ACR_LEVELS,
+    // acr, amr and auth_time must be listed or oidc-provider leaves them out of ID tokens.
+    claims: {
+      openid: ["sub", "acr", "amr", "auth_time"],
+      profile: ["name", "preferred_username"],
+      email: ["email", "email_verified"],
+    },
+    scopes: ["openid", "offline_access", "profile", "email"],
+    responseTypes: ["code", "none"],
+    // Auth0-style `audience` is accepted as a synonym of RFC 8707 `resource`.
+    extraParams: ["audience"],
+    pkce: { required: () => true },
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 3600,
+      Grant: 14 * 24 * 3600,
+      RefreshToken: 14 * 24 * 3600,
+      Session: 14 * 24 * 3600,
+    },
+    // Browser apps on any origin may call discovery, JWKS, token, userinfo.
+    clientBasedCORS: () => true,
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = "html";
+          ctx.body = logoutPage(form);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = "html";
+          ctx.body = messagePage("Signed out", "You are signed out of the stepup dev identity provider.", { id: "signed-out" });
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // No `resource`? Use `audience` if sent, else the demo API, so access tokens are always JWTs.
+        defaultResource: async (ctx, _client, oneOf) => {
+          if (oneOf) return oneOf;
+          const audience = ctx.oidc.params?.audience;
+          return typeof audience === "string" && audience ? audience : audiences[0];
+        },
+        // The token request needs not repeat `resource`: the one granted at authorization is used.
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource) => {
+          if (!audiences.includes(resource)) throw new errors.InvalidTarget(`unknown resource (audience) ${resource}`);
+          return { scope: API_SCOPES, audience: resource, accessTokenFormat: "jwt", accessTokenTTL: 600, jwt: { sign: { alg: "RS256" } } };
+        },
+      },
+    },
+    // The demo API decides on acr/amr/auth_time, so the JWT access tokens carry them too.
+    extraTokenClaims: async (ctx, token) => {
+      if (token.kind !== "AccessToken") return undefined;
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      if (!source) return undefined;
+      return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
+    },
+    // Our clients are first-party: consent is granted without a page, for whatever they ask.
+    loadExistingGrant: async (ctx) => {
+      const { oidc } = ctx;
+      const grantId = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
+      let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+      if (!grant || grant.accountId !== oidc.session.accountId) {
+        grant = new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+      }
+      grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(" "));
+      if (oidc.requestParamClaims?.size) grant.addOIDCClaims([...oidc.requestParamClaims]);
+      for (const indicator of Object.keys(oidc.resourceServers ?? {})) grant.addResourceScope(indicator, API_SCOPES);
+      await grant.save();
+      return grant;
+    },
+    findAccount: async (_ctx, sub) => {
+      const user = USERS[sub];
+      if (!user) return undefined;
+      return {
+        accountId: sub,
+        claims: async () => ({ sub, name: user.name, preferred_username: sub, email: user.email, email_verified: true }),
+      };
+    },
+    interactions: {
+      policy: buildPolicy(switches),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = "html";
+      ctx.body = layout("Sign-in error", `<h1>Something went wrong</h1>
+        <p class="error" id="error" role="alert"><strong>${esc(out.error)}</strong>${out.error_description ? `: ${esc(out.error_description)}` : ""}</p>
+        <p class="hint">Go back to the app and try again.</p>`);
+    },
+  });
+
+  // Tests serve the SPA from random ports: any path on a registered app origin is an allowed
+  // redirect (and post-logout redirect) for our clients. The origin must match exactly.
+  const onAppOrigin = (value) => {
+    try {
+      return appOrigins.has(new URL(value).origin);
+    } catch {
+      return false;
+    }
+  };
+  const { redirectUriAllowed, postLogoutRedirectUriAllowed } = provider.Client.prototype;
+  provider.Client.prototype.redirectUriAllowed = function allowed(value) {
+    return redirectUriAllowed.call(this, value) || (this.clientId !== "idp-account" && onAppOrigin(value));
+  };
+  provider.Client.prototype.postLogoutRedirectUriAllowed = function allowed(value) {
+    return postLogoutRedirectUriAllowed.call(this, value) || onAppOrigin(value);
+  };
+
+  // Test switches that tamper with the authorization response. They rewrite the redirect back to
+  // the client (query response mode), which is where a real attacker or a broken proxy would act.
+  provider.use(async (ctx, next) => {
+    await next();
+    const location = ctx.response.get("location");
+    if (!location || !(switches.wrongIss || switches.tamperState)) return;
+    let url;
+    try {
+      url = new URL(location, issuer);
+    } catch {
+      return;
+    }
+    if (url.origin === new URL(issuer).origin || !url.searchParams.has("state")) return;
+    if (switches.wrongIss) url.searchParams.set("iss", typeof switches.wrongIss === "string" ? switches.wrongIss : "https://attacker.example");
+    if (switches.tamperState) url.searchParams.set("state", `tampered-${url.searchParams.get("state")}`);
+    ctx.set("location", url.href);
+  });
+
+  return provider;
+}

@@ -1,0 +1,202 @@
+// The development identity provider: npm oidc-provider (a certified OpenID provider) with
+// password + TOTP/passkey interactions, a factor store, a request log and test switches.
+//
+//   import { startIdp } from "./www/idp/provider.mjs";
+//   const idp = await startIdp({ appOrigins: ["http://localhost:5173"], testMode: true });
+//   idp.issuer  // "http://localhost:<port>"
+//   await idp.close();
+import { createServer } from "node:http";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { accountClient, createAccount } from "./account.mjs";
+import { createMemoryAdapter } from "./adapter.mjs";
+import { DEFAULT_API_AUDIENCE, DEMO_CLIENT_ID, DEMO_TOTP_SECRET, USERS } from "./config.mjs";
+import { HttpError, sendHtml, sendJson, serveFile } from "./http.mjs";
+import { createInteractions } from "./interactions.mjs";
+import { cookieKeys, generateSigningKeys } from "./keys.mjs";
+import { createOidcProvider } from "./oidc.mjs";
+import { messagePage } from "./pages.mjs";
+import { createPasskeys } from "./passkeys.mjs";
+import { openStore } from "./store.mjs";
+import { createTestApi } from "./testapi.mjs";
+import { totpCode } from "./totp.mjs";
+
+export * from "./config.mjs";
+export { totpCode } from "./totp.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, "../..");
+
+/** Client metadata for a public browser client: no secret, code flow, PKCE (required globally). */
+export function publicClient({ client_id, redirect_uris = [], post_logout_redirect_uris = [], ...rest }) {
+  return {
+    client_id,
+    token_endpoint_auth_method: "none",
+    response_types: ["code"],
+    grant_types: ["authorization_code", "refresh_token"],
+    redirect_uris,
+    post_logout_redirect_uris,
+    ...rest,
+  };
+}
+
+/** The redirect URIs our SPA pages use on an origin. Any other path there is allowed too. */
+export function appRedirects(origin) {
+  return {
+    redirect_uris: [`${origin}/callback.html`, `${origin}/popup-callback.html`, `${origin}/`],
+    post_logout_redirect_uris: [`${origin}/`, `${origin}/index.html`],
+  };
+}
+
+/**
+ * Start the dev identity provider.
+ * @param {object} [options]
+ * @param {number} [options.port=0] 0 picks a free port
+ * @param {string} [options.host="127.0.0.1"] listen address
+ * @param {string} [options.hostname="localhost"] host name in the issuer (WebAuthn needs localhost)
+ * @param {string[]} [options.appOrigins] SPA origins: any path there is an allowed redirect
+ * @param {object[]} [options.clients] extra public clients {client_id, redirect_uris, post_logout_redirect_uris, ...}
+ * @param {string|string[]} [options.audience] resource indicator(s) of APIs (default http://localhost/api)
+ * @param {string} [options.dataDir] factor store folder (default www/idp/.data)
+ * @param {string} [options.pkgDir] where /pkg/ is served from (default the repo's pkg/)
+ * @param {boolean} [options.testMode=false] mounts /__test/* and the /passkey/* JSON API
+ */
+export async function startIdp(options = {}) {
+  const {
+    port = 0,
+    host = "127.0.0.1",
+    hostname = "localhost",
+    testMode = false,
+    dataDir = join(here, ".data"),
+    pkgDir = join(repoRoot, "pkg"),
+  } = options;
+  const audiences = [options.audience ?? DEFAULT_API_AUDIENCE].flat();
+  const appOrigins = new Set((options.appOrigins ?? []).map((o) => new URL(o).origin));
+
+  const requestLog = [];
+  // Test switches: all off unless a test turns them on. See README.md.
+  const switches = { ignoreAcrValues: false, coopHeaders: false, wrongIss: false, tamperState: false };
+
+  const store = openStore(dataDir);
+  const Adapter = createMemoryAdapter();
+  const cookies = cookieKeys();
+  let jwks = await generateSigningKeys();
+  let provider;
+  let providerHandler;
+
+  const server = createServer((req, res) => {
+    dispatch(req, res).catch((err) => fail(res, err));
+  });
+  await new Promise((ok, ko) => {
+    server.once("error", ko);
+    server.listen(port, host, ok);
+  });
+  const actualPort = server.address().port;
+  const issuer = `http://${hostname}:${actualPort}`;
+
+  const clients = () => [
+    publicClient({ client_id: DEMO_CLIENT_ID, client_name: "stepup demo", ...appRedirects(appOrigins.values().next().value ?? "http://localhost:3000") }),
+    ...(options.clients ?? []).map(publicClient),
+    accountClient(issuer),
+  ];
+
+  function build() {
+    provider = createOidcProvider({ issuer, jwks, cookieKeys: cookies, clients: clients(), appOrigins, audiences, switches, Adapter });
+    provider.on("server_error", (_ctx, err) => console.error("[idp] server error:", err));
+    providerHandler = provider.callback();
+  }
+  build();
+
+  const app = {
+    issuer,
+    switches,
+    store,
+    requestLog,
+    get provider() {
+      return provider;
+    },
+    passkeys: createPasskeys({
+      store,
+      // The IdP's own pages always; in test mode any http://localhost:<port> page too, so
+      // tests can run ceremonies from their own page server against the JSON API.
+      originAllowed: (origin) => origin === issuer || (testMode && /^http:\/\/localhost(:\d{1,5})?$/.test(origin)),
+    }),
+    kids: () => jwks.keys.map((k) => k.kid),
+    async rotateKeys() {
+      // oidc-provider fixes its keystore at construction, so rotation builds a new Provider
+      // over the same storage and cookie keys: sessions and pending logins survive, the old
+      // keys disappear from /jwks.
+      jwks = await generateSigningKeys();
+      build();
+      return app.kids();
+    },
+  };
+
+  const routes = [createInteractions({ app }), createAccount({ app }), ...(testMode ? [createTestApi({ app })] : [])];
+
+  async function dispatch(req, res) {
+    const url = new URL(req.url, issuer);
+    requestLog.push({ time: Date.now(), method: req.method, path: url.pathname });
+    if (switches.coopHeaders) res.setHeader("cross-origin-opener-policy", "same-origin");
+
+    if (url.pathname.startsWith("/pkg/") && req.method === "GET") {
+      serveFile(res, pkgDir, decodeURIComponent(url.pathname.slice("/pkg/".length)));
+      return;
+    }
+    if (url.pathname === "/" && req.method === "GET") {
+      sendHtml(res, 200, messagePage("stepup dev identity provider", `Issuer ${issuer}. Discovery at /.well-known/openid-configuration; your sign-in methods at /account.`));
+      return;
+    }
+    for (const route of routes) {
+      if (await route(req, res, url)) return;
+    }
+    providerHandler(req, res);
+  }
+
+  function fail(res, err) {
+    const status = err instanceof HttpError ? err.status : 500;
+    if (status === 500) console.error("[idp]", err);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const message = status === 500 ? "Internal error in the dev identity provider (see its console)." : err.message;
+    const wantsJson = (res.req?.headers.accept ?? "").includes("application/json") || (res.req?.headers["content-type"] ?? "").includes("json");
+    if (wantsJson) sendJson(res, status, { error: err.code ?? "server_error", message }, testMode ? { "access-control-allow-origin": "*" } : {});
+    else sendHtml(res, status, messagePage("Something went wrong", message, { id: "error" }));
+  }
+
+  return {
+    issuer,
+    port: actualPort,
+    url: issuer,
+    clientId: DEMO_CLIENT_ID,
+    audience: audiences[0],
+    requestLog,
+    switches,
+    store,
+    get provider() {
+      return provider;
+    },
+    /** Replace the signing keys (new kids); the old ones leave /jwks at once. Returns the new kids. */
+    rotateKeys: () => app.rotateKeys(),
+    kids: app.kids,
+    /** Allow redirects to any path on another SPA origin (tests start page servers later). */
+    addAppOrigin(origin) {
+      appOrigins.add(new URL(origin).origin);
+    },
+    /** Requests whose path is `path` (e.g. "/token"), from the request log. */
+    requestsTo: (path) => requestLog.filter((r) => r.path === path),
+    /** The current TOTP code of a user (default alice): what the authenticator app shows. */
+    totp: (user = "alice") => totpCode(USERS[user]?.totpSecret ?? DEMO_TOTP_SECRET),
+    close() {
+      return new Promise((ok) => {
+        server.closeAllConnections?.();
+        server.close(() => {
+          Adapter.clear();
+          ok();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// Test-only HTTP endpoints, mounted only when the IdP starts with testMode: true.
+//   /__test/switches   GET: current switches; POST JSON: set them ({"rotateKeys": true} rotates keys)
+//   /__test/requests   GET: the request log; DELETE: clear it
+//   /__test/totp       GET ?user=alice: the user's current TOTP code
+//   /passkey/...       a JSON WebAuthn API over @simplewebauthn/server for the passkey e2e tests
+import { USERS } from "./config.mjs";
+import { HttpError, readBody, sendJson } from "./http.mjs";
+import { PasskeyError } from "./passkeys.mjs";
+import { totpCode } from "./totp.mjs";
+
+const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+  "access-control-allow-headers": "content-type",
+};
+
+export const SWITCH_NAMES = ["ignoreAcrValues", "coopHeaders", "wrongIss", "tamperState"];
+
+function username(value) {
+  const name = value ?? "alice";
+  if (typeof name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+    throw new HttpError(400, "username must be 1-64 characters of A-Z a-z 0-9 _ . -");
+  }
+  return name;
+}
+
+export function createTestApi({ app }) {
+  return async function handle(req, res, url) {
+    const path = url.pathname;
+    if (!path.startsWith("/__test/") && !path.startsWith("/passkey/")) return false;
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, CORS);
+      res.end();
+      return true;
+    }
+    const json = (status, body) => sendJson(res, status, body, CORS);
+
+    if (path === "/__test/switches") {
+      if (req.method === "POST") {
+        const body = await readBody(req);
+        for (const [name, value] of Object.entries(body)) {
+          if (name === "rotateKeys") continue;
+          if (!SWITCH_NAMES.includes(name)) throw new HttpError(400, `unknown switch ${name}; known: ${SWITCH_NAMES.join(", ")}, rotateKeys`);
+          app.switches[name] = value;
+        }
+        if (body.rotateKeys) await app.rotateKeys();
+      }
+      json(200, { ...app.switches, kids: app.kids() });
+      return true;
+    }
+    if (path === "/__test/requests") {
+      if (req.method === "DELETE") app.requestLog.length = 0;
+      json(200, app.requestLog);
+      return true;
+    }
+    if (path === "/__test/totp" && req.method === "GET") {
+      const user = USERS[username(url.searchParams.get("user") ?? undefined)];
+      if (!user) throw new HttpError(404, "no such user");
+      json(200, { code: await totpCode(user.totpSecret) });
+      return true;
+    }
+
+    if (path === "/passkey/credentials" && req.method === "GET") {
+      json(200, app.store.passkeys(username(url.searchParams.get("username") ?? undefined)));
+      return true;
+    }
+    if (req.method !== "POST") throw new HttpError(405, `${req.method} ${path} is not supported`);
+    const body = await readBody(req);
+    const user = username(body.username);
+    const response = body.response ?? body;
+    const opts = {
+      userVerification: body.userVerification,
+      residentKey: body.residentKey,
+      attachment: body.authenticatorAttachment,
+      requireUserVerification: body.requireUserVerification === true,
+    };
+    try {
+      switch (path) {
+        case "/passkey/register/options":
+          json(200, await app.passkeys.registrationOptions(`test-reg:${user}`, user, clean(opts)));
+          return true;
+        case "/passkey/register/verify":
+          json(200, await app.passkeys.verifyRegistration(`test-reg:${user}`, user, response, opts));
+          return true;
+        case "/passkey/auth/options":
+          json(200, await app.passkeys.authenticationOptions(`test-auth:${user}`, user, clean(opts)));
+          return true;
+        case "/passkey/auth/verify":
+          json(200, await app.passkeys.verifyAuthentication(`test-auth:${user}`, user, response, opts));
+          return true;
+        default:
+          throw new HttpError(404, `no such test endpoint ${path}`);
+      }
+    } catch (err) {
+      if (!(err instanceof PasskeyError)) throw err;
+      json(400, { verified: false, error: err.code, message: err.message });
+      return true;
+    }
+  };
+}
+
+function clean(o) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
