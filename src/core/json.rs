@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::error::{Error, ErrorCode, Result};
 
@@ -80,6 +81,12 @@ pub fn from_js(value: wasm_bindgen::JsValue) -> Option<Json> {
     serde_wasm_bindgen::from_value(value).ok()
 }
 
+/// A JS value for `json` (plain objects and arrays, never `Map`s), for results handed to JS callers.
+#[cfg(target_arch = "wasm32")]
+pub fn to_js(json: &Json) -> wasm_bindgen::JsValue {
+    json.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(wasm_bindgen::JsValue::NULL)
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn parse_impl(text: &str) -> Option<Json> {
     serde_json::from_str(text).ok()
@@ -88,6 +95,53 @@ fn parse_impl(text: &str) -> Option<Json> {
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
         d.deserialize_any(JsonVisitor)
+    }
+}
+
+impl Serialize for Json {
+    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        match self {
+            Json::Null => s.serialize_unit(),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Number(n) => s.serialize_f64(*n),
+            Json::String(v) => s.serialize_str(v),
+            Json::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Json::Object(members) => {
+                let mut map = s.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// Shorthands for building result objects.
+impl From<&str> for Json {
+    fn from(s: &str) -> Json {
+        Json::String(s.into())
+    }
+}
+impl From<String> for Json {
+    fn from(s: String) -> Json {
+        Json::String(s)
+    }
+}
+impl From<bool> for Json {
+    fn from(b: bool) -> Json {
+        Json::Bool(b)
+    }
+}
+impl From<&[String]> for Json {
+    fn from(items: &[String]) -> Json {
+        Json::Array(items.iter().map(|s| Json::String(s.clone())).collect())
     }
 }
 

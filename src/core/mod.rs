@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod json;
+pub mod options;
 
 // Token side: compact JWS parsing, typed claims, JWKs and key selection, OIDC Core 3.1.3.7 claim checks.
 pub mod base64url;

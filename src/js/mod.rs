@@ -2,3 +2,6 @@
 //! `core` or `web`; this layer converts JS values in and out and maps errors to `StepUpError`.
 
 pub mod error;
+mod token;
+mod types;
+mod webauthn;

@@ -1,0 +1,203 @@
+//! Options objects as callers write them (camelCase JSON, as in DESIGN.md's JS contract) → core types.
+//!
+//! One reader for JS objects and JSON config alike, so a wrong type is reported the same way everywhere:
+//! `invalid_config` naming the member, never silently ignored.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::error::{Error, ErrorCode, Result};
+use super::jwk::Algorithm;
+use super::json::Json;
+use super::policy::{AmrPolicy, StepUpPolicy};
+use super::validate::{Expectations, DEFAULT_LEEWAY};
+
+/// Largest integer a JS number holds exactly (2^53 − 1).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+fn invalid(member: &str, want: &str) -> Error {
+    let mut msg = String::from(member);
+    msg.push_str(" must be ");
+    msg.push_str(want);
+    Error::new(ErrorCode::InvalidConfig, msg).with_claim(member)
+}
+
+/// A view of an options object; `null`/`undefined` read as an empty object.
+#[derive(Clone, Copy)]
+pub struct Options<'a>(Option<&'a Json>);
+
+impl<'a> Options<'a> {
+    /// `value` must be an object, `null`, or absent.
+    pub fn new(value: Option<&'a Json>, what: &str) -> Result<Options<'a>> {
+        match value {
+            None | Some(Json::Null) => Ok(Options(None)),
+            Some(v @ Json::Object(_)) => Ok(Options(Some(v))),
+            Some(_) => Err(invalid(what, "an object")),
+        }
+    }
+
+    /// A member, treating JSON `null` as absent (JS `undefined` never reaches us; `null` is its JSON twin).
+    pub fn get(&self, key: &str) -> Option<&'a Json> {
+        match self.0.and_then(|o| o.get(key)) {
+            None | Some(Json::Null) => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    pub fn string(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(invalid(key, "a string")),
+        }
+    }
+
+    pub fn required_string(&self, key: &str) -> Result<String> {
+        match self.string(key)? {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => Err(invalid(key, "a non-empty string")),
+        }
+    }
+
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(invalid(key, "a boolean")),
+        }
+    }
+
+    /// A non-negative integer number of seconds (or count).
+    pub fn uint(&self, key: &str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER && n.fract() == 0.0 => Ok(Some(*n as u64)),
+            Some(_) => Err(invalid(key, "a non-negative integer")),
+        }
+    }
+
+    /// A time in seconds since the epoch; fractions are floored (JS `Date.now() / 1000` is welcome).
+    pub fn time(&self, key: &str) -> Result<Option<i64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::Number(n)) if n.is_finite() && *n >= 0.0 && *n <= MAX_SAFE_INTEGER => Ok(Some(n.floor() as i64)),
+            Some(_) => Err(invalid(key, "seconds since the epoch")),
+        }
+    }
+
+    pub fn strings(&self, key: &str) -> Result<Option<Vec<String>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::Array(items)) => items
+                .iter()
+                .map(|i| i.as_str().map(String::from).ok_or_else(|| invalid(key, "an array of strings")))
+                .collect::<Result<Vec<_>>>()
+                .map(Some),
+            Some(_) => Err(invalid(key, "an array of strings")),
+        }
+    }
+
+    pub fn object(&self, key: &str) -> Result<Options<'a>> {
+        Options::new(self.get(key), key)
+    }
+}
+
+/// Parse an algorithm allowlist; unknown names (and `none`, `HS256`) are `unsupported_algorithm`.
+pub fn algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
+    names
+        .iter()
+        .map(|n| {
+            Algorithm::from_name(n)
+                .ok_or_else(|| Error::new(ErrorCode::UnsupportedAlgorithm, "algorithm not supported").with_claim("algorithms"))
+        })
+        .collect()
+}
+
+/// `ClaimExpectations` → [`Expectations`]. `now` is used when the object has no `now`.
+pub fn expectations(value: Option<&Json>, now: i64) -> Result<Expectations> {
+    let o = Options::new(value, "expectations")?;
+    let mut exp = Expectations::new(o.required_string("issuer")?, o.required_string("clientId")?, now);
+    exp.nonce = o.string("nonce")?;
+    exp.max_age = o.uint("maxAge")?;
+    exp.acr_values = o.strings("acrValues")?;
+    exp.leeway = o.uint("leeway")?.unwrap_or(DEFAULT_LEEWAY);
+    exp.now = o.time("now")?.unwrap_or(now);
+    if let Some(names) = o.strings("algorithms")? {
+        exp.algorithms = algorithms(&names)?;
+    }
+    exp.access_token = o.string("accessToken")?;
+    Ok(exp)
+}
+
+/// `StepUpPolicy` → [`StepUpPolicy`].
+pub fn policy(value: Option<&Json>) -> Result<StepUpPolicy> {
+    let o = Options::new(value, "policy")?;
+    let amr = o.object("amr")?;
+    let amr = match (amr.strings("anyOf")?, amr.strings("allOf")?) {
+        (None, None) => None,
+        (any_of, all_of) => Some(AmrPolicy { any_of: any_of.unwrap_or_default(), all_of: all_of.unwrap_or_default() }),
+    };
+    Ok(StepUpPolicy { acr: o.strings("acr")?, amr, mfa: o.boolean("mfa")?.unwrap_or(false), max_age: o.uint("maxAge")? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::json::parse;
+
+    fn json(s: &str) -> Json {
+        parse(s, ErrorCode::InvalidConfig).unwrap()
+    }
+
+    #[test]
+    fn expectations_read_every_member_and_keep_leeway_zero() {
+        let j = json(r#"{"issuer":"https://i/","clientId":"c","nonce":"n","maxAge":300,"acrValues":["a"],"leeway":0,"now":1700000000.9,"algorithms":["ES256"],"accessToken":"t"}"#);
+        let e = expectations(Some(&j), 1).unwrap();
+        assert_eq!((e.issuer.as_str(), e.client_id.as_str(), e.nonce.as_deref()), ("https://i/", "c", Some("n")));
+        assert_eq!((e.max_age, e.leeway, e.now), (Some(300), 0, 1_700_000_000));
+        assert_eq!(e.algorithms, vec![Algorithm::ES256]);
+        assert_eq!(e.acr_values, Some(vec!["a".into()]));
+        assert_eq!(e.access_token.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn expectations_default_leeway_and_now() {
+        let e = expectations(Some(&json(r#"{"issuer":"i","clientId":"c"}"#)), 42).unwrap();
+        assert_eq!((e.leeway, e.now), (60, 42));
+    }
+
+    #[test]
+    fn wrong_types_are_invalid_config_naming_the_member() {
+        for (doc, member) in [
+            (r#"{"clientId":"c"}"#, "issuer"),
+            (r#"{"issuer":"i","clientId":5}"#, "clientId"),
+            (r#"{"issuer":"i","clientId":"c","maxAge":"300"}"#, "maxAge"),
+            (r#"{"issuer":"i","clientId":"c","maxAge":-1}"#, "maxAge"),
+            (r#"{"issuer":"i","clientId":"c","leeway":1.5}"#, "leeway"),
+            (r#"{"issuer":"i","clientId":"c","acrValues":"a"}"#, "acrValues"),
+        ] {
+            let err = expectations(Some(&json(doc)), 0).unwrap_err();
+            assert_eq!((err.code(), err.claim.as_deref()), ("invalid_config", Some(member)), "{doc}");
+        }
+        assert_eq!(expectations(Some(&json("[]")), 0).unwrap_err().code(), "invalid_config");
+    }
+
+    #[test]
+    fn algorithm_allowlist_rejects_none_and_hmac() {
+        for bad in ["none", "HS256", "rs256"] {
+            let j = json(&format!(r#"{{"issuer":"i","clientId":"c","algorithms":["{bad}"]}}"#));
+            assert_eq!(expectations(Some(&j), 0).unwrap_err().code(), "unsupported_algorithm");
+        }
+    }
+
+    #[test]
+    fn policy_reads_nested_amr() {
+        let p = policy(Some(&json(r#"{"acr":["x"],"amr":{"anyOf":["otp"]},"mfa":true,"maxAge":0}"#))).unwrap();
+        assert_eq!(p.acr, Some(vec!["x".into()]));
+        assert_eq!(p.amr, Some(AmrPolicy { any_of: vec!["otp".into()], all_of: vec![] }));
+        assert!(p.mfa);
+        assert_eq!(p.max_age, Some(0));
+        assert_eq!(policy(None).unwrap(), StepUpPolicy::default());
+        assert_eq!(policy(Some(&json(r#"{"mfa":"yes"}"#))).unwrap_err().claim.as_deref(), Some("mfa"));
+    }
+}

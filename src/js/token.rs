@@ -1,0 +1,109 @@
+//! The synchronous helpers: `decodeJwt`, `validateIdTokenClaims`, `evaluateStepUp`, `parseStepUpChallenge`.
+
+use alloc::vec::Vec;
+use wasm_bindgen::prelude::*;
+
+use super::error::IntoJsResult;
+use crate::core::claims::Claims;
+use crate::core::json::{self, Json, JsonObject};
+use crate::core::policy::{self, AuthContext};
+use crate::core::{challenge, jwt, options, validate};
+use crate::{Error, ErrorCode, Result};
+
+/// Seconds since the epoch from the browser clock.
+pub(crate) fn now_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// A JS argument as JSON; `undefined` and `null` are `None`.
+pub(crate) fn arg(value: &JsValue, what: &str) -> Result<Option<Json>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    json::from_js(value.clone()).map(Some).ok_or_else(|| {
+        let mut msg = alloc::string::String::from(what);
+        msg.push_str(" is not a plain JSON object");
+        Error::new(ErrorCode::InvalidConfig, msg)
+    })
+}
+
+fn token_arg(token: &JsValue) -> Result<alloc::string::String> {
+    token.as_string().ok_or_else(|| Error::new(ErrorCode::MalformedToken, "token must be a string"))
+}
+
+fn object(members: Vec<(&str, Json)>) -> Json {
+    Json::Object(members.into_iter().map(|(k, v)| (k.into(), v)).collect::<JsonObject>())
+}
+
+/// Decode a compact JWS without verifying anything but its form: `{ header, claims }`.
+#[wasm_bindgen(js_name = decodeJwt, unchecked_return_type = "DecodedJwt")]
+pub fn decode_jwt(#[wasm_bindgen(unchecked_param_type = "string")] token: JsValue) -> Result<JsValue, JsValue> {
+    let jwt = token_arg(&token).and_then(|t| jwt::decode(&t)).js()?;
+    Ok(json::to_js(&object(vec![("header", jwt.header_json), ("claims", jwt.claims_json)])))
+}
+
+/// Every ID-token claim rule of OIDC Core 3.1.3.7 and the step-up rules, but not the signature
+/// (use `verifyIdToken` for that). Returns the claims.
+#[wasm_bindgen(js_name = validateIdTokenClaims, unchecked_return_type = "IdTokenClaims")]
+pub fn validate_id_token_claims(
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ClaimExpectations")] expect: JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || -> Result<Json> {
+        let token = token_arg(&token)?;
+        let exp = options::expectations(arg(&expect, "expectations")?.as_ref(), now_seconds())?;
+        Ok(validate::validate(&token, &exp)?.claims_json)
+    };
+    run().js().map(|c| json::to_js(&c))
+}
+
+/// Judge an authentication (the claims of an ID token, or a Session's `claims`) against a policy.
+#[wasm_bindgen(js_name = evaluateStepUp, unchecked_return_type = "StepUpDecision")]
+pub fn evaluate_step_up(
+    #[wasm_bindgen(unchecked_param_type = "IdTokenClaims | Record<string, unknown>")] claims: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "StepUpPolicy")] policy: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number | undefined")] now: JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || -> Result<Json> {
+        let claims = arg(&claims, "claims")?.ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "claims is required"))?;
+        let ctx = AuthContext::from(&Claims::from_json(&claims)?);
+        let pol = options::policy(arg(&policy, "policy")?.as_ref())?;
+        let now = match now.as_f64() {
+            Some(n) if n.is_finite() && n >= 0.0 => n as i64,
+            Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "now must be seconds since the epoch")),
+            None => now_seconds(),
+        };
+        let d = policy::evaluate(&ctx, &pol, now, policy::DEFAULT_STEP_UP_ACR, validate::DEFAULT_LEEWAY);
+        let mut out = vec![
+            ("satisfied", Json::Bool(d.satisfied)),
+            ("reasons", Json::Array(d.reasons.iter().map(|r| Json::from(r.as_str())).collect())),
+        ];
+        if let Some(acr) = &d.acr_values {
+            out.push(("acrValues", Json::from(acr.as_slice())));
+        }
+        if let Some(max_age) = d.max_age {
+            out.push(("maxAge", Json::Number(max_age as f64)));
+        }
+        Ok(object(out))
+    };
+    run().js().map(|d| json::to_js(&d))
+}
+
+/// The RFC 9470 step-up challenge in a `WWW-Authenticate` header value, or `null`.
+#[wasm_bindgen(js_name = parseStepUpChallenge, unchecked_return_type = "StepUpChallenge | null")]
+pub fn parse_step_up_challenge(#[wasm_bindgen(unchecked_param_type = "string")] header: JsValue) -> JsValue {
+    let Some(c) = header.as_string().and_then(|h| challenge::parse_step_up_challenge(&h)) else {
+        return JsValue::NULL;
+    };
+    let mut out = vec![("scheme", Json::from(c.scheme)), ("error", Json::from(c.error))];
+    if let Some(d) = c.error_description {
+        out.push(("errorDescription", Json::from(d)));
+    }
+    if let Some(acr) = &c.acr_values {
+        out.push(("acrValues", Json::from(acr.as_slice())));
+    }
+    if let Some(max_age) = c.max_age {
+        out.push(("maxAge", Json::Number(max_age as f64)));
+    }
+    json::to_js(&object(out))
+}

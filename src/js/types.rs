@@ -1,0 +1,87 @@
+//! TypeScript declarations for the contract's option, result and error types (DESIGN.md), emitted into
+//! `pkg/stepup.d.ts`. The exports refer to them through `unchecked_param_type` / `unchecked_return_type`,
+//! so no public signature is `any`.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** Every `code` a StepUpError can carry. */
+export type StepUpErrorCode =
+  | "malformed_token" | "unsupported_algorithm" | "invalid_signature" | "key_not_found" | "invalid_issuer"
+  | "invalid_audience" | "invalid_authorized_party" | "token_expired" | "token_not_yet_valid" | "invalid_issued_at"
+  | "nonce_mismatch" | "missing_claim" | "invalid_claim" | "unsupported_critical_header" | "at_hash_mismatch"
+  | "auth_time_too_old" | "acr_not_satisfied" | "amr_not_satisfied"
+  | "invalid_config" | "discovery_failed" | "issuer_mismatch" | "state_mismatch" | "missing_transaction"
+  | "authorization_error" | "token_request_failed" | "network_error" | "popup_blocked" | "popup_closed"
+  | "popup_timeout" | "aborted" | "step_up_required"
+  | "webauthn_not_supported" | "webauthn_aborted" | "webauthn_not_allowed" | "webauthn_already_registered"
+  | "webauthn_invalid_domain" | "webauthn_invalid_rp_id" | "webauthn_unsupported_algorithm" | "webauthn_constraint"
+  | "webauthn_invalid_options" | "webauthn_failed";
+
+/** What every stepup function throws (an `Error` with `name === "StepUpError"`). */
+export interface StepUpError extends Error {
+  name: "StepUpError";
+  code: StepUpErrorCode;
+  /** The claim or option member a check failed on. */
+  claim?: string;
+  /** OAuth `error` from the provider. */
+  error?: string;
+  /** OAuth `error_description` from the provider. */
+  errorDescription?: string;
+  /** What to request to satisfy the policy (step-up errors, `step_up_required`). */
+  acrValues?: string[];
+  maxAge?: number;
+  /** The original DOMException or TypeError from the browser. */
+  cause?: unknown;
+}
+
+export interface JoseHeader { alg: string; kid?: string; typ?: string; crit?: string[]; [member: string]: unknown }
+
+/** ID token claims: the registered ones typed, every other claim kept. */
+export interface IdTokenClaims {
+  iss: string; sub: string; aud: string | string[]; exp: number; iat: number;
+  nbf?: number; auth_time?: number; nonce?: string; acr?: string; amr?: string[]; azp?: string;
+  at_hash?: string; sid?: string;
+  [claim: string]: unknown;
+}
+
+export interface DecodedJwt { header: JoseHeader; claims: Record<string, unknown> }
+
+export interface ClaimExpectations {
+  issuer: string; clientId: string; nonce?: string; maxAge?: number; acrValues?: string[];
+  /** Seconds of clock skew allowed; default 60; 0 means 0. */
+  leeway?: number;
+  /** Seconds since the epoch; default: now. */
+  now?: number;
+  /** Default ["RS256", "PS256", "ES256"]; "none" and HS* are never accepted. */
+  algorithms?: string[];
+  /** Checks `at_hash` when the token has one. */
+  accessToken?: string;
+}
+
+export interface VerifyExpectations extends ClaimExpectations {
+  /** A JWK Set (`{ keys: [...] }`) to verify with; or */
+  jwks?: { keys: object[] };
+  /** the URL to fetch it from. */
+  jwksUri?: string;
+}
+
+export interface StepUpPolicy {
+  /** Acceptable `acr` values, any one. */
+  acr?: string[];
+  amr?: { anyOf?: string[]; allOf?: string[] };
+  /** `amr` has `mfa`, or factors of two RFC 8176 categories, or `acr` is the step-up acr. */
+  mfa?: boolean;
+  /** Seconds since `auth_time` after which the user must authenticate again. */
+  maxAge?: number;
+}
+
+export type StepUpReason =
+  | "acr_not_satisfied" | "amr_not_satisfied" | "mfa_not_satisfied"
+  | "auth_time_missing" | "auth_time_too_old" | "auth_time_in_future";
+
+export interface StepUpDecision { satisfied: boolean; reasons: StepUpReason[]; acrValues?: string[]; maxAge?: number }
+
+export interface StepUpChallenge { scheme: string; error: string; errorDescription?: string; acrValues?: string[]; maxAge?: number }
+"#;
