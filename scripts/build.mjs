@@ -17,7 +17,8 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   const pkg = join(root, "pkg");
   rmSync(pkg, { recursive: true, force: true });
   mkdirSync(pkg);
-  const wasm = join(root, "target", "wasm32-unknown-unknown", "release", "stepup.wasm");
+  const targetDir = process.env.CARGO_TARGET_DIR || join(root, "target");
+  const wasm = join(targetDir, "wasm32-unknown-unknown", "release", "stepup.wasm");
   run(tools.wasmBindgen, ["--target", "web", "--out-dir", pkg, "--out-name", "stepup", wasm]);
   // wasm-opt -Oz from npm binaryen: smaller than rustc's output alone (figures in bench/RESULTS.md).
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");

@@ -1,0 +1,101 @@
+// Smoke test of the npm package as built: pkg/ loaded in headless Chromium by a plain
+// <script type="module"> with an explicit init(), each synchronous export called once with good input
+// and once with bad input that must come back as a StepUpError with the right code.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, serveStatic, watchPage } from "../e2e/harness.mjs";
+
+let browser, server, page, errors;
+const now = 1_700_000_000;
+const claims = { iss: "https://idp.example/", sub: "alice", aud: "app", iat: now, exp: now + 600, nonce: "n-1",
+  auth_time: now - 10, acr: "http://schemas.openid.net/pape/policies/2007/06/multi-factor", amr: ["pwd", "otp"] };
+
+before(async () => {
+  server = await serveStatic({ mounts: { "/pkg/": "pkg", "/": "tests/smoke" } });
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  errors = watchPage(page);
+  await page.goto(`${server.url}/index.html`);
+  await page.waitForFunction(() => window.ready || window.initError);
+  assert.equal(await page.evaluate(() => window.initError ?? null), null);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const call = (fn, ...args) => page.evaluate(([fn, args]) => window.attempt(() => eval(fn)(...args)), [fn, args]);
+
+test("exports the contract's names", async () => {
+  const names = await page.evaluate(() => Object.keys(window.stepup).sort());
+  for (const name of ["default", "decodeJwt", "validateIdTokenClaims", "evaluateStepUp", "parseStepUpChallenge"]) {
+    assert.ok(names.includes(name), `missing export ${name}; have ${names}`);
+  }
+});
+
+test("decodeJwt returns header and claims; garbage is malformed_token", async () => {
+  const token = await page.evaluate(([c]) => window.makeToken({ alg: "RS256", kid: "k1" }, c), [claims]);
+  const r = await call("stepup.decodeJwt", token);
+  assert.deepEqual(r.ok, { header: { alg: "RS256", kid: "k1" }, claims });
+  const bad = await call("stepup.decodeJwt", "not.a.jwt=");
+  assert.deepEqual([bad.err.isError, bad.err.name, bad.err.code], [true, "StepUpError", "malformed_token"]);
+  const notString = await call("stepup.decodeJwt", 42);
+  assert.equal(notString.err.code, "malformed_token");
+});
+
+test("validateIdTokenClaims accepts a good token and names the failed rule", async () => {
+  const expect = { issuer: claims.iss, clientId: "app", nonce: "n-1", now, maxAge: 300,
+    acrValues: [claims.acr] };
+  const token = await page.evaluate(([c]) => window.makeToken({ alg: "RS256" }, c), [claims]);
+  assert.deepEqual((await call("stepup.validateIdTokenClaims", token, expect)).ok, claims);
+
+  const cases = [
+    [{ ...expect, issuer: claims.iss + "1" }, "invalid_issuer"],
+    [{ ...expect, clientId: "other" }, "invalid_audience"],
+    [{ ...expect, nonce: "n-2" }, "nonce_mismatch"],
+    [{ ...expect, now: now + 600 + 61 }, "token_expired"],
+    [{ ...expect, now: now + 400 }, "auth_time_too_old"],
+    [{ ...expect, acrValues: ["urn:other"] }, "acr_not_satisfied"],
+    [{ ...expect, leeway: "60" }, "invalid_config"],
+  ];
+  for (const [exp, code] of cases) {
+    const r = await call("stepup.validateIdTokenClaims", token, exp);
+    assert.equal(r.err?.code, code, JSON.stringify(exp));
+    assert.equal(r.err.name, "StepUpError");
+  }
+  const acr = await call("stepup.validateIdTokenClaims", token, { ...expect, acrValues: ["urn:other"] });
+  assert.deepEqual(acr.err.acrValues, ["urn:other"]);
+  const none = await page.evaluate(([c]) => window.makeToken({ alg: "none" }, c), [claims]);
+  assert.equal((await call("stepup.validateIdTokenClaims", none, expect)).err.code, "unsupported_algorithm");
+  const stringExp = await page.evaluate(([c]) => window.makeToken({ alg: "RS256" }, { ...c, exp: String(c.exp) }), [claims]);
+  const r = await call("stepup.validateIdTokenClaims", stringExp, expect);
+  assert.deepEqual([r.err.code, r.err.claim], ["invalid_claim", "exp"]);
+});
+
+test("evaluateStepUp judges acr, amr and auth_time", async () => {
+  const ok = await call("stepup.evaluateStepUp", claims, { mfa: true, maxAge: 300 }, now);
+  assert.deepEqual(ok.ok, { satisfied: true, reasons: [] });
+  const weak = { ...claims, acr: "urn:pwd", amr: ["pwd"], auth_time: now - 1000 };
+  const r = await call("stepup.evaluateStepUp", weak, { mfa: true, maxAge: 300 }, now);
+  assert.equal(r.ok.satisfied, false);
+  assert.deepEqual(r.ok.reasons, ["mfa_not_satisfied", "auth_time_too_old"]);
+  assert.deepEqual(r.ok.acrValues, ["http://schemas.openid.net/pape/policies/2007/06/multi-factor"]);
+  assert.equal(r.ok.maxAge, 300);
+  const bad = await call("stepup.evaluateStepUp", claims, { mfa: "yes" }, now);
+  assert.deepEqual([bad.err.code, bad.err.claim], ["invalid_config", "mfa"]);
+});
+
+test("parseStepUpChallenge reads RFC 9470 and returns null otherwise", async () => {
+  const header = 'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="http://schemas.openid.net/pape/policies/2007/06/multi-factor", max_age="300"';
+  const r = await call("stepup.parseStepUpChallenge", header);
+  assert.deepEqual(r.ok, { scheme: "Bearer", error: "insufficient_user_authentication",
+    errorDescription: "A different authentication level is required",
+    acrValues: ["http://schemas.openid.net/pape/policies/2007/06/multi-factor"], maxAge: 300 });
+  assert.equal((await call("stepup.parseStepUpChallenge", 'Bearer error="invalid_token"')).ok, null);
+  assert.equal((await call("stepup.parseStepUpChallenge", "\u0000garbage=,,")).ok, null);
+});
+
+test("the page logged no errors", () => {
+  assert.deepEqual(errors, []);
+});
