@@ -1,0 +1,137 @@
+//! Small browser helpers shared by the web modules: the global object, the clock, JS error plumbing,
+//! and a one-shot "settle once" cell that turns callbacks (events, timers) into a Rust future.
+
+use alloc::rc::Rc;
+use alloc::string::String;
+use core::cell::RefCell;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::core::error::{Error, ErrorCode, Result};
+
+/// The page's `window`; flows that open popups or navigate need one (not a worker).
+pub fn window() -> Result<web_sys::Window> {
+    web_sys::window().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "no window: this needs a browser page"))
+}
+
+/// Seconds since the epoch, as the integer the claim checks use. `Date.now()` is a safe integer in
+/// milliseconds, so the division and conversion are exact.
+pub fn now_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// Milliseconds since the epoch.
+pub fn now_millis() -> f64 {
+    js_sys::Date::now()
+}
+
+/// `obj[key]`, `undefined` when absent or when the getter throws.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key] = value` on an object we created; cannot fail for plain objects, so the result is ignored.
+pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// `obj[key] = "value"`.
+pub fn set_str(obj: &JsValue, key: &str, value: &str) {
+    set(obj, key, &JsValue::from_str(value));
+}
+
+/// A fresh `{}`.
+pub fn object() -> JsValue {
+    Object::new().into()
+}
+
+/// The `name` of a thrown JS value (`"TypeError"`, `"NotSupportedError"`, …), empty when it has none.
+pub fn error_name(err: &JsValue) -> String {
+    get(err, "name").as_string().unwrap_or_default()
+}
+
+/// Await a promise, mapping a rejection to `code` with the original JS value as `cause`.
+pub async fn await_promise(promise: Promise, code: ErrorCode, message: &'static str) -> Result<JsValue> {
+    JsFuture::from(promise).await.map_err(|e| Error::new(code, message).with_cause(e))
+}
+
+/// A one-shot result slot with a promise that resolves when the slot is filled. Event listeners,
+/// timers and abort signals all call [`Settle::settle`]; the first call wins and later ones are
+/// ignored, so a message arriving after a timeout (or vice versa) cannot change the outcome.
+pub struct Settle<T> {
+    slot: Rc<RefCell<Option<T>>>,
+    resolve: Rc<RefCell<Option<Function>>>,
+    promise: Promise,
+}
+
+impl<T> Clone for Settle<T> {
+    fn clone(&self) -> Self {
+        Settle { slot: self.slot.clone(), resolve: self.resolve.clone(), promise: self.promise.clone() }
+    }
+}
+
+impl<T: Clone> Settle<T> {
+    pub fn new() -> Self {
+        let resolve_cell: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
+        let captured = resolve_cell.clone();
+        // The executor runs synchronously inside `new Promise`, so the resolver is stored before we return.
+        let promise = Promise::new(&mut |resolve, _reject| {
+            *captured.borrow_mut() = Some(resolve);
+        });
+        Settle { slot: Rc::new(RefCell::new(None)), resolve: resolve_cell, promise }
+    }
+
+    /// Fill the slot unless it is already filled; returns whether this call won.
+    pub fn settle(&self, value: T) -> bool {
+        {
+            let mut slot = self.slot.borrow_mut();
+            if slot.is_some() {
+                return false;
+            }
+            *slot = Some(value);
+        }
+        if let Some(resolve) = self.resolve.borrow_mut().take() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+        true
+    }
+
+    pub fn is_settled(&self) -> bool {
+        self.slot.borrow().is_some()
+    }
+
+    /// The settled value, waiting for it if needed. Every clone gets the same value.
+    pub async fn wait(&self) -> Option<T> {
+        if !self.is_settled() {
+            let _ = JsFuture::from(self.promise.clone()).await;
+        }
+        self.slot.borrow().clone()
+    }
+}
+
+impl<T: Clone> Default for Settle<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Cast a JS value we know the type of (checked with `instanceof`), else `None`.
+pub fn cast<T: JsCast>(value: JsValue) -> Option<T> {
+    value.dyn_into::<T>().ok()
+}
+
+/// Wait `ms` milliseconds (a `setTimeout` promise); used for short grace periods.
+pub async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        let set_timeout = get(&global, "setTimeout");
+        if let Some(f) = set_timeout.dyn_ref::<Function>() {
+            let _ = f.call2(&global, &resolve, &JsValue::from(ms));
+        } else {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
