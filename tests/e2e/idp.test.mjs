@@ -52,7 +52,7 @@ function pkce() {
   return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
 }
 
-function authorizeUrl(idp, params = {}) {
+function authorizeUrl(idp, params = {}, app = APP) {
   const { verifier, challenge } = pkce();
   const state = randomBytes(16).toString("base64url");
   const nonce = randomBytes(16).toString("base64url");
@@ -61,14 +61,14 @@ function authorizeUrl(idp, params = {}) {
     client_id: DEMO_CLIENT_ID,
     response_type: "code",
     scope: "openid profile",
-    redirect_uri: `${APP}/callback.html`,
+    redirect_uri: `${app}/callback.html`,
     code_challenge: challenge,
     code_challenge_method: "S256",
     state,
     nonce,
     ...params,
   }).toString();
-  return { url: url.href, verifier, state, nonce };
+  return { url: url.href, verifier, state, nonce, app };
 }
 
 const idOf = (html, id) => new RegExp(`id="${id}"`).test(html);
@@ -97,23 +97,24 @@ async function login(idp, ua, params, { password = "password123", otp = true, ex
 }
 
 async function exchange(idp, flow) {
+  const app = flow.app ?? APP;
   const params = flow.redirect.searchParams;
   assert.equal(params.get("state"), flow.state);
   assert.equal(params.get("iss"), idp.issuer, "RFC 9207 iss in the authorization response");
   const res = await fetch(`${idp.issuer}/token`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: APP },
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: app },
     body: new URLSearchParams({
       grant_type: "authorization_code",
       code: params.get("code"),
-      redirect_uri: `${APP}/callback.html`,
+      redirect_uri: `${app}/callback.html`,
       client_id: DEMO_CLIENT_ID,
       code_verifier: flow.verifier,
     }),
   });
   const body = await res.json();
   assert.equal(res.status, 200, JSON.stringify(body));
-  assert.equal(res.headers.get("access-control-allow-origin"), APP, "token endpoint CORS for SPAs");
+  assert.equal(res.headers.get("access-control-allow-origin"), app, "token endpoint CORS for SPAs");
   return body;
 }
 
@@ -264,6 +265,29 @@ describe("dev identity provider", () => {
     assert.match(step.html, /not valid/);
   });
 
+  test("cancel returns access_denied to the app; logout ends the session and returns to the app", async () => {
+    const ua = browser();
+    const req = authorizeUrl(idp);
+    const page = await ua.go(req.url);
+    const cancel = /id="cancel" href="([^"]+)"/.exec(page.html)[1];
+    const cancelled = await ua.go(new URL(cancel, idp.issuer));
+    assert.equal(cancelled.redirect.searchParams.get("error"), "access_denied");
+    assert.equal(cancelled.redirect.searchParams.get("state"), req.state);
+
+    const flow = await login(idp, ua, {}, { otp: false });
+    const { id_token: idToken } = await exchange(idp, flow);
+    const end = new URL("/session/end", idp.issuer);
+    end.search = new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: `${APP}/`, state: "bye" }).toString();
+    let step = await ua.go(end.href);
+    assert.match(step.html, /id="logout"/, "the confirmation page submits itself");
+    const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(step.html);
+    const fields = Object.fromEntries([...form[2].matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    step = await ua.post(new URL(form[1], idp.issuer), { ...fields, logout: "yes" });
+    assert.equal(step.redirect?.href, `${APP}/?state=bye`);
+    const after = await login(idp, ua, {}, { otp: false });
+    assert.deepEqual(after.pages, ["password"], "signed out: the password is asked again");
+  });
+
   test("test switches: ignoreAcrValues, tamperState, wrongIss; the request log shows no token call", async () => {
     try {
       idp.switches.ignoreAcrValues = true;
@@ -332,5 +356,128 @@ describe("dev identity provider", () => {
     const preflight = await fetch(`${api.url}/api/transfer`, { method: "OPTIONS", headers: { origin: APP, "access-control-request-headers": "authorization" } });
     assert.equal(preflight.status, 204);
     assert.match(preflight.headers.get("access-control-allow-headers"), /authorization/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Passkeys in Chromium with the DevTools virtual authenticator. The provider's pages load the
+// stepup package from /pkg/; here a stand-in built on the browser's own WebAuthn JSON methods is
+// served instead, so this test checks the provider alone (tests/e2e/passkeys.test.mjs runs the
+// real package).
+const STAND_IN_PKG = `
+export default async function init() {}
+export async function registerPasskey(options) {
+  const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) });
+  return credential.toJSON();
+}
+export async function authenticatePasskey(options) {
+  const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+  return credential.toJSON();
+}`;
+
+describe("passkeys at the dev identity provider (Chromium)", () => {
+  let idp;
+  let dataDir;
+  let browserInstance;
+  let page;
+  let cdp;
+  let authenticatorId;
+  let appServer;
+  let app;
+
+  before(async () => {
+    const { writeFileSync, mkdirSync } = await import("node:fs");
+    const { launchBrowser, serveStatic } = await import("./harness.mjs");
+    dataDir = mkdtempSync(join(tmpdir(), "stepup-idp-pk-"));
+    const pkgDir = join(dataDir, "pkg");
+    const appDir = join(dataDir, "app");
+    mkdirSync(pkgDir);
+    mkdirSync(appDir);
+    writeFileSync(join(pkgDir, "stepup.js"), STAND_IN_PKG);
+    writeFileSync(join(appDir, "index.html"), "<!doctype html><title>app</title><p>app</p>");
+    writeFileSync(join(appDir, "callback.html"), "<!doctype html><title>callback</title><p>callback</p>");
+    // The SPA on its own random port; the provider learns its origin after starting.
+    appServer = await serveStatic({ mounts: { "/": appDir } });
+    app = appServer.url;
+    idp = await startIdp({ dataDir, pkgDir, testMode: true });
+    idp.addAppOrigin(app);
+    browserInstance = await launchBrowser();
+    const context = await browserInstance.newContext();
+    page = await context.newPage();
+    cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable", { enableUI: false });
+    ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", ctap2Version: "ctap2_1", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    }));
+  });
+  after(async () => {
+    await browserInstance?.close();
+    await idp?.close();
+    await appServer?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("enroll a passkey on /account (after MFA), then use it as the step-up factor", async () => {
+    await page.goto(`${idp.issuer}/account`);
+    await page.fill("#username", "alice");
+    await page.fill("#password", "password123");
+    await page.click("#login");
+    await page.fill("#otp", await totpCode(DEMO_TOTP_SECRET));
+    await page.click("#verify");
+    await page.waitForSelector("#add-passkey");
+    assert.equal(new URL(page.url()).pathname, "/account");
+    await page.click("#add-passkey");
+    await page.waitForSelector("#passkeys li[data-credential-id]");
+    const stored = idp.store.passkeys("alice");
+    assert.equal(stored.length, 1);
+
+    // Step-up that forces a new sign-in (max_age=0): password, then the passkey instead of TOTP.
+    const flow = authorizeUrl(idp, { acr_values: ACR_MFA, max_age: "0" }, app);
+    await page.goto(flow.url);
+    await page.fill("#password", "password123");
+    await page.fill("#username", "alice");
+    await page.click("#login");
+    await page.waitForSelector("#use-passkey");
+    await Promise.all([page.waitForURL(`${app}/**`), page.click("#use-passkey")]);
+    const tokens = await exchange(idp, { ...flow, redirect: new URL(page.url()) });
+    const { payload } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${idp.issuer}/jwks`)), { issuer: idp.issuer, audience: DEMO_CLIENT_ID });
+    assert.equal(payload.acr, ACR_MFA);
+    assert.deepEqual(payload.amr, ["pwd", "hwk", "user", "mfa"], "device-bound key with user verification");
+  });
+
+  test("JSON passkey API from another origin: register, authenticate, reject a bogus signature", async () => {
+    await page.goto(`${app}/`);
+    const run = (body) => page.evaluate(async ({ issuer, username, bogus }) => {
+      const post = (path, body) => fetch(issuer + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+        .then(async (r) => ({ status: r.status, body: await r.json() }));
+      const out = {};
+      if (!bogus) {
+        const reg = await post("/passkey/register/options", { username });
+        const created = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(reg.body) });
+        out.register = await post("/passkey/register/verify", { username, response: created.toJSON() });
+      }
+      const auth = await post("/passkey/auth/options", { username });
+      const got = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(auth.body) });
+      out.authenticate = await post("/passkey/auth/verify", { username, response: got.toJSON() });
+      return out;
+    }, { issuer: idp.issuer, ...body });
+
+    const ok = await run({ username: "pk-test" });
+    assert.equal(ok.register.status, 200, JSON.stringify(ok.register.body));
+    assert.equal(ok.register.body.verified, true);
+    assert.equal(ok.register.body.origin, app);
+    assert.equal(ok.authenticate.status, 200, JSON.stringify(ok.authenticate.body));
+    assert.deepEqual(ok.authenticate.body.amr, ["hwk", "user"]);
+
+
+    await cdp.send("WebAuthn.setResponseOverrideBits", { authenticatorId, isBogusSignature: true });
+    try {
+      const bogus = await run({ username: "pk-test", bogus: true });
+      assert.equal(bogus.authenticate.status, 400);
+      assert.equal(bogus.authenticate.body.verified, false);
+      assert.equal(bogus.authenticate.body.error, "verification_failed");
+    } finally {
+      await cdp.send("WebAuthn.setResponseOverrideBits", { authenticatorId, isBogusSignature: false });
+    }
   });
 });

@@ -48,7 +48,8 @@ export function createInteractions({ app }) {
       state.why = "The app asked for a stronger sign-in.";
     }
     progress.set(uid, state);
-    return { interaction, state, target, reasons };
+    const client = await app.provider.Client.find(interaction.params.client_id);
+    return { interaction, state, target, reasons, clientName: client?.clientName ?? interaction.params.client_id };
   }
 
   async function finish(req, res, uid, login) {
@@ -69,15 +70,16 @@ export function createInteractions({ app }) {
     await finish(req, res, uid, login);
   }
 
-  function renderStep(res, status, { uid, interaction, state, reasons }, error) {
+  function renderStep(res, status, { uid, interaction, state, reasons, clientName }, error) {
     if (state.accountId) {
       sendHtml(res, status, factorPage({
         uid, error, username: state.accountId, why: state.why,
         hasPasskey: app.store.passkeys(state.accountId).length > 0,
       }));
     } else {
-      const why = reasons.map((r) => WHY[r]).find(Boolean);
-      sendHtml(res, status, loginPage({ uid, error, why, username: interaction.params.login_hint, clientName: interaction.params.client_id }));
+      // Without a session the plain "sign in" text fits, whatever else the request asked.
+      const why = reasons.includes("no_session") ? undefined : reasons.map((r) => WHY[r]).find(Boolean);
+      sendHtml(res, status, loginPage({ uid, error, why, username: interaction.params.login_hint, clientName }));
     }
   }
 

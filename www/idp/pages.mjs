@@ -43,9 +43,9 @@ export function loginPage({ uid, username = "", error, why, clientName }) {
   ${errorBox(error)}
   <form id="login-form" method="post" action="/interaction/${esc(uid)}/login" autocomplete="off">
     <label for="username">Username</label>
-    <input id="username" name="username" value="${esc(username)}" autocomplete="username" autofocus required>
+    <input id="username" name="username" value="${esc(username)}" autocomplete="username"${username ? "" : " autofocus"} required>
     <label for="password">Password</label>
-    <input id="password" name="password" type="password" autocomplete="current-password" required>
+    <input id="password" name="password" type="password" autocomplete="current-password"${username ? " autofocus" : ""} required>
     <button id="login" type="submit">Sign in</button>
   </form>
   <p class="hint">Demo user: <code>alice</code> / <code>password123</code> · <a id="cancel" href="/interaction/${esc(uid)}/cancel">Cancel</a></p>`);
