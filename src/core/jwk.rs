@@ -105,8 +105,8 @@ impl Algorithm {
     }
 }
 
-/// A public JSON Web Key, as published in the issuer's JWKS. Only keys that parsed are ever built:
-/// `kty` known to need them has its public parameters present and valid base64url.
+/// A public JSON Web Key, as published in the issuer's JWKS. [`Jwk::from_json`] only builds keys whose
+/// public parameters (RSA `n` `e`, EC `crv` `x` `y`, OKP `crv` `x`) are present and valid base64url.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Jwk {
     pub kty: String,
