@@ -235,6 +235,16 @@ describe("dev identity provider", () => {
     assert.equal(payload.acr, ACR_MFA);
   });
 
+  test("prompt=none cannot step up silently; an unsupported essential acr is refused", async () => {
+    const ua = browser();
+    await login(idp, ua, {}, { otp: false });
+    const silent = await ua.go(authorizeUrl(idp, { prompt: "none", acr_values: ACR_MFA }).url);
+    assert.equal(silent.redirect.searchParams.get("error"), "login_required");
+    const claims = JSON.stringify({ id_token: { acr: { essential: true, values: ["urn:example:unknown"] } } });
+    const unmet = await ua.go(authorizeUrl(idp, { claims }).url);
+    assert.equal(unmet.redirect.searchParams.get("error"), "unmet_authentication_requirements");
+  });
+
   test("max_age and prompt=login force a new authentication", async () => {
     const ua = browser();
     await login(idp, ua, {}, { otp: false });
