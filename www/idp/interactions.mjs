@@ -47,7 +47,10 @@ export function createInteractions({ app }) {
       state.accountId = sessionUser;
       state.why = "The app asked for a stronger sign-in.";
     }
+    state.touched = Date.now();
     progress.set(uid, state);
+    // Abandoned logins: forget them after an hour (the interaction's own lifetime).
+    for (const [key, value] of progress) if (Date.now() - value.touched > 3600_000) progress.delete(key);
     const client = await app.provider.Client.find(interaction.params.client_id);
     return { interaction, state, target, reasons, clientName: client?.clientName ?? interaction.params.client_id };
   }

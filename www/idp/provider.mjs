@@ -132,11 +132,16 @@ export async function startIdp(options = {}) {
     },
   };
 
+  // Also reachable as idp.switches.rotateKeys() (not enumerable: the switches stay plain flags).
+  Object.defineProperty(switches, "rotateKeys", { value: () => app.rotateKeys(), enumerable: false });
+
   const routes = [createInteractions({ app }), createAccount({ app }), ...(testMode ? [createTestApi({ app })] : [])];
 
   async function dispatch(req, res) {
     const url = new URL(req.url, issuer);
     requestLog.push({ time: Date.now(), method: req.method, path: url.pathname });
+    // A long `npm start` session must not grow without bound; tests never get near this.
+    if (requestLog.length > 20000) requestLog.splice(0, 10000);
     if (switches.coopHeaders) res.setHeader("cross-origin-opener-policy", "same-origin");
 
     if (url.pathname.startsWith("/pkg/") && req.method === "GET") {
