@@ -75,16 +75,78 @@ fn parse_impl(text: &str) -> Option<Json> {
     from_js(value)
 }
 
-/// Walk an already-parsed JS value (from `JSON.parse` or a JS caller's object).
+/// Deepest nesting accepted from JS; deeper (or cyclic) values are rejected rather than recursed into.
+#[cfg(target_arch = "wasm32")]
+const MAX_DEPTH: u32 = 64;
+
+/// Walk an already-parsed JS value (from `JSON.parse` or a caller's options object) into [`Json`].
+/// `None` for what JSON cannot hold: functions, symbols, bigints, cycles.
+///
+/// Written against js-sys directly rather than serde-wasm-bindgen: its error paths format floats,
+/// which would link ~15 KB of float printing into the wasm build.
 #[cfg(target_arch = "wasm32")]
 pub fn from_js(value: wasm_bindgen::JsValue) -> Option<Json> {
-    serde_wasm_bindgen::from_value(value).ok()
+    from_js_at(&value, 0)
 }
 
-/// A JS value for `json` (plain objects and arrays, never `Map`s), for results handed to JS callers.
+#[cfg(target_arch = "wasm32")]
+fn from_js_at(v: &wasm_bindgen::JsValue, depth: u32) -> Option<Json> {
+    use wasm_bindgen::JsCast;
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    if v.is_null() || v.is_undefined() {
+        return Some(Json::Null);
+    }
+    if let Some(b) = v.as_bool() {
+        return Some(Json::Bool(b));
+    }
+    if let Some(n) = v.as_f64() {
+        return Some(Json::Number(n));
+    }
+    if let Some(s) = v.as_string() {
+        return Some(Json::String(s));
+    }
+    if js_sys::Array::is_array(v) {
+        let arr: &js_sys::Array = v.unchecked_ref();
+        return arr.iter().map(|item| from_js_at(&item, depth + 1)).collect::<Option<Vec<_>>>().map(Json::Array);
+    }
+    if !v.is_object() || v.is_function() {
+        return None;
+    }
+    let mut out = JsonObject::new();
+    for entry in js_sys::Object::entries(v.unchecked_ref()).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        let key = pair.get(0).as_string()?;
+        let value = pair.get(1);
+        // JSON.stringify drops undefined members; so do we.
+        if value.is_undefined() {
+            continue;
+        }
+        out.insert(key, from_js_at(&value, depth + 1)?);
+    }
+    Some(Json::Object(out))
+}
+
+/// A plain JS value (objects, arrays, strings, numbers) for `json`, for results handed to JS callers.
 #[cfg(target_arch = "wasm32")]
 pub fn to_js(json: &Json) -> wasm_bindgen::JsValue {
-    json.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(wasm_bindgen::JsValue::NULL)
+    use wasm_bindgen::JsValue;
+    match json {
+        Json::Null => JsValue::NULL,
+        Json::Bool(b) => JsValue::from_bool(*b),
+        Json::Number(n) => JsValue::from_f64(*n),
+        Json::String(s) => JsValue::from_str(s),
+        Json::Array(items) => items.iter().map(to_js).collect::<js_sys::Array>().into(),
+        Json::Object(members) => {
+            let obj = js_sys::Object::new();
+            for (k, v) in members {
+                // Setting a data property on a fresh plain object cannot fail.
+                let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(k), &to_js(v));
+            }
+            obj.into()
+        }
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -188,13 +250,47 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<Json, A::Error> {
         let mut out = JsonObject::new();
-        while let Some((k, v)) = map.next_entry::<String, Json>()? {
+        while let Some((Key(k), v)) = map.next_entry::<Key, Json>()? {
             // RFC 7515 §5.2 / RFC 8725: a duplicate member name is a parse failure, not last-wins.
             if out.insert(k, v).is_some() {
                 return Err(de::Error::custom("duplicate member"));
             }
         }
         Ok(Json::Object(out))
+    }
+}
+
+/// An object member name. Not `String`: serde's `String` visitor reports a non-string key with
+/// `Unexpected::Float`, whose Display pulls float formatting (~15 KB) into the wasm build.
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        d.deserialize_any(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_str<E>(self, v: &str) -> core::result::Result<Key, E> {
+        Ok(Key(v.into()))
+    }
+    fn visit_string<E>(self, v: String) -> core::result::Result<Key, E> {
+        Ok(Key(v))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> core::result::Result<Key, E> {
+        Err(E::custom("object keys must be strings"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> core::result::Result<Key, E> {
+        Err(E::custom("object keys must be strings"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> core::result::Result<Key, E> {
+        Err(E::custom("object keys must be strings"))
     }
 }
 
