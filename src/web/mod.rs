@@ -6,3 +6,4 @@ pub mod http;
 pub mod jwks;
 pub mod util;
 pub mod verify;
+pub mod webauthn;

@@ -1,0 +1,162 @@
+//! `registerPasskey`, `authenticatePasskey`, `webauthnSupport`: wrappers over [`crate::web::webauthn`].
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
+
+use super::error::IntoJsResult;
+use crate::web::webauthn;
+use crate::{Error, ErrorCode, Result};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** Unpadded base64url (RFC 4648 §5), the encoding of every binary member below. */
+export type Base64URLString = string;
+export type AuthenticatorTransportJSON = "ble" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb" | (string & {});
+export type PublicKeyCredentialHintJSON = "security-key" | "client-device" | "hybrid" | (string & {});
+export type UserVerificationRequirementJSON = "required" | "preferred" | "discouraged";
+
+export interface PublicKeyCredentialDescriptorJSON { type: "public-key"; id: Base64URLString; transports?: AuthenticatorTransportJSON[] }
+export interface AuthenticationExtensionsPRFValuesJSON { first: Base64URLString; second?: Base64URLString }
+/** Extension inputs; binaries (PRF salts, largeBlob data) as base64url. Others pass through unchanged. */
+export interface AuthenticationExtensionsClientInputsJSON {
+  prf?: { eval?: AuthenticationExtensionsPRFValuesJSON; evalByCredential?: Record<Base64URLString, AuthenticationExtensionsPRFValuesJSON> };
+  largeBlob?: { support?: "required" | "preferred"; read?: boolean; write?: Base64URLString };
+  credProps?: boolean;
+  [extension: string]: unknown;
+}
+/** Extension outputs; every binary (PRF results, largeBlob blob) is base64url, never an ArrayBuffer. */
+export interface AuthenticationExtensionsClientOutputsJSON {
+  prf?: { enabled?: boolean; results?: { first: Base64URLString; second?: Base64URLString } };
+  largeBlob?: { supported?: boolean; blob?: Base64URLString; written?: boolean };
+  credProps?: { rk?: boolean };
+  [extension: string]: unknown;
+}
+
+/** W3C WebAuthn Level 3 `PublicKeyCredentialCreationOptionsJSON`, as a relying party server sends it. */
+export interface PublicKeyCredentialCreationOptionsJSON {
+  rp: { id?: string; name: string };
+  user: { id: Base64URLString; name: string; displayName: string };
+  challenge: Base64URLString;
+  pubKeyCredParams: { type: "public-key"; alg: number }[];
+  timeout?: number;
+  excludeCredentials?: PublicKeyCredentialDescriptorJSON[];
+  authenticatorSelection?: {
+    authenticatorAttachment?: "platform" | "cross-platform";
+    residentKey?: "required" | "preferred" | "discouraged";
+    requireResidentKey?: boolean;
+    userVerification?: UserVerificationRequirementJSON;
+  };
+  hints?: PublicKeyCredentialHintJSON[];
+  attestation?: "none" | "indirect" | "direct" | "enterprise";
+  attestationFormats?: string[];
+  extensions?: AuthenticationExtensionsClientInputsJSON;
+  [member: string]: unknown;
+}
+
+/** W3C WebAuthn Level 3 `PublicKeyCredentialRequestOptionsJSON`. */
+export interface PublicKeyCredentialRequestOptionsJSON {
+  challenge: Base64URLString;
+  timeout?: number;
+  rpId?: string;
+  allowCredentials?: PublicKeyCredentialDescriptorJSON[];
+  userVerification?: UserVerificationRequirementJSON;
+  hints?: PublicKeyCredentialHintJSON[];
+  extensions?: AuthenticationExtensionsClientInputsJSON;
+  [member: string]: unknown;
+}
+
+/** W3C `RegistrationResponseJSON`: send it to the relying party as it is. */
+export interface RegistrationResponseJSON {
+  id: Base64URLString;
+  rawId: Base64URLString;
+  type: "public-key";
+  response: {
+    clientDataJSON: Base64URLString;
+    attestationObject: Base64URLString;
+    authenticatorData?: Base64URLString;
+    transports?: AuthenticatorTransportJSON[];
+    publicKeyAlgorithm?: number;
+    publicKey?: Base64URLString;
+  };
+  authenticatorAttachment?: "platform" | "cross-platform";
+  clientExtensionResults: AuthenticationExtensionsClientOutputsJSON;
+}
+
+/** W3C `AuthenticationResponseJSON`: send it to the relying party as it is. */
+export interface AuthenticationResponseJSON {
+  id: Base64URLString;
+  rawId: Base64URLString;
+  type: "public-key";
+  response: {
+    clientDataJSON: Base64URLString;
+    authenticatorData: Base64URLString;
+    signature: Base64URLString;
+    userHandle?: Base64URLString;
+  };
+  authenticatorAttachment?: "platform" | "cross-platform";
+  clientExtensionResults: AuthenticationExtensionsClientOutputsJSON;
+}
+
+export interface RegisterPasskeyOptions { signal?: AbortSignal }
+export interface AuthenticatePasskeyOptions {
+  /** Conditional mediation: offer passkeys in the autofill of an `autocomplete="username webauthn"` field. */
+  conditional?: boolean;
+  signal?: AbortSignal;
+}
+export interface WebAuthnSupport { webauthn: boolean; platformAuthenticator: boolean; conditionalMediation: boolean }
+"#;
+
+/// `options.signal` when given; anything else there is a caller error.
+fn signal(options: &JsValue) -> Result<Option<AbortSignal>> {
+    if !options.is_object() {
+        return Ok(None);
+    }
+    let s = Reflect::get(options, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
+    if s.is_undefined() || s.is_null() {
+        return Ok(None);
+    }
+    s.dyn_into::<AbortSignal>()
+        .map(Some)
+        .map_err(|_| Error::new(ErrorCode::WebauthnInvalidOptions, "signal must be an AbortSignal"))
+}
+
+/// Register a passkey (`navigator.credentials.create`). A new ceremony aborts a running one.
+#[wasm_bindgen(js_name = registerPasskey, unchecked_return_type = "RegistrationResponseJSON")]
+pub async fn register_passkey(
+    #[wasm_bindgen(js_name = optionsJSON, unchecked_param_type = "PublicKeyCredentialCreationOptionsJSON")]
+    options_json: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RegisterPasskeyOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let signal = signal(&options).js()?;
+    webauthn::register_passkey(&options_json, signal.as_ref()).await.map(JsValue::from).js()
+}
+
+/// Authenticate with a passkey (`navigator.credentials.get`); `conditional: true` for autofill.
+#[wasm_bindgen(js_name = authenticatePasskey, unchecked_return_type = "AuthenticationResponseJSON")]
+pub async fn authenticate_passkey(
+    #[wasm_bindgen(js_name = optionsJSON, unchecked_param_type = "PublicKeyCredentialRequestOptionsJSON")]
+    options_json: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "AuthenticatePasskeyOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let signal = signal(&options).js()?;
+    let conditional = options.is_object()
+        && Reflect::get(&options, &JsValue::from_str("conditional")).ok().and_then(|c| c.as_bool()) == Some(true);
+    webauthn::authenticate_passkey(&options_json, conditional, signal.as_ref()).await.map(JsValue::from).js()
+}
+
+/// What this browser offers: WebAuthn, a platform authenticator, conditional mediation (autofill).
+#[wasm_bindgen(js_name = webauthnSupport, unchecked_return_type = "WebAuthnSupport")]
+pub async fn webauthn_support() -> JsValue {
+    let s = webauthn::webauthn_support().await;
+    let out = Object::new();
+    for (key, value) in [
+        ("webauthn", s.webauthn),
+        ("platformAuthenticator", s.platform_authenticator),
+        ("conditionalMediation", s.conditional_mediation),
+    ] {
+        let _ = Reflect::set(&out, &JsValue::from_str(key), &JsValue::from_bool(value));
+    }
+    out.into()
+}
