@@ -1,0 +1,329 @@
+//! The `StepUpClient` class and `handlePopupCallback` of the npm package: argument conversion around
+//! `web::client::StepUpClient`, nothing else.
+//!
+//! Methods that may open a popup (`loginWithPopup`, `requireStepUp`) are synchronous functions that
+//! return a Promise: the Rust side opens the popup before they return, while the user's click is
+//! still being handled.
+
+use alloc::string::String;
+
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::error::{to_js, IntoJsResult};
+use super::token::arg;
+use crate::core::json;
+use crate::core::jwt;
+use crate::core::options;
+use crate::core::session::Session;
+use crate::web::client::{AuthorizeOptions, ClientConfig, Mode, StepUpClient, StepUpOptions};
+use crate::web::popup;
+use crate::{Error, ErrorCode, Result};
+
+#[wasm_bindgen(typescript_custom_section)]
+const CLIENT_TYPES: &str = r#"
+export interface ClientConfig {
+  /** Exactly as the provider writes it (Auth0: "https://tenant.auth0.com/" with the slash). */
+  issuer: string;
+  clientId: string;
+  /** Where the redirect flow returns (the page calling handleRedirectCallback). */
+  redirectUri: string;
+  /** Where the popup flow returns (a page calling handlePopupCallback); default redirectUri. */
+  popupRedirectUri?: string;
+  /** Default "openid profile"; "openid" is always sent. */
+  scope?: string;
+  /** Auth0 API identifier. */
+  audience?: string;
+  /** Clock skew allowance in seconds; default 60, and 0 means 0. */
+  leeway?: number;
+  /** Default 300. */
+  popupTimeoutSeconds?: number;
+  /** The discovery document, to skip fetching it (checked the same way). */
+  metadata?: Record<string, unknown>;
+  /** ID token algorithm allowlist; default ["RS256", "PS256", "ES256"]. */
+  algorithms?: string[];
+  /** acr requested for `mfa` policies; default "http://schemas.openid.net/pape/policies/2007/06/multi-factor". */
+  stepUpAcr?: string;
+}
+
+export interface AuthorizeOptions {
+  acrValues?: string[];
+  maxAge?: number;
+  prompt?: string;
+  loginHint?: string;
+  /** Also request acr as an essential claim, so the provider must meet it or fail. */
+  essentialAcr?: boolean;
+  extraParams?: Record<string, string>;
+}
+
+export interface PopupLoginOptions extends AuthorizeOptions { signal?: AbortSignal }
+
+export interface RedirectLoginOptions extends AuthorizeOptions {
+  /** Any JSON-serializable value, returned by handleRedirectCallback. */
+  appState?: unknown;
+}
+
+export interface RequireStepUpOptions {
+  /** Default "popup". In "redirect" mode the tab leaves and the promise never settles. */
+  mode?: "popup" | "redirect";
+  signal?: AbortSignal;
+  /** Redirect mode: returned by handleRedirectCallback. */
+  appState?: unknown;
+}
+
+export interface Session {
+  idToken: string;
+  accessToken?: string;
+  tokenType?: string;
+  /** Seconds since the epoch. */
+  expiresAt?: number;
+  scope?: string;
+  /** Every claim of the verified ID token. */
+  claims: IdTokenClaims;
+  acr?: string;
+  amr: string[];
+  /** Seconds since the epoch. */
+  authTime?: number;
+}
+
+export interface RedirectCallbackResult { session: Session; appState?: unknown }
+
+export interface LogoutOptions { returnTo?: string }
+"#;
+
+/// A copy of an options object without the members that are not JSON (`signal`, `appState`).
+fn json_part(value: &JsValue, drop: &[&str]) -> Result<Option<json::Json>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if !value.is_object() {
+        return Err(Error::new(ErrorCode::InvalidConfig, "options must be an object"));
+    }
+    let copy = Object::assign(&Object::new(), value.unchecked_ref());
+    for key in drop {
+        let _ = Reflect::delete_property(&copy, &JsValue::from_str(key));
+    }
+    arg(&copy.into(), "options")
+}
+
+fn member(value: &JsValue, key: &str) -> JsValue {
+    if !value.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn signal_of(value: &JsValue) -> Result<Option<web_sys::AbortSignal>> {
+    let s = member(value, "signal");
+    if s.is_undefined() || s.is_null() {
+        return Ok(None);
+    }
+    s.dyn_into::<web_sys::AbortSignal>()
+        .map(Some)
+        .map_err(|_| Error::new(ErrorCode::InvalidConfig, "signal must be an AbortSignal").with_claim("signal"))
+}
+
+/// `appState` as JSON text (it must survive sessionStorage).
+fn app_state_of(value: &JsValue) -> Result<Option<String>> {
+    let s = member(value, "appState");
+    if s.is_undefined() {
+        return Ok(None);
+    }
+    js_sys::JSON::stringify(&s)
+        .ok()
+        .and_then(|t| t.as_string())
+        .map(Some)
+        .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "appState must be JSON-serializable").with_claim("appState"))
+}
+
+fn opt_num(obj: &JsValue, key: &str, v: Option<i64>) {
+    if let Some(v) = v {
+        let _ = Reflect::set(obj, &JsValue::from_str(key), &JsValue::from_f64(v as f64));
+    }
+}
+
+fn opt_str(obj: &JsValue, key: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        let _ = Reflect::set(obj, &JsValue::from_str(key), &JsValue::from_str(v));
+    }
+}
+
+/// `Session` → the plain object of the contract.
+pub(crate) fn session_to_js(s: &Session) -> JsValue {
+    let o: JsValue = Object::new().into();
+    opt_str(&o, "idToken", Some(&s.id_token));
+    opt_str(&o, "accessToken", s.access_token.as_deref());
+    opt_str(&o, "tokenType", s.token_type.as_deref());
+    opt_num(&o, "expiresAt", s.expires_at);
+    opt_str(&o, "scope", s.scope.as_deref());
+    // The full claims object, as the provider wrote it (the token was verified when the session was made).
+    let claims = jwt::decode(&s.id_token).map(|d| json::to_js(&d.claims_json)).unwrap_or_else(|_| Object::new().into());
+    let _ = Reflect::set(&o, &JsValue::from_str("claims"), &claims);
+    opt_str(&o, "acr", s.acr.as_deref());
+    let amr: Array = s.amr.iter().map(|m| JsValue::from_str(m)).collect();
+    let _ = Reflect::set(&o, &JsValue::from_str("amr"), &amr);
+    opt_num(&o, "authTime", s.auth_time);
+    o
+}
+
+fn reject(err: Error) -> Promise {
+    Promise::reject(&to_js(err))
+}
+
+/// Step-up authentication for this page: popup and redirect logins, the session, and `fetch`.
+#[wasm_bindgen(js_name = StepUpClient)]
+pub struct JsStepUpClient {
+    inner: StepUpClient,
+}
+
+#[wasm_bindgen(js_class = StepUpClient)]
+impl JsStepUpClient {
+    /// Check the configuration and load the provider's discovery document (unless `metadata` is given).
+    #[wasm_bindgen(unchecked_return_type = "Promise<StepUpClient>")]
+    pub fn create(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Promise {
+        let parsed = arg(&config, "config").and_then(|c| ClientConfig::from_json(c.as_ref()));
+        future_to_promise(async move {
+            let client = StepUpClient::create(parsed.js()?).await.js()?;
+            Ok(JsStepUpClient { inner: client }.into())
+        })
+    }
+
+    /// Log in through a popup. Call it inside a click handler: the popup opens before this returns.
+    #[wasm_bindgen(js_name = loginWithPopup, unchecked_return_type = "Promise<Session>")]
+    pub fn login_with_popup(&self, #[wasm_bindgen(unchecked_optional_param_type = "PopupLoginOptions")] options: JsValue) -> Promise {
+        let parsed = (|| Ok((AuthorizeOptions::from_json(json_part(&options, &["signal"])?.as_ref())?, signal_of(&options)?)))();
+        let (opts, signal) = match parsed {
+            Ok(p) => p,
+            Err(e) => return reject(e),
+        };
+        let fut = self.inner.login_with_popup(opts, signal);
+        future_to_promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
+    }
+
+    /// Leave for the provider in this tab; `handleRedirectCallback` finishes on the way back.
+    #[wasm_bindgen(js_name = loginWithRedirect, unchecked_return_type = "Promise<void>")]
+    pub fn login_with_redirect(&self, #[wasm_bindgen(unchecked_optional_param_type = "RedirectLoginOptions")] options: JsValue) -> Promise {
+        let result = (|| {
+            let opts = AuthorizeOptions::from_json(json_part(&options, &["appState"])?.as_ref())?;
+            self.inner.login_with_redirect(opts, app_state_of(&options)?)
+        })();
+        match result {
+            Ok(()) => Promise::resolve(&JsValue::UNDEFINED),
+            Err(e) => reject(e),
+        }
+    }
+
+    /// Finish a redirect login from `url` (default: this page's URL, which is then cleaned).
+    #[wasm_bindgen(js_name = handleRedirectCallback, unchecked_return_type = "Promise<RedirectCallbackResult>")]
+    pub fn handle_redirect_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: JsValue) -> Promise {
+        let client = self.inner.clone();
+        future_to_promise(async move {
+            if !url.is_undefined() && !url.is_null() && url.as_string().is_none() {
+                return Err(to_js(Error::new(ErrorCode::InvalidConfig, "url must be a string")));
+            }
+            let result = client.handle_redirect_callback(url.as_string()).await.js()?;
+            let out: JsValue = Object::new().into();
+            let _ = Reflect::set(&out, &JsValue::from_str("session"), &session_to_js(&result.session));
+            if let Some(text) = result.app_state {
+                let value = js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED);
+                let _ = Reflect::set(&out, &JsValue::from_str("appState"), &value);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The current session if it satisfies `policy`; otherwise a step-up login whose result must
+    /// satisfy it. Call it inside a click handler (popup mode opens the popup before returning).
+    #[wasm_bindgen(js_name = requireStepUp, unchecked_return_type = "Promise<Session>")]
+    pub fn require_step_up(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StepUpPolicy")] policy: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequireStepUpOptions")] options: JsValue,
+    ) -> Promise {
+        let parsed = (|| {
+            let policy = options::policy(arg(&policy, "policy")?.as_ref())?;
+            let plain = json_part(&options, &["signal", "appState"])?;
+            let o = options::Options::new(plain.as_ref(), "options")?;
+            let mode = match o.string("mode")?.as_deref() {
+                None | Some("popup") => Mode::Popup,
+                Some("redirect") => Mode::Redirect,
+                Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "mode must be \"popup\" or \"redirect\"").with_claim("mode")),
+            };
+            Ok((policy, StepUpOptions { mode, signal: signal_of(&options)?, app_state: app_state_of(&options)? }))
+        })();
+        let (policy, opts) = match parsed {
+            Ok(p) => p,
+            Err(e) => return reject(e),
+        };
+        let fut = self.inner.require_step_up(&policy, opts);
+        future_to_promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
+    }
+
+    /// `fetch` with the session's bearer token; an RFC 9470 step-up challenge is answered with a popup
+    /// step-up and one retry.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
+    ) -> Promise {
+        let request = build_request(&input, &init);
+        let client = self.inner.clone();
+        future_to_promise(async move {
+            let response = client.fetch(request.js()?).await.js()?;
+            Ok(response.into())
+        })
+    }
+
+    /// The current session, or `null`.
+    #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
+    pub fn session(&self) -> JsValue {
+        self.inner.session().map_or(JsValue::NULL, |s| session_to_js(&s))
+    }
+
+    /// Forget the session, and go to the provider's logout endpoint when it has one.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn logout(&self, #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: JsValue) -> Promise {
+        let result = (|| {
+            let plain = arg(&options, "options")?;
+            let o = options::Options::new(plain.as_ref(), "options")?;
+            self.inner.logout(o.string("returnTo")?.as_deref())
+        })();
+        match result {
+            Ok(()) => Promise::resolve(&JsValue::UNDEFINED),
+            Err(e) => reject(e),
+        }
+    }
+}
+
+/// `new Request(input, init)`, as `fetch` itself would build it.
+fn build_request(input: &JsValue, init: &JsValue) -> Result<web_sys::Request> {
+    let bad = |e: JsValue| Error::new(ErrorCode::InvalidConfig, "fetch: invalid request").with_cause(e);
+    let init: Option<&web_sys::RequestInit> = if init.is_undefined() || init.is_null() { None } else { Some(init.unchecked_ref()) };
+    if let Some(req) = input.dyn_ref::<web_sys::Request>() {
+        return match init {
+            Some(i) => web_sys::Request::new_with_request_and_init(req, i),
+            None => web_sys::Request::new_with_request(req),
+        }
+        .map_err(bad);
+    }
+    // A string or a URL object (its toString() is the href).
+    let url = match input.as_string() {
+        Some(s) => s,
+        None if input.is_object() => String::from(input.unchecked_ref::<Object>().to_string()),
+        None => return Err(Error::new(ErrorCode::InvalidConfig, "fetch: input must be a URL string, URL or Request")),
+    };
+    match init {
+        Some(i) => web_sys::Request::new_with_str_and_init(&url, i),
+        None => web_sys::Request::new_with_str(&url),
+    }
+    .map_err(bad)
+}
+
+/// Call on the popup's callback page: sends the provider's answer to the window that opened the popup
+/// (postMessage to our own origin, or a BroadcastChannel when COOP severed the opener), then closes it.
+#[wasm_bindgen(js_name = handlePopupCallback)]
+pub fn handle_popup_callback() -> core::result::Result<(), JsValue> {
+    popup::relay_callback().map(|_| ()).js()
+}

@@ -1,0 +1,512 @@
+//! `StepUpClient`: the Rust API of step-up authentication in the browser (the JS class wraps it).
+//!
+//! ```ignore
+//! let client = StepUpClient::create(ClientConfig::new(issuer, client_id, redirect_uri)).await?;
+//! // inside a click handler: the popup opens synchronously when `require_step_up` is called
+//! let session = client.require_step_up(&policy, StepUpOptions::default()).await?;
+//! ```
+//!
+//! The rules kept here:
+//! - one interactive flow at a time: a second popup request while one is open joins it (no second
+//!   popup) and judges the result against its own policy;
+//! - the session is keyed by strength: a step-up result is stored and returned only after the ID
+//!   token passed every check *and* the policy is met, so a provider that ignored `acr_values` never
+//!   replaces (or is mistaken for) the stronger session that was asked for;
+//! - methods that may open a popup do so synchronously, before returning their future, because
+//!   browsers only allow popups during the user's click.
+
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::future::Future;
+use core::pin::Pin;
+
+use web_sys::AbortSignal;
+
+use super::flow::{self, Pending, Provider};
+use super::http;
+use super::jwks::JwksSource;
+use super::popup::{self, Popup, WaitOptions};
+use super::redirect;
+use super::storage::{self, Transaction};
+use super::util::{now_seconds, Settle};
+use crate::core::authorize::push_encoded;
+use crate::core::challenge::parse_step_up_challenge;
+use crate::core::discovery::{discovery_url, ProviderMetadata};
+use crate::core::error::{Error, ErrorCode, Result};
+use crate::core::json::Json;
+use crate::core::jwk::DEFAULT_ALGORITHMS;
+use crate::core::options::{self, Options};
+use crate::core::policy::{self, StepUpPolicy, DEFAULT_STEP_UP_ACR};
+use crate::core::session::Session;
+use crate::core::validate::DEFAULT_LEEWAY;
+
+/// A boxed local future: what the popup-opening methods return after their synchronous part.
+pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// `ClientConfig` of the JS contract.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClientConfig {
+    /// The issuer identifier, exactly as the provider writes it (Auth0: with the trailing slash).
+    pub issuer: String,
+    pub client_id: String,
+    /// Where the redirect flow returns.
+    pub redirect_uri: String,
+    /// Where the popup flow returns (a page that calls `handlePopupCallback()`); default `redirect_uri`.
+    pub popup_redirect_uri: Option<String>,
+    /// Default `"openid profile"`; `openid` is always sent.
+    pub scope: Option<String>,
+    /// Auth0's API identifier.
+    pub audience: Option<String>,
+    /// Clock skew allowance, seconds; default 60, and 0 means 0.
+    pub leeway: Option<u64>,
+    /// Default 300.
+    pub popup_timeout_seconds: Option<u64>,
+    /// The discovery document, to skip fetching it. Checked like a fetched one.
+    pub metadata: Option<Json>,
+    /// ID token algorithm allowlist; default RS256, PS256, ES256.
+    pub algorithms: Option<Vec<String>>,
+    /// The `acr` requested for `mfa` policies; default the OpenID PAPE multi-factor URI.
+    pub step_up_acr: Option<String>,
+}
+
+impl ClientConfig {
+    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
+        ClientConfig { issuer: issuer.into(), client_id: client_id.into(), redirect_uri: redirect_uri.into(), ..Default::default() }
+    }
+
+    /// Read the camelCase object of the JS contract; a wrong type is `invalid_config` naming the member.
+    pub fn from_json(value: Option<&Json>) -> Result<Self> {
+        let o = Options::new(value, "config")?;
+        Ok(ClientConfig {
+            issuer: o.required_string("issuer")?,
+            client_id: o.required_string("clientId")?,
+            redirect_uri: o.required_string("redirectUri")?,
+            popup_redirect_uri: o.string("popupRedirectUri")?,
+            scope: o.string("scope")?,
+            audience: o.string("audience")?,
+            leeway: o.uint("leeway")?,
+            popup_timeout_seconds: o.uint("popupTimeoutSeconds")?,
+            metadata: match o.get("metadata") {
+                None => None,
+                Some(m @ Json::Object(_)) => Some(m.clone()),
+                Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "metadata must be an object").with_claim("metadata")),
+            },
+            algorithms: o.strings("algorithms")?,
+            step_up_acr: o.string("stepUpAcr")?,
+        })
+    }
+}
+
+/// `AuthorizeOptions` of the JS contract.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthorizeOptions {
+    pub acr_values: Option<Vec<String>>,
+    pub max_age: Option<u64>,
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    /// Also request `acr` as an essential claim (the provider must meet it or fail).
+    pub essential_acr: bool,
+    pub extra_params: Vec<(String, String)>,
+}
+
+impl AuthorizeOptions {
+    pub fn from_json(value: Option<&Json>) -> Result<Self> {
+        let o = Options::new(value, "options")?;
+        let extra_params = match o.get("extraParams") {
+            None => Vec::new(),
+            Some(Json::Object(map)) => map
+                .iter()
+                .map(|(k, v)| match v {
+                    Json::String(s) => Ok((k.clone(), s.clone())),
+                    _ => Err(Error::new(ErrorCode::InvalidConfig, "extraParams values must be strings").with_claim("extraParams")),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "extraParams must be an object").with_claim("extraParams")),
+        };
+        Ok(AuthorizeOptions {
+            acr_values: o.strings("acrValues")?,
+            max_age: o.uint("maxAge")?,
+            prompt: o.string("prompt")?,
+            login_hint: o.string("loginHint")?,
+            essential_acr: o.boolean("essentialAcr")?.unwrap_or(false),
+            extra_params,
+        })
+    }
+}
+
+/// How `require_step_up` runs the login when one is needed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    #[default]
+    Popup,
+    Redirect,
+}
+
+/// Options of `require_step_up` / `login_with_popup`.
+#[derive(Clone, Debug, Default)]
+pub struct StepUpOptions {
+    pub mode: Mode,
+    /// Aborts a popup flow (`aborted`).
+    pub signal: Option<AbortSignal>,
+    /// Redirect mode: returned by `handle_redirect_callback` (JSON text).
+    pub app_state: Option<String>,
+}
+
+/// What `handle_redirect_callback` returns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RedirectResult {
+    pub session: Session,
+    /// The `app_state` given to `login_with_redirect` / `require_step_up` (JSON text).
+    pub app_state: Option<String>,
+}
+
+type Shared = Settle<Result<Session>>;
+
+#[derive(Debug)]
+struct Inner {
+    provider: Provider,
+    session: RefCell<Option<Session>>,
+    /// The popup flow in progress, which later callers join.
+    flow: RefCell<Option<Shared>>,
+}
+
+/// The step-up client. Cheap to clone (shared state).
+#[derive(Clone, Debug)]
+pub struct StepUpClient {
+    inner: Rc<Inner>,
+}
+
+impl core::fmt::Debug for Settle<Result<Session>> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Settle")
+    }
+}
+
+fn ready<T: 'static>(value: T) -> LocalFuture<T> {
+    Box::pin(core::future::ready(value))
+}
+
+impl StepUpClient {
+    /// Check the configuration and load the provider's metadata (discovery, unless `config.metadata`
+    /// is given). The discovery `issuer` must equal `config.issuer` exactly (`issuer_mismatch`)
+    /// before anything else happens.
+    pub async fn create(config: ClientConfig) -> Result<StepUpClient> {
+        let metadata = match &config.metadata {
+            Some(doc) => ProviderMetadata::from_json(doc, &config.issuer)?,
+            None => {
+                if config.issuer.is_empty() {
+                    return Err(Error::new(ErrorCode::InvalidConfig, "issuer is required").with_claim("issuer"));
+                }
+                let resp = http::get_json(&discovery_url(&config.issuer)).await?;
+                if !resp.ok() {
+                    return Err(Error::new(ErrorCode::DiscoveryFailed, "the discovery document could not be fetched"));
+                }
+                let doc = resp
+                    .body
+                    .ok_or_else(|| Error::new(ErrorCode::DiscoveryFailed, "the discovery document is not JSON"))?;
+                ProviderMetadata::from_json(&doc, &config.issuer)?
+            }
+        };
+        Self::with_metadata(config, metadata)
+    }
+
+    /// Build from metadata already checked with `ProviderMetadata::from_json`.
+    pub fn with_metadata(config: ClientConfig, metadata: ProviderMetadata) -> Result<StepUpClient> {
+        for (value, name) in [(&config.client_id, "clientId"), (&config.redirect_uri, "redirectUri")] {
+            if value.is_empty() {
+                return Err(Error::new(ErrorCode::InvalidConfig, "a required setting is empty").with_claim(name));
+            }
+        }
+        let algorithms = match &config.algorithms {
+            Some(names) => options::algorithms(names)?,
+            None => DEFAULT_ALGORITHMS.to_vec(),
+        };
+        let provider = Provider {
+            leeway: config.leeway.unwrap_or(DEFAULT_LEEWAY),
+            step_up_acr: config.step_up_acr.clone().unwrap_or_else(|| String::from(DEFAULT_STEP_UP_ACR)),
+            jwks: JwksSource::remote(metadata.jwks_uri.clone()),
+            algorithms,
+            metadata,
+            config,
+        };
+        Ok(StepUpClient { inner: Rc::new(Inner { provider, session: RefCell::new(None), flow: RefCell::new(None) }) })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.provider.config
+    }
+
+    pub fn metadata(&self) -> &ProviderMetadata {
+        &self.inner.provider.metadata
+    }
+
+    /// The current session (the last login that passed every check), if any.
+    pub fn session(&self) -> Option<Session> {
+        self.inner.session.borrow().clone()
+    }
+
+    /// Log in with a popup. The popup opens during this call (keep it inside the click handler);
+    /// the returned future finishes the login.
+    pub fn login_with_popup(&self, options: AuthorizeOptions, signal: Option<AbortSignal>) -> LocalFuture<Result<Session>> {
+        self.popup_flow(options, None, signal)
+    }
+
+    /// Leave for the provider in this tab. The answer is read by [`Self::handle_redirect_callback`]
+    /// on the `redirect_uri` page. `app_state` is JSON text handed back there.
+    pub fn login_with_redirect(&self, options: AuthorizeOptions, app_state: Option<String>) -> Result<()> {
+        self.redirect_flow(options, None, app_state)
+    }
+
+    /// Finish a redirect login from `url` (default: this page's URL). The URL is cleaned first, the
+    /// transaction is taken out of storage (one use), then the response is checked and redeemed.
+    pub async fn handle_redirect_callback(&self, url: Option<String>) -> Result<RedirectResult> {
+        let url = match url {
+            Some(u) => u,
+            None => redirect::current_url()?,
+        };
+        redirect::clean_current_url(&url);
+        let params = crate::core::authorize::parse_callback(&url)?;
+        let tx = storage::take(params.state.as_deref(), now_seconds())?;
+        let provider = &self.inner.provider;
+        if tx.issuer != provider.metadata.issuer || tx.client_id != provider.config.client_id {
+            return Err(Error::new(ErrorCode::MissingTransaction, "the login in progress belongs to another client"));
+        }
+        let pending = Pending {
+            state: tx.state,
+            nonce: tx.nonce,
+            verifier: tx.verifier,
+            redirect_uri: tx.redirect_uri,
+            acr_values: tx.acr_values,
+            max_age: tx.max_age,
+        };
+        let session = flow::finish(provider, &pending, &url).await?;
+        if let Some(p) = &tx.policy {
+            check_policy(provider, p, &session)?;
+        }
+        *self.inner.session.borrow_mut() = Some(session.clone());
+        Ok(RedirectResult { session, app_state: tx.app_state })
+    }
+
+    /// Return the current session if it satisfies `policy`; else log in again with the `acr_values`
+    /// / `max_age` the policy needs, and check the result against the policy (`acr_not_satisfied`,
+    /// `amr_not_satisfied`, `auth_time_too_old` when the provider did not deliver).
+    ///
+    /// The decision is made and the popup opened during this call. In redirect mode the tab leaves
+    /// and the returned future never completes; the session comes from `handle_redirect_callback`.
+    pub fn require_step_up(&self, policy: &StepUpPolicy, options: StepUpOptions) -> LocalFuture<Result<Session>> {
+        let provider = &self.inner.provider;
+        let now = now_seconds();
+        let current = self.session().filter(|s| !s.is_expired(now, 0));
+        let ctx = current.as_ref().map(Session::auth_context).unwrap_or_default();
+        let decision = policy::evaluate(&ctx, policy, now, &provider.step_up_acr, provider.leeway);
+        if decision.satisfied {
+            if let Some(session) = current {
+                return ready(Ok(session));
+            }
+        }
+        let authorize = AuthorizeOptions {
+            acr_values: decision.acr_values.clone(),
+            max_age: decision.max_age,
+            ..AuthorizeOptions::default()
+        };
+        match options.mode {
+            Mode::Popup => self.popup_flow(authorize, Some(policy.clone()), options.signal),
+            Mode::Redirect => match self.redirect_flow(authorize, Some(policy.clone()), options.app_state) {
+                Err(e) => ready(Err(e)),
+                Ok(()) => Box::pin(core::future::pending()),
+            },
+        }
+    }
+
+    /// `fetch` with the session's access token as a Bearer token. A 401 carrying an RFC 9470
+    /// `insufficient_user_authentication` challenge starts a popup step-up with the challenge's
+    /// `acr_values` / `max_age`, then the request is sent once more with the new token. When the
+    /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.
+    pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
+        // `Request.clone()` (the JS method): a body can be read only once, so the retry needs its own copy.
+        let retry = web_sys::Request::clone(&request)
+            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent twice").with_cause(e))?;
+        if let Some(token) = self.bearer() {
+            set_bearer(&request, &token)?;
+        }
+        let response = http::fetch(&request).await?;
+        if response.status() != 401 {
+            return Ok(response);
+        }
+        let header = response.headers().get("WWW-Authenticate").ok().flatten();
+        let Some(challenge) = header.as_deref().and_then(parse_step_up_challenge) else {
+            return Ok(response);
+        };
+        let policy = StepUpPolicy {
+            acr: challenge.acr_values.clone(),
+            amr: None,
+            // A challenge naming neither acr_values nor max_age still asks for a stronger login.
+            mfa: challenge.acr_values.is_none() && challenge.max_age.is_none(),
+            max_age: challenge.max_age,
+        };
+        let acr_values = challenge
+            .acr_values
+            .clone()
+            .or_else(|| policy.mfa.then(|| alloc::vec![self.inner.provider.step_up_acr.clone()]));
+        let authorize = AuthorizeOptions { acr_values: acr_values.clone(), max_age: challenge.max_age, ..Default::default() };
+        // RFC 9470 §5: re-authorize with the server's values, even if our own view says the session is
+        // strong enough; the resource server is the judge.
+        let session = match self.popup_flow(authorize, Some(policy), None).await {
+            Ok(s) => s,
+            Err(e) if e.kind() == ErrorCode::PopupBlocked => {
+                let mut err = Error::new(ErrorCode::StepUpRequired, "the API asks for step-up; call requireStepUp from a click")
+                    .with_step_up(acr_values, challenge.max_age);
+                err.cause = e.cause;
+                return Err(err);
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(token) = session.access_token.as_deref() {
+            set_bearer(&retry, token)?;
+        }
+        http::fetch(&retry).await
+    }
+
+    /// Forget the session; when the provider has an `end_session_endpoint`, go there (RP-initiated
+    /// logout) with `id_token_hint`, `client_id` and `post_logout_redirect_uri = return_to`.
+    pub fn logout(&self, return_to: Option<&str>) -> Result<()> {
+        let session = self.inner.session.borrow_mut().take();
+        let provider = &self.inner.provider;
+        let Some(endpoint) = provider.metadata.end_session_endpoint.as_deref() else {
+            return Ok(());
+        };
+        let mut url = String::from(endpoint);
+        url.push(if endpoint.contains('?') { '&' } else { '?' });
+        url.push_str("client_id=");
+        push_encoded(&mut url, &provider.config.client_id);
+        if let Some(s) = &session {
+            url.push_str("&id_token_hint=");
+            push_encoded(&mut url, &s.id_token);
+        }
+        if let Some(r) = return_to {
+            url.push_str("&post_logout_redirect_uri=");
+            push_encoded(&mut url, r);
+        }
+        redirect::navigate(&url)
+    }
+
+    fn bearer(&self) -> Option<String> {
+        let now = now_seconds();
+        self.inner
+            .session
+            .borrow()
+            .as_ref()
+            .filter(|s| !s.is_expired(now, 0))
+            .and_then(|s| s.access_token.clone())
+    }
+
+    fn redirect_flow(&self, options: AuthorizeOptions, policy: Option<StepUpPolicy>, app_state: Option<String>) -> Result<()> {
+        let provider = &self.inner.provider;
+        let (pending, url) = flow::begin(provider, &provider.config.redirect_uri, &options)?;
+        let tx = Transaction {
+            issuer: provider.metadata.issuer.clone(),
+            client_id: provider.config.client_id.clone(),
+            state: pending.state,
+            nonce: pending.nonce,
+            verifier: pending.verifier,
+            redirect_uri: pending.redirect_uri,
+            acr_values: pending.acr_values,
+            max_age: pending.max_age,
+            policy,
+            app_state,
+            created_at: now_seconds(),
+        };
+        storage::save(&tx, tx.created_at)?;
+        redirect::navigate(&url)
+    }
+
+    /// Open the popup now (or join the one already open), run the flow detached, and return a future
+    /// of its result. Detached so that a caller dropping its future cannot strand the shared flow.
+    fn popup_flow(&self, options: AuthorizeOptions, policy: Option<StepUpPolicy>, signal: Option<AbortSignal>) -> LocalFuture<Result<Session>> {
+        let joined = self.inner.flow.borrow().clone();
+        if let Some(shared) = joined {
+            let inner = self.inner.clone();
+            return Box::pin(async move {
+                let session = shared.wait().await.unwrap_or_else(|| Err(flow_lost()))?;
+                if let Some(p) = &policy {
+                    check_policy(&inner.provider, p, &session)?;
+                }
+                Ok(session)
+            });
+        }
+        let popup = match Popup::open_blank() {
+            Ok(p) => p,
+            Err(e) => return ready(Err(e)),
+        };
+        let provider = &self.inner.provider;
+        let redirect_uri = provider.config.popup_redirect_uri.clone().unwrap_or_else(|| provider.config.redirect_uri.clone());
+        let started = flow::begin(provider, &redirect_uri, &options).and_then(|(pending, url)| {
+            popup.navigate(&url)?;
+            Ok(pending)
+        });
+        let pending = match started {
+            Ok(p) => p,
+            Err(e) => {
+                popup.close();
+                return ready(Err(e));
+            }
+        };
+        let shared: Shared = Settle::new();
+        *self.inner.flow.borrow_mut() = Some(shared.clone());
+        let inner = self.inner.clone();
+        let settle = shared.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let wait = WaitOptions {
+                state: pending.state.clone(),
+                timeout_seconds: inner.provider.config.popup_timeout_seconds.unwrap_or(popup::DEFAULT_TIMEOUT_SECONDS),
+                signal,
+            };
+            let result = run_popup(&inner.provider, &popup, &pending, &wait, policy.as_ref()).await;
+            if let Ok(session) = &result {
+                *inner.session.borrow_mut() = Some(session.clone());
+            }
+            *inner.flow.borrow_mut() = None;
+            settle.settle(result);
+        });
+        Box::pin(async move { shared.wait().await.unwrap_or_else(|| Err(flow_lost())) })
+    }
+}
+
+async fn run_popup(
+    provider: &Provider,
+    popup: &Popup,
+    pending: &Pending,
+    wait: &WaitOptions,
+    policy: Option<&StepUpPolicy>,
+) -> Result<Session> {
+    let callback = popup::wait_for_callback(popup, wait).await?;
+    let session = flow::finish(provider, pending, &callback).await?;
+    if let Some(p) = policy {
+        check_policy(provider, p, &session)?;
+    }
+    Ok(session)
+}
+
+/// The policy judged on a fresh session: the provider may have authenticated less than asked.
+fn check_policy(provider: &Provider, policy: &StepUpPolicy, session: &Session) -> Result<()> {
+    let decision = policy::evaluate(&session.auth_context(), policy, now_seconds(), &provider.step_up_acr, provider.leeway);
+    match decision.to_error() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn set_bearer(request: &web_sys::Request, token: &str) -> Result<()> {
+    let mut value = String::from("Bearer ");
+    value.push_str(token);
+    request
+        .headers()
+        .set("Authorization", &value)
+        .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot set the Authorization header").with_cause(e))
+}
+
+fn flow_lost() -> Error {
+    Error::new(ErrorCode::PopupClosed, "the login flow ended without a result")
+}

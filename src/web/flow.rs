@@ -1,0 +1,112 @@
+//! One authorization-code + PKCE round trip, shared by the popup and redirect flows: build the request
+//! ([`begin`]) and finish it from the callback URL ([`finish`]).
+//!
+//! `finish` is the place where "after any failed check, no further request" holds: the callback is
+//! checked (state, then `iss`, then error) before the token endpoint is called, and the ID token is
+//! verified (signature and every claim rule with this transaction's nonce, `max_age` and `acr_values`)
+//! before a session exists.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::client::{AuthorizeOptions, ClientConfig};
+use super::crypto;
+use super::http;
+use super::jwks::JwksSource;
+use super::util::now_seconds;
+use super::verify::verify_id_token;
+use crate::core::authorize::{self, AuthorizationRequest};
+use crate::core::discovery::ProviderMetadata;
+use crate::core::error::Result;
+use crate::core::jwk::Algorithm;
+use crate::core::pkce::{self, Pkce};
+use crate::core::session::Session;
+use crate::core::token;
+use crate::core::validate::Expectations;
+
+/// Everything fixed for a client: its configuration, the provider's checked metadata, its keys.
+#[derive(Debug)]
+pub struct Provider {
+    pub config: ClientConfig,
+    pub metadata: ProviderMetadata,
+    pub jwks: JwksSource,
+    pub algorithms: Vec<Algorithm>,
+    pub leeway: u64,
+    pub step_up_acr: String,
+}
+
+/// The secrets and parameters of one request in flight, needed to finish it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub state: String,
+    pub nonce: String,
+    pub verifier: String,
+    pub redirect_uri: String,
+    /// Sent `acr_values` (the returned `acr` must be one of them) and `max_age` (`auth_time` must be
+    /// recent enough).
+    pub acr_values: Option<Vec<String>>,
+    pub max_age: Option<u64>,
+}
+
+/// Fresh state, nonce and PKCE verifier (32 random bytes each), and the authorization URL.
+pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions) -> Result<(Pending, String)> {
+    let state = pkce::random_token(&crypto::random_array::<32>()?);
+    let nonce = pkce::random_token(&crypto::random_array::<32>()?);
+    let pair = Pkce::from_random(&crypto::random_array::<32>()?);
+    let config = &provider.config;
+    let acr_values = opts.acr_values.clone().filter(|v| !v.is_empty());
+    let request = AuthorizationRequest {
+        client_id: config.client_id.clone(),
+        redirect_uri: String::from(redirect_uri),
+        scope: config.scope.clone().unwrap_or_else(|| String::from("openid profile")),
+        state: state.clone(),
+        nonce: nonce.clone(),
+        code_challenge: pair.challenge,
+        acr_values: acr_values.clone().unwrap_or_default(),
+        max_age: opts.max_age,
+        prompt: opts.prompt.clone(),
+        login_hint: opts.login_hint.clone(),
+        audience: config.audience.clone(),
+        essential_acr: opts.essential_acr,
+        extra: opts.extra_params.clone(),
+    };
+    let url = request.to_url(&provider.metadata.authorization_endpoint)?;
+    let pending = Pending {
+        state,
+        nonce,
+        verifier: pair.verifier,
+        redirect_uri: String::from(redirect_uri),
+        acr_values,
+        max_age: opts.max_age,
+    };
+    Ok((pending, url))
+}
+
+/// Check the callback, redeem the code, verify the ID token, and build the session.
+pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) -> Result<Session> {
+    let meta = &provider.metadata;
+    let params = authorize::parse_callback(callback_url)?;
+    let code = authorize::validate_callback(
+        &params,
+        &pending.state,
+        &meta.issuer,
+        meta.authorization_response_iss_parameter_supported,
+    )?;
+    let body = token::token_request_body(&code, &pending.redirect_uri, &provider.config.client_id, &pending.verifier);
+    let response = http::post_form(&meta.token_endpoint, body).await?;
+    let tokens = token::parse_token_response(response.status, response.body.as_ref())?;
+    let now = now_seconds();
+    let expect = Expectations {
+        issuer: meta.issuer.clone(),
+        client_id: provider.config.client_id.clone(),
+        nonce: Some(pending.nonce.clone()),
+        max_age: pending.max_age,
+        acr_values: pending.acr_values.clone(),
+        leeway: provider.leeway,
+        now,
+        algorithms: provider.algorithms.clone(),
+        access_token: tokens.access_token.clone(),
+    };
+    let decoded = verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?;
+    Ok(Session::new(tokens, decoded.claims, now))
+}

@@ -1,0 +1,333 @@
+//! The popup: open it inside the user's click, wait for the provider's answer, relay it from the
+//! callback page.
+//!
+//! The answer travels as `{ type: "stepup:callback", url }`:
+//! - by `window.opener.postMessage(msg, <our origin>)` from the callback page; the opener accepts it
+//!   only when `event.origin` is our origin *and* `event.source` is the popup it opened;
+//! - or, when Cross-Origin-Opener-Policy on the provider's pages has severed `window.opener`, over a
+//!   `BroadcastChannel` named `stepup:<state>`: only a page that knows the unguessable state can post there.
+//!
+//! Anything else arriving on either path is ignored, never an error: another script's messages must
+//! not be able to end our flow.
+//!
+//! Closing: the opener polls `popup.closed` every [`POLL_MS`]. COOP makes `closed` read `true` as soon
+//! as the popup reaches the provider, although the user is still there; we tell the two apart by
+//! whether we ever saw the popup *loaded* (a cross-origin page whose location we cannot read, or a
+//! same-origin page other than about:blank). A popup that was seen loaded and is now closed was closed
+//! by the user → `popup_closed` within `POLL_MS + CLOSE_GRACE_MS`. A popup that turned "closed" before
+//! we ever saw it loaded was severed by COOP: we keep listening on the BroadcastChannel until the
+//! timeout, since we can no longer see the window at all.
+
+use alloc::rc::Rc;
+use alloc::string::String;
+use core::cell::Cell;
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
+
+use super::util::{get, object, set_str, window, Settle};
+use crate::core::authorize::{self, push_u64};
+use crate::core::error::{Error, ErrorCode, Result};
+
+/// The `type` of our relay message.
+pub const MESSAGE_TYPE: &str = "stepup:callback";
+/// Prefix of the BroadcastChannel name; the rest is the `state`.
+pub const CHANNEL_PREFIX: &str = "stepup:";
+/// How often `popup.closed` is polled.
+pub const POLL_MS: i32 = 100;
+/// After `closed` is seen, how long a message already on its way may still win.
+pub const CLOSE_GRACE_MS: i32 = 150;
+/// Default popup timeout (DESIGN.md): 300 s.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 300;
+
+const WIDTH: i64 = 500;
+const HEIGHT: i64 = 650;
+
+/// An open popup window.
+#[derive(Clone, Debug)]
+pub struct Popup {
+    window: Window,
+}
+
+fn channel_name(state: &str) -> String {
+    let mut n = String::from(CHANNEL_PREFIX);
+    n.push_str(state);
+    n
+}
+
+fn push_i64(out: &mut String, v: i64) {
+    push_u64(out, u64::try_from(v.max(0)).unwrap_or(0));
+}
+
+/// `window.open` features: a popup of 500×650 centred over the opener. Integers only (no float formatting).
+fn features(w: &Window) -> String {
+    let num = |v: core::result::Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as i64;
+    let left = num(w.screen_x()) + (num(w.outer_width()) - WIDTH) / 2;
+    let top = num(w.screen_y()) + (num(w.outer_height()) - HEIGHT) / 2;
+    let mut f = String::from("popup=yes,width=");
+    push_i64(&mut f, WIDTH);
+    f.push_str(",height=");
+    push_i64(&mut f, HEIGHT);
+    f.push_str(",left=");
+    push_i64(&mut f, left);
+    f.push_str(",top=");
+    push_i64(&mut f, top);
+    f
+}
+
+impl Popup {
+    /// Open an empty popup. Call this synchronously inside the user's click (before any `await`):
+    /// browsers only allow popups during a user activation. A `null` result is `popup_blocked`.
+    pub fn open_blank() -> Result<Popup> {
+        let w = window()?;
+        let blocked = || Error::new(ErrorCode::PopupBlocked, "the browser blocked the popup (open it inside a click)");
+        match w.open_with_url_and_target_and_features("", "_blank", &features(&w)) {
+            Ok(Some(popup)) => Ok(Popup { window: popup }),
+            Ok(None) => Err(blocked()),
+            Err(e) => Err(blocked().with_cause(e)),
+        }
+    }
+
+    /// Send the popup to the provider.
+    pub fn navigate(&self, url: &str) -> Result<()> {
+        self.window
+            .location()
+            .set_href(url)
+            .map_err(|e| Error::new(ErrorCode::PopupClosed, "the popup could not be navigated").with_cause(e))
+    }
+
+    pub fn close(&self) {
+        let _ = self.window.close();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.window.closed().unwrap_or(true)
+    }
+
+    /// Whether a real page is loaded: cross-origin (its location cannot be read) or same-origin and
+    /// not the initial about:blank.
+    fn has_loaded_page(&self) -> bool {
+        match self.window.location().href() {
+            Err(_) => true,
+            Ok(href) => href != "about:blank" && !href.is_empty(),
+        }
+    }
+
+    pub fn window(&self) -> &Window {
+        &self.window
+    }
+}
+
+/// How to wait.
+#[derive(Clone, Debug)]
+pub struct WaitOptions {
+    /// The state sent in the request: names the BroadcastChannel.
+    pub state: String,
+    pub timeout_seconds: u64,
+    pub signal: Option<AbortSignal>,
+}
+
+/// The message's `url` if it has our shape.
+fn callback_url(data: &JsValue) -> Option<String> {
+    if get(data, "type").as_string().as_deref() != Some(MESSAGE_TYPE) {
+        return None;
+    }
+    get(data, "url").as_string()
+}
+
+type OnMessage = Closure<dyn FnMut(MessageEvent)>;
+
+/// Everything that must be undone when the wait ends: listeners, timers, the channel.
+struct Watch {
+    window: Window,
+    on_message: Option<OnMessage>,
+    channel: Option<(BroadcastChannel, OnMessage)>,
+    interval: Option<(i32, Closure<dyn FnMut()>)>,
+    timeout: Option<(i32, Closure<dyn FnMut()>)>,
+    abort: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Some(cb) = self.on_message.take() {
+            let _ = self.window.remove_event_listener_with_callback("message", cb.as_ref().unchecked_ref());
+        }
+        if let Some((ch, _cb)) = self.channel.take() {
+            ch.set_onmessage(None);
+            ch.close();
+        }
+        if let Some((id, _cb)) = self.interval.take() {
+            self.window.clear_interval_with_handle(id);
+        }
+        if let Some((id, _cb)) = self.timeout.take() {
+            self.window.clear_timeout_with_handle(id);
+        }
+        if let Some((signal, cb)) = self.abort.take() {
+            let _ = signal.remove_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
+        }
+    }
+}
+
+fn aborted(signal: &AbortSignal) -> Error {
+    Error::new(ErrorCode::Aborted, "the login was aborted").with_cause(signal.reason())
+}
+
+/// Wait for the popup's callback URL. The popup is closed whatever the outcome.
+pub async fn wait_for_callback(popup: &Popup, opts: &WaitOptions) -> Result<String> {
+    let result = wait_inner(popup, opts).await;
+    popup.close();
+    result
+}
+
+async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
+    if let Some(signal) = &opts.signal {
+        if signal.aborted() {
+            return Err(aborted(signal));
+        }
+    }
+    let w = window()?;
+    let origin = w.location().origin().unwrap_or_default();
+    let done: Settle<Result<String>> = Settle::new();
+    let mut watch =
+        Watch { window: w.clone(), on_message: None, channel: None, interval: None, timeout: None, abort: None };
+
+    // 1. postMessage from the callback page in the popup: our origin AND that very window.
+    {
+        let done = done.clone();
+        let popup_window: JsValue = popup.window.clone().into();
+        let origin = origin.clone();
+        let cb = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let from_popup = event.source().is_some_and(|s| Object::is(&s.into(), &popup_window));
+            if event.origin() != origin || !from_popup {
+                return;
+            }
+            if let Some(url) = callback_url(&event.data()) {
+                done.settle(Ok(url));
+            }
+        });
+        w.add_event_listener_with_callback("message", cb.as_ref().unchecked_ref())
+            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot listen for messages").with_cause(e))?;
+        watch.on_message = Some(cb);
+    }
+
+    // 2. BroadcastChannel named with the state, for when COOP severed window.opener.
+    if let Ok(channel) = BroadcastChannel::new(&channel_name(&opts.state)) {
+        let done = done.clone();
+        let state = opts.state.clone();
+        let cb = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(url) = callback_url(&event.data()) else { return };
+            // The channel name already binds the state; a message for another state is not ours.
+            let same_state = authorize::parse_callback(&url).ok().and_then(|p| p.state).is_some_and(|s| s == state);
+            if same_state {
+                done.settle(Ok(url));
+            }
+        });
+        channel.set_onmessage(Some(cb.as_ref().unchecked_ref()));
+        watch.channel = Some((channel, cb));
+    }
+
+    // 3. Poll `closed` (see the module docs for the COOP case).
+    {
+        let done = done.clone();
+        let popup = popup.clone();
+        let seen_loaded = Rc::new(Cell::new(false));
+        let reported = Rc::new(Cell::new(false));
+        let win = w.clone();
+        let cb = Closure::<dyn FnMut()>::new(move || {
+            if reported.get() || done.is_settled() {
+                return;
+            }
+            if !popup.is_closed() {
+                if popup.has_loaded_page() {
+                    seen_loaded.set(true);
+                }
+                return;
+            }
+            if !seen_loaded.get() {
+                return; // severed by COOP: only the channel can answer now
+            }
+            reported.set(true);
+            // A message posted just before the window closed may still be queued: give it a moment.
+            let done = done.clone();
+            let late = Closure::once_into_js(move || {
+                done.settle(Err(Error::new(ErrorCode::PopupClosed, "the popup was closed before the login finished")));
+            });
+            let _ = win.set_timeout_with_callback_and_timeout_and_arguments_0(late.unchecked_ref(), CLOSE_GRACE_MS);
+        });
+        let id = w
+            .set_interval_with_callback_and_timeout_and_arguments_0(cb.as_ref().unchecked_ref(), POLL_MS)
+            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot start a timer").with_cause(e))?;
+        watch.interval = Some((id, cb));
+    }
+
+    // 4. Timeout.
+    {
+        let done = done.clone();
+        let cb = Closure::<dyn FnMut()>::new(move || {
+            done.settle(Err(Error::new(ErrorCode::PopupTimeout, "the popup login did not finish in time")));
+        });
+        let ms = opts.timeout_seconds.saturating_mul(1000).min(i32::MAX as u64) as i32;
+        let id = w
+            .set_timeout_with_callback_and_timeout_and_arguments_0(cb.as_ref().unchecked_ref(), ms)
+            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot start a timer").with_cause(e))?;
+        watch.timeout = Some((id, cb));
+    }
+
+    // 5. AbortSignal.
+    if let Some(signal) = &opts.signal {
+        let done = done.clone();
+        let s = signal.clone();
+        let cb = Closure::<dyn FnMut()>::new(move || {
+            done.settle(Err(aborted(&s)));
+        });
+        let _ = signal.add_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
+        watch.abort = Some((signal.clone(), cb));
+    }
+
+    let outcome = done.wait().await;
+    drop(watch);
+    outcome.unwrap_or_else(|| Err(Error::new(ErrorCode::PopupClosed, "the popup flow ended without an answer")))
+}
+
+/// On the popup's callback page: hand the provider's answer (this page's URL) to the window that
+/// opened the popup, then close. Returns whether there was an answer to relay.
+///
+/// The message goes to `window.opener` with our own origin as the target (never `"*"`: the URL holds
+/// the authorization code), and also over the state's BroadcastChannel for when the opener reference
+/// was severed by Cross-Origin-Opener-Policy. The opener takes the first that arrives.
+pub fn relay_callback() -> Result<bool> {
+    let w = window()?;
+    let location = w.location();
+    let url = location.href().map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot read the callback URL").with_cause(e))?;
+    let origin = location.origin().unwrap_or_default();
+    let params = authorize::parse_callback(&url)?;
+    let Some(state) = params.state.filter(|s| !s.is_empty()) else {
+        return Ok(false);
+    };
+    let msg = object();
+    set_str(&msg, "type", MESSAGE_TYPE);
+    set_str(&msg, "url", &url);
+
+    let opener = w.opener().unwrap_or(JsValue::NULL);
+    if !opener.is_null() && !opener.is_undefined() {
+        // The opener may be cross-origin (then targetOrigin drops the message): call postMessage
+        // through the WindowProxy without assuming anything else about it.
+        if let Ok(post) = Reflect::get(&opener, &JsValue::from_str("postMessage")) {
+            if let Some(f) = post.dyn_ref::<Function>() {
+                let _ = f.call2(&opener, &msg, &JsValue::from_str(&origin));
+            }
+        }
+    }
+    if let Ok(channel) = BroadcastChannel::new(&channel_name(&state)) {
+        let _ = channel.post_message(&msg);
+        channel.close();
+    }
+    // The code must not stay in this window's history.
+    if let Ok(history) = w.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&authorize::clean_url(&url)));
+    }
+    let _ = w.close();
+    Ok(true)
+}
