@@ -141,6 +141,7 @@ pub fn policy(value: Option<&Json>) -> Result<StepUpPolicy> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::core::json::parse;
