@@ -18,4 +18,14 @@ pub mod web;
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod js;
 
+pub use crate::core::claims::Claims;
 pub use crate::core::error::{Error, ErrorCode, Result};
+pub use crate::core::policy::{evaluate, AmrPolicy, AuthContext, StepUpDecision, StepUpPolicy, DEFAULT_STEP_UP_ACR};
+pub use crate::core::session::Session;
+pub use crate::core::validate::Expectations;
+
+#[cfg(target_arch = "wasm32")]
+pub use crate::web::client::{AuthorizeOptions, ClientConfig, Mode, RedirectResult, StepUpClient, StepUpOptions};
+/// WebAuthn passkey ceremonies (`navigator.credentials`).
+#[cfg(target_arch = "wasm32")]
+pub use crate::web::webauthn;
