@@ -166,16 +166,7 @@ pub async fn register_passkey<'a>(
     options: impl Into<PasskeyOptions<'a>>,
     signal: Option<&AbortSignal>,
 ) -> Result<PasskeyResponse> {
-    let json = options.into().to_js()?;
-    let converted = creation_options(&json)?;
-    let rp_id = prop(&prop(&json, "rp"), "id").as_string();
-    let creds = credentials()?;
-    let public_key = if has_static("parseCreationOptionsFromJSON") {
-        parse_creation_options_from_json(&json).map_err(parse_failed)?
-    } else {
-        converted.into()
-    };
-    ceremony(&creds, public_key, None, signal, Kind::Create, rp_id).await
+    run(Kind::Create, options.into(), false, signal).await
 }
 
 /// Authenticate with a passkey: `navigator.credentials.get` with the relying party's request options.
@@ -188,20 +179,7 @@ pub async fn authenticate_passkey<'a>(
     conditional: bool,
     signal: Option<&AbortSignal>,
 ) -> Result<PasskeyResponse> {
-    let json = options.into().to_js()?;
-    let converted = request_options(&json)?;
-    let rp_id = prop(&json, "rpId").as_string();
-    let creds = credentials()?;
-    if conditional && !static_flag("isConditionalMediationAvailable").await {
-        return Err(Error::new(ErrorCode::WebauthnNotSupported, "conditional mediation is not available"));
-    }
-    let public_key = if has_static("parseRequestOptionsFromJSON") {
-        parse_request_options_from_json(&json).map_err(parse_failed)?
-    } else {
-        converted.into()
-    };
-    let mediation = if conditional { Some("conditional") } else { None };
-    ceremony(&creds, public_key, mediation, signal, Kind::Get, rp_id).await
+    run(Kind::Get, options.into(), conditional, signal).await
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -210,35 +188,47 @@ enum Kind {
     Get,
 }
 
-async fn ceremony(
-    creds: &Credentials,
-    public_key: JsValue,
-    mediation: Option<&str>,
-    signal: Option<&AbortSignal>,
-    kind: Kind,
-    rp_id: Option<String>,
-) -> Result<PasskeyResponse> {
+/// Both ceremonies, one body (one state machine in the wasm, not two).
+async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bool, signal: Option<&AbortSignal>) -> Result<PasskeyResponse> {
+    let json = options.to_js()?;
+    let (converted, rp_id) = match kind {
+        Kind::Create => (creation_options(&json)?, prop(&prop(&json, "rp"), "id")),
+        Kind::Get => (request_options(&json)?, prop(&json, "rpId")),
+    };
+    let creds = credentials()?;
+    if conditional && !static_flag("isConditionalMediationAvailable").await {
+        return Err(Error::new(ErrorCode::WebauthnNotSupported, "conditional mediation is not available"));
+    }
+    let native = match kind {
+        Kind::Create if has_static("parseCreationOptionsFromJSON") => Some(parse_creation_options_from_json(&json)),
+        Kind::Get if has_static("parseRequestOptionsFromJSON") => Some(parse_request_options_from_json(&json)),
+        _ => None,
+    };
+    let public_key = match native {
+        Some(parsed) => parsed.map_err(|e| invalid("the browser rejected the options JSON").with_cause(e))?,
+        None => converted.into(),
+    };
+
     let guard = Ceremony::begin(signal)?;
-    let options = Object::new();
-    set(&options, "publicKey", &public_key);
-    set(&options, "signal", &guard.controller.signal());
-    if let Some(m) = mediation {
-        set(&options, "mediation", &JsValue::from_str(m));
+    let request = Object::new();
+    set(&request, "publicKey", &public_key);
+    set(&request, "signal", &guard.controller.signal());
+    if conditional {
+        set(&request, "mediation", &JsValue::from_str("conditional"));
     }
     let promise = match kind {
-        Kind::Create => creds.create(&options),
-        Kind::Get => creds.get(&options),
+        Kind::Create => creds.create(&request),
+        Kind::Get => creds.get(&request),
     };
     let outcome = match promise {
         Ok(p) => JsFuture::from(p).await,
         Err(e) => Err(e),
     };
-    let value = outcome.map_err(|e| guard.failure(e, kind, rp_id.as_deref()))?;
+    let value = outcome.map_err(|e| guard.failure(e, kind, rp_id.as_string()))?;
     if !value.is_object() {
         return Err(Error::new(ErrorCode::WebauthnFailed, "the browser returned no credential"));
     }
-    let credential: Credential = value.unchecked_into();
-    Ok(PasskeyResponse(response_json(&credential, kind)))
+    Ok(PasskeyResponse(response_json(value.unchecked_ref(), kind)))
 }
 
 // ---- abort: one ceremony at a time per module, linked to the caller's signal ----
@@ -276,7 +266,7 @@ impl Ceremony {
         Ok(Ceremony { controller, caller })
     }
 
-    fn failure(&self, e: JsValue, kind: Kind, rp_id: Option<&str>) -> Error {
+    fn failure(&self, e: JsValue, kind: Kind, rp_id: Option<String>) -> Error {
         if self.controller.signal().aborted() {
             return match &self.caller {
                 Some((s, _)) if s.aborted() => {
@@ -318,17 +308,13 @@ fn invalid_member(path: &str, what: &str) -> Error {
     Error::new(ErrorCode::WebauthnInvalidOptions, msg)
 }
 
-fn parse_failed(e: JsValue) -> Error {
-    invalid("the browser rejected the options JSON").with_cause(e)
-}
-
 /// DOMException name → code (WebAuthn L3 §5.1.3 / §5.1.4 error cases), the exception kept as `cause`.
-fn map_exception(e: JsValue, kind: Kind, rp_id: Option<&str>) -> Error {
+fn map_exception(e: JsValue, kind: Kind, rp_id: Option<String>) -> Error {
     let name = prop(&e, "name").as_string().unwrap_or_default();
     let code = match name.as_str() {
         "NotAllowedError" => ErrorCode::WebauthnNotAllowed,
         "InvalidStateError" if kind == Kind::Create => ErrorCode::WebauthnAlreadyRegistered,
-        "SecurityError" if rp_id.is_some_and(|id| !is_registrable_suffix(id, &hostname())) => ErrorCode::WebauthnInvalidRpId,
+        "SecurityError" if rp_id.is_some_and(|id| !is_registrable_suffix(&id, &hostname())) => ErrorCode::WebauthnInvalidRpId,
         "SecurityError" => ErrorCode::WebauthnInvalidDomain,
         "NotSupportedError" => ErrorCode::WebauthnUnsupportedAlgorithm,
         "ConstraintError" => ErrorCode::WebauthnConstraint,
@@ -349,7 +335,7 @@ fn is_registrable_suffix(rp_id: &str, host: &str) -> bool {
 }
 
 fn hostname() -> String {
-    web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default()
+    prop(&prop(&js_sys::global(), "location"), "hostname").as_string().unwrap_or_default()
 }
 
 // ---- options: validation + conversion (base64url → ArrayBuffer) ----
@@ -651,12 +637,8 @@ fn has_static(name: &str) -> bool {
 /// `await PublicKeyCredential[name]() === true`, false when missing or failing.
 async fn static_flag(name: &str) -> bool {
     let Some(class) = pkc_class() else { return false };
-    let result = call_method(&class, name);
-    let value = match result.dyn_into::<Promise>() {
-        Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::FALSE),
-        Err(v) => v,
-    };
-    value.as_bool() == Some(true)
+    let answer = JsFuture::from(Promise::resolve(&call_method(&class, name))).await;
+    answer.ok().and_then(|v| v.as_bool()) == Some(true)
 }
 
 fn credentials() -> Result<Credentials> {
