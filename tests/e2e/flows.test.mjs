@@ -1,0 +1,347 @@
+// Step-up flows end to end: the npm package (pkg/) in headless Chromium against the dev identity
+// provider (npm oidc-provider) and the RFC 9470 demo API. Run: node --test tests/e2e/flows.test.mjs
+//
+// Every action that may open a popup runs inside a real click (#go on the test app), and Chromium's
+// popup blocker is ON (playwright turns it off by default), so "opened inside the click" is tested.
+// STEPUP_PKG_DIR points the app at another build of the package (default: pkg/).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchBrowser, serveStatic } from "./harness.mjs";
+import { ACR_MFA, ACR_PWD, startIdp } from "../../www/idp/provider.mjs";
+import { startApi } from "../../www/api/server.mjs";
+
+const PKG = process.env.STEPUP_PKG_DIR || "pkg";
+
+let app, idp, api, browser, dataDir;
+
+before(async () => {
+  app = await serveStatic({ mounts: { "/": "tests/e2e/pages", "/pkg/": PKG } });
+  dataDir = mkdtempSync(join(tmpdir(), "stepup-flows-"));
+  idp = await startIdp({ appOrigins: [app.url], testMode: true, dataDir });
+  api = await startApi({ issuer: idp.issuer, audience: idp.audience });
+  browser = await launchBrowser({ launch: { ignoreDefaultArgs: ["--disable-popup-blocking"] } });
+});
+
+after(async () => {
+  await browser?.close();
+  await api?.close();
+  await idp?.close();
+  await app?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function resetSwitches() {
+  Object.assign(idp.switches, { ignoreAcrValues: false, coopHeaders: false, wrongIss: false, tamperState: false });
+}
+
+function config(extra = {}) {
+  return {
+    issuer: idp.issuer,
+    clientId: idp.clientId,
+    redirectUri: `${app.url}/callback.html`,
+    popupRedirectUri: `${app.url}/popup-callback.html`,
+    scope: "openid profile",
+    ...extra,
+  };
+}
+
+/** A fresh browser context (own cookies at the IdP, own sessionStorage) on the test app. */
+async function openApp(extra) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const popups = [];
+  context.on("page", (p) => popups.push(p));
+  await page.goto(`${app.url}/app.html`);
+  await page.waitForFunction(() => window.ready === true);
+  await page.evaluate((c) => window.createClient(c), config(extra));
+  return { context, page, popups, errors };
+}
+
+/**
+ * Click #go with `action` as the click's work. `action` is a page function of `arg`, e.g.
+ * (policy) => window.client.requireStepUp(policy). Returns the outcome index.
+ */
+async function click(page, action, arg) {
+  await page.evaluate(([src, a]) => {
+    // eslint-disable-next-line no-new-func
+    const fn = new Function(`return (${src})`)();
+    window.nextAction = () => fn(a);
+  }, [action.toString(), arg]);
+  await page.click("#go");
+  return page.evaluate(() => window.lastIndex);
+}
+
+async function outcome(page, i, timeout = 30000) {
+  await page.waitForFunction((n) => window.outcomes[n] && !window.outcomes[n].pending, i, { timeout, polling: 20 });
+  return page.evaluate((n) => window.outcomes[n], i);
+}
+
+/** Answer the IdP's pages in `p` (popup or tab) until it closes or leaves the IdP. Returns the pages seen. */
+async function signIn(p, { stopAt } = {}) {
+  const seen = [];
+  for (let step = 0; step < 6; step++) {
+    if (p.isClosed()) break;
+    let id;
+    try {
+      const el = await p.waitForSelector("#password, #otp", { timeout: 15000 });
+      id = await el.getAttribute("id");
+    } catch (e) {
+      if (p.isClosed() || (stopAt && p.url().startsWith(stopAt))) break;
+      throw e;
+    }
+    seen.push(id);
+    const nav = p.waitForNavigation({ timeout: 15000 }).catch(() => {});
+    if (id === "password") {
+      await p.fill("#username", "alice");
+      await p.fill("#password", "password123");
+      await p.click("#login");
+    } else {
+      await p.fill("#otp", await idp.totp());
+      await p.click("#verify");
+    }
+    await nav;
+    if (stopAt && !p.isClosed() && p.url().startsWith(stopAt)) break;
+  }
+  return seen;
+}
+
+/** Click, take the popup that opens, sign in there, and return the outcome. */
+async function popupFlow(page, action, arg) {
+  const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
+  const i = await click(page, action, arg);
+  const popup = await popupOpened;
+  const pages = await signIn(popup);
+  return { result: await outcome(page, i), pages, popup };
+}
+
+const tokenCalls = () => idp.requestsTo("/token").length;
+
+describe("step-up flows in Chromium", () => {
+  test("popup step-up with a TOTP code: acr is the MFA URI and amr has otp", async () => {
+    resetSwitches();
+    const { context, page, errors } = await openApp();
+    const { result, pages } = await popupFlow(page, (policy) => window.client.requireStepUp(policy), { mfa: true });
+    assert.equal(result.ok, true, JSON.stringify(result));
+    const s = result.value;
+    assert.equal(s.acr, ACR_MFA);
+    assert.ok(s.amr.includes("otp"), `amr ${s.amr}`);
+    assert.deepEqual(pages, ["password", "otp"]);
+    assert.equal(s.claims.acr, ACR_MFA);
+    assert.equal(s.claims.sub, "alice");
+    assert.equal(typeof s.authTime, "number");
+    assert.ok(s.accessToken && s.idToken);
+    const session = await page.evaluate(() => window.client.session);
+    assert.equal(session.idToken, s.idToken);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("redirect step-up completes and returns appState; the callback URL is cleaned", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const appState = { returnTo: "/transfer", amount: 25, nested: [1, "two"] };
+    const nav = page.waitForURL((u) => u.href.startsWith(idp.issuer), { timeout: 10000 });
+    await click(page, ([s]) => window.client.requireStepUp({ mfa: true }, { mode: "redirect", appState: s }), [appState]);
+    await nav;
+    const pages = await signIn(page, { stopAt: app.url });
+    assert.deepEqual(pages, ["password", "otp"]);
+    await page.waitForFunction(() => window.done === true, null, { timeout: 15000 });
+    const { result, urlAfter } = await page.evaluate(() => ({ result: window.result, urlAfter: window.urlAfter }));
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.deepEqual(result.value.appState, appState);
+    assert.equal(result.value.session.acr, ACR_MFA);
+    assert.ok(result.value.session.amr.includes("otp"));
+    assert.equal(urlAfter, `${app.url}/callback.html`, "code, state and iss removed from the address bar");
+    // The transaction was read once: replaying the same callback URL finds nothing.
+    const replay = await page.evaluate(async (u) => {
+      try { await window.client.handleRedirectCallback(u); return "accepted"; } catch (e) { return e.code; }
+    }, `${app.url}/callback.html?code=x&state=y`);
+    assert.equal(replay, "missing_transaction");
+    await context.close();
+  });
+
+  test("a satisfied policy opens no popup; an elapsed maxAge opens one", async () => {
+    resetSwitches();
+    const { context, page, popups } = await openApp({ leeway: 0 });
+    const first = await popupFlow(page, (p) => window.client.requireStepUp(p), { mfa: true });
+    assert.equal(first.result.ok, true, JSON.stringify(first.result));
+    const before = popups.length;
+
+    const i = await click(page, (p) => window.client.requireStepUp(p), { mfa: true, maxAge: 300 });
+    const again = await outcome(page, i, 5000);
+    assert.equal(again.ok, true);
+    assert.equal(again.value.idToken, first.result.value.idToken, "the same session, no new login");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(popups.length, before, "no popup was opened");
+
+    // auth_time is now older than 1 s (leeway 0): a popup must open, and the new login is fresh.
+    await new Promise((r) => setTimeout(r, 2100));
+    const fresh = await popupFlow(page, (p) => window.client.requireStepUp(p), { mfa: true, maxAge: 1 });
+    assert.equal(popups.length, before + 1, "exactly one popup");
+    assert.equal(fresh.result.ok, true, JSON.stringify(fresh.result));
+    assert.ok(fresh.result.value.authTime > first.result.value.authTime, "re-authenticated");
+    assert.notEqual(fresh.result.value.idToken, first.result.value.idToken);
+    await context.close();
+  });
+
+  test("a provider that ignores acr_values: acr_not_satisfied, and the weaker session is not taken", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const login = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(login.result.ok, true, JSON.stringify(login.result));
+    assert.equal(login.result.value.acr, ACR_PWD);
+    const tokensBefore = tokenCalls();
+
+    idp.switches.ignoreAcrValues = true;
+    const { result } = await popupFlow(page, (p) => window.client.requireStepUp(p), { mfa: true });
+    assert.equal(result.ok, false);
+    assert.equal(result.code, "acr_not_satisfied", JSON.stringify(result));
+    assert.deepEqual(result.acrValues, [ACR_MFA]);
+    assert.equal(tokenCalls(), tokensBefore + 1, "the code was redeemed, then the token was refused");
+    const session = await page.evaluate(() => window.client.session);
+    assert.equal(session.idToken, login.result.value.idToken, "the session is still the first login");
+    assert.equal(session.acr, ACR_PWD);
+    resetSwitches();
+    await context.close();
+  });
+
+  for (const [name, sw, code] of [
+    ["tampered state", { tamperState: true }, "state_mismatch"],
+    ["wrong iss", { wrongIss: true }, "issuer_mismatch"],
+  ]) {
+    test(`popup: ${name} → ${code}, and no request reaches the token endpoint`, async () => {
+      resetSwitches();
+      const { context, page } = await openApp();
+      Object.assign(idp.switches, sw);
+      const before = tokenCalls();
+      const { result } = await popupFlow(page, () => window.client.loginWithPopup());
+      assert.equal(result.ok, false);
+      assert.equal(result.code, code, JSON.stringify(result));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(tokenCalls(), before, "no /token request");
+      assert.equal(await page.evaluate(() => window.client.session), null);
+      resetSwitches();
+      await context.close();
+    });
+
+    test(`redirect: ${name} → ${code}, and no request reaches the token endpoint`, async () => {
+      resetSwitches();
+      const { context, page } = await openApp();
+      Object.assign(idp.switches, sw);
+      const before = tokenCalls();
+      const nav = page.waitForURL((u) => u.href.startsWith(idp.issuer), { timeout: 10000 });
+      await click(page, () => window.client.loginWithRedirect());
+      await nav;
+      await signIn(page, { stopAt: app.url });
+      await page.waitForFunction(() => window.done === true, null, { timeout: 15000 });
+      const result = await page.evaluate(() => window.result);
+      assert.equal(result.ok, false);
+      assert.equal(result.code, code, JSON.stringify(result));
+      assert.equal(tokenCalls(), before, "no /token request");
+      resetSwitches();
+      await context.close();
+    });
+  }
+
+  test("closing the popup rejects with popup_closed within 1 s", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const popupOpened = page.waitForEvent("popup");
+    const i = await click(page, () => window.client.loginWithPopup());
+    const popup = await popupOpened;
+    await popup.waitForSelector("#password");
+    await page.evaluate(() => { window.closedAt = performance.now(); });
+    await popup.close();
+    const result = await outcome(page, i, 5000);
+    const latency = result.at - (await page.evaluate(() => window.closedAt));
+    console.log(`# popup_closed latency: ${latency.toFixed(0)} ms`);
+    assert.equal(result.code, "popup_closed", JSON.stringify(result));
+    assert.ok(latency <= 1000, `popup_closed after ${latency} ms`);
+    // The flow is over: a new login can start.
+    const again = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(again.result.ok, true, JSON.stringify(again.result));
+    await context.close();
+  });
+
+  test("a popup the browser blocks rejects with popup_blocked", async () => {
+    resetSwitches();
+    const { context, page, popups } = await openApp();
+    // The click's user activation is spent on another window.open first, so Chromium's popup
+    // blocker (on in these tests) refuses ours: the real "called outside a click" situation.
+    const i = await click(page, () => {
+      window.open("about:blank", "_blank", "popup");
+      return window.client.loginWithPopup();
+    });
+    const result = await outcome(page, i, 5000);
+    assert.equal(result.ok, false);
+    assert.equal(result.code, "popup_blocked", JSON.stringify(result));
+    assert.equal(popups.length, 1, "only the first window opened");
+    await context.close();
+  });
+
+  test("Cross-Origin-Opener-Policy on the provider's pages: the popup flow still completes", async () => {
+    resetSwitches();
+    idp.switches.coopHeaders = true;
+    const { context, page } = await openApp();
+    const popupOpened = page.waitForEvent("popup");
+    const i = await click(page, (p) => window.client.requireStepUp(p), { mfa: true });
+    const popup = await popupOpened;
+    await popup.waitForSelector("#password");
+    // COOP really severed the popup from its opener: only the BroadcastChannel can carry the answer.
+    assert.equal(await popup.evaluate(() => window.opener === null), true);
+    await signIn(popup);
+    const result = await outcome(page, i);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(result.value.acr, ACR_MFA);
+    resetSwitches();
+    await context.close();
+  });
+
+  test("two concurrent requireStepUp calls share one popup", async () => {
+    resetSwitches();
+    const { context, page, popups } = await openApp();
+    const popupOpened = page.waitForEvent("popup");
+    const i = await click(page, (p) => Promise.all([window.client.requireStepUp(p), window.client.requireStepUp(p)]), { mfa: true });
+    const popup = await popupOpened;
+    await signIn(popup);
+    const result = await outcome(page, i);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    const [a, b] = result.value;
+    assert.equal(a.idToken, b.idToken);
+    assert.equal(popups.length, 1, "exactly one popup");
+    await context.close();
+  });
+
+  test("the API's RFC 9470 challenge: client.fetch steps up and the retried call succeeds", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const login = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(login.result.ok, true, JSON.stringify(login.result));
+
+    const balance = await page.evaluate(async (u) => {
+      const r = await window.client.fetch(`${u}/api/balance`);
+      return { status: r.status, body: await r.json() };
+    }, api.url);
+    assert.equal(balance.status, 200, JSON.stringify(balance));
+
+    const transfersBefore = api.requestLog.filter((r) => r.path === "/api/transfer").length;
+    const { result, pages } = await popupFlow(page, async (u) => {
+      const r = await window.client.fetch(`${u}/api/transfer`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amount: 5 }) });
+      return { status: r.status, body: await r.json() };
+    }, api.url);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(result.value.status, 200, JSON.stringify(result.value));
+    assert.equal(result.value.body.ok, true);
+    assert.equal(result.value.body.amount, 5, "the retried request kept its body");
+    assert.equal(result.value.body.acr, ACR_MFA);
+    assert.deepEqual(pages, ["otp"], "the IdP session stood; only the second factor was asked");
+    const transfers = api.requestLog.filter((r) => r.path === "/api/transfer" && r.method === "POST").length - transfersBefore;
+    assert.equal(transfers, 2, "the first call and one retry");
+    await context.close();
+  });
+});
