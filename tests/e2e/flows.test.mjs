@@ -67,13 +67,16 @@ async function openApp(extra) {
  * (policy) => window.client.requireStepUp(policy). Returns the outcome index.
  */
 async function click(page, action, arg) {
-  await page.evaluate(([src, a]) => {
+  const index = await page.evaluate(([src, a]) => {
     // eslint-disable-next-line no-new-func
     const fn = new Function(`return (${src})`)();
     window.nextAction = () => fn(a);
+    return window.outcomes.length;
   }, [action.toString(), arg]);
+  // Nothing is evaluated in the page between the click and the action's async steps: playwright's
+  // evaluate runs with a user gesture, which would hand the page a fresh activation.
   await page.click("#go");
-  return page.evaluate(() => window.lastIndex);
+  return index;
 }
 
 async function outcome(page, i, timeout = 30000) {
@@ -317,6 +320,80 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("messages from anything but our popup are ignored", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const popupOpened = page.waitForEvent("popup");
+    const i = await click(page, () => window.client.loginWithPopup());
+    const popup = await popupOpened;
+    await popup.waitForSelector("#password");
+    // Forged answers: from the opener itself (right origin, wrong source), and on a channel named
+    // with a guessed state. Neither may end the flow.
+    await page.evaluate(() => {
+      const forged = { type: "stepup:callback", url: `${location.origin}/popup-callback.html?code=forged&state=guess` };
+      window.postMessage(forged, location.origin);
+      const ch = new BroadcastChannel("stepup:guess");
+      ch.postMessage(forged);
+      ch.close();
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal((await page.evaluate((n) => window.outcomes[n], i)).pending, true, "still waiting for the real answer");
+    await signIn(popup);
+    const result = await outcome(page, i);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    await context.close();
+  });
+
+  test("popupTimeoutSeconds elapses → popup_timeout; an AbortSignal → aborted; both close the popup", async () => {
+    resetSwitches();
+    const { context, page } = await openApp({ popupTimeoutSeconds: 1 });
+    let popupOpened = page.waitForEvent("popup");
+    let i = await click(page, () => window.client.loginWithPopup());
+    let popup = await popupOpened;
+    let result = await outcome(page, i, 5000);
+    assert.equal(result.code, "popup_timeout", JSON.stringify(result));
+    await popup.waitForEvent("close", { timeout: 2000 }).catch(() => {});
+    assert.equal(popup.isClosed(), true, "the timed-out popup was closed");
+
+    await page.evaluate((c) => window.createClient(c), config());
+    popupOpened = page.waitForEvent("popup");
+    i = await click(page, () => {
+      window.controller = new AbortController();
+      return window.client.requireStepUp({ mfa: true }, { signal: window.controller.signal });
+    });
+    popup = await popupOpened;
+    await popup.waitForSelector("#password");
+    await page.evaluate(() => window.controller.abort());
+    result = await outcome(page, i, 5000);
+    assert.equal(result.code, "aborted", JSON.stringify(result));
+    await popup.waitForEvent("close", { timeout: 2000 }).catch(() => {});
+    assert.equal(popup.isClosed(), true, "the aborted popup was closed");
+    await context.close();
+  });
+
+  test("client.fetch without a user activation: step_up_required carries the challenge, and no retry is sent", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const login = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(login.result.ok, true, JSON.stringify(login.result));
+    const before = api.requestLog.filter((r) => r.path === "/api/transfer" && r.method === "POST").length;
+    // Start the call once the page's user activation has expired (~5 s after the last click or
+    // playwright evaluate), as when an app calls the API from a timer: the popup cannot open.
+    const i = await page.evaluate((u) => window.whenInactive(() => window.client.fetch(`${u}/api/transfer`, { method: "POST" })), api.url);
+    // Wait without touching the page (see click()) until the 401 has come back and been handled.
+    const posts = () => api.requestLog.filter((r) => r.path === "/api/transfer" && r.method === "POST").length;
+    for (let t = 0; t < 300 && posts() === before; t++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    const result = await outcome(page, i, 10000);
+    assert.equal(result.ok, false);
+    assert.equal(result.code, "step_up_required", JSON.stringify(result));
+    assert.deepEqual(result.acrValues, [ACR_MFA]);
+    assert.equal(result.maxAge, 300);
+    const after = api.requestLog.filter((r) => r.path === "/api/transfer" && r.method === "POST").length;
+    assert.equal(after - before, 1, "one call, no retry");
+    await context.close();
+  });
+
   test("the API's RFC 9470 challenge: client.fetch steps up and the retried call succeeds", async () => {
     resetSwitches();
     const { context, page } = await openApp();
@@ -329,7 +406,8 @@ describe("step-up flows in Chromium", () => {
     }, api.url);
     assert.equal(balance.status, 200, JSON.stringify(balance));
 
-    const transfersBefore = api.requestLog.filter((r) => r.path === "/api/transfer").length;
+    const transferPosts = () => api.requestLog.filter((r) => r.path === "/api/transfer" && r.method === "POST").length;
+    const transfersBefore = transferPosts();
     const { result, pages } = await popupFlow(page, async (u) => {
       const r = await window.client.fetch(`${u}/api/transfer`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amount: 5 }) });
       return { status: r.status, body: await r.json() };
@@ -340,8 +418,7 @@ describe("step-up flows in Chromium", () => {
     assert.equal(result.value.body.amount, 5, "the retried request kept its body");
     assert.equal(result.value.body.acr, ACR_MFA);
     assert.deepEqual(pages, ["otp"], "the IdP session stood; only the second factor was asked");
-    const transfers = api.requestLog.filter((r) => r.path === "/api/transfer" && r.method === "POST").length - transfersBefore;
-    assert.equal(transfers, 2, "the first call and one retry");
+    assert.equal(transferPosts() - transfersBefore, 2, "the first call and one retry");
     await context.close();
   });
 });

@@ -33,6 +33,19 @@ document.getElementById("go").addEventListener("click", () => {
   window.lastIndex = record(p);
 });
 
+/** Run `action` once this page no longer has a user activation (it lasts ~5 s in Chromium). */
+window.whenInactive = (action) => {
+  const i = window.outcomes.length;
+  window.outcomes.push({ pending: true });
+  const timer = setInterval(() => {
+    if (navigator.userActivation.isActive) return;
+    clearInterval(timer);
+    window.outcomes.pop();
+    record(Promise.resolve().then(action));
+  }, 50);
+  return i;
+};
+
 /** Create the client; the config is kept in sessionStorage for the redirect callback page. */
 window.createClient = async (config) => {
   sessionStorage.setItem("e2e.config", JSON.stringify(config));
