@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
-import { ACR_MFA, ACR_PWD, DEMO_CLIENT_ID, startIdp, totpCode, DEMO_TOTP_SECRET } from "../../www/idp/provider.mjs";
+import { ACR_MFA, ACR_PWD, DEMO_CLIENT_ID, loadGuardian, startIdp, totpCode, DEMO_TOTP_SECRET, validateGuardian } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
 const APP = "http://localhost:4999"; // the SPA origin; never contacted: we stop at its redirect
@@ -489,5 +489,285 @@ describe("passkeys at the dev identity provider (Chromium)", () => {
     } finally {
       await cdp.send("WebAuthn.setResponseOverrideBits", { authenticatorId, isBogusSignature: false });
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Second factors by guardian.json (Auth0's factor names), the dev outbox, enrollment, policies.
+describe("factors, the dev outbox, enrollment and MFA policies", () => {
+  let idp;
+  let dataDir;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "stepup-idp-factors-"));
+    idp = await startIdp({ dataDir, testMode: true, appOrigins: [APP] });
+  });
+  after(async () => {
+    await idp?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const uidOf = (step) => /^\/interaction\/([^/]+)/.exec(step.page.pathname)?.[1];
+  const at = (path) => new URL(path, idp.issuer);
+
+  /** Start an authorization request and pass the password step: returns the next page. */
+  async function pastPassword(ua, params = { acr_values: ACR_MFA }, username = "alice") {
+    const req = authorizeUrl(idp, params);
+    let step = await ua.go(req.url);
+    if (idOf(step.html, "password")) step = await ua.post(at(formAction(step.html, "login-form")), { username, password: "password123" });
+    return { req, step, uid: step.page && uidOf(step) };
+  }
+  const choose = (ua, uid, factor) => ua.post(at(`/interaction/${uid}/factor`), { factor });
+  async function claimsOf(req, step) {
+    assert.ok(step.redirect, `expected a redirect to the app, got ${step.res.status} ${step.page}: ${step.html?.slice(0, 300)}`);
+    const tokens = await exchange(idp, { ...req, redirect: step.redirect });
+    return decodeJwt(tokens.id_token);
+  }
+
+  test("sms, voice and email codes arrive in the dev outbox; each sets its RFC 8176 amr; a code works once", async () => {
+    for (const [factor, amr] of [["sms", ["pwd", "sms", "mfa"]], ["voice", ["pwd", "tel", "mfa"]], ["email", ["pwd", "otp", "mfa"]]]) {
+      const ua = browser();
+      const { req, step: first, uid } = await pastPassword(ua);
+      assert.ok(idOf(first.html, "otp-form"), "the authenticator app is asked first");
+      assert.ok(idOf(first.html, `factor-${factor}`), `${factor} is offered`);
+      let step = await choose(ua, uid, factor);
+      assert.ok(idOf(step.html, "code-form"), step.html.slice(0, 400));
+      assert.match(step.html, /We sent a code/);
+
+      // The outbox, over HTTP as a person (or a test) reads it.
+      const messages = await (await fetch(at(`/outbox/messages?user=alice&channel=${factor}`))).json();
+      const message = messages[0];
+      assert.equal(message.channel, factor);
+      assert.equal(message.to, factor === "email" ? "alice@example.com" : "+12025550100");
+      assert.match(message.code, /^\d{6}$/);
+      assert.ok(message.text.includes(factor === "voice" ? message.code.split("").join(", ") : message.code));
+      const page = await (await fetch(at("/outbox"))).text();
+      assert.match(page, new RegExp(`data-code="${message.code}"`));
+
+      const wrong = String((Number(message.code) + 1) % 1000000).padStart(6, "0");
+      step = await ua.post(at(`/interaction/${uid}/code`), { code: wrong });
+      assert.equal(step.res.status, 401);
+      assert.match(step.html, /not right\. 4 tries left/);
+      step = await ua.post(at(`/interaction/${uid}/code`), { code: message.code });
+      const claims = await claimsOf(req, step);
+      assert.equal(claims.acr, ACR_MFA);
+      assert.deepEqual(claims.amr, amr, factor);
+    }
+  });
+
+  test("a code expires after five wrong tries", async () => {
+    const ua = browser();
+    const { uid } = await pastPassword(ua);
+    await choose(ua, uid, "sms");
+    const { code } = idp.outbox.list({ user: "alice", channel: "sms" })[0];
+    const wrong = String((Number(code) + 7) % 1000000).padStart(6, "0");
+    let step;
+    for (let i = 0; i < 5; i++) step = await ua.post(at(`/interaction/${uid}/code`), { code: wrong });
+    assert.match(step.html, /Too many wrong codes/);
+    step = await ua.post(at(`/interaction/${uid}/code`), { code });
+    assert.equal(step.res.status, 401, "the right code no longer works");
+    assert.match(step.html, /Too many wrong codes\. Send a new one/);
+  });
+
+  test("push notification: denied, then approved in the outbox; the waiting page polls its status", async () => {
+    const ua = browser();
+    const { req, uid } = await pastPassword(ua);
+    let step = await choose(ua, uid, "push-notification");
+    assert.ok(idOf(step.html, "push-form"), step.html.slice(0, 400));
+    assert.match(step.html, /Alice&#39;s phone/);
+    const status = async () => (await (await ua.request(at(`/interaction/${uid}/push`), { headers: { accept: "application/json" } })).json()).status;
+    assert.equal(await status(), "pending");
+    step = await ua.post(at(`/interaction/${uid}/push`), {});
+    assert.equal(step.res.status, 409, "not approved yet");
+    assert.match(step.html, /not approved yet/);
+
+    // Deny through the outbox page's form (no JavaScript): back to the outbox.
+    let push = idp.outbox.list({ user: "alice", channel: "push" })[0];
+    assert.equal(push.status, "pending");
+    const denied = await fetch(at(`/outbox/push/${push.id}`), { method: "POST", body: new URLSearchParams({ decision: "deny" }), redirect: "manual" });
+    assert.equal(denied.status, 303);
+    assert.equal(await status(), "denied");
+    step = await ua.post(at(`/interaction/${uid}/push`), {});
+    assert.equal(step.res.status, 403);
+    assert.match(step.html, /denied on your phone\. We sent a new one/);
+    const again = await fetch(at(`/outbox/push/${push.id}`), { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ decision: "approve" }) });
+    assert.equal(again.status, 400, "a decided request cannot be decided again");
+
+    // Approve the new request (JSON, as the outbox page's script does).
+    push = idp.outbox.list({ user: "alice", channel: "push" })[0];
+    assert.equal(push.status, "pending");
+    const approved = await fetch(at(`/outbox/push/${push.id}`), { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ decision: "approve" }) });
+    assert.deepEqual(await approved.json(), { id: push.id, status: "approved" });
+    assert.equal(await status(), "approved");
+    step = await ua.post(at(`/interaction/${uid}/push`), {});
+    assert.deepEqual((await claimsOf(req, step)).amr, ["pwd", "swk", "mfa"]);
+  });
+
+  test("recovery codes: made on /account after MFA, shown once, each works once", async () => {
+    const ua = browser();
+    // /account signs in through the provider (password + TOTP) and lands back on /account.
+    let step = await ua.go(at("/account"));
+    step = await ua.post(at(formAction(step.html, "login-form")), { username: "alice", password: "password123" });
+    step = await ua.post(at(formAction(step.html, "otp-form")), { otp: await idp.totp() });
+    assert.equal(step.page.pathname, "/account");
+    assert.ok(idOf(step.html, "new-recovery-codes"));
+    step = await ua.post(at("/account/recovery-codes"), {});
+    const codes = [...step.html.matchAll(/<li>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})<\/li>/g)].map((m) => m[1]);
+    assert.equal(codes.length, 10);
+    assert.equal(new Set(codes).size, 10);
+    assert.ok(!JSON.stringify(idp.store.get("alice")).includes(codes[0]), "only hashes are stored");
+    step = await ua.go(at("/account"));
+    assert.match(step.html, /10 unused codes/);
+    assert.doesNotMatch(step.html, new RegExp(codes[0]), "shown once");
+
+    // First use works (and its amr is otp: a recovery code is a one-time password).
+    let ua2 = browser();
+    let flow = await pastPassword(ua2);
+    let page = await choose(ua2, flow.uid, "recovery-code");
+    assert.ok(idOf(page.html, "recovery-form"));
+    page = await ua2.post(at(`/interaction/${flow.uid}/recovery`), { code: codes[0] });
+    assert.deepEqual((await claimsOf(flow.req, page)).amr, ["pwd", "otp", "mfa"]);
+    // Second use of the same code fails; another code, typed in lower case without dashes, works.
+    ua2 = browser();
+    flow = await pastPassword(ua2);
+    await choose(ua2, flow.uid, "recovery-code");
+    page = await ua2.post(at(`/interaction/${flow.uid}/recovery`), { code: codes[0] });
+    assert.equal(page.res.status, 401);
+    assert.match(page.html, /already used/);
+    page = await ua2.post(at(`/interaction/${flow.uid}/recovery`), { code: codes[1].replaceAll("-", "").toLowerCase() });
+    assert.equal((await claimsOf(flow.req, page)).acr, ACR_MFA);
+    step = await ua.go(at("/account"));
+    assert.match(step.html, /8 unused codes/);
+  });
+
+  test("bob enrolls an authenticator app from a QR code, saves recovery codes once, and it survives a restart", async () => {
+    const own = mkdtempSync(join(tmpdir(), "stepup-idp-bob-"));
+    let mine = await startIdp({ dataDir: own, testMode: true, appOrigins: [APP] });
+    try {
+      const ua = browser();
+      const req = authorizeUrl(mine, { acr_values: ACR_MFA });
+      let step = await ua.go(req.url);
+      step = await ua.post(new URL(formAction(step.html, "login-form"), mine.issuer), { username: "bob", password: "password123" });
+      assert.ok(idOf(step.html, "enroll-otp"), "bob has no factor: enrollment is offered");
+      assert.ok(idOf(step.html, "enroll-phone"));
+      assert.ok(idOf(step.html, "factor-email"), "email as a fallback");
+      const uid = uidOf(step);
+      step = await ua.post(new URL(`/interaction/${uid}/enroll`, mine.issuer), { method: "otp" });
+      assert.match(step.html, /id="totp-qr"[^>]*><svg/);
+      const secret = /data-secret="([A-Z2-7]+)"/.exec(step.html)[1];
+      assert.ok(secret.length >= 32, "a 160-bit secret");
+      const verify = new URL(formAction(step.html, "enroll-otp-form"), mine.issuer);
+      step = await ua.post(verify, { code: "000000" === (await totpCode(secret)) ? "111111" : "000000" });
+      assert.equal(step.res.status, 401);
+      assert.match(step.html, /does not match/);
+      step = await ua.post(verify, { code: await totpCode(secret) });
+      const codes = [...step.html.matchAll(/<li>([A-Z0-9-]{14})<\/li>/g)].map((m) => m[1]);
+      assert.equal(codes.length, 10, "recovery codes are shown after the first enrollment");
+      step = await ua.post(new URL(`/interaction/${uid}/finish`, mine.issuer), {});
+      assert.ok(step.redirect, step.html?.slice(0, 300));
+      const tokens = await exchange(mine, { ...req, redirect: step.redirect });
+      assert.deepEqual(decodeJwt(tokens.id_token).amr, ["pwd", "otp", "mfa"]);
+      assert.equal(decodeJwt(tokens.id_token).sub, "bob");
+
+      await mine.close();
+      mine = await startIdp({ dataDir: own, testMode: true, appOrigins: [APP] });
+      const ua2 = browser();
+      const req2 = authorizeUrl(mine, { acr_values: ACR_MFA });
+      step = await ua2.go(req2.url);
+      step = await ua2.post(new URL(formAction(step.html, "login-form"), mine.issuer), { username: "bob", password: "password123" });
+      assert.ok(idOf(step.html, "otp-form"), "after a restart bob's app is still enrolled");
+      assert.ok(idOf(step.html, "factor-recovery-code"), "and so are his recovery codes");
+      step = await ua2.post(new URL(formAction(step.html, "otp-form"), mine.issuer), { otp: await totpCode(secret) });
+      assert.equal(decodeJwt((await exchange(mine, { ...req2, redirect: step.redirect })).id_token).acr, ACR_MFA);
+    } finally {
+      await mine.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  test("phone enrollment: a bad number gets a clear message; the code comes by phone call; amr tel", async () => {
+    const own = mkdtempSync(join(tmpdir(), "stepup-idp-phone-"));
+    const mine = await startIdp({ dataDir: own, testMode: true, appOrigins: [APP] });
+    try {
+      const ua = browser();
+      const req = authorizeUrl(mine, { acr_values: ACR_MFA });
+      let step = await ua.go(req.url);
+      step = await ua.post(new URL(formAction(step.html, "login-form"), mine.issuer), { username: "bob", password: "password123" });
+      const uid = uidOf(step);
+      step = await ua.post(new URL(`/interaction/${uid}/enroll`, mine.issuer), { method: "phone" });
+      assert.ok(idOf(step.html, "phone-form"));
+      const send = new URL(formAction(step.html, "phone-form"), mine.issuer);
+      step = await ua.post(send, { phone: "555-0100", channel: "sms" });
+      assert.equal(step.res.status, 400);
+      assert.match(step.html, /international format/);
+      step = await ua.post(send, { phone: "+1 (202) 555-0142", channel: "voice" });
+      assert.ok(idOf(step.html, "code-form"), step.html.slice(0, 300));
+      const call = mine.outbox.list({ user: "bob", channel: "voice" })[0];
+      assert.equal(call.to, "+12025550142");
+      step = await ua.post(new URL(formAction(step.html, "code-form"), mine.issuer), { code: call.code });
+      step = await ua.post(new URL(`/interaction/${uid}/finish`, mine.issuer), {});
+      const tokens = await exchange(mine, { ...req, redirect: step.redirect });
+      assert.deepEqual(decodeJwt(tokens.id_token).amr, ["pwd", "tel", "mfa"]);
+      assert.equal(mine.store.get("bob").phone.number, "+12025550142");
+    } finally {
+      await mine.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  test("confidence-score asks for MFA on an unknown device only; all-applications at every login", async () => {
+    try {
+      idp.guardian.policies = ["confidence-score"];
+      const ua = browser();
+      let flow = await login(idp, ua, {}, { expectPassword: true });
+      assert.deepEqual(flow.pages, ["password", "otp"], "a new device: MFA without the app asking");
+      let claims = decodeJwt((await exchange(idp, flow)).id_token);
+      assert.equal(claims.acr, ACR_MFA);
+      assert.ok(ua.jar.has("stepup_device"), "the device is remembered by a cookie");
+      flow = await login(idp, ua, { prompt: "login" }, { otp: false });
+      assert.deepEqual(flow.pages, ["password"], "the same device: password only");
+      claims = decodeJwt((await exchange(idp, flow)).id_token);
+      assert.deepEqual(claims.amr, ["pwd"]);
+      flow = await login(idp, browser(), {});
+      assert.deepEqual(flow.pages, ["password", "otp"], "another device: MFA again");
+      // Step-up by acr_values is honoured whatever the policy.
+      flow = await login(idp, ua, { prompt: "login", acr_values: ACR_MFA });
+      assert.deepEqual(flow.pages, ["password", "otp"]);
+
+      idp.guardian.policies = ["all-applications"];
+      flow = await login(idp, ua, { prompt: "login" });
+      assert.deepEqual(flow.pages, ["password", "otp"], "all-applications: MFA even on a known device");
+    } finally {
+      idp.guardian.policies = [];
+    }
+    const flow = await login(idp, browser(), {}, { otp: false });
+    assert.deepEqual(flow.pages, ["password"], "no policy: password only unless the app asks");
+  });
+
+  test("a factor turned off in guardian.json is neither offered nor accepted; bad settings get a clear message", async () => {
+    idp.guardian.factors.sms = false;
+    try {
+      const ua = browser();
+      const { uid, step } = await pastPassword(ua);
+      assert.ok(!idOf(step.html, "factor-sms"));
+      assert.ok(idOf(step.html, "factor-voice"));
+      const forced = await choose(ua, uid, "sms");
+      assert.equal(forced.res.status, 400);
+      assert.match(forced.html, /turned off in guardian\.json/);
+    } finally {
+      idp.guardian.factors.sms = true;
+    }
+    assert.throws(() => validateGuardian({ policies: ["sometimes"] }), /unknown policy "sometimes"; known: all-applications, confidence-score/);
+    assert.throws(() => validateGuardian({ factors: { otpp: true } }), /unknown factor "otpp"; known: otp,/);
+    assert.throws(() => validateGuardian({ factors: { otp: "yes" } }), /factor otp must be true or false/);
+    const bad = await fetch(at("/__test/guardian"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ factors: { sms: "off" } }) });
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).message, /factor sms must be true or false/);
+    const good = await fetch(at("/__test/guardian"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ factors: { email: false } }) });
+    assert.equal((await good.json()).factors.email, false);
+    assert.equal(idp.guardian.factors.email, false, "the live settings changed");
+    idp.guardian.factors.email = true;
+    // The shipped guardian.json is valid and uses Auth0's names only.
+    assert.deepEqual(Object.keys(loadGuardian().factors).sort(), ["email", "otp", "push-notification", "recovery-code", "sms", "voice", "webauthn-platform", "webauthn-roaming"]);
   });
 });

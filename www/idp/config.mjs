@@ -24,14 +24,30 @@ export const DEMO_CLIENT_ID = "stepup-demo";
  */
 export const DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
-/** Users of the dev provider. Passwords are plain on purpose: this is a demo, not a user store. */
+/**
+ * Users of the dev provider. Passwords are plain on purpose: this is a demo, not a user store.
+ * `enrolled` seeds the factor store the first time it sees the user (see store.mjs): alice has
+ * every factor but recovery codes and passkeys (she adds those on /account); bob has none, so
+ * his first step-up walks through enrollment (authenticator app with a QR code, or a phone).
+ */
 export const USERS = {
   alice: {
     sub: "alice",
     password: "password123",
     name: "Alice Example",
     email: "alice@example.com",
-    totpSecret: DEMO_TOTP_SECRET,
+    enrolled: {
+      totp: { secret: DEMO_TOTP_SECRET },
+      phone: { number: "+12025550100" },
+      push: { device: "Alice's phone" },
+    },
+  },
+  bob: {
+    sub: "bob",
+    password: "password123",
+    name: "Bob Example",
+    email: "bob@example.com",
+    enrolled: {},
   },
 };
 
@@ -41,7 +57,9 @@ export const RP_NAME = "stepup dev identity provider";
 
 /**
  * RFC 8176 `amr` values this provider emits:
- * pwd (password), otp (TOTP), hwk (device-bound passkey), swk (synced passkey),
- * user (user verification happened on the authenticator), mfa (two factors were used).
+ * pwd (password), otp (a one-time code: TOTP, an emailed code, a recovery code), sms (a code by
+ * text message), tel (a code read out in a phone call), hwk (device-bound passkey), swk (synced
+ * passkey, or the approval of a push notification, which an authenticator app signs with a key it
+ * keeps in software), user (user verification happened on the authenticator), mfa (two factors).
  */
-export const AMR = { pwd: "pwd", otp: "otp", hwk: "hwk", swk: "swk", user: "user", mfa: "mfa" };
+export const AMR = { pwd: "pwd", otp: "otp", sms: "sms", tel: "tel", hwk: "hwk", swk: "swk", user: "user", mfa: "mfa" };

@@ -1,13 +1,14 @@
-// The login interaction: password, then (when the request asks for more than the session has)
-// a second factor: TOTP or a passkey. oidc-provider decides *whether* to interact (its policy,
-// plus our acr_step_up check); this module decides *what* to ask and which acr/amr result.
-import { timingSafeEqual } from "node:crypto";
+// The login interaction: the password, then a second factor when the request asks for more than
+// the session has (acr_values, an essential acr) or when guardian.json's policy wants one
+// (all-applications: always; confidence-score: on a device this user never completed MFA on).
+// oidc-provider decides *whether* to interact (its policy plus our acr_step_up check); this module
+// decides *what* to ask and which acr/amr result. The second-factor routes are in second-factor.mjs.
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { ACR_MFA, ACR_PWD, AMR, USERS } from "./config.mjs";
 import { HttpError, readBody, redirect, sendHtml, sendJson } from "./http.mjs";
 import { requestedAcr, targetAcr } from "./oidc.mjs";
-import { factorPage, loginPage, messagePage } from "./pages.mjs";
-import { PasskeyError } from "./passkeys.mjs";
-import { totpValid } from "./totp.mjs";
+import { loginPage, messagePage } from "./pages.mjs";
+import { createSecondFactor } from "./second-factor.mjs";
 
 // Reasons oidc-provider gives when only the *level* is too low; then the user who is already
 // signed in skips the password and goes straight to the second factor.
@@ -18,6 +19,10 @@ const WHY = {
   login_prompt: "The app asked you to confirm it's you.",
 };
 
+/** The cookie that recognises a browser for the confidence-score policy. Random, httpOnly. */
+export const DEVICE_COOKIE = "stepup_device";
+const DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600;
+
 function passwordOk(username, password) {
   const user = Object.hasOwn(USERS, username) ? USERS[username] : undefined;
   const a = Buffer.from(String(password ?? ""));
@@ -25,10 +30,20 @@ function passwordOk(username, password) {
   return Boolean(user) && a.length === b.length && timingSafeEqual(a, b);
 }
 
+function cookie(req, name) {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
 export function createInteractions({ app }) {
-  // Per-interaction progress (which user passed the password step), keyed by interaction uid.
-  // The uid is unguessable and bound to the browser by oidc-provider's interaction cookie.
+  // Per-interaction progress (who passed the password step, which factor is asked, codes sent,
+  // enrollment under way), keyed by interaction uid. The uid is unguessable and bound to the
+  // browser by oidc-provider's interaction cookie.
   const progress = new Map();
+  const { factors, guardian } = app;
 
   async function details(req, res, uid) {
     let interaction;
@@ -52,55 +67,70 @@ export function createInteractions({ app }) {
     // Abandoned logins: forget them after an hour (the interaction's own lifetime).
     for (const [key, value] of progress) if (Date.now() - value.touched > 3600_000) progress.delete(key);
     const client = await app.provider.Client.find(interaction.params.client_id);
-    return { interaction, state, target, reasons, clientName: client?.clientName ?? interaction.params.client_id };
+    return { uid, interaction, state, target, reasons, clientName: client?.clientName ?? interaction.params.client_id };
   }
 
-  async function finish(req, res, uid, login) {
-    progress.delete(uid);
-    await app.provider.interactionFinished(req, res, { login: { ...login, ts: Math.floor(Date.now() / 1000), remember: true } }, { mergeWithLastSubmission: false });
+  /** Why guardian.json's policy wants a second factor for this sign-in, or null. */
+  function policyReason(req, username) {
+    if (guardian.policies.includes("all-applications")) return "A second factor is required at every sign-in.";
+    if (guardian.policies.includes("confidence-score") && !factors.knowsDevice(username, cookie(req, DEVICE_COOKIE))) {
+      return "We don't recognise this device, so we need a second factor.";
+    }
+    return null;
   }
 
-  async function loginResult(req, res, uid, target, accountId, factorAmr, asJson) {
+  /**
+   * End the interaction as a successful login: password only (factorAmr null) or with a second
+   * factor. After a second factor this browser becomes a known device (confidence-score).
+   */
+  async function complete(req, res, ctx, factorAmr, { asJson = false } = {}) {
+    const { uid, state } = ctx;
     const login = factorAmr
-      ? { accountId, acr: ACR_MFA, amr: [AMR.pwd, ...factorAmr, AMR.mfa] }
-      : { accountId, acr: ACR_PWD, amr: [AMR.pwd] };
+      ? { accountId: state.accountId, acr: ACR_MFA, amr: [AMR.pwd, ...factorAmr, AMR.mfa] }
+      : { accountId: state.accountId, acr: ACR_PWD, amr: [AMR.pwd] };
+    if (factorAmr) {
+      const device = cookie(req, DEVICE_COOKIE) ?? randomBytes(24).toString("base64url");
+      factors.rememberDevice(state.accountId, device);
+      res.setHeader("set-cookie", `${DEVICE_COOKIE}=${device}; Path=/; Max-Age=${DEVICE_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax`);
+    }
+    progress.delete(uid);
+    const result = { login: { ...login, ts: Math.floor(Date.now() / 1000), remember: true } };
     if (asJson) {
-      progress.delete(uid);
-      const location = await app.provider.interactionResult(req, res, { login: { ...login, ts: Math.floor(Date.now() / 1000), remember: true } }, { mergeWithLastSubmission: false });
+      const location = await app.provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
       sendJson(res, 200, { location });
       return;
     }
-    await finish(req, res, uid, login);
+    await app.provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
   }
 
-  function renderStep(res, status, { uid, interaction, state, reasons, clientName }, error) {
+  /** End the interaction with an OAuth error back to the app. */
+  async function fail(req, res, uid, error, description) {
+    progress.delete(uid);
+    await app.provider.interactionFinished(req, res, { error, error_description: description }, { mergeWithLastSubmission: false });
+  }
+
+  const secondFactor = createSecondFactor({ app, complete, fail });
+
+  function render(res, status, ctx, error) {
+    const { uid, interaction, state, reasons, clientName } = ctx;
     if (state.accountId) {
-      sendHtml(res, status, factorPage({
-        uid, error, username: state.accountId, why: state.why,
-        hasPasskey: app.store.passkeys(state.accountId).length > 0,
-      }));
-    } else {
-      // Without a session the plain "sign in" text fits, whatever else the request asked.
-      const why = reasons.includes("no_session") ? undefined : reasons.map((r) => WHY[r]).find(Boolean);
-      sendHtml(res, status, loginPage({ uid, error, why, username: interaction.params.login_hint, clientName }));
+      return secondFactor.render(res, status, ctx, error);
     }
+    // Without a session the plain "sign in" text fits, whatever else the request asked.
+    const why = reasons.includes("no_session") ? undefined : reasons.map((r) => WHY[r]).find(Boolean);
+    sendHtml(res, status, loginPage({ uid, error, why, username: interaction.params.login_hint, clientName }));
   }
 
   /** Routes under /interaction/:uid. Returns false when the path is not ours. */
   return async function handle(req, res, url) {
-    const match = /^\/interaction\/([A-Za-z0-9_-]+)(\/[a-z/]+)?$/.exec(url.pathname);
+    const match = /^\/interaction\/([A-Za-z0-9_-]+)(\/[a-z/-]+)?$/.exec(url.pathname);
     if (!match) return false;
     const [, uid, action = ""] = match;
-    const route = `${req.method} ${action}`;
     const ctx = await details(req, res, uid);
     const { interaction, state, target } = ctx;
 
     if (target === null) {
-      progress.delete(uid);
-      await app.provider.interactionFinished(req, res, {
-        error: "unmet_authentication_requirements",
-        error_description: "none of the requested essential acr values is supported",
-      }, { mergeWithLastSubmission: false });
+      await fail(req, res, uid, "unmet_authentication_requirements", "none of the requested essential acr values is supported");
       return true;
     }
     if (interaction.prompt.name !== "login") {
@@ -109,74 +139,37 @@ export function createInteractions({ app }) {
       return true;
     }
 
-    switch (route) {
-      case "GET ":
-        renderStep(res, 200, { uid, ...ctx });
-        return true;
-
-      case "POST /login": {
-        const body = await readBody(req);
-        const username = String(body.username ?? "").trim();
-        if (!username || !body.password) {
-          renderStep(res, 400, { uid, ...ctx }, "Enter your username and password.");
-          return true;
-        }
-        if (!passwordOk(username, body.password)) {
-          interaction.params.login_hint = username;
-          renderStep(res, 401, { uid, ...ctx }, "Wrong username or password.");
-          return true;
-        }
-        if (target === ACR_MFA) {
-          state.accountId = username;
-          state.why = "This action needs a second factor.";
-          redirect(res, `/interaction/${uid}`);
-          return true;
-        }
-        await loginResult(req, res, uid, target, username, null, false);
-        return true;
-      }
-
-      case "POST /otp": {
-        if (!state.accountId) throw new HttpError(400, "Sign in with your password first.");
-        const body = await readBody(req);
-        const code = String(body.otp ?? "").replace(/\s+/g, "");
-        if (!/^\d{6}$/.test(code)) {
-          renderStep(res, 400, { uid, ...ctx }, "Enter the 6-digit code from your authenticator app.");
-          return true;
-        }
-        if (!(await totpValid(USERS[state.accountId]?.totpSecret, code))) {
-          renderStep(res, 401, { uid, ...ctx }, "That code is not valid. Check your authenticator app's clock and try the current code.");
-          return true;
-        }
-        await loginResult(req, res, uid, target, state.accountId, [AMR.otp], false);
-        return true;
-      }
-
-      case "POST /passkey/options":
-      case "POST /passkey/verify": {
-        if (!state.accountId) throw new HttpError(400, "Sign in with your password first.");
-        const body = await readBody(req);
-        try {
-          if (action === "/passkey/options") {
-            sendJson(res, 200, await app.passkeys.authenticationOptions(`interaction:${uid}`, state.accountId));
-          } else {
-            const result = await app.passkeys.verifyAuthentication(`interaction:${uid}`, state.accountId, body);
-            await loginResult(req, res, uid, target, state.accountId, result.amr, true);
-          }
-        } catch (err) {
-          if (!(err instanceof PasskeyError)) throw err;
-          sendJson(res, 400, { error: err.code, message: err.message });
-        }
-        return true;
-      }
-
-      case "GET /cancel":
-        progress.delete(uid);
-        await app.provider.interactionFinished(req, res, { error: "access_denied", error_description: "the user cancelled the sign-in" }, { mergeWithLastSubmission: false });
-        return true;
-
-      default:
-        throw new HttpError(404, `No such page: ${req.method} ${url.pathname}`);
+    if (req.method === "GET" && action === "") {
+      await render(res, 200, ctx);
+      return true;
     }
+    if (req.method === "GET" && action === "/cancel") {
+      await fail(req, res, uid, "access_denied", "the user cancelled the sign-in");
+      return true;
+    }
+    if (req.method === "POST" && action === "/login") {
+      const body = await readBody(req);
+      const username = String(body.username ?? "").trim();
+      if (!username || !body.password) {
+        await render(res, 400, ctx, "Enter your username and password.");
+        return true;
+      }
+      if (!passwordOk(username, body.password)) {
+        interaction.params.login_hint = username;
+        await render(res, 401, ctx, "Wrong username or password.");
+        return true;
+      }
+      const policy = target === ACR_MFA ? null : policyReason(req, username);
+      if (target === ACR_MFA || policy) {
+        state.accountId = username;
+        state.why = policy ?? "This action needs a second factor.";
+        redirect(res, `/interaction/${uid}`);
+        return true;
+      }
+      await complete(req, res, { ...ctx, state: { ...state, accountId: username } }, null);
+      return true;
+    }
+    if (await secondFactor.handle(req, res, action, ctx)) return true;
+    throw new HttpError(404, `No such page: ${req.method} ${url.pathname}`);
   };
 }

@@ -1,6 +1,6 @@
-// Server-rendered pages of the dev identity provider. Small on purpose; element ids are stable
-// because the e2e tests click them: #username #password #login #otp #verify #use-passkey
-// #add-passkey #error #passkey-status.
+// Server-rendered pages of the dev identity provider: the shared layout and the simple pages.
+// Second-factor pages are in factor-pages.mjs, the account page in account-page.mjs, the outbox
+// in outbox-page.mjs. Element ids are stable because e2e tests click them (see README.md).
 
 export function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -8,32 +8,68 @@ export function esc(value) {
 
 const STYLE = `
   *{box-sizing:border-box}
-  body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f3f4f6;color:#111827;
-       font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-  main{width:min(380px,92vw);background:#fff;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.08);padding:28px}
-  h1{font-size:1.25rem;margin:0 0 4px} p.sub{margin:0 0 20px;color:#6b7280;font-size:.9rem}
+  :root{--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--brand:#4f46e5;--brand-ink:#fff;--bg:#f1f5f9;--ok:#047857;--bad:#b91c1c}
+  body{margin:0;min-height:100vh;display:flex;flex-direction:column;align-items:center;justify-content:center;gap:14px;
+       background:radial-gradient(1200px 600px at 50% -10%,#e0e7ff 0,var(--bg) 60%);color:var(--ink);
+       font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;padding:24px 0}
+  .brand{font-size:.75rem;letter-spacing:.08em;text-transform:uppercase;color:var(--muted);font-weight:600}
+  .brand b{color:var(--brand)}
+  main{width:min(400px,92vw);background:#fff;border:1px solid var(--line);border-radius:16px;box-shadow:0 10px 30px rgba(15,23,42,.08);padding:28px}
+  main.wide{width:min(640px,94vw)}
+  h1{font-size:1.3rem;margin:0 0 4px;letter-spacing:-.01em} h2{font-size:1rem;margin:22px 0 6px}
+  p.sub{margin:0 0 18px;color:var(--muted);font-size:.92rem}
   label{display:block;font-size:.85rem;font-weight:600;margin:14px 0 4px}
-  input{width:100%;padding:10px 12px;border:1px solid #d1d5db;border-radius:8px;font-size:1rem}
-  input:focus{outline:2px solid #2563eb;border-color:transparent}
-  button{width:100%;margin-top:18px;padding:11px;border:0;border-radius:8px;background:#2563eb;color:#fff;font-size:1rem;font-weight:600;cursor:pointer}
-  button.secondary{background:#fff;color:#1f2937;border:1px solid #d1d5db}
+  input[type=text],input[type=password],input[type=tel],input:not([type]){width:100%;padding:10px 12px;border:1px solid #cbd5e1;border-radius:10px;font-size:1rem;background:#fff}
+  input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid #a5b4fc;outline-offset:1px}
+  input.code{font:600 1.35rem/1 ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.3em;text-align:center}
+  button,.button{display:block;width:100%;margin-top:16px;padding:11px;border:0;border-radius:10px;background:var(--brand);color:var(--brand-ink);
+         font:600 1rem system-ui,sans-serif;cursor:pointer;text-align:center;text-decoration:none}
+  button:hover{filter:brightness(1.07)}
+  button.secondary,.button.secondary{background:#fff;color:var(--ink);border:1px solid #cbd5e1}
+  button.link{background:none;color:var(--brand);padding:0;margin:0;width:auto;display:inline;font-weight:600;font-size:.9rem}
+  button.danger{background:#fff;color:var(--bad);border:1px solid #fecaca}
   button:disabled{opacity:.6;cursor:default}
-  .error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;border-radius:8px;padding:8px 12px;margin:12px 0 0;font-size:.9rem}
-  .hint{color:#6b7280;font-size:.8rem;margin-top:16px}
-  .or{text-align:center;color:#9ca3af;font-size:.8rem;margin:18px 0 0}
-  ul{padding-left:18px} code{font-size:.85em;background:#f3f4f6;padding:1px 4px;border-radius:4px}
-  #passkey-status{min-height:1.2em;font-size:.9rem;color:#374151;margin-top:8px}
+  .error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;border-radius:10px;padding:9px 12px;margin:12px 0 0;font-size:.9rem}
+  .notice{background:#eef2ff;color:#3730a3;border:1px solid #c7d2fe;border-radius:10px;padding:9px 12px;margin:12px 0 0;font-size:.9rem}
+  .success{background:#ecfdf5;color:#065f46;border:1px solid #a7f3d0;border-radius:10px;padding:9px 12px;margin:12px 0 0;font-size:.9rem}
+  .hint{color:var(--muted);font-size:.8rem;margin-top:18px}
+  .or{display:flex;align-items:center;gap:10px;color:#94a3b8;font-size:.8rem;margin:18px 0 0}
+  .or::before,.or::after{content:"";flex:1;border-top:1px solid var(--line)}
+  .choices{list-style:none;padding:0;margin:8px 0 0;display:grid;gap:8px}
+  .choices button{margin:0;text-align:left;background:#fff;color:var(--ink);border:1px solid var(--line);padding:10px 12px;font-weight:600}
+  .choices button:hover{border-color:#a5b4fc;background:#f8fafc}
+  .choices small{display:block;font-weight:400;color:var(--muted);font-size:.8rem}
+  details{margin-top:18px} summary{cursor:pointer;font-size:.9rem;font-weight:600;color:var(--brand)}
+  ul{padding-left:18px} code{font:.85em ui-monospace,SFMono-Regular,Menlo,monospace;background:#f1f5f9;padding:1px 5px;border-radius:5px;word-break:break-all}
+  .qr{display:flex;justify-content:center;margin:14px 0} .qr svg{width:184px;height:184px;border:1px solid var(--line);border-radius:12px;padding:6px;background:#fff}
+  .codes{display:grid;grid-template-columns:1fr 1fr;gap:6px 18px;padding:14px 18px;background:#f8fafc;border:1px dashed #cbd5e1;border-radius:12px;
+         font:600 .95rem ui-monospace,SFMono-Regular,Menlo,monospace;list-style:none;margin:12px 0}
+  .row{display:flex;justify-content:space-between;align-items:center;gap:12px;padding:10px 0;border-top:1px solid var(--line)}
+  .row:first-of-type{border-top:0} .row .what{font-weight:600} .row small{display:block;color:var(--muted);font-weight:400}
+  .row form{margin:0} .row button{margin:0;width:auto;padding:7px 12px;font-size:.85rem}
+  .pill{display:inline-block;font-size:.72rem;font-weight:700;padding:2px 8px;border-radius:99px;background:#f1f5f9;color:var(--muted)}
+  .pill.on{background:#dcfce7;color:#166534}
+  .status{min-height:1.4em;font-size:.9rem;color:#334155;margin-top:10px}
+  .spinner{display:inline-block;width:.9em;height:.9em;border:2px solid #c7d2fe;border-top-color:var(--brand);border-radius:50%;animation:spin 1s linear infinite;vertical-align:-2px;margin-right:6px}
+  @keyframes spin{to{transform:rotate(1turn)}}
+  @media (prefers-reduced-motion:reduce){.spinner{animation:none}}
+  #passkey-status{min-height:1.2em;font-size:.9rem;color:#334155;margin-top:8px}
 `;
 
-export function layout(title, body) {
+export function layout(title, body, { wide = false, head = "" } = {}) {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)} · stepup dev IdP</title><style>${STYLE}</style></head>
-<body><main>${body}</main></body></html>`;
+<title>${esc(title)} · stepup dev IdP</title><style>${STYLE}</style>${head}</head>
+<body><div class="brand" aria-hidden="true"><b>stepup</b> · development identity provider</div>
+<main${wide ? ' class="wide"' : ""}>${body}</main></body></html>`;
 }
 
-function errorBox(error) {
+export function errorBox(error) {
   return error ? `<p class="error" id="error" role="alert">${esc(error)}</p>` : "";
+}
+
+export function noticeBox(notice, id = "notice") {
+  return notice ? `<p class="notice" id="${esc(id)}" role="status">${esc(notice)}</p>` : "";
 }
 
 export function loginPage({ uid, username = "", error, why, clientName }) {
@@ -48,11 +84,11 @@ export function loginPage({ uid, username = "", error, why, clientName }) {
     <input id="password" name="password" type="password" autocomplete="current-password"${username ? " autofocus" : ""} required>
     <button id="login" type="submit">Sign in</button>
   </form>
-  <p class="hint">Demo user: <code>alice</code> / <code>password123</code> · <a id="cancel" href="/interaction/${esc(uid)}/cancel">Cancel</a></p>`);
+  <p class="hint">Demo users: <code>alice</code> (every factor set up) or <code>bob</code> (none yet), password <code>password123</code> · <a id="cancel" href="/interaction/${esc(uid)}/cancel">Cancel</a></p>`);
 }
 
 /** Client-side script for passkey ceremonies, using our own package served at /pkg/. */
-function passkeyScript({ button, optionsUrl, verifyUrl, fn, done }) {
+export function passkeyScript({ button, optionsUrl, verifyUrl, fn, done }) {
   return `<script type="module">
   const button = document.getElementById(${JSON.stringify(button)});
   const status = document.getElementById("passkey-status");
@@ -87,53 +123,6 @@ function passkeyScript({ button, optionsUrl, verifyUrl, fn, done }) {
     }
   });
   </script>`;
-}
-
-export function factorPage({ uid, error, username, hasPasskey, why }) {
-  return layout("Verify it's you", `
-  <h1>Verify it's you</h1>
-  <p class="sub">${esc(why ?? "This action needs a second factor.")} Signed in as <strong id="who">${esc(username)}</strong>.</p>
-  ${errorBox(error)}
-  <form id="otp-form" method="post" action="/interaction/${esc(uid)}/otp" autocomplete="off">
-    <label for="otp">Code from your authenticator app</label>
-    <input id="otp" name="otp" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" placeholder="123456" autocomplete="one-time-code" autofocus required>
-    <button id="verify" type="submit">Verify</button>
-  </form>
-  ${hasPasskey ? `
-  <p class="or">or</p>
-  <button id="use-passkey" class="secondary" type="button">Use a passkey</button>
-  <p id="passkey-status" aria-live="polite"></p>
-  ${passkeyScript({
-    button: "use-passkey",
-    optionsUrl: `/interaction/${uid}/passkey/options`,
-    verifyUrl: `/interaction/${uid}/passkey/verify`,
-    fn: "authenticatePasskey",
-    done: "location.assign(result.location);",
-  })}` : ""}
-  <p class="hint">Demo TOTP secret: <code>JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP</code> · <a id="cancel" href="/interaction/${esc(uid)}/cancel">Cancel</a></p>`);
-}
-
-export function accountPage({ username, passkeys, signOutUrl }) {
-  const items = passkeys.length
-    ? passkeys.map((p) => `<li data-credential-id="${esc(p.id)}">${esc(p.deviceType === "multiDevice" ? "Synced passkey" : "Device-bound passkey")} · added ${esc(p.createdAt.slice(0, 10))}</li>`).join("")
-    : `<li id="no-passkeys">none yet</li>`;
-  return layout("Your sign-in methods", `
-  <h1>Your sign-in methods</h1>
-  <p class="sub">Signed in as <strong id="who">${esc(username)}</strong>.</p>
-  <h2 style="font-size:1rem">Authenticator app (TOTP)</h2>
-  <p>Enrolled (demo secret).</p>
-  <h2 style="font-size:1rem">Passkeys</h2>
-  <ul id="passkeys">${items}</ul>
-  <button id="add-passkey" type="button">Add a passkey</button>
-  <p id="passkey-status" aria-live="polite"></p>
-  ${passkeyScript({
-    button: "add-passkey",
-    optionsUrl: "/account/passkeys/options",
-    verifyUrl: "/account/passkeys/verify",
-    fn: "registerPasskey",
-    done: 'status.textContent = "Passkey added."; setTimeout(() => location.reload(), 300);',
-  })}
-  <p class="hint"><a id="sign-out" href="${esc(signOutUrl)}">Sign out</a></p>`);
 }
 
 export function messagePage(title, message, { id = "message" } = {}) {

@@ -93,6 +93,8 @@ export function createPasskeys({ store, originAllowed }) {
         publicKey: Buffer.from(info.credential.publicKey).toString("base64url"),
         counter: info.credential.counter,
         transports: response.response.transports ?? info.credential.transports ?? [],
+        // "platform" or "cross-platform": which guardian factor it counts as (webauthn-platform / -roaming).
+        attachment: ["platform", "cross-platform"].includes(response.authenticatorAttachment) ? response.authenticatorAttachment : undefined,
         deviceType: info.credentialDeviceType,
         backedUp: info.credentialBackedUp,
         userVerified: info.userVerified,
@@ -102,8 +104,9 @@ export function createPasskeys({ store, originAllowed }) {
       return { verified: true, credentialId: passkey.id, deviceType: passkey.deviceType, userVerified: info.userVerified, origin };
     },
 
-    async authenticationOptions(key, username, { userVerification = "preferred" } = {}) {
-      const passkeys = store.passkeys(username);
+    /** `only`: credential ids to allow (default every passkey of the user). */
+    async authenticationOptions(key, username, { userVerification = "preferred", only } = {}) {
+      const passkeys = store.passkeys(username).filter((p) => !only || only.includes(p.id));
       if (!passkeys.length) throw new PasskeyError("no_passkeys", `${username} has no passkey enrolled.`);
       const options = await generateAuthenticationOptions({
         rpID: RP_ID,

@@ -11,10 +11,14 @@ import { fileURLToPath } from "node:url";
 import { accountClient, createAccount } from "./account.mjs";
 import { createMemoryAdapter } from "./adapter.mjs";
 import { DEFAULT_API_AUDIENCE, DEMO_CLIENT_ID, DEMO_TOTP_SECRET, USERS } from "./config.mjs";
+import { createFactors } from "./factors.mjs";
+import { loadGuardian, validateGuardian } from "./guardian.mjs";
 import { HttpError, sendHtml, sendJson, serveFile } from "./http.mjs";
 import { createInteractions } from "./interactions.mjs";
 import { cookieKeys, generateSigningKeys } from "./keys.mjs";
 import { createOidcProvider } from "./oidc.mjs";
+import { createOutbox } from "./outbox.mjs";
+import { createOutboxRoutes } from "./outbox-routes.mjs";
 import { messagePage } from "./pages.mjs";
 import { createPasskeys } from "./passkeys.mjs";
 import { openStore } from "./store.mjs";
@@ -23,6 +27,7 @@ import { totpCode } from "./totp.mjs";
 
 export * from "./config.mjs";
 export { totpCode } from "./totp.mjs";
+export { FACTOR_NAMES, POLICY_NAMES, loadGuardian, validateGuardian } from "./guardian.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../..");
@@ -60,6 +65,8 @@ export function appRedirects(origin) {
  * @param {string} [options.dataDir] factor store folder (default www/idp/.data)
  * @param {string} [options.pkgDir] where /pkg/ is served from (default the repo's pkg/)
  * @param {boolean} [options.testMode=false] mounts /__test/* and the /passkey/* JSON API
+ * @param {string} [options.guardianFile] factor settings (default www/idp/guardian.json)
+ * @param {object} [options.guardian] factor settings as an object, instead of the file
  */
 export async function startIdp(options = {}) {
   const {
@@ -77,7 +84,13 @@ export async function startIdp(options = {}) {
   // Test switches: all off unless a test turns them on. See README.md.
   const switches = { ignoreAcrValues: false, coopHeaders: false, wrongIss: false, tamperState: false };
 
-  const store = openStore(dataDir);
+  // Factor settings (Auth0 Guardian's vocabulary). A live object: tests change it in-process
+  // (idp.guardian.policies = ["confidence-score"]) or through POST /__test/guardian.
+  const guardian = options.guardian ? validateGuardian(options.guardian, "startIdp({ guardian })") : loadGuardian(options.guardianFile);
+  const seed = Object.fromEntries(Object.entries(USERS).map(([name, u]) => [name, u.enrolled ?? {}]));
+  const store = openStore(dataDir, seed);
+  const outbox = createOutbox();
+  const factors = createFactors({ store, guardian, outbox, users: USERS });
   const Adapter = createMemoryAdapter();
   const cookies = cookieKeys();
   let jwks = await generateSigningKeys();
@@ -111,6 +124,9 @@ export async function startIdp(options = {}) {
     issuer,
     switches,
     store,
+    guardian,
+    outbox,
+    factors,
     requestLog,
     get provider() {
       return provider;
@@ -135,7 +151,7 @@ export async function startIdp(options = {}) {
   // Also reachable as idp.switches.rotateKeys() (not enumerable: the switches stay plain flags).
   Object.defineProperty(switches, "rotateKeys", { value: () => app.rotateKeys(), enumerable: false });
 
-  const routes = [createInteractions({ app }), createAccount({ app }), ...(testMode ? [createTestApi({ app })] : [])];
+  const routes = [createInteractions({ app }), createAccount({ app }), createOutboxRoutes({ app }), ...(testMode ? [createTestApi({ app })] : [])];
 
   async function dispatch(req, res) {
     const url = new URL(req.url, issuer);
@@ -149,7 +165,7 @@ export async function startIdp(options = {}) {
       return;
     }
     if (url.pathname === "/" && req.method === "GET") {
-      sendHtml(res, 200, messagePage("stepup dev identity provider", `Issuer ${issuer}. Discovery at /.well-known/openid-configuration; your sign-in methods at /account.`));
+      sendHtml(res, 200, messagePage("stepup dev identity provider", `Issuer ${issuer}. Discovery at /.well-known/openid-configuration; your sign-in methods at /account; codes and push requests in the dev outbox at /outbox.`));
       return;
     }
     for (const route of routes) {
@@ -180,6 +196,11 @@ export async function startIdp(options = {}) {
     requestLog,
     switches,
     store,
+    /** The live factor settings ({ policies, factors }); change them in tests. */
+    guardian,
+    /** The dev outbox: outbox.list({ user, channel }) newest first, outbox.decide(id, "approve"). */
+    outbox,
+    factors,
     get provider() {
       return provider;
     },
@@ -193,7 +214,7 @@ export async function startIdp(options = {}) {
     /** Requests whose path is `path` (e.g. "/token"), from the request log. */
     requestsTo: (path) => requestLog.filter((r) => r.path === path),
     /** The current TOTP code of a user (default alice): what the authenticator app shows. */
-    totp: (user = "alice") => totpCode(USERS[user]?.totpSecret ?? DEMO_TOTP_SECRET),
+    totp: (user = "alice") => totpCode(store.get(user).totp?.secret ?? DEMO_TOTP_SECRET),
     close() {
       return new Promise((ok) => {
         server.closeAllConnections?.();

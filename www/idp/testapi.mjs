@@ -2,8 +2,10 @@
 //   /__test/switches   GET: current switches; POST JSON: set them ({"rotateKeys": true} rotates keys)
 //   /__test/requests   GET: the request log; DELETE: clear it
 //   /__test/totp       GET ?user=alice: the user's current TOTP code
+//   /__test/guardian   GET: factor settings; POST JSON {policies?, factors?}: change them (checked)
 //   /passkey/...       a JSON WebAuthn API over @simplewebauthn/server for the passkey e2e tests
 import { USERS } from "./config.mjs";
+import { GuardianError, validateGuardian } from "./guardian.mjs";
 import { HttpError, readBody, sendJson } from "./http.mjs";
 import { PasskeyError } from "./passkeys.mjs";
 import { totpCode } from "./totp.mjs";
@@ -54,9 +56,27 @@ export function createTestApi({ app }) {
       return true;
     }
     if (path === "/__test/totp" && req.method === "GET") {
-      const user = USERS[username(url.searchParams.get("user") ?? undefined)];
-      if (!user) throw new HttpError(404, "no such user");
-      json(200, { code: await totpCode(user.totpSecret) });
+      const name = username(url.searchParams.get("user") ?? undefined);
+      const secret = app.store.get(name).totp?.secret;
+      if (!USERS[name] || !secret) throw new HttpError(404, `${name} is not a user with an authenticator app`);
+      json(200, { code: await totpCode(secret) });
+      return true;
+    }
+    if (path === "/__test/guardian") {
+      if (req.method === "POST") {
+        const body = await readBody(req);
+        let next;
+        try {
+          next = validateGuardian({ policies: body.policies ?? app.guardian.policies, factors: { ...app.guardian.factors, ...body.factors } }, "POST /__test/guardian");
+        } catch (err) {
+          if (err instanceof GuardianError) throw new HttpError(400, err.message);
+          throw err;
+        }
+        // Mutate in place: the factor logic holds this very object.
+        app.guardian.policies = next.policies;
+        Object.assign(app.guardian.factors, next.factors);
+      }
+      json(200, app.guardian);
       return true;
     }
 

@@ -8,7 +8,7 @@ export function totpCode(secret, epochSeconds) {
 
 /** True when `code` is valid now, allowing one 30 s step of clock drift either way. */
 export async function totpValid(secret, code) {
-  if (typeof code !== "string" || !/^\d{6}$/.test(code)) return false;
+  if (typeof secret !== "string" || !secret || typeof code !== "string" || !/^\d{6}$/.test(code)) return false;
   const result = await verify({ secret, token: code, epochTolerance: 30 });
   return result.valid === true;
 }
