@@ -13,7 +13,10 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
-import { launchBrowser, serveStatic, watchPage } from "./harness.mjs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { launchBrowser, repoRoot, serveStatic, watchPage } from "./harness.mjs";
 
 const PKG = process.env.STEPUP_PKG || "pkg";
 const rpID = "localhost";
@@ -42,12 +45,12 @@ after(async () => {
 });
 
 /** A fresh context + page on `origin`, loaded and initialised; optionally a virtual authenticator. */
-async function openPage({ initScript, origin = server.url, authenticator = AUTHENTICATOR } = {}) {
+async function openPage({ initScript, origin = server.url, path = "index.html", authenticator = AUTHENTICATOR } = {}) {
   const context = await browser.newContext();
   if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   const errors = watchPage(page);
-  await page.goto(`${origin}/index.html`);
+  await page.goto(`${origin}/${path}`);
   await page.waitForFunction(() => window.ready || window.initError);
   assert.equal(await page.evaluate(() => window.initError ?? null), null);
   let cdp, authenticatorId;
@@ -404,6 +407,100 @@ describe("passkeys, environment errors", () => {
       // Malformed options are still reported as such, before anything else.
       const bad = await page.evaluate(() => attempt(() => stepup.authenticatePasskey({ challenge: "A=" })));
       assert.equal(bad.err?.code, "webauthn_invalid_options");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("a passkey as the second factor of requireStepUp (dev identity provider)", () => {
+  let idp, dataDir, ACR_MFA;
+
+  before(async () => {
+    // Imported here so that the ceremony tests above never depend on the provider's code.
+    let startIdp;
+    ({ ACR_MFA, startIdp } = await import("../../www/idp/provider.mjs"));
+    dataDir = mkdtempSync(join(tmpdir(), "stepup-passkeys-"));
+    // The provider's second-factor page loads the same package build from its own /pkg/.
+    idp = await startIdp({ appOrigins: [server.url], testMode: true, dataDir, pkgDir: resolve(repoRoot, PKG) });
+  });
+
+  after(async () => {
+    await idp?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const config = () => ({ issuer: idp.issuer, clientId: idp.clientId, redirectUri: `${server.url}/stepup-callback.html`,
+    popupRedirectUri: `${server.url}/stepup-popup.html` });
+
+  /** The SPA, with alice's passkey enrolled in this tab's authenticator by our registerPasskey. */
+  async function appWithPasskey() {
+    const app = await openPage({ path: "stepup.html" });
+    const enrolled = await app.page.evaluate(([issuer]) => window.enroll(issuer, "alice"), [idp.issuer]);
+    assert.equal(enrolled.verified, true, JSON.stringify(enrolled));
+    await app.page.evaluate((c) => window.createClient(c), config());
+    return app;
+  }
+
+  /** Password on the provider's login page, then "Use a passkey" on its second-factor page. */
+  async function passwordThenPasskey(p) {
+    await p.waitForSelector("#password", { timeout: 15000 });
+    await p.fill("#username", "alice");
+    await p.fill("#password", "password123");
+    await p.click("#login");
+    await p.waitForSelector("#use-passkey", { timeout: 15000 });
+    await p.click("#use-passkey");
+  }
+
+  function assertPasskeyStepUp(session) {
+    assert.equal(session.acr, ACR_MFA);
+    assert.equal(session.claims.sub, "alice");
+    assert.ok(session.amr.includes("hwk"), `amr ${session.amr}: a device-bound passkey`);
+    assert.ok(session.amr.includes("user"), `amr ${session.amr}: user verification happened`);
+    assert.ok(!session.amr.includes("otp"), `amr ${session.amr}`);
+  }
+
+  test("popup mode: requireStepUp → the provider's page runs authenticatePasskey → amr has hwk and user", async () => {
+    const { context, page, cdp, authenticatorId, errors } = await appWithPasskey();
+    try {
+      // The popup is another tab with its own virtual authenticator: give it a copy of the passkey.
+      const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+      assert.equal(credentials.length, 1);
+      const pkgLoads = idp.requestsTo("/pkg/stepup.js").length;
+      const opened = page.waitForEvent("popup");
+      await page.evaluate(() => window.requireStepUp({ mfa: true, amr: { anyOf: ["hwk", "swk"] } }));
+      const popup = await opened;
+      const popupCdp = await context.newCDPSession(popup);
+      await popupCdp.send("WebAuthn.enable", { enableUI: false });
+      const { authenticatorId: popupAuthenticator } = await popupCdp.send("WebAuthn.addVirtualAuthenticator", { options: AUTHENTICATOR });
+      for (const credential of credentials) {
+        await popupCdp.send("WebAuthn.addCredential", { authenticatorId: popupAuthenticator, credential });
+      }
+      await passwordThenPasskey(popup);
+      await page.waitForFunction(() => window.outcome, null, { timeout: 20000 });
+      const outcome = await page.evaluate(() => window.outcome);
+      assert.ok(outcome.ok, JSON.stringify(outcome.err));
+      assertPasskeyStepUp(outcome.ok);
+      assert.ok(idp.requestsTo("/pkg/stepup.js").length > pkgLoads, "the provider's page loaded our package");
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("redirect mode: the same tab's passkey answers on the provider's page", async () => {
+    const { context, page, errors } = await appWithPasskey();
+    try {
+      const left = page.waitForURL((u) => u.href.startsWith(idp.issuer), { timeout: 10000 });
+      await page.evaluate(() => window.requireStepUp({ mfa: true }, { mode: "redirect" }));
+      await left;
+      await passwordThenPasskey(page);
+      await page.waitForURL((u) => u.href.startsWith(`${server.url}/stepup-callback.html`), { timeout: 15000 });
+      await page.waitForFunction(() => window.outcome, null, { timeout: 15000 });
+      const outcome = await page.evaluate(() => window.outcome);
+      assert.ok(outcome.ok, JSON.stringify(outcome.err));
+      assertPasskeyStepUp(outcome.ok);
+      assert.deepEqual(errors, []);
     } finally {
       await context.close();
     }
