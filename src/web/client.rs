@@ -178,12 +178,6 @@ pub struct StepUpClient {
     inner: Rc<Inner>,
 }
 
-impl core::fmt::Debug for Settle<Result<Session>> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("Settle")
-    }
-}
-
 fn ready<T: 'static>(value: T) -> LocalFuture<T> {
     Box::pin(core::future::ready(value))
 }

@@ -111,6 +111,12 @@ impl<T: Clone> Settle<T> {
     }
 }
 
+impl<T> core::fmt::Debug for Settle<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(if self.slot.borrow().is_some() { "Settle(settled)" } else { "Settle(pending)" })
+    }
+}
+
 impl<T: Clone> Default for Settle<T> {
     fn default() -> Self {
         Self::new()
