@@ -122,7 +122,10 @@ fn signal(options: &JsValue) -> Result<Option<AbortSignal>> {
         .map_err(|_| Error::new(ErrorCode::WebauthnInvalidOptions, "signal must be an AbortSignal"))
 }
 
-/// Register a passkey (`navigator.credentials.create`). A new ceremony aborts a running one.
+/// Register a passkey (`navigator.credentials.create`) from the relying party's W3C options JSON; resolves
+/// with the W3C response JSON to send back. Throws a `StepUpError`: `webauthn_invalid_options` (checked
+/// before the browser is called), `webauthn_not_allowed`, `webauthn_already_registered`,
+/// `webauthn_aborted` (your signal, or a newer ceremony), …, with the DOMException as `cause`.
 #[wasm_bindgen(js_name = registerPasskey, unchecked_return_type = "RegistrationResponseJSON")]
 pub async fn register_passkey(
     #[wasm_bindgen(js_name = optionsJSON, unchecked_param_type = "PublicKeyCredentialCreationOptionsJSON")]
@@ -134,6 +137,7 @@ pub async fn register_passkey(
 }
 
 /// Authenticate with a passkey (`navigator.credentials.get`); `conditional: true` for autofill.
+/// Resolves with the W3C response JSON (PRF / largeBlob outputs as base64url); errors as `registerPasskey`.
 #[wasm_bindgen(js_name = authenticatePasskey, unchecked_return_type = "AuthenticationResponseJSON")]
 pub async fn authenticate_passkey(
     #[wasm_bindgen(js_name = optionsJSON, unchecked_param_type = "PublicKeyCredentialRequestOptionsJSON")]
