@@ -1,0 +1,137 @@
+//! Browser tests of the redirect transaction store (sessionStorage) and of the client's option
+//! readers, in headless Chromium through wasm-bindgen-test.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use stepup::core::json::{self, Json};
+use stepup::core::policy::{AmrPolicy, StepUpPolicy};
+use stepup::web::client::{AuthorizeOptions, ClientConfig};
+use stepup::web::storage::{self, Transaction, TX_PREFIX, TX_TTL_SECONDS};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn session_storage() -> web_sys::Storage {
+    web_sys::window().unwrap().session_storage().unwrap().unwrap()
+}
+
+fn clear() {
+    session_storage().clear().unwrap();
+}
+
+fn tx(state: &str, created_at: i64) -> Transaction {
+    Transaction {
+        issuer: "https://idp.example/".into(),
+        client_id: "spa".into(),
+        state: state.into(),
+        nonce: "n".into(),
+        verifier: "v".repeat(43),
+        redirect_uri: "https://app.example/cb".into(),
+        acr_values: Some(vec!["urn:mfa".into()]),
+        max_age: Some(300),
+        policy: Some(StepUpPolicy {
+            acr: None,
+            amr: Some(AmrPolicy { any_of: vec!["otp".into()], all_of: vec![] }),
+            mfa: true,
+            max_age: Some(60),
+        }),
+        app_state: Some(r#"{"returnTo":"/x"}"#.into()),
+        created_at,
+    }
+}
+
+const NOW: i64 = 1_800_000_000;
+
+#[wasm_bindgen_test]
+fn a_transaction_round_trips_and_is_read_once() {
+    clear();
+    let t = tx("s1", NOW);
+    storage::save(&t, NOW).unwrap();
+    assert!(storage::has_pending());
+    assert_eq!(storage::take(Some("s1"), NOW + 5).unwrap(), t);
+    assert!(!storage::has_pending(), "deleted on read");
+    assert_eq!(storage::take(Some("s1"), NOW + 5).unwrap_err().code(), "missing_transaction");
+}
+
+#[wasm_bindgen_test]
+fn an_unknown_state_with_logins_pending_is_state_mismatch_and_ends_them() {
+    clear();
+    storage::save(&tx("real", NOW), NOW).unwrap();
+    assert_eq!(storage::take(Some("forged"), NOW).unwrap_err().code(), "state_mismatch");
+    assert!(!storage::has_pending(), "the pending login is not resumed after a forged answer");
+    assert_eq!(storage::take(Some("real"), NOW).unwrap_err().code(), "missing_transaction");
+}
+
+#[wasm_bindgen_test]
+fn no_state_or_nothing_pending_is_missing_transaction() {
+    clear();
+    assert_eq!(storage::take(Some("x"), NOW).unwrap_err().code(), "missing_transaction");
+    storage::save(&tx("a", NOW), NOW).unwrap();
+    assert_eq!(storage::take(None, NOW).unwrap_err().code(), "missing_transaction");
+    assert_eq!(storage::take(Some(""), NOW).unwrap_err().code(), "missing_transaction");
+}
+
+#[wasm_bindgen_test]
+fn transactions_expire_after_ten_minutes() {
+    clear();
+    storage::save(&tx("old", NOW), NOW).unwrap();
+    assert_eq!(storage::take(Some("old"), NOW + TX_TTL_SECONDS + 1).unwrap_err().code(), "missing_transaction");
+    // Saving sweeps expired leftovers of abandoned logins.
+    storage::save(&tx("stale", NOW), NOW).unwrap();
+    storage::save(&tx("fresh", NOW + TX_TTL_SECONDS + 1), NOW + TX_TTL_SECONDS + 1).unwrap();
+    assert!(session_storage().get_item(&format!("{TX_PREFIX}stale")).unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+fn a_corrupted_entry_is_missing_transaction() {
+    clear();
+    session_storage().set_item(&format!("{TX_PREFIX}bad"), "{not json").unwrap();
+    assert_eq!(storage::take(Some("bad"), NOW).unwrap_err().code(), "missing_transaction");
+    session_storage().set_item(&format!("{TX_PREFIX}typed"), r#"{"state":1}"#).unwrap();
+    assert_eq!(storage::take(Some("typed"), NOW).unwrap_err().code(), "missing_transaction");
+}
+
+fn parse(text: &str) -> Json {
+    json::parse(text, stepup::ErrorCode::InvalidConfig).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn client_config_reads_camel_case_and_rejects_wrong_types() {
+    let c = ClientConfig::from_json(Some(&parse(
+        r#"{"issuer":"https://idp.example/","clientId":"spa","redirectUri":"https://app.example/cb",
+            "popupRedirectUri":"https://app.example/popup","leeway":0,"popupTimeoutSeconds":30,
+            "algorithms":["ES256"],"stepUpAcr":"urn:gold","metadata":{"issuer":"https://idp.example/"}}"#,
+    )))
+    .unwrap();
+    assert_eq!(c.client_id, "spa");
+    assert_eq!(c.leeway, Some(0), "0 means 0");
+    assert_eq!(c.popup_timeout_seconds, Some(30));
+    assert_eq!(c.step_up_acr.as_deref(), Some("urn:gold"));
+    for (bad, member) in [
+        (r#"{"issuer":1,"clientId":"spa","redirectUri":"x"}"#, "issuer"),
+        (r#"{"issuer":"i","redirectUri":"x"}"#, "clientId"),
+        (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","leeway":-1}"#, "leeway"),
+        (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","leeway":"60"}"#, "leeway"),
+        (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","algorithms":"RS256"}"#, "algorithms"),
+        (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","metadata":"https://idp"}"#, "metadata"),
+    ] {
+        let err = ClientConfig::from_json(Some(&parse(bad))).unwrap_err();
+        assert_eq!(err.code(), "invalid_config", "{bad}");
+        assert_eq!(err.claim.as_deref(), Some(member), "{bad}");
+    }
+    assert_eq!(ClientConfig::from_json(Some(&parse("[]"))).unwrap_err().code(), "invalid_config");
+}
+
+#[wasm_bindgen_test]
+fn authorize_options_read_extra_params_as_strings() {
+    let o = AuthorizeOptions::from_json(Some(&parse(
+        r#"{"acrValues":["urn:mfa"],"maxAge":0,"prompt":"login","essentialAcr":true,"extraParams":{"ui_locales":"fr"}}"#,
+    )))
+    .unwrap();
+    assert_eq!(o.max_age, Some(0));
+    assert!(o.essential_acr);
+    assert_eq!(o.extra_params, vec![("ui_locales".to_string(), "fr".to_string())]);
+    let err = AuthorizeOptions::from_json(Some(&parse(r#"{"extraParams":{"x":1}}"#))).unwrap_err();
+    assert_eq!(err.claim.as_deref(), Some("extraParams"));
+    assert_eq!(AuthorizeOptions::from_json(None).unwrap(), AuthorizeOptions::default());
+}
