@@ -394,6 +394,46 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("verifyIdToken checks a provider's token against its jwks_uri", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const login = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(login.result.ok, true, JSON.stringify(login.result));
+    const meta = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+    const results = await page.evaluate(async ([token, iss, clientId, jwksUri]) => {
+      const run = (expect) => window.stepup.verifyIdToken(token, expect).then((c) => ({ ok: true, sub: c.sub, acr: c.acr }), (e) => ({ ok: false, code: e.code, name: e.name }));
+      return {
+        good: await run({ issuer: iss, clientId, jwksUri }),
+        audience: await run({ issuer: iss, clientId: "someone-else", jwksUri }),
+        noKeys: await run({ issuer: iss, clientId }),
+        tampered: await window.stepup.verifyIdToken(token.slice(0, -4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA"), { issuer: iss, clientId, jwksUri }).then(() => "accepted", (e) => e.code),
+      };
+    }, [login.result.value.idToken, idp.issuer, idp.clientId, meta.jwks_uri]);
+    assert.deepEqual(results.good, { ok: true, sub: "alice", acr: ACR_PWD });
+    assert.equal(results.audience.code, "invalid_audience");
+    assert.equal(results.audience.name, "StepUpError");
+    assert.equal(results.noKeys.code, "invalid_config");
+    assert.ok(["invalid_signature", "malformed_token"].includes(results.tampered), results.tampered);
+    await context.close();
+  });
+
+  test("logout forgets the session and goes to the provider's end_session_endpoint", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const login = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(login.result.ok, true, JSON.stringify(login.result));
+    const meta = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+    const request = page.waitForRequest((r) => r.url().startsWith(meta.end_session_endpoint), { timeout: 10000 });
+    assert.notEqual(await page.evaluate(() => window.client.session), null);
+    const sessionAfter = await page.evaluate((u) => { window.client.logout({ returnTo: u }); return window.client.session; }, `${app.url}/`);
+    assert.equal(sessionAfter, null, "forgotten at once, before the page leaves");
+    const url = new URL((await request).url());
+    assert.equal(url.searchParams.get("id_token_hint"), login.result.value.idToken);
+    assert.equal(url.searchParams.get("client_id"), idp.clientId);
+    assert.equal(url.searchParams.get("post_logout_redirect_uri"), `${app.url}/`);
+    await context.close();
+  });
+
   test("the API's RFC 9470 challenge: client.fetch steps up and the retried call succeeds", async () => {
     resetSwitches();
     const { context, page } = await openApp();

@@ -1,5 +1,7 @@
 // The SPA under test: loads pkg/ like an app would and exposes a tiny driver for flows.test.mjs.
-import init, { StepUpClient } from "/pkg/stepup.js";
+import init, * as stepup from "/pkg/stepup.js";
+
+const { StepUpClient } = stepup;
 
 await init();
 
@@ -54,4 +56,5 @@ window.createClient = async (config) => {
 };
 
 window.StepUpClient = StepUpClient;
+window.stepup = stepup;
 window.ready = true;
