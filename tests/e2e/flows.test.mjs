@@ -417,6 +417,23 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("the provider rotates its signing keys: one JWKS refetch and the new token verifies", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const meta = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+    const jwksPath = new URL(meta.jwks_uri).pathname;
+    const first = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(first.result.ok, true, JSON.stringify(first.result));
+    const fetchesBefore = idp.requestsTo(jwksPath).length;
+    const newKids = await idp.rotateKeys();
+    const second = await popupFlow(page, () => window.client.loginWithPopup({ prompt: "login" }));
+    assert.equal(second.result.ok, true, JSON.stringify(second.result));
+    const kid = JSON.parse(Buffer.from(second.result.value.idToken.split(".")[0], "base64url")).kid;
+    assert.ok(newKids.includes(kid), "signed with a rotated key");
+    assert.equal(idp.requestsTo(jwksPath).length - fetchesBefore, 1, "exactly one refetch");
+    await context.close();
+  });
+
   test("logout forgets the session and goes to the provider's end_session_endpoint", async () => {
     resetSwitches();
     const { context, page } = await openApp();
