@@ -125,6 +125,30 @@ async function popupFlow(page, action, arg) {
 const tokenCalls = () => idp.requestsTo("/token").length;
 
 describe("step-up flows in Chromium", () => {
+  test("create: discovery issuer must match exactly; wrong option types are invalid_config", async () => {
+    const { context, page } = await openApp();
+    const codes = await page.evaluate(async (c) => {
+      const code = (p) => p.then(() => "created", (e) => `${e.name}:${e.code}:${e.claim ?? ""}`);
+      return {
+        slash: await code(window.StepUpClient.create({ ...c, issuer: `${c.issuer}/` })),
+        leeway: await code(window.StepUpClient.create({ ...c, leeway: "60" })),
+        clientId: await code(window.StepUpClient.create({ ...c, clientId: 7 })),
+        popupOpts: await window.client.loginWithPopup({ maxAge: -1 }).then(() => "opened", (e) => `${e.code}:${e.claim}`),
+        policy: await window.client.requireStepUp({ mfa: "yes" }).then(() => "ran", (e) => `${e.code}:${e.claim}`),
+        mode: await window.client.requireStepUp({ mfa: true }, { mode: "tab" }).then(() => "ran", (e) => `${e.code}:${e.claim}`),
+      };
+    }, config());
+    assert.deepEqual(codes, {
+      slash: "StepUpError:issuer_mismatch:",
+      leeway: "StepUpError:invalid_config:leeway",
+      clientId: "StepUpError:invalid_config:clientId",
+      popupOpts: "invalid_config:maxAge",
+      policy: "invalid_config:mfa",
+      mode: "invalid_config:mode",
+    });
+    await context.close();
+  });
+
   test("popup step-up with a TOTP code: acr is the MFA URI and amr has otp", async () => {
     resetSwitches();
     const { context, page, errors } = await openApp();
