@@ -1,0 +1,49 @@
+// The TypeScript declarations of the npm package: tests/types/consumer.ts compiles with
+// `tsc --noEmit --strict` (plus exactOptionalPropertyTypes, noUncheckedIndexedAccess, skipLibCheck off),
+// once against pkg/ in place and once against the packed package resolved through its `exports`
+// (`types` condition), as an app that ran `npm install stepup` would. Wrong calls are `@ts-expect-error`
+// lines, so a type that silently became `any` fails too. tests/types/contract.ts holds the calls exactly
+// as DESIGN.md writes them: known gaps, reported as a todo until fixed.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "./harness.mjs";
+import { installPackedPackage } from "../vite-consumer/pack.mjs";
+
+const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
+const typesDir = join(repoRoot, "tests", "types");
+
+function compile(project) {
+  const r = spawnSync(process.execPath, [tsc, "-p", project, "--pretty", "false"], { encoding: "utf8", cwd: repoRoot });
+  return { ok: r.status === 0, out: (r.stdout + r.stderr).trim() };
+}
+
+test("tsc --strict: the typed consumer compiles against pkg/", () => {
+  const r = compile(join(typesDir, "tsconfig.json"));
+  assert.ok(r.ok, r.out);
+});
+
+test("tsc --strict: the typed consumer compiles against the packed package (exports → types)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "stepup-types-"));
+  try {
+    const { files } = installPackedPackage(dir);
+    assert.ok(files.includes("stepup.d.ts"), `stepup.d.ts not in the packed files: ${files}`);
+    copyFileSync(join(typesDir, "consumer.ts"), join(dir, "consumer.ts"));
+    // Same options, no `paths`: "stepup" resolves through node_modules/stepup/package.json `exports`.
+    const base = JSON.parse(readFileSync(join(typesDir, "tsconfig.json"), "utf8").replace(/^\s*\/\/.*$/gm, ""));
+    delete base.compilerOptions.paths;
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(base, null, 2));
+    const r = compile(join(dir, "tsconfig.json"));
+    assert.ok(r.ok, r.out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("tsc --strict: the contract's signatures as DESIGN.md writes them", { todo: "evaluateStepUp's `now` must be optional (src/js/token.rs)" }, () => {
+  const r = compile(join(typesDir, "tsconfig.contract.json"));
+  assert.ok(r.ok, r.out);
+});
