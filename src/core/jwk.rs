@@ -188,11 +188,12 @@ impl Jwk {
     }
 
     /// Whether this key may verify `alg`: same `kty`, same curve, and the key's own `alg`, if it names
-    /// one, is exactly `alg` (RFC 8725 §3.1: one algorithm per key).
+    /// one, is exactly `alg` (RFC 8725 §3.1: one algorithm per key). RFC 9864 names Ed25519 keys
+    /// `"alg": "Ed25519"` (Chromium exports them so); that is the same algorithm as our `EdDSA`.
     pub fn is_compatible(&self, alg: Algorithm) -> bool {
         self.kty == alg.kty()
             && (alg.curve().is_none() || self.crv.as_deref() == alg.curve())
-            && self.alg.as_deref().map_or(true, |a| a == alg.name())
+            && self.alg.as_deref().map_or(true, |a| a == alg.name() || (alg == Algorithm::EdDSA && a == "Ed25519"))
     }
 }
 
@@ -264,6 +265,15 @@ mod tests {
         assert_eq!(Algorithm::ES384.curve(), Some("P-384"));
         assert_eq!(Algorithm::PS512.kty(), "RSA");
         assert_eq!(Algorithm::RS384.curve(), None);
+    }
+
+    #[test]
+    fn ed25519_alg_name_is_eddsa_and_nothing_else() {
+        let key = |alg: &str| Jwk::from_json(&parse(&format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{}","alg":"{alg}"}}"#, base64url::encode(&[7; 32])), ErrorCode::KeyNotFound).unwrap()).unwrap();
+        assert!(key("Ed25519").is_compatible(Algorithm::EdDSA));
+        assert!(key("EdDSA").is_compatible(Algorithm::EdDSA));
+        assert!(!key("ES256").is_compatible(Algorithm::EdDSA));
+        assert!(!key("Ed25519").is_compatible(Algorithm::ES256));
     }
 
     #[test]

@@ -45,6 +45,9 @@ export interface ClientConfig {
   algorithms?: string[];
   /** acr requested for `mfa` policies; default "http://schemas.openid.net/pape/policies/2007/06/multi-factor". */
   stepUpAcr?: string;
+  /** Origins besides the page's own that `client.fetch` may send the access token to, e.g.
+   * ["https://api.example.com"]. A request anywhere else throws invalid_config instead of leaking the token. */
+  apiOrigins?: string[];
 }
 
 export interface AuthorizeOptions {

@@ -26,6 +26,7 @@ use web_sys::AbortSignal;
 
 use super::flow::{self, Pending, Provider};
 use super::http;
+use super::util;
 use super::jwks::JwksSource;
 use super::popup::{self, Popup, WaitOptions};
 use super::redirect;
@@ -69,6 +70,9 @@ pub struct ClientConfig {
     pub algorithms: Option<Vec<String>>,
     /// The `acr` requested for `mfa` policies; default the OpenID PAPE multi-factor URI.
     pub step_up_acr: Option<String>,
+    /// Origins besides the page's own that `fetch` may send the access token to (e.g. `https://api.example.com`).
+    /// A request to any other origin fails with `invalid_config` rather than leak the token.
+    pub api_origins: Vec<String>,
 }
 
 impl ClientConfig {
@@ -95,6 +99,7 @@ impl ClientConfig {
             },
             algorithms: o.strings("algorithms")?,
             step_up_acr: o.string("stepUpAcr")?,
+            api_origins: o.strings("apiOrigins")?.unwrap_or_default(),
         })
     }
 }
@@ -322,6 +327,7 @@ impl StepUpClient {
         // `Request.clone()` (the JS method): a body can be read only once, so the retry needs its own copy.
         let retry = web_sys::Request::clone(&request)
             .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent twice").with_cause(e))?;
+        self.check_token_audience(&request.url())?;
         if let Some(token) = self.bearer() {
             set_bearer(&request, &token)?;
         }
@@ -384,6 +390,20 @@ impl StepUpClient {
             push_encoded(&mut url, r);
         }
         redirect::navigate(&url)
+    }
+
+    /// RFC 9700 §4.9 / RFC 6750 §5.3: a bearer token goes only where it is meant to. `fetch` attaches it for
+    /// the page's own origin and the configured `api_origins`; any other URL is refused before any request.
+    fn check_token_audience(&self, url: &str) -> Result<()> {
+        let target = web_sys::Url::new(url)
+            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "fetch: not a valid URL").with_cause(e))?
+            .origin();
+        let own = util::window()?.location().origin().unwrap_or_default();
+        if target == own || self.inner.provider.config.api_origins.iter().any(|o| o.trim_end_matches('/') == target) {
+            return Ok(());
+        }
+        Err(Error::new(ErrorCode::InvalidConfig, "fetch: this origin is not in apiOrigins; the access token is not sent there")
+            .with_claim("apiOrigins"))
     }
 
     fn bearer(&self) -> Option<String> {

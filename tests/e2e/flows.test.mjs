@@ -397,7 +397,7 @@ describe("step-up flows in Chromium", () => {
 
   test("client.fetch without a user activation: step_up_required carries the challenge, and no retry is sent", async () => {
     resetSwitches();
-    const { context, page } = await openApp();
+    const { context, page } = await openApp({ apiOrigins: [api.url] });
     const login = await popupFlow(page, () => window.client.loginWithPopup());
     assert.equal(login.result.ok, true, JSON.stringify(login.result));
     const before = api.requestLog.filter((r) => r.path === "/api/transfer" && r.method === "POST").length;
@@ -475,9 +475,28 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("client.fetch sends the access token only to the page's origin and apiOrigins", async () => {
+    resetSwitches();
+    const { context, page } = await openApp(); // no apiOrigins: the API's origin is foreign
+    const login = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(login.result.ok, true, JSON.stringify(login.result));
+    const before = api.requestLog.length;
+    const r = await page.evaluate(async (u) => {
+      try {
+        await window.client.fetch(`${u}/api/balance`);
+        return { ok: true };
+      } catch (e) {
+        return { name: e.name, code: e.code, claim: e.claim };
+      }
+    }, api.url);
+    assert.deepEqual(r, { name: "StepUpError", code: "invalid_config", claim: "apiOrigins" });
+    assert.equal(api.requestLog.length, before, "no request left the page");
+    await context.close();
+  });
+
   test("the API's RFC 9470 challenge: client.fetch steps up and the retried call succeeds", async () => {
     resetSwitches();
-    const { context, page } = await openApp();
+    const { context, page } = await openApp({ apiOrigins: [api.url] });
     const login = await popupFlow(page, () => window.client.loginWithPopup());
     assert.equal(login.result.ok, true, JSON.stringify(login.result));
 
