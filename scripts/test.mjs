@@ -2,7 +2,7 @@
 // lint (clippy with the panic lints, native and wasm) → native tests → wasm build → browser unit tests
 // (wasm-bindgen-test in headless Chromium) → browser end-to-end tests (playwright-core + Chromium).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bootstrap, root } from "./bootstrap.mjs";
 import { build } from "./build.mjs";
@@ -28,6 +28,17 @@ function run(cmd, args, env = {}) {
 }
 
 const tools = bootstrap();
+
+// The README's Rust example must be the one tests/web_readme.rs compiles, line for line.
+step("README examples are the tested ones", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const rust = readme.match(/## Rust\n\n```rust\n([\s\S]*?)```/)?.[1];
+  const tested = readFileSync(join(root, "tests", "web_readme.rs"), "utf8").match(/\/\/ --- README: begin ---\n([\s\S]*?)\/\/ --- README: end ---/)?.[1];
+  if (!rust || rust !== tested) {
+    console.error("README.md's Rust example differs from tests/web_readme.rs (between the README markers)");
+    process.exit(1);
+  }
+});
 
 step("clippy (native, all targets)", () => run("cargo", ["clippy", "--all-targets", "--", "-D", "warnings"]));
 step("clippy (wasm32, feature js)", () =>
