@@ -46,7 +46,10 @@ const STYLE = `
          font:600 .95rem ui-monospace,SFMono-Regular,Menlo,monospace;list-style:none;margin:12px 0}
   .row{display:flex;justify-content:space-between;align-items:center;gap:12px;padding:10px 0;border-top:1px solid var(--line)}
   .row:first-of-type{border-top:0} .row .what{font-weight:600} .row small{display:block;color:var(--muted);font-weight:400}
-  .row form{margin:0} .row button{margin:0;width:auto;padding:7px 12px;font-size:.85rem}
+  .row form{margin:0} .row button{margin:0;width:auto;padding:7px 12px;font-size:.85rem;white-space:nowrap}
+  #passkeys{list-style:none;padding:0;margin:8px 0 0} #passkeys li{padding:8px 0;border-top:1px solid var(--line);font-size:.92rem}
+  #passkeys li form{margin:0} #passkeys li button{margin:0;width:auto;padding:7px 12px;font-size:.85rem;white-space:nowrap}
+  #no-passkeys{color:var(--muted)}
   .pill{display:inline-block;font-size:.72rem;font-weight:700;padding:2px 8px;border-radius:99px;background:#f1f5f9;color:var(--muted)}
   .pill.on{background:#dcfce7;color:#166534}
   .status{min-height:1.4em;font-size:.9rem;color:#334155;margin-top:10px}
@@ -59,7 +62,7 @@ const STYLE = `
 export function layout(title, body, { wide = false, head = "" } = {}) {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)} · stepup dev IdP</title><style>${STYLE}</style>${head}</head>
+<title>${esc(title)} · stepup dev IdP</title><link rel="icon" href="data:,"><style>${STYLE}</style>${head}</head>
 <body><div class="brand" aria-hidden="true"><b>stepup</b> · development identity provider</div>
 <main${wide ? ' class="wide"' : ""}>${body}</main></body></html>`;
 }
