@@ -44,12 +44,15 @@ async function main() {
     dataDir: values["data-dir"],
     testMode: values["test-mode"],
   });
-  const [user, { password }] = Object.entries(USERS)[0];
+  const users = Object.entries(USERS).map(([name, u]) => `${name} / ${u.password}`).join(", ");
+  const { policies, factors } = stack.idp.guardian;
   console.log(`stepup dev identity provider  ${stack.idp.issuer}
   discovery   ${stack.idp.issuer}/.well-known/openid-configuration
-  account     ${stack.idp.issuer}/account   (add a passkey)
+  account     ${stack.idp.issuer}/account   (passkeys, authenticator app, phone, recovery codes)
+  dev outbox  ${stack.idp.issuer}/outbox    (codes by email, text, call; push approvals)
   client_id   ${DEMO_CLIENT_ID}   audience ${stack.idp.audience}
-  user        ${user} / ${password}   TOTP secret ${DEMO_TOTP_SECRET}
+  users       ${users}   alice's TOTP secret ${DEMO_TOTP_SECRET}
+  MFA         policy ${policies[0] ?? "none (step-up only)"}; factors on: ${Object.keys(factors).filter((f) => factors[f]).join(", ")}
   factor data ${stack.idp.store.file}${values["test-mode"] ? "\n  TEST MODE: /__test/* and /passkey/* are open" : ""}
 demo API  ${stack.api.url}   GET /api/balance, POST /api/transfer (needs MFA in the last 300 s)`);
   const stop = async () => {
