@@ -241,6 +241,14 @@ describe("the demo: Stepup Bank", () => {
     assert.deepEqual(amr, ["pwd", "otp", "mfa"]);
     assert.equal(popups.length, 0, "no popup: the page itself went to the provider and back");
     await shot(page, "08-redirect-done");
+
+    // Sign out: RP-initiated logout at the provider, back to the app, signed out there too.
+    await page.click("#sign-out");
+    await page.waitForURL(demo.url);
+    await page.waitForSelector("#sign-in-hero:not([disabled])");
+    await page.click("#sign-in");
+    await page.waitForSelector("#password");
+    assert.ok(page.url().startsWith(demo.config.issuer), "the provider asks for the password again");
     await done();
   });
 
@@ -326,6 +334,40 @@ describe("the demo: Stepup Bank", () => {
     await activity(page, "ok", "Payout account changed");
     assert.equal(await page.textContent("#user-name"), "Bob Example");
     await done();
+  });
+});
+
+describe("the demo against another provider (STEPUP_ISSUER)", () => {
+  test("no local provider starts; the page and the API use the given issuer, client and audience", async () => {
+    await assert.rejects(() => startDemo({ env: { STEPUP_ISSUER: "https://tenant.example/" } }), /STEPUP_CLIENT_ID is not/);
+    // "Another provider": a second dev provider started on its own, as a tenant would be.
+    const { startIdp } = await import("../../www/idp/provider.mjs");
+    const own = mkdtempSync(join(tmpdir(), "stepup-demo-ext-"));
+    const tenant = await startIdp({ dataDir: own, testMode: true });
+    const external = await startDemo({ env: { STEPUP_ISSUER: tenant.issuer, STEPUP_CLIENT_ID: tenant.clientId, STEPUP_AUDIENCE: tenant.audience } });
+    try {
+      tenant.addAppOrigin(external.app.url);
+      assert.equal(external.idp, undefined);
+      assert.equal(external.config.localIdp, null);
+      assert.equal(external.config.issuer, tenant.issuer);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      pageErrors.push(...watchPage(page));
+      await page.goto(external.url);
+      await page.waitForSelector("#sign-in-hero:not([disabled])");
+      assert.match(await page.textContent("#intro-extra"), new RegExp(`Identity provider: ${tenant.issuer}`));
+      const popup = await clickForPopup(page, "#sign-in");
+      const closed = popup.waitForEvent("close", { timeout: 15000 });
+      await password(popup);
+      await closed;
+      await page.waitForFunction(() => document.getElementById("balance").textContent.includes("€"));
+      assert.ok(external.api.requestLog.some((r) => r.path === "/api/balance" && r.method === "GET"), "the local API accepted the tenant's token");
+      await context.close();
+    } finally {
+      await external.close();
+      await tenant.close();
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });
 

@@ -228,7 +228,12 @@ function json({ body, headers = {}, ...init }) {
 }
 
 function apiError(res, body) {
-  return { api: body.error ?? `http_${res.status}`, title: res.status === 401 ? "The bank did not accept your sign-in" : "The bank could not do that", message: body.message ?? `HTTP ${res.status}` };
+  const code = body.error ?? `http_${res.status}`;
+  if (res.status === 401 && (code === "missing_token" || code === "invalid_token")) {
+    // Access tokens live 10 minutes here; the identity provider still knows you.
+    return { api: code, title: "Your session has expired", message: "Sign out and sign in again: it takes one click, the identity provider remembers you." };
+  }
+  return { api: code, title: res.status === 401 ? "The bank did not accept your sign-in" : "The bank could not do that", message: body.message ?? `HTTP ${res.status}` };
 }
 
 async function callApi(path, { body, method = "GET" } = {}) {
