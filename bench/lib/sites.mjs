@@ -1,0 +1,91 @@
+// Builds what the benchmark loads, with Vite (production, minified), under bench/.work/ (gitignored):
+//   site/<entry>/  one app per bench/entries/<entry>.js: index.html + main.js that import()s the entry and
+//                  times it; the entry chunk (+ stepup's wasm asset) is what the size table counts.
+//   site/pages/    bench/pages/: the token-work page and the popup round-trip apps + callback pages.
+// stepup comes from the packed pkg/ (npm pack → node_modules/stepup), the others from the workspace's
+// node_modules, as installed from npm.
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "vite";
+import { repoRoot } from "../../tests/e2e/harness.mjs";
+import { installPackedPackage } from "../../tests/vite-consumer/pack.mjs";
+
+export const work = join(repoRoot, "bench", ".work");
+export const ENTRIES = [
+  "none",
+  "stepup",
+  "auth0-spa-js",
+  "oidc-client-ts",
+  "simplewebauthn-browser",
+  "oidc-client-ts+simplewebauthn",
+  "oidc-client-ts+simplewebauthn+jose",
+  "jwt-decode",
+  "jose",
+];
+
+function viteConfig(root, input) {
+  return {
+    root,
+    configFile: false,
+    logLevel: "warn",
+    build: {
+      outDir: join(root, "dist"),
+      emptyOutDir: true,
+      target: "es2022",
+      minify: true,
+      modulePreload: false, // no preload polyfill in the harness chunk
+      assetsInlineLimit: 0, // the wasm stays a file, as apps ship it
+      manifest: true,
+      rollupOptions: { input },
+    },
+  };
+}
+
+export function prepareWork() {
+  rmSync(join(work, "site"), { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  installPackedPackage(work); // bench/.work/node_modules/stepup
+}
+
+/** Build one app per entry; returns { entry: { dir, files: [{ name, bytes }] } } of the entry's chunk(s) and assets. */
+export async function buildEntrySites() {
+  const out = {};
+  for (const entry of ENTRIES) {
+    const root = join(work, "site", entry);
+    cpSync(join(repoRoot, "bench", "entries"), join(root, "entries"), { recursive: true });
+    writeFileSync(join(root, "index.html"), `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${entry} cold start</title></head>
+<body><script type="module" src="./main.js"></script></body></html>
+`);
+    writeFileSync(join(root, "main.js"), `// Cold start: import the library's chunk, then start() it (init + client construction).
+const t0 = performance.now();
+const lib = await import("./entries/${entry}.js");
+const t1 = performance.now();
+await lib.start();
+const t2 = performance.now();
+window.__bench = { import: t1 - t0, start: t2 - t1, ready: t2 };
+`);
+    await build(viteConfig(root, { index: join(root, "index.html") }));
+    const dist = join(root, "dist");
+    const manifest = JSON.parse(readFileSync(join(dist, ".vite", "manifest.json"), "utf8"));
+    const harness = manifest["index.html"].file;
+    const files = readdirSync(join(dist, "assets"))
+      .map((f) => `assets/${f}`)
+      .filter((f) => f !== harness)
+      .map((name) => ({ name, bytes: readFileSync(join(dist, name)) }));
+    out[entry] = { dir: dist, files };
+  }
+  return out;
+}
+
+export async function buildPagesSite() {
+  const root = join(work, "site", "pages");
+  cpSync(join(repoRoot, "bench", "pages"), root, { recursive: true });
+  const input = Object.fromEntries(readdirSync(root).filter((f) => f.endsWith(".html")).map((f) => [f.slice(0, -5), join(root, f)]));
+  await build(viteConfig(root, input));
+  return join(root, "dist");
+}
+
+export function fileSize(path) {
+  return statSync(path).size;
+}

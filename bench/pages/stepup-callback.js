@@ -1,0 +1,4 @@
+import init, { handlePopupCallback } from "stepup";
+
+await init();
+handlePopupCallback();
