@@ -3,7 +3,8 @@
 // once against pkg/ in place and once against the packed package resolved through its `exports`
 // (`types` condition), as an app that ran `npm install stepup` would. Wrong calls are `@ts-expect-error`
 // lines, so a type that silently became `any` fails too. tests/types/contract.ts holds the calls exactly
-// as DESIGN.md writes them: known gaps, reported as a todo until fixed.
+// as DESIGN.md writes them: known gaps, reported as a todo until fixed. And the package README
+// (docs/PACKAGE.md) has a row for every error code.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -11,7 +12,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./harness.mjs";
-import { installPackedPackage } from "../vite-consumer/pack.mjs";
+import { installPackedPackage, pkgDir } from "../vite-consumer/pack.mjs";
 
 const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
 const typesDir = join(repoRoot, "tests", "types");
@@ -26,21 +27,38 @@ test("tsc --strict: the typed consumer compiles against pkg/", () => {
   assert.ok(r.ok, r.out);
 });
 
-test("tsc --strict: the typed consumer compiles against the packed package (exports → types)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "stepup-types-"));
-  try {
-    const { files } = installPackedPackage(dir);
-    assert.ok(files.includes("stepup.d.ts"), `stepup.d.ts not in the packed files: ${files}`);
-    copyFileSync(join(typesDir, "consumer.ts"), join(dir, "consumer.ts"));
-    // Same options, no `paths`: "stepup" resolves through node_modules/stepup/package.json `exports`.
-    const base = JSON.parse(readFileSync(join(typesDir, "tsconfig.json"), "utf8").replace(/^\s*\/\/.*$/gm, ""));
-    delete base.compilerOptions.paths;
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(base, null, 2));
-    const r = compile(join(dir, "tsconfig.json"));
-    assert.ok(r.ok, r.out);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+for (const resolution of ["bundler", "nodenext"]) {
+  test(`tsc --strict: the typed consumer compiles against the packed package (moduleResolution ${resolution}, exports → types)`, () => {
+    const dir = mkdtempSync(join(tmpdir(), "stepup-types-"));
+    try {
+      const { files } = installPackedPackage(dir);
+      for (const f of ["package.json", "stepup.js", "stepup_bg.wasm", "stepup.d.ts", "README.md"]) {
+        assert.ok(files.includes(f), `${f} not in the packed files: ${files}`);
+      }
+      copyFileSync(join(typesDir, "consumer.ts"), join(dir, "consumer.ts"));
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+      // Same options, no `paths`: "stepup" resolves through node_modules/stepup/package.json `exports`.
+      const base = JSON.parse(readFileSync(join(typesDir, "tsconfig.json"), "utf8").replace(/^\s*\/\/.*$/gm, ""));
+      delete base.compilerOptions.paths;
+      if (resolution === "nodenext") Object.assign(base.compilerOptions, { module: "NodeNext", moduleResolution: "NodeNext" });
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(base, null, 2));
+      const r = compile(join(dir, "tsconfig.json"));
+      assert.ok(r.ok, r.out);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("docs/PACKAGE.md (the package README) documents every StepUpErrorCode in its tables", () => {
+  const dts = readFileSync(join(pkgDir, "stepup.d.ts"), "utf8");
+  const union = dts.match(/export type StepUpErrorCode =([^;]+);/);
+  assert.ok(union, "StepUpErrorCode not found in stepup.d.ts");
+  const codes = [...union[1].matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
+  assert.equal(codes.length, 41, `41 codes in DESIGN.md, the union has ${codes.length}`);
+  const doc = readFileSync(join(repoRoot, "docs", "PACKAGE.md"), "utf8");
+  const missing = codes.filter((c) => !doc.includes(`| \`${c}\` |`));
+  assert.deepEqual(missing, [], "codes without a row (when / what to do) in docs/PACKAGE.md");
 });
 
 test("tsc --strict: the contract's signatures as DESIGN.md writes them", { todo: "evaluateStepUp's `now` must be optional (src/js/token.rs)" }, () => {

@@ -233,6 +233,7 @@ export async function client(button: HTMLButtonElement, signal: AbortSignal): Pr
     metadata: { issuer: ISSUER, authorization_endpoint: ISSUER + "authorize", token_endpoint: ISSUER + "oauth/token" },
     algorithms: ["RS256"],
     stepUpAcr: MFA,
+    apiOrigins: ["https://api.example.com"],
   };
   const c: StepUpClient = await StepUpClient.create(config);
   const current: Session | null = c.session;
