@@ -17,6 +17,10 @@ pub mod core;
 pub mod web;
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod js;
+#[cfg(feature = "leptos")]
+pub mod leptos;
+#[cfg(feature = "yew")]
+pub mod yew;
 
 pub use crate::core::claims::Claims;
 pub use crate::core::error::{Error, ErrorCode, Result};

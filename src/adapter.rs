@@ -1,0 +1,65 @@
+//! What the Leptos and Yew adapters share; each includes this file with `#[path]` (no module of its own
+//! in `lib.rs`): judging the session against a policy exactly as `StepUpClient::require_step_up` does,
+//! and knowing when that answer can change, so a guard re-renders when freshness runs out.
+
+use crate::core::error::{Error, ErrorCode};
+use crate::core::policy::{self, StepUpPolicy, DEFAULT_STEP_UP_ACR};
+use crate::core::session::Session;
+use crate::core::validate::DEFAULT_LEEWAY;
+use crate::web::client::StepUpClient;
+
+/// The client's `step_up_acr` and leeway, or the defaults when there is no client yet.
+fn settings(client: Option<&StepUpClient>) -> (&str, u64) {
+    match client {
+        Some(c) => {
+            let config = c.config();
+            (config.step_up_acr.as_deref().unwrap_or(DEFAULT_STEP_UP_ACR), config.leeway.unwrap_or(DEFAULT_LEEWAY))
+        }
+        None => (DEFAULT_STEP_UP_ACR, DEFAULT_LEEWAY),
+    }
+}
+
+/// A session judged against a policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Judgement {
+    /// The decision `require_step_up` makes before opening a popup. No session, or an expired one,
+    /// satisfies nothing (not even the empty policy).
+    pub satisfied: bool,
+    /// When satisfied: the first second (since the epoch) at which that stops holding, because the
+    /// tokens expire or `auth_time` gets older than the policy's `max_age` (+ leeway). `None`: never.
+    pub recheck_at: Option<i64>,
+}
+
+/// Judge `session` against `policy` at `now` (seconds since the epoch).
+pub(crate) fn judge(client: Option<&StepUpClient>, session: Option<&Session>, policy: &StepUpPolicy, now: i64) -> Judgement {
+    let Some(session) = session else { return Judgement::default() };
+    if session.is_expired(now, 0) {
+        return Judgement::default();
+    }
+    let (step_up_acr, leeway) = settings(client);
+    if !policy::evaluate(&session.auth_context(), policy, now, step_up_acr, leeway).satisfied {
+        return Judgement::default();
+    }
+    let expiry = session.expires_at.or(session.claims.exp);
+    let stale = match (policy.max_age, session.auth_time) {
+        (Some(max_age), Some(auth_time)) => {
+            let limit = i64::try_from(max_age.saturating_add(leeway)).unwrap_or(i64::MAX);
+            Some(auth_time.saturating_add(limit).saturating_add(1))
+        }
+        _ => None,
+    };
+    let recheck_at = [expiry, stale].into_iter().flatten().min().filter(|&at| at > now);
+    Judgement { satisfied: true, recheck_at }
+}
+
+/// A timer delay in milliseconds from `now` to `at` (seconds): at least 1 s, at most a day (browsers
+/// run timers longer than 2^31 ms at once; the guard simply judges again and re-arms).
+pub(crate) fn delay_ms(at: i64, now: i64) -> u32 {
+    let seconds = at.saturating_sub(now).clamp(1, 86_400);
+    u32::try_from(seconds).unwrap_or(86_400).saturating_mul(1000)
+}
+
+/// The error of an operation on an adapter that has no client (no provider above the component).
+pub(crate) fn no_client() -> Error {
+    Error::new(ErrorCode::InvalidConfig, "no StepUpClient was provided above this component")
+}
