@@ -216,6 +216,49 @@ function wasmSection(r) {
   return lines;
 }
 
+function findingsSection(r) {
+  const w = r.wasm;
+  if (!w?.named) return [];
+  const owner = (n) => w.named.owners.find((o) => o.name === n)?.bytes ?? 0;
+  const item = (re) => w.named.top.concat(w.named.topAll ?? []).find((i) => re.test(i.name))?.shallow_size ?? 0;
+  const fmt = w.named.owners.filter((o) => o.name === "core::fmt").reduce((n, o) => n + o.bytes, 0);
+  const wasmGzip = r.size?.stepup?.parts.find((p) => p.name.endsWith(".wasm"))?.gzip;
+  const gzipPerByte = wasmGzip ? wasmGzip / w.named.total : 0.42;
+  const est = (bytes) => `≈ ${kb(bytes * gzipPerByte)} KiB gzip at the wasm's average ${(gzipPerByte * 100).toFixed(0)} %`;
+  const noOpt = w.wasmOpt?.find((v) => v.name.startsWith("no wasm-opt"));
+  const build = w.wasmOpt?.find((v) => v.name.includes("npm run build"));
+  const best = w.wasmOpt?.slice().sort((a, b) => a.wasm.gzip - b.wasm.gzip)[0];
+  const lines = [
+    "## Size: findings and what could be done",
+    "",
+    "- **The code is the size.** wasm-opt settings move the gzip size by less than 1 %" +
+      (noOpt && build ? ` (here: wasm-opt -Oz makes the wasm ${kb(noOpt.wasm.raw - build.wasm.raw)} KiB smaller raw but ${noOpt.wasm.gzip > build.wasm.gzip ? kb(noOpt.wasm.gzip - build.wasm.gzip) + " KiB smaller" : kb(build.wasm.gzip - noOpt.wasm.gzip) + " KiB larger"} gzipped; the smallest gzip was \`${best.name}\` at ${best.wasm.gzip} B)` : "") +
+      "." + (w.optLevels?.length > 1
+        ? ` Cargo.toml's release profile is already the smallest tried: ${w.optLevels.slice(1).map((v) => `${v.name} is ${((v.wasm.gzip / w.optLevels[0].wasm.gzip - 1) * 100).toFixed(1)} % larger gzipped`).join(", ")}.`
+        : "") + " What would shrink it is linking less:",
+    `- **sha2: ${owner("sha2")} B** (SHA-512 compression alone ${item(/sha512::compress512/)} B, SHA-256 ${item(/sha256::compress256/)} B), ${est(owner("sha2"))}.`,
+    "  SHA-384/512 serve only `at_hash` of RS/PS/ES384 and 512 tokens (src/core/validate.rs), algorithms off by default.",
+    "  Hashing those through WebCrypto (`crypto.subtle.digest`, already used by the async paths) would drop SHA-512;",
+    "  doing the same for PKCE and `at_hash` everywhere would drop the crate, at the price of making",
+    "  `validateIdTokenClaims`' `accessToken` check async (or SHA-256-only).",
+    `- **Async state machines: ${owner("js_sys::futures (async bodies inlined into future_to_promise)")} B** in \`future_to_promise\` closures plus the flow`,
+    "  bodies (`stepup::web::client`, `flow`, `webauthn`). Each `async` export is its own monomorphized future; fewer,",
+    "  shared async entry points (one `future_to_promise` per kind of result) would cut duplicates.",
+    `- **Panic and formatting machinery: core::fmt ${fmt} B, panic locations ${w.panicLocationBytes ?? "?"} B of file paths (${w.panicLocationFiles ?? "?"} files)**,`,
+    "  kept although `panic = \"abort\"` and the code denies unwrap/indexing: the standard library's own bounds and",
+    "  `RefCell` checks, slice sorting, `char` Debug formatting for str-slicing panics. Only a nightly",
+    "  `-Zbuild-std=std,panic_abort -Zbuild-std-features=panic_immediate_abort` (and `-Zlocation-detail=none`) removes",
+    "  them; not possible on the stable toolchain this project uses.",
+    `- **Data: ${owner("(data: string literals, tables)")} B**: mostly the English error messages (the \`message\` of every StepUpError),`,
+    "  JSON member names and the 41 error codes. Kept on purpose.",
+    `- **dlmalloc ${owner("dlmalloc")} B**: Rust's default allocator for wasm; a smaller allocator (e.g. a bump/free-list`,
+    "  crate) would save a few KiB at some risk; not worth it while the items above are larger.",
+    "- Nothing else dominates: the remaining bytes are spread over stepup's own modules (flows, WebAuthn JSON",
+    "  conversion, discovery, claims), each 2–12 KiB.",
+  ];
+  return lines;
+}
+
 export function writeReport(r, { notes = [] } = {}) {
   const m = r.machine;
   return [
@@ -238,6 +281,7 @@ export function writeReport(r, { notes = [] } = {}) {
     ...roundtripSection(r), "",
     ...checksSection(r), "",
     ...wasmSection(r),
+    ...findingsSection(r), "",
     ...notes,
   ].join("\n") + "\n";
 }

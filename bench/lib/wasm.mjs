@@ -88,6 +88,15 @@ export function analyzeWasm({ tools, root, work, experiments = false, log = () =
     out.named = { total, top: items.slice(0, 25), owners: byOwner(items).slice(0, 25) };
   }
 
+  // Strings in the shipped wasm: panic locations (file paths kept for bounds checks etc. even with
+  // panic = "abort") and the rest (error messages, JSON member names, import names).
+  {
+    const text = readFileSync(named.path).toString("latin1");
+    const paths = text.match(/\/rustc\/[0-9a-f]{40}\/library\/[\w/]+\.rs|(?:src|\.cargo\/registry[\w./-]*)\/[\w/]+\.rs/g) ?? [];
+    out.panicLocationBytes = paths.reduce((n, p) => n + p.length, 0);
+    out.panicLocationFiles = new Set(paths).size;
+  }
+
   // wasm-opt settings on the same input.
   const variants = [
     ["no wasm-opt passes (wasm-bindgen output, debug sections stripped)", ["--strip-debug", "--strip-producers"]],
