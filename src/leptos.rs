@@ -222,7 +222,7 @@ impl StepUp {
     /// Whether a login or step-up started through this handle is still running.
     pub fn pending(&self) -> Signal<bool> {
         let in_flight = self.state.in_flight;
-        Signal::derive(move || in_flight.get() > 0)
+        Signal::derive(move || in_flight.try_get().unwrap_or(0) > 0)
     }
 
     /// Whether the session satisfies `policy` now (reactive: tracks the session, and the clock the
@@ -230,7 +230,8 @@ impl StepUp {
     pub fn satisfies(&self, policy: &StepUpPolicy) -> bool {
         self.state.clock.track();
         let client = self.client();
-        self.state.session.with(|s| adapter::judge(client.as_ref(), s.as_ref(), policy, now_seconds()).satisfied)
+        // `try_`: a handle that outlived its provider answers "no" instead of panicking.
+        self.state.session.try_with(|s| adapter::judge(client.as_ref(), s.as_ref(), policy, now_seconds()).satisfied).unwrap_or(false)
     }
 
     /// Require `policy` (a popup step-up when the session does not satisfy it). Call it directly in a
@@ -367,7 +368,10 @@ pub fn RequireStepUp(
         step_up.state.clock.track();
         let client = step_up.client();
         let now = now_seconds();
-        let judgement = policy.with(|p| step_up.state.session.with(|s| adapter::judge(client.as_ref(), s.as_ref(), p, now)));
+        let judgement = policy
+            .try_with(|p| step_up.state.session.try_with(|s| adapter::judge(client.as_ref(), s.as_ref(), p, now)))
+            .flatten()
+            .unwrap_or_default();
         if let Some(at) = judgement.recheck_at {
             let delay = Duration::from_millis(u64::from(adapter::delay_ms(at, now)));
             let clock = step_up.state.clock;
@@ -376,6 +380,6 @@ pub fn RequireStepUp(
             }
         }
     });
-    let satisfied = Memo::new(move |_| policy.with(|p| step_up.satisfies(p)));
-    move || if satisfied.get() { children() } else { fallback.run() }
+    let satisfied = Memo::new(move |_| policy.try_with(|p| step_up.satisfies(p)).unwrap_or(false));
+    move || if satisfied.try_get().unwrap_or(false) { children() } else { fallback.run() }
 }
