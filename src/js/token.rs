@@ -62,13 +62,13 @@ pub fn validate_id_token_claims(
 pub fn evaluate_step_up(
     #[wasm_bindgen(unchecked_param_type = "IdTokenClaims | Record<string, unknown>")] claims: JsValue,
     #[wasm_bindgen(unchecked_param_type = "StepUpPolicy")] policy: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number | undefined")] now: JsValue,
+    now: Option<f64>,
 ) -> Result<JsValue, JsValue> {
     let run = || -> Result<Json> {
         let claims = arg(&claims, "claims")?.ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "claims is required"))?;
         let ctx = AuthContext::from(&Claims::from_json(&claims)?);
         let pol = options::policy(arg(&policy, "policy")?.as_ref())?;
-        let now = match now.as_f64() {
+        let now = match now {
             Some(n) if n.is_finite() && n >= 0.0 => n as i64,
             Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "now must be seconds since the epoch")),
             None => now_seconds(),
