@@ -6,6 +6,7 @@
 use stepup::core::json::{self, Json};
 use stepup::core::policy::{AmrPolicy, StepUpPolicy};
 use stepup::web::client::{AuthorizeOptions, ClientConfig};
+use stepup::web::flow::Pending;
 use stepup::web::storage::{self, Transaction, TX_PREFIX, TX_TTL_SECONDS};
 use wasm_bindgen_test::*;
 
@@ -23,12 +24,14 @@ fn tx(state: &str, created_at: i64) -> Transaction {
     Transaction {
         issuer: "https://idp.example/".into(),
         client_id: "spa".into(),
-        state: state.into(),
-        nonce: "n".into(),
-        verifier: "v".repeat(43),
-        redirect_uri: "https://app.example/cb".into(),
-        acr_values: Some(vec!["urn:mfa".into()]),
-        max_age: Some(300),
+        pending: Pending {
+            state: state.into(),
+            nonce: "n".into(),
+            verifier: "v".repeat(43),
+            redirect_uri: "https://app.example/cb".into(),
+            acr_values: Some(vec!["urn:mfa".into()]),
+            max_age: Some(300),
+        },
         policy: Some(StepUpPolicy {
             acr: None,
             amr: Some(AmrPolicy { any_of: vec!["otp".into()], all_of: vec![] }),

@@ -272,15 +272,7 @@ impl StepUpClient {
         if tx.issuer != provider.metadata.issuer || tx.client_id != provider.config.client_id {
             return Err(Error::new(ErrorCode::MissingTransaction, "the login in progress belongs to another client"));
         }
-        let pending = Pending {
-            state: tx.state,
-            nonce: tx.nonce,
-            verifier: tx.verifier,
-            redirect_uri: tx.redirect_uri,
-            acr_values: tx.acr_values,
-            max_age: tx.max_age,
-        };
-        let session = flow::finish(provider, &pending, &url).await?;
+        let session = flow::finish(provider, &tx.pending, &url).await?;
         if let Some(p) = &tx.policy {
             check_policy(provider, p, &session)?;
         }
@@ -422,12 +414,7 @@ impl StepUpClient {
         let tx = Transaction {
             issuer: provider.metadata.issuer.clone(),
             client_id: provider.config.client_id.clone(),
-            state: pending.state,
-            nonce: pending.nonce,
-            verifier: pending.verifier,
-            redirect_uri: pending.redirect_uri,
-            acr_values: pending.acr_values,
-            max_age: pending.max_age,
+            pending,
             policy,
             app_state,
             created_at: now_seconds(),

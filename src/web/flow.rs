@@ -36,7 +36,7 @@ pub struct Provider {
 }
 
 /// The secrets and parameters of one request in flight, needed to finish it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Pending {
     pub state: String,
     pub nonce: String,

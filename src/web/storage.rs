@@ -13,6 +13,7 @@ use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
 use super::util::{object, set, set_str, window};
+use super::flow::Pending;
 use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::json::{self, Json};
 use crate::core::options::{self, Options};
@@ -29,14 +30,9 @@ pub struct Transaction {
     /// Issuer and client the request was made for: a callback is only finished by the same client.
     pub issuer: String,
     pub client_id: String,
-    pub state: String,
-    pub nonce: String,
-    /// The PKCE verifier (the secret half).
-    pub verifier: String,
-    pub redirect_uri: String,
-    /// `acr_values` / `max_age` sent, to check the ID token against.
-    pub acr_values: Option<Vec<String>>,
-    pub max_age: Option<u64>,
+    /// State, nonce, PKCE verifier (the secret half), redirect URI, and the `acr_values` / `max_age`
+    /// sent, to check the ID token against.
+    pub pending: Pending,
     /// The policy of a `requireStepUp` in redirect mode, judged again when the user comes back.
     pub policy: Option<StepUpPolicy>,
     /// The caller's `appState`, as JSON text.
@@ -82,17 +78,17 @@ fn to_text(tx: &Transaction) -> Result<String> {
     for (k, v) in [
         ("issuer", &tx.issuer),
         ("clientId", &tx.client_id),
-        ("state", &tx.state),
-        ("nonce", &tx.nonce),
-        ("verifier", &tx.verifier),
-        ("redirectUri", &tx.redirect_uri),
+        ("state", &tx.pending.state),
+        ("nonce", &tx.pending.nonce),
+        ("verifier", &tx.pending.verifier),
+        ("redirectUri", &tx.pending.redirect_uri),
     ] {
         set_str(&o, k, v);
     }
-    if let Some(a) = &tx.acr_values {
+    if let Some(a) = &tx.pending.acr_values {
         set(&o, "acrValues", &strings_js(a));
     }
-    if let Some(m) = tx.max_age {
+    if let Some(m) = tx.pending.max_age {
         set(&o, "maxAge", &JsValue::from_f64(m as f64));
     }
     if let Some(p) = &tx.policy {
@@ -116,12 +112,14 @@ fn from_text(text: &str) -> Result<Transaction> {
         Ok(Transaction {
             issuer: o.required_string("issuer")?,
             client_id: o.required_string("clientId")?,
-            state: o.required_string("state")?,
-            nonce: o.required_string("nonce")?,
-            verifier: o.required_string("verifier")?,
-            redirect_uri: o.required_string("redirectUri")?,
-            acr_values: o.strings("acrValues")?,
-            max_age: o.uint("maxAge")?,
+            pending: Pending {
+                state: o.required_string("state")?,
+                nonce: o.required_string("nonce")?,
+                verifier: o.required_string("verifier")?,
+                redirect_uri: o.required_string("redirectUri")?,
+                acr_values: o.strings("acrValues")?,
+                max_age: o.uint("maxAge")?,
+            },
             policy: match o.get("policy") {
                 Some(p) => Some(options::policy(Some(p))?),
                 None => None,
@@ -155,7 +153,7 @@ pub fn save(tx: &Transaction, now: i64) -> Result<()> {
         }
     }
     let text = to_text(tx)?;
-    s.set_item(&key(&tx.state), &text)
+    s.set_item(&key(&tx.pending.state), &text)
         .map_err(|e| Error::new(ErrorCode::InvalidConfig, "sessionStorage refused the transaction").with_cause(e))
 }
 
@@ -189,7 +187,7 @@ pub fn take(state: Option<&str>, now: i64) -> Result<Transaction> {
         return Err(Error::new(ErrorCode::StateMismatch, "the response state matches no login in progress"));
     };
     let tx = from_text(&text)?;
-    if tx.state != state {
+    if tx.pending.state != state {
         return Err(Error::new(ErrorCode::StateMismatch, "the stored transaction is for another state"));
     }
     if expired(&tx, now) {
