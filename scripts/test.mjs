@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bootstrap, root } from "./bootstrap.mjs";
 import { build } from "./build.mjs";
+import { buildExamples } from "./examples.mjs";
 
 const t0 = Date.now();
 const steps = [];
@@ -45,6 +46,8 @@ step("clippy (wasm32, feature js)", () =>
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "js", "--lib", "--", "-D", "warnings"]));
 step("cargo test (native)", () => run("cargo", ["test", "--quiet"]));
 step("build pkg/", () => build({ tools }));
+// The Leptos and Yew example apps (feature `js` off), driven by tests/e2e/examples.test.mjs.
+step("build examples/ (leptos, yew)", () => buildExamples({ tools }));
 
 // Browser unit tests of the web layer: tests/web_*.rs, run by wasm-bindgen-test-runner through chromedriver.
 const webTests = readdirSync(join(root, "tests")).filter((f) => /^web_.*\.rs$/.test(f)).map((f) => f.slice(0, -3));
