@@ -42,8 +42,11 @@ step("README examples are the tested ones", () => {
 });
 
 step("clippy (native, all targets)", () => run("cargo", ["clippy", "--all-targets", "--", "-D", "warnings"]));
-step("clippy (wasm32, feature js)", () =>
-  run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "js", "--lib", "--", "-D", "warnings"]));
+step("clippy (wasm32, features js + leptos + yew)", () =>
+  run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "js,leptos,yew", "--lib", "--", "-D", "warnings"]));
+// Rust users build without `js`: that configuration must stay clean too.
+step("clippy (wasm32, no features)", () =>
+  run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--", "-D", "warnings"]));
 step("cargo test (native)", () => run("cargo", ["test", "--quiet"]));
 step("build pkg/", () => build({ tools }));
 // The Leptos and Yew example apps (feature `js` off), driven by tests/e2e/examples.test.mjs.

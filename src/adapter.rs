@@ -1,5 +1,4 @@
-//! What the Leptos and Yew adapters share; each includes this file with `#[path]` (no module of its own
-//! in `lib.rs`): judging the session against a policy exactly as `StepUpClient::require_step_up` does,
+//! What the Leptos and Yew adapters share: judging the session against a policy exactly as `StepUpClient::require_step_up` does,
 //! and knowing when that answer can change, so a guard re-renders when freshness runs out.
 
 use crate::core::error::{Error, ErrorCode};
@@ -10,13 +9,7 @@ use crate::web::client::StepUpClient;
 
 /// The client's `step_up_acr` and leeway, or the defaults when there is no client yet.
 fn settings(client: Option<&StepUpClient>) -> (&str, u64) {
-    match client {
-        Some(c) => {
-            let config = c.config();
-            (config.step_up_acr.as_deref().unwrap_or(DEFAULT_STEP_UP_ACR), config.leeway.unwrap_or(DEFAULT_LEEWAY))
-        }
-        None => (DEFAULT_STEP_UP_ACR, DEFAULT_LEEWAY),
-    }
+    client.map_or((DEFAULT_STEP_UP_ACR, DEFAULT_LEEWAY), |c| (c.step_up_acr(), c.leeway()))
 }
 
 /// A session judged against a policy.

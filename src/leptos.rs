@@ -70,11 +70,7 @@ use crate::core::session::Session;
 use crate::web::client::{AuthorizeOptions, LocalFuture, RedirectResult, StepUpClient, StepUpOptions};
 use crate::web::util::now_seconds;
 
-// Shared with the other adapter. Included by path because only `src/leptos.rs` / `src/yew.rs` are
-// declared in lib.rs; with both features on it is compiled twice (a few small functions).
-#[allow(clippy::duplicate_mod)]
-#[path = "adapter.rs"]
-mod adapter;
+use crate::adapter;
 
 /// The step-up state of a component tree: the client, the session as a signal, pending logins and
 /// the last error. `Copy`: capture it in as many closures as you like.

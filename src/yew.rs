@@ -78,17 +78,12 @@ use crate::core::session::Session;
 use crate::web::client::{AuthorizeOptions, LocalFuture, RedirectResult, StepUpClient, StepUpOptions};
 use crate::web::util::now_seconds;
 
-// Shared with the other adapter. Included by path because only `src/leptos.rs` / `src/yew.rs` are
-// declared in lib.rs; with both features on it is compiled twice (a few small functions).
-#[allow(clippy::duplicate_mod)]
-#[path = "adapter.rs"]
-mod adapter;
+use crate::adapter;
 
 /// Whether `a` and `b` are the same client (clones share their state). `StepUpClient` has no
 /// `PartialEq`; Yew props that carry one can compare with this.
 pub fn same_client(a: &StepUpClient, b: &StepUpClient) -> bool {
-    // Clones share one `Rc`, and `config()` borrows from inside it: equal addresses, same client.
-    core::ptr::eq(a.config(), b.config())
+    a == b
 }
 
 fn same_optional_client(a: Option<&StepUpClient>, b: Option<&StepUpClient>) -> bool {

@@ -183,6 +183,13 @@ pub struct StepUpClient {
     inner: Rc<Inner>,
 }
 
+/// Clones are the same client (one shared state); separately created clients are not equal.
+impl PartialEq for StepUpClient {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
 fn ready<T: 'static>(value: T) -> LocalFuture<T> {
     Box::pin(core::future::ready(value))
 }
@@ -235,6 +242,16 @@ impl StepUpClient {
 
     pub fn config(&self) -> &ClientConfig {
         &self.inner.provider.config
+    }
+
+    /// The `acr` requested for `mfa` policies (config `step_up_acr`, else the PAPE multi-factor URI).
+    pub fn step_up_acr(&self) -> &str {
+        &self.inner.provider.step_up_acr
+    }
+
+    /// The clock skew allowance in seconds (config `leeway`, else 60).
+    pub fn leeway(&self) -> u64 {
+        self.inner.provider.leeway
     }
 
     pub fn metadata(&self) -> &ProviderMetadata {

@@ -13,7 +13,7 @@ fn main() {
     let href = window.location().href().unwrap_or_default();
     if is_popup_callback(&href) {
         // Hand `?code&state` to the opener (origin-checked postMessage or the state's BroadcastChannel).
-        if !matches!(stepup::web::popup::relay_callback(), Ok(true)) {
+        if !matches!(stepup::handle_popup_callback(), Ok(true)) {
             mount_to_body(|| view! { <p id="error">"This page finishes a sign-in started by the app."</p> });
         }
         return;
