@@ -85,7 +85,10 @@ export function analyzeWasm({ tools, root, work, experiments = false, log = () =
   if (twiggy) {
     const items = twiggyTop(twiggy, named.path).filter((i) => !/^custom section|subsection$/.test(i.name));
     const total = items.reduce((s, i) => s + i.shallow_size, 0);
-    out.named = { total, top: items.slice(0, 25), owners: byOwner(items).slice(0, 25) };
+    out.named = {
+      total, top: items.slice(0, 25), owners: byOwner(items),
+      fmtBytes: items.filter((i) => /fmt::|::fmt\b/.test(i.name)).reduce((n, i) => n + i.shallow_size, 0),
+    };
   }
 
   // Strings in the shipped wasm: panic locations (file paths kept for bounds checks etc. even with
