@@ -168,6 +168,59 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("each request: S256 PKCE, fresh 256-bit state and nonce; relay only to our origin; nothing left in storage", async () => {
+    resetSwitches();
+    const context = await browser.newContext();
+    // Record the targetOrigin of every postMessage sent to a page (Window is a [Global] interface, so
+    // postMessage is an own property of each window: the popup's `opener.postMessage` lands here).
+    await context.addInitScript(() => {
+      const original = window.postMessage;
+      window.__pmTargets = [];
+      window.postMessage = function (message, target, ...rest) {
+        window.__pmTargets.push(typeof target === "string" ? target : target?.targetOrigin ?? "(none)");
+        return original.call(this, message, target, ...rest);
+      };
+    });
+    const authorizeUrls = [];
+    context.on("request", (r) => { if (r.url().startsWith(idp.issuer) && r.url().includes("code_challenge=")) authorizeUrls.push(new URL(r.url())); });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/app.html`);
+    await page.waitForFunction(() => window.ready === true);
+    await page.evaluate((c) => window.createClient(c), config());
+    const first = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(first.result.ok, true, JSON.stringify(first.result));
+    const second = await popupFlow(page, (policy) => window.client.requireStepUp(policy), { mfa: true });
+    assert.equal(second.result.ok, true, JSON.stringify(second.result));
+
+    assert.equal(authorizeUrls.length, 2);
+    const params = authorizeUrls.map((u) => u.searchParams);
+    for (const p of params) {
+      assert.equal(p.get("code_challenge_method"), "S256");
+      assert.match(p.get("code_challenge"), /^[A-Za-z0-9_-]{43}$/);
+      // 32 random bytes, base64url: 256 bits, well above the 128 the BCP asks for.
+      assert.match(p.get("state"), /^[A-Za-z0-9_-]{43}$/);
+      assert.match(p.get("nonce"), /^[A-Za-z0-9_-]{43}$/);
+      assert.notEqual(p.get("state"), p.get("nonce"));
+    }
+    for (const name of ["state", "nonce", "code_challenge"]) {
+      assert.notEqual(params[0].get(name), params[1].get(name), `${name} is fresh per request`);
+    }
+
+    const left = await page.evaluate(() => ({
+      pm: window.__pmTargets,
+      local: Object.keys(localStorage),
+      session: Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)]),
+    }));
+    assert.deepEqual(left.pm, [new URL(app.url).origin, new URL(app.url).origin], "one relay per flow, to our origin, never *");
+    assert.deepEqual(left.local, [], "nothing in localStorage");
+    for (const [k, v] of left.session) {
+      for (const secret of [second.result.value.idToken, second.result.value.accessToken]) {
+        assert.ok(!v.includes(secret), `sessionStorage ${k} holds no token`);
+      }
+    }
+    await context.close();
+  });
+
   test("redirect step-up completes and returns appState; the callback URL is cleaned", async () => {
     resetSwitches();
     const { context, page } = await openApp();
