@@ -5,7 +5,7 @@
 //   round trip    popup step-up with password + TOTP against the dev IdP: stepup vs oidc-client-ts, median of --roundtrips (10)
 //   checks        what each of the two rejects, one broken thing at a time
 //   wasm          twiggy breakdown of stepup's wasm, wasm-opt variants; --experiments adds rustc opt-level builds
-// Flags: --no-build (use pkg/ as it is), --experiments, --quick (few runs, for trying the script),
+// Flags: --no-build (use pkg/ as it is), --experiments, --quick (few runs, for trying the script), --report-only,
 //        --runs=N, --roundtrips=N, --only=size,cold,tokens,roundtrip,checks,wasm
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,6 +25,15 @@ const runs = Number(value("runs", quick ? 3 : 30));
 const roundtripRuns = Number(value("roundtrips", quick ? 2 : 10));
 const only = value("only", "size,cold,tokens,roundtrip,checks,wasm").split(",");
 const log = (m) => console.log(`[bench] ${m}`);
+
+if (flag("report-only")) {
+  // Re-render bench/RESULTS.md from the last run's bench/.work/results.json (e.g. after editing the report code).
+  const { writeReport } = await import("../bench/lib/report.mjs");
+  const results = JSON.parse(readFileSync(join(root, "bench", ".work", "results.json"), "utf8"));
+  writeFileSync(join(root, "bench", "RESULTS.md"), writeReport(results));
+  log("re-rendered bench/RESULTS.md from bench/.work/results.json");
+  process.exit(0);
+}
 
 const t0 = Date.now();
 const machine = {

@@ -85,8 +85,10 @@ function tokenSection(r) {
   const groups = [
     ["decode (header + claims)", "stepup decodeJwt", ["jwt-decode (header + payload)", "jose decodeProtectedHeader + decodeJwt"]],
     ["decode + every claim rule, no signature", "stepup validateIdTokenClaims", ["jwt-decode + JS claim checks", "jose decode + JS claim checks"]],
-    ["signature (RS256, 2048-bit) + claim rules", "stepup verifyIdToken RS256", ["jose jwtVerify RS256 + JS claim checks"]],
-    ["signature (ES256, P-256) + claim rules", "stepup verifyIdToken ES256", ["jose jwtVerify ES256 + JS claim checks"]],
+    ["signature (RS256, 2048-bit) + claim rules, inline `jwks`", "stepup verifyIdToken RS256", ["jose jwtVerify RS256 + JS claim checks"]],
+    ["signature (RS256) + claim rules, `jwksUri` (keys cached)", "stepup verifyIdToken RS256 (jwksUri, cached keys)", ["jose jwtVerify RS256 + JS claim checks"]],
+    ["signature (ES256, P-256) + claim rules, inline `jwks`", "stepup verifyIdToken ES256", ["jose jwtVerify ES256 + JS claim checks"]],
+    ["signature (ES256) + claim rules, `jwksUri` (keys cached)", "stepup verifyIdToken ES256 (jwksUri, cached keys)", ["jose jwtVerify ES256 + JS claim checks"]],
   ];
   const lines = [
     "## Token work in Chromium",
@@ -95,8 +97,9 @@ function tokenSection(r) {
     `runs after a warm-up. The same ID tokens for all (${r.tokens.tokenBytes.rs256} and ${r.tokens.tokenBytes.es256} characters, 13 claims incl. acr, amr,`,
     "auth_time, nonce). \"JS claim checks\" is the rule set stepup applies, written in plain JS (`bench/pages/tokens.js`:",
     "alg allowlist, iss, aud/azp, exp/iat/nbf types and times with leeway, sub, nonce, auth_time ≤ max_age, acr ∈ acr_values).",
-    "Signatures: stepup gets the JWK Set inline (`jwks`), jose a `createLocalJWKSet` of the same set; both cache imported",
-    "keys and call WebCrypto.",
+    "Signatures (WebCrypto in both): jose verifies with a `createLocalJWKSet` of the set, which caches the imported",
+    "`CryptoKey`s. stepup is measured twice: with the set inline (`jwks`), where it imports the key on every call, and",
+    "with `jwksUri` (the same set served by the page's server), where it fetches the set once and caches the imported keys.",
     "",
     "| operation | stepup ops/s | other | other ops/s | stepup ÷ other (> 1: stepup is faster) |",
     "| --- | ---: | --- | ---: | ---: |",
@@ -235,7 +238,7 @@ function findingsSection(r) {
     "- **The code is the size.** wasm-opt settings move the gzip size by less than 1 %" +
       (noOpt && build ? ` (here: wasm-opt -Oz makes the wasm ${kb(noOpt.wasm.raw - build.wasm.raw)} KiB smaller raw but ${noOpt.wasm.gzip > build.wasm.gzip ? kb(noOpt.wasm.gzip - build.wasm.gzip) + " KiB smaller" : kb(build.wasm.gzip - noOpt.wasm.gzip) + " KiB larger"} gzipped; the smallest gzip was \`${best.name}\` at ${best.wasm.gzip} B)` : "") +
       "." + (w.optLevels?.length > 1
-        ? ` Against Cargo.toml's release profile: ${w.optLevels.slice(1).map((v) => { const d = (v.wasm.gzip / w.optLevels[0].wasm.gzip - 1) * 100; return `${v.name} is ${Math.abs(d).toFixed(1)} % ${d >= 0 ? "larger" : "smaller"} gzipped`; }).join(", ")}.`
+        ? ` Against Cargo.toml's release profile: ${w.optLevels.slice(1).map((v) => { const d = (v.wasm.gzip / w.optLevels[0].wasm.gzip - 1) * 100; return `${v.name} is ${Math.abs(d).toFixed(1)} % ${d >= 0 ? "larger" : "smaller"} gzipped (${d >= 0 ? "+" : "−"}${Math.abs(v.wasm.gzip - w.optLevels[0].wasm.gzip)} B)`; }).join(", ")}.`
         : "") + " What would shrink it is linking less:",
     `- **sha2: ${owner("sha2")} B** (SHA-512 compression alone ${item(/sha512::compress512/)} B, SHA-256 ${item(/sha256::compress256/)} B), ${est(owner("sha2"))}.`,
     "  SHA-384/512 serve only `at_hash` of RS/PS/ES384 and 512 tokens (src/core/validate.rs), algorithms off by default.",
@@ -245,7 +248,7 @@ function findingsSection(r) {
     `- **Async state machines: ${owner("js_sys::futures (async bodies inlined into future_to_promise)")} B** in \`future_to_promise\` closures plus the flow`,
     "  bodies (`stepup::web::client`, `flow`, `webauthn`). Each `async` export is its own monomorphized future; fewer,",
     "  shared async entry points (one `future_to_promise` per kind of result) would cut duplicates.",
-    `- **Panic and formatting machinery: core::fmt ${fmt} B, panic locations ${w.panicLocationBytes ?? "?"} B of file paths (${w.panicLocationFiles ?? "?"} files)**,`,
+    `- **Panic and formatting machinery: formatting code (\`fmt\`) ${fmt} B, panic locations ${w.panicLocationBytes ?? "?"} B of file paths (${w.panicLocationFiles ?? "?"} files)**,`,
     "  kept although `panic = \"abort\"` and the code denies unwrap/indexing: the standard library's own bounds and",
     "  `RefCell` checks, slice sorting, `char` Debug formatting for str-slicing panics. Only a nightly",
     "  `-Zbuild-std=std,panic_abort -Zbuild-std-features=panic_immediate_abort` (and `-Zlocation-detail=none`) removes",

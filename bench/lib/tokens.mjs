@@ -2,6 +2,8 @@
 // jose in Node; the keys go to the page as an inline JWK Set). Each op: warm-up, then `rounds` timed runs
 // of `ms` each, median ops/s.
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { serveStatic } from "../../tests/e2e/harness.mjs";
 import { median } from "./stats.mjs";
@@ -33,13 +35,15 @@ export async function makeTokens() {
 }
 
 export async function tokenWork(browser, pagesDist, { ms = 400, rounds = 5, log = () => {} } = {}) {
+  const data = await makeTokens();
+  writeFileSync(join(pagesDist, "jwks.json"), JSON.stringify(data.jwks)); // for verifyIdToken's jwksUri
   const server = await serveStatic({ mounts: { "/": pagesDist } });
+  data.jwksUri = `${server.url}/jwks.json`;
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(`${server.url}/tokens.html`);
     await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
-    const data = await makeTokens();
     await page.evaluate((d) => window.bench.setup(d), data);
     const check = await page.evaluate(() => window.bench.selfCheck());
     const failed = Object.entries(check).filter(([, v]) => v !== "ok");

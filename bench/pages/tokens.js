@@ -50,6 +50,9 @@ const ops = {
   // signature (WebCrypto) + every claim rule
   "stepup verifyIdToken RS256": () => verifyIdToken(data.rs256, { ...data.expect, jwks: data.jwks }),
   "stepup verifyIdToken ES256": () => verifyIdToken(data.es256, { ...data.expect, jwks: data.jwks }),
+  // jwksUri: stepup fetches the set once and caches the imported CryptoKeys per URI (inline `jwks` imports per call).
+  "stepup verifyIdToken RS256 (jwksUri, cached keys)": () => verifyIdToken(data.rs256, { ...data.expect, jwksUri: data.jwksUri }),
+  "stepup verifyIdToken ES256 (jwksUri, cached keys)": () => verifyIdToken(data.es256, { ...data.expect, jwksUri: data.jwksUri }),
   "jose jwtVerify RS256 + JS claim checks": async () => {
     const r = await jwtVerify(data.rs256, joseKeys, { issuer: data.expect.issuer, audience: data.expect.clientId, algorithms: ["RS256", "PS256", "ES256"], currentDate: new Date(data.expect.now * 1000), clockTolerance: 60 });
     return checkClaims(r.protectedHeader, r.payload, data.expect);
