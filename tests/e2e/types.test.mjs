@@ -2,8 +2,8 @@
 // `tsc --noEmit --strict` (plus exactOptionalPropertyTypes, noUncheckedIndexedAccess, skipLibCheck off),
 // once against pkg/ in place and once against the packed package resolved through its `exports`
 // (`types` condition), as an app that ran `npm install stepup` would. Wrong calls are `@ts-expect-error`
-// lines, so a type that silently became `any` fails too. tests/types/contract.ts holds the calls exactly
-// as DESIGN.md writes them: known gaps, reported as a todo until fixed. And the package README
+// lines, so a type that silently became `any` fails too. tests/types/contract.ts holds calls exactly as
+// DESIGN.md writes them where the generated types once differed (a gap shows up there). And the package README
 // (docs/PACKAGE.md) has a row for every error code.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -61,7 +61,7 @@ test("docs/PACKAGE.md (the package README) documents every StepUpErrorCode in it
   assert.deepEqual(missing, [], "codes without a row (when / what to do) in docs/PACKAGE.md");
 });
 
-test("tsc --strict: the contract's signatures as DESIGN.md writes them", { todo: "evaluateStepUp's `now` must be optional (src/js/token.rs)" }, () => {
+test("tsc --strict: the contract's signatures as DESIGN.md writes them", () => {
   const r = compile(join(typesDir, "tsconfig.contract.json"));
   assert.ok(r.ok, r.out);
 });
