@@ -147,7 +147,8 @@ proptest! {
 
     #[test]
     fn callback_values_roundtrip_through_request_encoding(code in "[ -~]{1,30}", state in any::<String>(), app in "[a-z]{1,5}") {
-        let mut url = format!("https://app.example/cb?{app}=1&code=");
+        // The app's own parameter is `x…`, so it can never be an OAuth response name (`iss`, `code`, `state`).
+        let mut url = format!("https://app.example/cb?x{app}=1&code=");
         push_encoded(&mut url, &code);
         url.push_str("&state=");
         push_encoded(&mut url, &state);
@@ -157,7 +158,7 @@ proptest! {
         if !state.is_empty() {
             prop_assert_eq!(validate_callback(&p, &state, "https://i/", false).unwrap(), code);
         }
-        prop_assert_eq!(clean_url(&url), format!("https://app.example/cb?{app}=1"));
+        prop_assert_eq!(clean_url(&url), format!("https://app.example/cb?x{app}=1"));
     }
 
     #[test]
