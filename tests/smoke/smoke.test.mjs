@@ -96,6 +96,18 @@ test("parseStepUpChallenge reads RFC 9470 and returns null otherwise", async () 
   assert.equal((await call("stepup.parseStepUpChallenge", "\u0000garbage=,,")).ok, null);
 });
 
+test("isStepUpError tells our errors from look-alikes", async () => {
+  const r = await page.evaluate(() => {
+    let ours;
+    try { stepup.decodeJwt("x"); } catch (e) { ours = e; }
+    const fake = { name: "StepUpError", code: "malformed_token", message: "" };
+    const named = Object.assign(new Error("x"), { name: "StepUpError" });
+    return [stepup.isStepUpError(ours), stepup.isStepUpError(new Error("x")), stepup.isStepUpError(fake),
+      stepup.isStepUpError(named), stepup.isStepUpError(null), stepup.isStepUpError("StepUpError")];
+  });
+  assert.deepEqual(r, [true, false, false, false, false, false]);
+});
+
 test("the page logged no errors", () => {
   assert.deepEqual(errors, []);
 });
