@@ -56,7 +56,9 @@ export function lockedWasmBindgen() {
 function wasmBindgen() {
   if (!existsSync(join(root, "Cargo.lock"))) run("cargo", ["generate-lockfile"]);
   const want = lockedWasmBindgen();
-  const bin = join(homedir(), ".cargo", "bin", "wasm-bindgen");
+  // `cargo install` puts binaries in $CARGO_HOME/bin (default ~/.cargo/bin); look there, not on PATH,
+  // so a different wasm-bindgen earlier on PATH cannot be picked up by mistake.
+  const bin = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "bin", "wasm-bindgen");
   const have = existsSync(bin) ? output(bin, ["--version"]) : null;
   if (have === `wasm-bindgen ${want}`) return bin;
   log(`installing wasm-bindgen-cli ${want} (about 3 minutes, once)`);
