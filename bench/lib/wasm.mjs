@@ -19,8 +19,16 @@ function run(cmd, args, opts = {}) {
   return r.stdout;
 }
 
+/** Pinned so the breakdown's grouping stays comparable between runs. */
+const TWIGGY_VERSION = "0.8.0";
+
+/** twiggy from $CARGO_HOME/bin, installed there (pinned, ~1 min, once) when missing; null if that fails. */
 export function twiggyPath() {
-  const p = join(homedir(), ".cargo", "bin", "twiggy");
+  const p = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "bin", "twiggy");
+  if (!existsSync(p)) {
+    console.log(`[bench] installing twiggy ${TWIGGY_VERSION} (once)`);
+    spawnSync("cargo", ["install", "twiggy", "--version", TWIGGY_VERSION], { stdio: "inherit" });
+  }
   return existsSync(p) ? p : null;
 }
 
