@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
-import { serveStatic } from "../../tests/e2e/harness.mjs";
+import { serveStatic, signInAtIdp } from "../../tests/e2e/harness.mjs";
 import { ACR_MFA, startIdp } from "../../www/idp/provider.mjs";
 import { median, quartiles } from "./stats.mjs";
 
@@ -48,30 +48,6 @@ function pageUrl(stack, lib, policy = POLICY) {
   return `${app.url}/oidc.html?${q}`;
 }
 
-async function signIn(popup, idp) {
-  const pages = [];
-  for (let step = 0; step < 4 && !popup.isClosed(); step++) {
-    let id;
-    try {
-      id = await (await popup.waitForSelector("#password, #otp", { timeout: 15000 })).getAttribute("id");
-    } catch (e) {
-      if (popup.isClosed()) break;
-      throw e;
-    }
-    pages.push(id);
-    const nav = popup.waitForNavigation({ timeout: 15000 }).catch(() => {});
-    if (id === "password") {
-      await popup.fill("#username", "alice");
-      await popup.fill("#password", "password123");
-      await popup.click("#login");
-    } else {
-      await popup.fill("#otp", await idp.totp());
-      await popup.click("#verify");
-    }
-    await nav;
-  }
-  return pages;
-}
 
 /** One popup flow in a fresh context; `prepare(context)` may add routes. */
 async function flow(browser, stack, lib, { prepare, policy } = {}) {
@@ -84,7 +60,7 @@ async function flow(browser, stack, lib, { prepare, policy } = {}) {
     const since = stack.callbacks.length;
     const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
     await page.click("#go");
-    const pages = await signIn(await popupOpened, stack.idp);
+    const pages = await signInAtIdp(await popupOpened, stack.idp);
     await page.waitForFunction(() => window.result, null, { timeout: 30000, polling: 5 });
     const result = await page.evaluate(() => window.result);
     const cb = stack.callbacks.slice(since).find((c) => c.path.startsWith(lib === "stepup" ? "/stepup" : "/oidc"));

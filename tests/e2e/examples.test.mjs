@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, repoRoot, serveStatic } from "./harness.mjs";
+import { launchBrowser, repoRoot, serveStatic, signInAtIdp } from "./harness.mjs";
 import { ACR_MFA, ACR_PWD, startIdp } from "../../www/idp/provider.mjs";
 import { EXAMPLES, buildExamples, distDir, examplesBuilt } from "../../scripts/examples.mjs";
 
@@ -43,27 +43,7 @@ after(async () => {
 
 /** Answer the provider's pages in the popup until it closes. Returns the page ids seen. */
 async function signIn(popup) {
-  const seen = [];
-  for (let step = 0; step < 4 && !popup.isClosed(); step++) {
-    let id;
-    try {
-      id = await (await popup.waitForSelector("#password, #otp", { timeout: 20000 })).getAttribute("id");
-    } catch (e) {
-      if (popup.isClosed()) break;
-      throw e;
-    }
-    seen.push(id);
-    const left = popup.waitForNavigation({ timeout: 20000 }).catch(() => {});
-    if (id === "password") {
-      await popup.fill("#username", "alice");
-      await popup.fill("#password", "password123");
-      await popup.click("#login");
-    } else {
-      await popup.fill("#otp", await idp.totp());
-      await popup.click("#verify");
-    }
-    await left;
-  }
+  const seen = await signInAtIdp(popup, idp, { timeout: 20000 });
   if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 20000 });
   return seen;
 }

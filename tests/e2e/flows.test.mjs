@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, serveStatic } from "./harness.mjs";
+import { launchBrowser, serveStatic, signInAtIdp } from "./harness.mjs";
 import { ACR_MFA, ACR_PWD, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
@@ -85,33 +85,7 @@ async function outcome(page, i, timeout = 30000) {
 }
 
 /** Answer the IdP's pages in `p` (popup or tab) until it closes or leaves the IdP. Returns the pages seen. */
-async function signIn(p, { stopAt } = {}) {
-  const seen = [];
-  for (let step = 0; step < 6; step++) {
-    if (p.isClosed()) break;
-    let id;
-    try {
-      const el = await p.waitForSelector("#password, #otp", { timeout: 15000 });
-      id = await el.getAttribute("id");
-    } catch (e) {
-      if (p.isClosed() || (stopAt && p.url().startsWith(stopAt))) break;
-      throw e;
-    }
-    seen.push(id);
-    const nav = p.waitForNavigation({ timeout: 15000 }).catch(() => {});
-    if (id === "password") {
-      await p.fill("#username", "alice");
-      await p.fill("#password", "password123");
-      await p.click("#login");
-    } else {
-      await p.fill("#otp", await idp.totp());
-      await p.click("#verify");
-    }
-    await nav;
-    if (stopAt && !p.isClosed() && p.url().startsWith(stopAt)) break;
-  }
-  return seen;
-}
+const signIn = (p, opts) => signInAtIdp(p, idp, opts);
 
 /** Click, take the popup that opens, sign in there, and return the outcome. */
 async function popupFlow(page, action, arg) {

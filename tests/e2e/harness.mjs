@@ -88,3 +88,35 @@ export function watchPage(page) {
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   return errors;
 }
+
+/**
+ * Answer the dev identity provider's pages in `p` (a popup or the tab itself): the password page
+ * (`#username #password #login`) and the second-factor page (`#otp #verify`, with a fresh TOTP code from
+ * `idp.totp()`), until the page closes or, with `stopAt`, reaches a URL starting with it.
+ * Returns the ids of the pages answered, e.g. ["password", "otp"].
+ */
+export async function signInAtIdp(p, idp, { user = "alice", password = "password123", stopAt, timeout = 15000 } = {}) {
+  const seen = [];
+  for (let step = 0; step < 6 && !p.isClosed(); step++) {
+    let id;
+    try {
+      id = await (await p.waitForSelector("#password, #otp", { timeout })).getAttribute("id");
+    } catch (e) {
+      if (p.isClosed() || (stopAt && p.url().startsWith(stopAt))) break;
+      throw e;
+    }
+    seen.push(id);
+    const left = p.waitForNavigation({ timeout }).catch(() => {});
+    if (id === "password") {
+      await p.fill("#username", user);
+      await p.fill("#password", password);
+      await p.click("#login");
+    } else {
+      await p.fill("#otp", await idp.totp());
+      await p.click("#verify");
+    }
+    await left;
+    if (stopAt && !p.isClosed() && p.url().startsWith(stopAt)) break;
+  }
+  return seen;
+}

@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, syml
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build, createServer } from "vite";
-import { launchBrowser, repoRoot, serveStatic } from "./harness.mjs";
+import { launchBrowser, repoRoot, serveStatic, signInAtIdp } from "./harness.mjs";
 import { installPackedPackage } from "../vite-consumer/pack.mjs";
 import { ACR_MFA, startIdp } from "../../www/idp/provider.mjs";
 
@@ -62,27 +62,6 @@ async function openApp(url) {
   return { context, page, errors };
 }
 
-async function signIn(popup, idp) {
-  for (let step = 0; step < 4 && !popup.isClosed(); step++) {
-    let id;
-    try {
-      id = await (await popup.waitForSelector("#password, #otp", { timeout: 15000 })).getAttribute("id");
-    } catch (e) {
-      if (popup.isClosed()) break;
-      throw e;
-    }
-    const nav = popup.waitForNavigation({ timeout: 15000 }).catch(() => {});
-    if (id === "password") {
-      await popup.fill("#username", "alice");
-      await popup.fill("#password", "password123");
-      await popup.click("#login");
-    } else {
-      await popup.fill("#otp", await idp.totp());
-      await popup.click("#verify");
-    }
-    await nav;
-  }
-}
 
 describe("stepup in a Vite app", () => {
   test("vite build: the wasm is an emitted asset and the app runs, including a popup step-up", async () => {
@@ -103,7 +82,7 @@ describe("stepup in a Vite app", () => {
 
       const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
       await page.click("#step-up");
-      await signIn(await popupOpened, idp);
+      await signInAtIdp(await popupOpened, idp);
       await page.waitForFunction(() => window.outcome, null, { timeout: 30000 });
       const outcome = await page.evaluate(() => window.outcome);
       assert.equal(outcome.ok, true, JSON.stringify(outcome));
