@@ -478,6 +478,9 @@ impl StepUpClient {
         wasm_bindgen_futures::spawn_local(async move {
             let wait = WaitOptions {
                 state: pending.state.clone(),
+                provider_origin: web_sys::Url::new(&inner.provider.metadata.authorization_endpoint)
+                    .map(|u| u.origin())
+                    .unwrap_or_default(),
                 timeout_seconds: inner.provider.config.popup_timeout_seconds.unwrap_or(popup::DEFAULT_TIMEOUT_SECONDS),
                 signal,
             };

@@ -15,12 +15,15 @@
 //! whether we ever saw the popup *loaded* (a cross-origin page whose location we cannot read, or a
 //! same-origin page other than about:blank). A popup that was seen loaded and is now closed was closed
 //! by the user → `popup_closed` within `POLL_MS + CLOSE_GRACE_MS`. A popup that turned "closed" before
-//! we ever saw it loaded was severed by COOP: we keep listening on the BroadcastChannel until the
-//! timeout, since we can no longer see the window at all.
+//! we ever saw it loaded may have been severed by COOP: we keep listening on the BroadcastChannel until
+//! the timeout, since we can no longer see the window at all. Unless an earlier popup of this page did
+//! load that provider's page without being severed: then this provider does not use COOP, and an early
+//! "closed" is the user closing the popup → `popup_closed`.
 
 use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::Cell;
+use core::cell::{Cell, RefCell};
+use alloc::vec::Vec;
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::closure::Closure;
@@ -120,11 +123,29 @@ impl Popup {
     }
 }
 
+std::thread_local! {
+    /// Provider origins whose pages this page has seen load in a popup, i.e. that did not sever the opener
+    /// with COOP. For them a popup that reads closed before its page loaded was closed by the user.
+    static WATCHABLE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+fn is_watchable(origin: &str) -> bool {
+    WATCHABLE.with(|w| w.borrow().iter().any(|o| o == origin))
+}
+
+fn remember_watchable(origin: &str) {
+    if !origin.is_empty() && !is_watchable(origin) {
+        WATCHABLE.with(|w| w.borrow_mut().push(String::from(origin)));
+    }
+}
+
 /// How to wait.
 #[derive(Clone, Debug)]
 pub struct WaitOptions {
     /// The state sent in the request: names the BroadcastChannel.
     pub state: String,
+    /// The provider's origin (of its authorization endpoint), to remember whether its pages can be watched.
+    pub provider_origin: String,
     pub timeout_seconds: u64,
     pub signal: Option<AbortSignal>,
 }
@@ -235,6 +256,7 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
         let seen_loaded = Rc::new(Cell::new(false));
         let reported = Rc::new(Cell::new(false));
         let win = w.clone();
+        let provider = opts.provider_origin.clone();
         let cb = Closure::<dyn FnMut()>::new(move || {
             if reported.get() || done.is_settled() {
                 return;
@@ -242,11 +264,12 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
             if !popup.is_closed() {
                 if popup.has_loaded_page() {
                     seen_loaded.set(true);
+                    remember_watchable(&provider);
                 }
                 return;
             }
-            if !seen_loaded.get() {
-                return; // severed by COOP: only the channel can answer now
+            if !seen_loaded.get() && !is_watchable(&provider) {
+                return; // maybe severed by COOP: only the channel can answer now
             }
             reported.set(true);
             // A message posted just before the window closed may still be queued: give it a moment.

@@ -322,6 +322,31 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("a popup closed before the provider's page loads: popup_closed within 1 s once this page has seen that provider", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const login = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(login.result.ok, true, JSON.stringify(login.result));
+    // Hold the provider's answer back, so the popup is still blank (about:blank, nothing loaded) when closed.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await context.route(`${idp.issuer}/**`, async (route) => { await held; await route.continue().catch(() => {}); });
+    const popupOpened = page.waitForEvent("popup");
+    const i = await click(page, (p) => window.client.requireStepUp(p), { mfa: true, maxAge: 0 });
+    const popup = await popupOpened;
+    assert.equal(popup.url(), "about:blank");
+    await page.evaluate(() => { window.closedAt = performance.now(); });
+    await popup.close();
+    const result = await outcome(page, i, 5000);
+    release();
+    const latency = result.at - (await page.evaluate(() => window.closedAt));
+    console.log(`# popup_closed latency, closed before load: ${latency.toFixed(0)} ms`);
+    assert.equal(result.code, "popup_closed", JSON.stringify(result));
+    assert.ok(latency <= 1000, `popup_closed after ${latency} ms`);
+    await context.unroute(`${idp.issuer}/**`);
+    await context.close();
+  });
+
   test("a popup the browser blocks rejects with popup_blocked", async () => {
     resetSwitches();
     const { context, page, popups } = await openApp();
