@@ -446,8 +446,9 @@ impl StepUpClient {
         let joined = self.inner.flow.borrow().clone();
         if let Some(shared) = joined {
             let inner = self.inner.clone();
+            let wait = popup::abortable(shared, signal);
             return Box::pin(async move {
-                let session = shared.wait().await.unwrap_or_else(|| Err(flow_lost()))?;
+                let session = wait.await?;
                 if let Some(p) = &policy {
                     check_policy(&inner.provider, p, &session)?;
                 }

@@ -195,6 +195,42 @@ fn aborted(signal: &AbortSignal) -> Error {
     Error::new(ErrorCode::Aborted, "the login was aborted").with_cause(signal.reason())
 }
 
+/// Wait for a shared flow's result, or leave when `signal` aborts (`aborted`). Used by a caller that
+/// joins a popup flow someone else started: its own signal ends its own wait, the flow goes on for the rest.
+pub fn abortable<T: Clone + 'static>(
+    shared: Settle<Result<T>>,
+    signal: Option<AbortSignal>,
+) -> impl core::future::Future<Output = Result<T>> {
+    let mine: Settle<Result<T>> = Settle::new();
+    {
+        let mine = mine.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = shared.wait().await;
+            mine.settle(result.unwrap_or_else(|| Err(Error::new(ErrorCode::PopupClosed, "the login flow ended without a result"))));
+        });
+    }
+    let listener = signal.map(|s| {
+        let on_abort = {
+            let (mine, s) = (mine.clone(), s.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                mine.settle(Err(aborted(&s)));
+            })
+        };
+        if s.aborted() {
+            mine.settle(Err(aborted(&s)));
+        }
+        let _ = s.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        (s, on_abort)
+    });
+    async move {
+        let result = mine.wait().await;
+        if let Some((s, on_abort)) = listener {
+            let _ = s.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        }
+        result.unwrap_or_else(|| Err(Error::new(ErrorCode::PopupClosed, "the login flow ended without a result")))
+    }
+}
+
 /// Wait for the popup's callback URL. The popup is closed whatever the outcome.
 pub async fn wait_for_callback(popup: &Popup, opts: &WaitOptions) -> Result<String> {
     let result = wait_inner(popup, opts).await;

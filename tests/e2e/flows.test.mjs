@@ -396,6 +396,28 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("a caller that joined a shared popup leaves with its own AbortSignal; the flow goes on for the other", async () => {
+    resetSwitches();
+    const { context, page, popups } = await openApp();
+    const popupOpened = page.waitForEvent("popup");
+    const i = await click(page, (p) => {
+      window.joinedController = new AbortController();
+      const first = window.client.requireStepUp(p);
+      const joined = window.client.requireStepUp(p, { signal: window.joinedController.signal });
+      return Promise.allSettled([first, joined]).then((rs) =>
+        rs.map((r) => (r.status === "fulfilled" ? { ok: true, acr: r.value.acr } : { code: r.reason.code })));
+    }, { mfa: true });
+    const popup = await popupOpened;
+    await popup.waitForSelector("#password");
+    await page.evaluate(() => window.joinedController.abort());
+    await signIn(popup);
+    const result = await outcome(page, i);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.deepEqual(result.value, [{ ok: true, acr: ACR_MFA }, { code: "aborted" }]);
+    assert.equal(popups.length, 1, "exactly one popup");
+    await context.close();
+  });
+
   test("messages from anything but our popup are ignored", async () => {
     resetSwitches();
     const { context, page } = await openApp();
