@@ -9,7 +9,7 @@ use alloc::string::String;
 
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use super::promise;
 
 use super::error::{to_js, IntoJsResult};
 use super::token::arg;
@@ -186,7 +186,7 @@ impl JsStepUpClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<StepUpClient>")]
     pub fn create(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Promise {
         let parsed = arg(&config, "config").and_then(|c| ClientConfig::from_json(c.as_ref()));
-        future_to_promise(async move {
+        promise(async move {
             let client = StepUpClient::create(parsed.js()?).await.js()?;
             Ok(JsStepUpClient { inner: client }.into())
         })
@@ -201,7 +201,7 @@ impl JsStepUpClient {
             Err(e) => return reject(e),
         };
         let fut = self.inner.login_with_popup(opts, signal);
-        future_to_promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
+        promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
     }
 
     /// Leave for the provider in this tab; `handleRedirectCallback` finishes on the way back.
@@ -221,7 +221,7 @@ impl JsStepUpClient {
     #[wasm_bindgen(js_name = handleRedirectCallback, unchecked_return_type = "Promise<RedirectCallbackResult>")]
     pub fn handle_redirect_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: JsValue) -> Promise {
         let client = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             if !url.is_undefined() && !url.is_null() && url.as_string().is_none() {
                 return Err(to_js(Error::new(ErrorCode::InvalidConfig, "url must be a string")));
             }
@@ -260,7 +260,7 @@ impl JsStepUpClient {
             Err(e) => return reject(e),
         };
         let fut = self.inner.require_step_up(&policy, opts);
-        future_to_promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
+        promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
     }
 
     /// `fetch` with the session's bearer token; an RFC 9470 step-up challenge is answered with a popup
@@ -273,7 +273,7 @@ impl JsStepUpClient {
     ) -> Promise {
         let request = build_request(&input, &init);
         let client = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let response = client.fetch(request.js()?).await.js()?;
             Ok(response.into())
         })

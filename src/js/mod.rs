@@ -1,6 +1,19 @@
 //! The npm package's exports (feature `js`). Thin `#[wasm_bindgen]` wrappers only: every rule lives in
 //! `core` or `web`; this layer converts JS values in and out and maps errors to `StepUpError`.
 
+use core::future::Future;
+use core::pin::Pin;
+
+use js_sys::Promise;
+use wasm_bindgen::JsValue;
+
+/// Every async export goes through here: one `future_to_promise` instantiation for all of them
+/// (each distinct future type would otherwise carry its own copy of the spawning machinery).
+pub(crate) fn promise(f: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let boxed: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(f);
+    wasm_bindgen_futures::future_to_promise(boxed)
+}
+
 mod client;
 pub mod error;
 mod token;

@@ -2,7 +2,7 @@
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use super::promise;
 
 use super::error::IntoJsResult;
 use super::token::{arg, now_seconds};
@@ -38,7 +38,7 @@ pub fn verify_id_token(
         let exp = options::expectations(value.as_ref(), now_seconds())?;
         Ok((token, exp, source(value.as_ref())?))
     })();
-    future_to_promise(async move {
+    promise(async move {
         let (token, exp, keys) = prepared.js()?;
         let decoded = verify::verify_id_token(&token, &exp, &keys).await.js()?;
         Ok(json::to_js(&decoded.claims_json))

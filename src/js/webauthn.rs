@@ -1,11 +1,12 @@
 //! `registerPasskey`, `authenticatePasskey`, `webauthnSupport`: wrappers over [`crate::web::webauthn`].
 
-use js_sys::{Object, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
 use super::error::IntoJsResult;
+use super::promise;
 use crate::web::webauthn;
 use crate::{Error, ErrorCode, Result};
 
@@ -126,34 +127,41 @@ fn signal(options: &JsValue) -> Result<Option<AbortSignal>> {
 /// with the W3C response JSON to send back. Throws a `StepUpError`: `webauthn_invalid_options` (checked
 /// before the browser is called), `webauthn_not_allowed`, `webauthn_already_registered`,
 /// `webauthn_aborted` (your signal, or a newer ceremony), …, with the DOMException as `cause`.
-#[wasm_bindgen(js_name = registerPasskey, unchecked_return_type = "RegistrationResponseJSON")]
-pub async fn register_passkey(
+#[wasm_bindgen(js_name = registerPasskey, unchecked_return_type = "Promise<RegistrationResponseJSON>")]
+pub fn register_passkey(
     #[wasm_bindgen(js_name = optionsJSON, unchecked_param_type = "PublicKeyCredentialCreationOptionsJSON")]
     options_json: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "RegisterPasskeyOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let signal = signal(&options).js()?;
-    webauthn::register_passkey(&options_json, signal.as_ref()).await.map(JsValue::from).js()
+) -> Promise {
+    promise(async move {
+        let signal = signal(&options).js()?;
+        webauthn::register_passkey(&options_json, signal.as_ref()).await.map(JsValue::from).js()
+    })
 }
 
 /// Authenticate with a passkey (`navigator.credentials.get`); `conditional: true` for autofill.
 /// Resolves with the W3C response JSON (PRF / largeBlob outputs as base64url); errors as `registerPasskey`.
-#[wasm_bindgen(js_name = authenticatePasskey, unchecked_return_type = "AuthenticationResponseJSON")]
-pub async fn authenticate_passkey(
+#[wasm_bindgen(js_name = authenticatePasskey, unchecked_return_type = "Promise<AuthenticationResponseJSON>")]
+pub fn authenticate_passkey(
     #[wasm_bindgen(js_name = optionsJSON, unchecked_param_type = "PublicKeyCredentialRequestOptionsJSON")]
     options_json: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "AuthenticatePasskeyOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let signal = signal(&options).js()?;
-    let conditional = options.is_object()
-        && Reflect::get(&options, &JsValue::from_str("conditional")).ok().and_then(|c| c.as_bool()) == Some(true);
-    webauthn::authenticate_passkey(&options_json, conditional, signal.as_ref()).await.map(JsValue::from).js()
+) -> Promise {
+    promise(async move {
+        let signal = signal(&options).js()?;
+        let conditional = options.is_object()
+            && Reflect::get(&options, &JsValue::from_str("conditional")).ok().and_then(|c| c.as_bool()) == Some(true);
+        webauthn::authenticate_passkey(&options_json, conditional, signal.as_ref()).await.map(JsValue::from).js()
+    })
 }
 
 /// What this browser offers: WebAuthn, a platform authenticator, conditional mediation (autofill).
-#[wasm_bindgen(js_name = webauthnSupport, unchecked_return_type = "WebAuthnSupport")]
-pub async fn webauthn_support() -> JsValue {
-    let s = webauthn::webauthn_support().await;
+#[wasm_bindgen(js_name = webauthnSupport, unchecked_return_type = "Promise<WebAuthnSupport>")]
+pub fn webauthn_support() -> Promise {
+    promise(async move { Ok(support_js(webauthn::webauthn_support().await)) })
+}
+
+fn support_js(s: webauthn::Support) -> JsValue {
     let out = Object::new();
     for (key, value) in [
         ("webauthn", s.webauthn),
