@@ -48,8 +48,10 @@ step("clippy (wasm32, features js + leptos + yew)", () =>
 step("clippy (wasm32, no features)", () =>
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--", "-D", "warnings"]));
 step("cargo test (native)", () => run("cargo", ["test", "--quiet"]));
-step("cargo doc (wasm32, features leptos + yew), warnings denied", () =>
-  run("cargo", ["doc", "--no-deps", "--target", "wasm32-unknown-unknown", "--features", "leptos,yew"], { RUSTDOCFLAGS: "-D warnings" }));
+step("cargo doc (native, and wasm32 with leptos + yew), warnings denied", () => {
+  run("cargo", ["doc", "--no-deps"], { RUSTDOCFLAGS: "-D warnings" });
+  run("cargo", ["doc", "--no-deps", "--target", "wasm32-unknown-unknown", "--features", "leptos,yew"], { RUSTDOCFLAGS: "-D warnings" });
+});
 step("build pkg/", () => build({ tools }));
 // The Leptos and Yew example apps (feature `js` off), driven by tests/e2e/examples.test.mjs.
 step("build examples/ (leptos, yew)", () => buildExamples({ tools }));

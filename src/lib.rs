@@ -1,9 +1,47 @@
 //! # stepup
 //!
-//! Step-up authentication for single-page apps, in Rust compiled to WebAssembly.
+//! Step-up authentication for single-page apps, in Rust compiled to WebAssembly: verify ID tokens
+//! (JWKS signature, then every OpenID Connect claim rule), judge `acr` / `amr` / `auth_time` against a
+//! policy, and when the user is not strong enough run an authorization-code + PKCE login in a popup or a
+//! redirect with `acr_values` / `max_age`, then check that the step-up really happened. Plus WebAuthn
+//! passkey ceremonies (`webauthn`, wasm32).
 //!
 //! Layers, each calling only the one below: `js` (feature, the npm exports) → `web` (the browser, wasm32
 //! only) → [`core`] (pure Rust, tested natively).
+//!
+//! ## In a Leptos or Yew app (wasm32, feature `js` off)
+//!
+//! Create a `StepUpClient` once, then in a click handler ask for the strength the operation needs
+//! (the popup opens before the first `.await`). This is the README's example, compiled by
+//! `tests/web_readme.rs`; the `leptos` and `yew` features add providers, hooks and `<RequireStepUp>` guards.
+//!
+//! ```ignore
+//! use stepup::{StepUpClient, StepUpOptions, StepUpPolicy};
+//!
+//! async fn transfer(client: &StepUpClient) -> Result<(), stepup::Error> {
+//!     let policy = StepUpPolicy { mfa: true, max_age: Some(300), ..Default::default() };
+//!     let session = client.require_step_up(&policy, StepUpOptions::default()).await?;
+//!     let request = web_sys::Request::new_with_str("/api/transfer").expect("a valid URL");
+//!     let response = client.fetch(request).await?; // Bearer token, RFC 9470 step-up and one retry
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## The rules alone (any target)
+//!
+//! ```
+//! use stepup::{evaluate, AuthContext, StepUpPolicy, DEFAULT_STEP_UP_ACR};
+//!
+//! let password_only = AuthContext { acr: Some("urn:pwd".into()), amr: vec!["pwd".into()], auth_time: Some(1_700_000_000) };
+//! let policy = StepUpPolicy { mfa: true, max_age: Some(300), ..Default::default() };
+//! let decision = evaluate(&password_only, &policy, 1_700_000_100, DEFAULT_STEP_UP_ACR, 60);
+//! assert!(!decision.satisfied);
+//! // What to send in the step-up authorization request:
+//! assert_eq!(decision.acr_values, Some(vec![DEFAULT_STEP_UP_ACR.to_string()]));
+//! assert_eq!(decision.max_age, Some(300));
+//! ```
+//!
+//! Every failure is a [`Error`] whose [`Error::code`] is one of the stable strings of [`ErrorCode`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 // `Error` carries the OAuth and step-up fields callers need (~150 bytes); boxing it would cost an allocation
