@@ -225,6 +225,14 @@ impl StepUpClient {
                 return Err(Error::new(ErrorCode::InvalidConfig, "a required setting is empty").with_claim(name));
             }
         }
+        // An entry that is not exactly an origin (a path, a typo) would never match in `fetch`: say so now.
+        for o in &config.api_origins {
+            let origin = web_sys::Url::new(o).map(|u| u.origin()).unwrap_or_default();
+            if origin.is_empty() || origin == "null" || origin != o.trim_end_matches('/') {
+                return Err(Error::new(ErrorCode::InvalidConfig, "apiOrigins entries must be origins, like https://api.example.com")
+                    .with_claim("apiOrigins"));
+            }
+        }
         let algorithms = match &config.algorithms {
             Some(names) => options::algorithms(names)?,
             None => DEFAULT_ALGORITHMS.to_vec(),
