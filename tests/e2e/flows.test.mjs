@@ -88,10 +88,15 @@ async function outcome(page, i, timeout = 30000) {
 const signIn = (p, opts) => signInAtIdp(p, idp, opts);
 
 /** Click, take the popup that opens, sign in there, and return the outcome. */
-async function popupFlow(page, action, arg) {
+/** Click (see click()) and take the popup the click opens. Returns the outcome index and the popup. */
+async function clickForPopup(page, action, arg) {
   const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
   const i = await click(page, action, arg);
-  const popup = await popupOpened;
+  return { i, popup: await popupOpened };
+}
+
+async function popupFlow(page, action, arg) {
+  const { i, popup } = await clickForPopup(page, action, arg);
   const pages = await signIn(popup);
   return { result: await outcome(page, i), pages, popup };
 }
@@ -309,9 +314,7 @@ describe("step-up flows in Chromium", () => {
   test("closing the popup rejects with popup_closed within 1 s", async () => {
     resetSwitches();
     const { context, page } = await openApp();
-    const popupOpened = page.waitForEvent("popup");
-    const i = await click(page, () => window.client.loginWithPopup());
-    const popup = await popupOpened;
+    const { i, popup } = await clickForPopup(page, () => window.client.loginWithPopup());
     await popup.waitForSelector("#password");
     await page.evaluate(() => { window.closedAt = performance.now(); });
     await popup.close();
@@ -335,9 +338,7 @@ describe("step-up flows in Chromium", () => {
     let release;
     const held = new Promise((r) => { release = r; });
     await context.route(`${idp.issuer}/**`, async (route) => { await held; await route.continue().catch(() => {}); });
-    const popupOpened = page.waitForEvent("popup");
-    const i = await click(page, (p) => window.client.requireStepUp(p), { mfa: true, maxAge: 0 });
-    const popup = await popupOpened;
+    const { i, popup } = await clickForPopup(page, (p) => window.client.requireStepUp(p), { mfa: true, maxAge: 0 });
     assert.equal(popup.url(), "about:blank");
     await page.evaluate(() => { window.closedAt = performance.now(); });
     await popup.close();
@@ -371,9 +372,7 @@ describe("step-up flows in Chromium", () => {
     resetSwitches();
     idp.switches.coopHeaders = true;
     const { context, page } = await openApp();
-    const popupOpened = page.waitForEvent("popup");
-    const i = await click(page, (p) => window.client.requireStepUp(p), { mfa: true });
-    const popup = await popupOpened;
+    const { i, popup } = await clickForPopup(page, (p) => window.client.requireStepUp(p), { mfa: true });
     await popup.waitForSelector("#password");
     // COOP really severed the popup from its opener: only the BroadcastChannel can carry the answer.
     assert.equal(await popup.evaluate(() => window.opener === null), true);
@@ -388,9 +387,7 @@ describe("step-up flows in Chromium", () => {
   test("two concurrent requireStepUp calls share one popup", async () => {
     resetSwitches();
     const { context, page, popups } = await openApp();
-    const popupOpened = page.waitForEvent("popup");
-    const i = await click(page, (p) => Promise.all([window.client.requireStepUp(p), window.client.requireStepUp(p)]), { mfa: true });
-    const popup = await popupOpened;
+    const { i, popup } = await clickForPopup(page, (p) => Promise.all([window.client.requireStepUp(p), window.client.requireStepUp(p)]), { mfa: true });
     await signIn(popup);
     const result = await outcome(page, i);
     assert.equal(result.ok, true, JSON.stringify(result));
@@ -403,15 +400,13 @@ describe("step-up flows in Chromium", () => {
   test("a caller that joined a shared popup leaves with its own AbortSignal; the flow goes on for the other", async () => {
     resetSwitches();
     const { context, page, popups } = await openApp();
-    const popupOpened = page.waitForEvent("popup");
-    const i = await click(page, (p) => {
+    const { i, popup } = await clickForPopup(page, (p) => {
       window.joinedController = new AbortController();
       const first = window.client.requireStepUp(p);
       const joined = window.client.requireStepUp(p, { signal: window.joinedController.signal });
       return Promise.allSettled([first, joined]).then((rs) =>
         rs.map((r) => (r.status === "fulfilled" ? { ok: true, acr: r.value.acr } : { code: r.reason.code })));
     }, { mfa: true });
-    const popup = await popupOpened;
     await popup.waitForSelector("#password");
     await page.evaluate(() => window.joinedController.abort());
     await signIn(popup);
@@ -425,9 +420,7 @@ describe("step-up flows in Chromium", () => {
   test("messages from anything but our popup are ignored", async () => {
     resetSwitches();
     const { context, page } = await openApp();
-    const popupOpened = page.waitForEvent("popup");
-    const i = await click(page, () => window.client.loginWithPopup());
-    const popup = await popupOpened;
+    const { i, popup } = await clickForPopup(page, () => window.client.loginWithPopup());
     await popup.waitForSelector("#password");
     // Forged answers: from the opener itself (right origin, wrong source), and on a channel named
     // with a guessed state. Neither may end the flow.
@@ -449,21 +442,17 @@ describe("step-up flows in Chromium", () => {
   test("popupTimeoutSeconds elapses → popup_timeout; an AbortSignal → aborted; both close the popup", async () => {
     resetSwitches();
     const { context, page } = await openApp({ popupTimeoutSeconds: 1 });
-    let popupOpened = page.waitForEvent("popup");
-    let i = await click(page, () => window.client.loginWithPopup());
-    let popup = await popupOpened;
+    let { i, popup } = await clickForPopup(page, () => window.client.loginWithPopup());
     let result = await outcome(page, i, 5000);
     assert.equal(result.code, "popup_timeout", JSON.stringify(result));
     await popup.waitForEvent("close", { timeout: 2000 }).catch(() => {});
     assert.equal(popup.isClosed(), true, "the timed-out popup was closed");
 
     await page.evaluate((c) => window.createClient(c), config());
-    popupOpened = page.waitForEvent("popup");
-    i = await click(page, () => {
+    ({ i, popup } = await clickForPopup(page, () => {
       window.controller = new AbortController();
       return window.client.requireStepUp({ mfa: true }, { signal: window.controller.signal });
-    });
-    popup = await popupOpened;
+    }));
     await popup.waitForSelector("#password");
     await page.evaluate(() => window.controller.abort());
     result = await outcome(page, i, 5000);
