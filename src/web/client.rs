@@ -463,7 +463,10 @@ impl StepUpClient {
                 Ok(session)
             });
         }
-        let popup = match Popup::open_blank() {
+        let provider_origin = web_sys::Url::new(&self.inner.provider.metadata.authorization_endpoint)
+            .map(|u| u.origin())
+            .unwrap_or_default();
+        let popup = match Popup::open_blank(&provider_origin) {
             Ok(p) => p,
             Err(e) => return ready(Err(e)),
         };
@@ -487,9 +490,7 @@ impl StepUpClient {
         wasm_bindgen_futures::spawn_local(async move {
             let wait = WaitOptions {
                 state: pending.state.clone(),
-                provider_origin: web_sys::Url::new(&inner.provider.metadata.authorization_endpoint)
-                    .map(|u| u.origin())
-                    .unwrap_or_default(),
+                provider_origin,
                 timeout_seconds: inner.provider.config.popup_timeout_seconds.unwrap_or(popup::DEFAULT_TIMEOUT_SECONDS),
                 signal,
             };

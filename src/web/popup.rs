@@ -10,15 +10,20 @@
 //! Anything else arriving on either path is ignored, never an error: another script's messages must
 //! not be able to end our flow.
 //!
-//! Closing: the opener polls `popup.closed` every [`POLL_MS`]. COOP makes `closed` read `true` as soon
-//! as the popup reaches the provider, although the user is still there; we tell the two apart by
-//! whether we ever saw the popup *loaded* (a cross-origin page whose location we cannot read, or a
-//! same-origin page other than about:blank). A popup that was seen loaded and is now closed was closed
-//! by the user → `popup_closed` within `POLL_MS + CLOSE_GRACE_MS`. A popup that turned "closed" before
-//! we ever saw it loaded may have been severed by COOP: we keep listening on the BroadcastChannel until
-//! the timeout, since we can no longer see the window at all. Unless an earlier popup of this page did
-//! load that provider's page without being severed: then this provider does not use COOP, and an early
-//! "closed" is the user closing the popup → `popup_closed`.
+//! Closing. COOP makes `popup.closed` read `true` as soon as the provider's page commits, although the
+//! user is still there, so `closed` alone cannot tell "the user closed it" from "COOP severed it". We
+//! learn when the popup leaves our origin instead of guessing from a poll: the popup opens on
+//! `about:blank`, which is ours, so we listen to its `pagehide`. That event fires both when the user
+//! closes the popup and when the provider's page replaces the blank one; one task later the two differ
+//! (measured in Chromium, and what the HTML navigation model implies): after a commit the window holds
+//! a cross-origin document, so reading its location throws, while a closing blank window still reads
+//! `about:blank`. Then:
+//! - closed before the provider's page committed → `popup_closed`, whatever the provider;
+//! - closed after it, when the popup was seen open [`SETTLE_MS`] or more after the commit (or an earlier
+//!   popup of this page to the same provider was) → the provider sends no COOP → `popup_closed`;
+//! - closed within [`SETTLE_MS`] of the commit (COOP severs in about 10-40 ms; a person cannot see and
+//!   close a page that fast) → severed by COOP. From then on no browser API tells whether the window is
+//!   still open: we wait for the BroadcastChannel until the timeout. This is the one undecidable case.
 
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -31,6 +36,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
 use super::util::{get, object, set_str, window, Settle};
+
+/// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
+fn now_ms() -> f64 {
+    window().ok().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
 use crate::core::authorize::{self, push_u64};
 use crate::core::error::{Error, ErrorCode, Result};
 
@@ -42,6 +52,9 @@ pub const CHANNEL_PREFIX: &str = "stepup:";
 pub const POLL_MS: i32 = 100;
 /// After `closed` is seen, how long a message already on its way may still win.
 pub const CLOSE_GRACE_MS: i32 = 150;
+/// A popup that still reads open this long after the provider's page committed was not severed by COOP
+/// (which takes effect within tens of milliseconds of the commit).
+pub const SETTLE_MS: f64 = 100.0;
 /// Default popup timeout (DESIGN.md): 300 s.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 300;
 
@@ -52,6 +65,9 @@ const HEIGHT: i64 = 650;
 #[derive(Clone, Debug)]
 pub struct Popup {
     window: Window,
+    /// When the popup's first document was replaced by a cross-origin one (the provider's page), in
+    /// `performance.now()` milliseconds; set by the blank document's `pagehide` (see the module docs).
+    left_at: Rc<Cell<Option<f64>>>,
 }
 
 fn channel_name(state: &str) -> String {
@@ -83,11 +99,16 @@ fn features(w: &Window) -> String {
 impl Popup {
     /// Open an empty popup. Call this synchronously inside the user's click (before any `await`):
     /// browsers only allow popups during a user activation. A `null` result is `popup_blocked`.
-    pub fn open_blank() -> Result<Popup> {
+    /// `provider` is the origin of the provider's authorization endpoint (see [`WaitOptions`]).
+    pub fn open_blank(provider: &str) -> Result<Popup> {
         let w = window()?;
         let blocked = || Error::new(ErrorCode::PopupBlocked, "the browser blocked the popup (open it inside a click)");
         match w.open_with_url_and_target_and_features("", "_blank", &features(&w)) {
-            Ok(Some(popup)) => Ok(Popup { window: popup }),
+            Ok(Some(popup)) => {
+                let popup = Popup { window: popup, left_at: Rc::new(Cell::new(None)) };
+                popup.watch_first_unload(String::from(provider));
+                Ok(popup)
+            }
             Ok(None) => Err(blocked()),
             Err(e) => Err(blocked().with_cause(e)),
         }
@@ -109,13 +130,39 @@ impl Popup {
         self.window.closed().unwrap_or(true)
     }
 
-    /// Whether a real page is loaded: cross-origin (its location cannot be read) or same-origin and
-    /// not the initial about:blank.
-    fn has_loaded_page(&self) -> bool {
-        match self.window.location().href() {
-            Err(_) => true,
-            Ok(href) => href != "about:blank" && !href.is_empty(),
-        }
+    /// Whether the popup holds a cross-origin document (its location cannot be read): the provider's.
+    fn is_cross_origin(&self) -> bool {
+        self.window.location().href().is_err()
+    }
+
+    /// Listen once to the blank document's `pagehide`, before anything navigates the popup. One task
+    /// after it, a cross-origin location means the provider's page committed; a readable one means the
+    /// window is closing (or went to a page of ours, which then relays the answer itself).
+    /// [`SETTLE_MS`] after the commit, a popup that still reads open tells that its provider sends no COOP.
+    fn watch_first_unload(&self, provider: String) {
+        let popup = self.clone();
+        let on_pagehide = Closure::once_into_js(move || {
+            let at = now_ms();
+            let Ok(w) = window() else { return };
+            let settled = Closure::once_into_js({
+                let popup = popup.clone();
+                move || {
+                    if !popup.is_closed() && popup.is_cross_origin() {
+                        remember_watchable(&provider);
+                    }
+                }
+            });
+            let check = Closure::once_into_js(move || {
+                if popup.is_cross_origin() && popup.left_at.get().is_none() {
+                    popup.left_at.set(Some(at));
+                    if let Ok(w) = window() {
+                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(settled.unchecked_ref(), SETTLE_MS as i32);
+                    }
+                }
+            });
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
+        });
+        let _ = self.window.add_event_listener_with_callback("pagehide", on_pagehide.unchecked_ref());
     }
 
     pub fn window(&self) -> &Window {
@@ -124,8 +171,8 @@ impl Popup {
 }
 
 std::thread_local! {
-    /// Provider origins whose pages this page has seen load in a popup, i.e. that did not sever the opener
-    /// with COOP. For them a popup that reads closed before its page loaded was closed by the user.
+    /// Provider origins whose pages this page has seen stay open in a popup past [`SETTLE_MS`], i.e. that
+    /// do not sever the opener with COOP. For them a popup that reads closed was closed by the user.
     static WATCHABLE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -255,12 +302,15 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
         let done = done.clone();
         let popup_window: JsValue = popup.window.clone().into();
         let origin = origin.clone();
+        let provider = opts.provider_origin.clone();
         let cb = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let from_popup = event.source().is_some_and(|s| Object::is(&s.into(), &popup_window));
             if event.origin() != origin || !from_popup {
                 return;
             }
             if let Some(url) = callback_url(&event.data()) {
+                // The answer came through window.opener: this provider does not sever popups with COOP.
+                remember_watchable(&provider);
                 done.settle(Ok(url));
             }
         });
@@ -289,7 +339,6 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
     {
         let done = done.clone();
         let popup = popup.clone();
-        let seen_loaded = Rc::new(Cell::new(false));
         let reported = Rc::new(Cell::new(false));
         let win = w.clone();
         let provider = opts.provider_origin.clone();
@@ -298,14 +347,18 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
                 return;
             }
             if !popup.is_closed() {
-                if popup.has_loaded_page() {
-                    seen_loaded.set(true);
-                    remember_watchable(&provider);
+                if popup.is_cross_origin() {
+                    match popup.left_at.get() {
+                        // The pagehide check has not run yet (or could not listen): the commit is now at the latest.
+                        None => popup.left_at.set(Some(now_ms())),
+                        Some(at) if now_ms() - at >= SETTLE_MS => remember_watchable(&provider),
+                        Some(_) => {}
+                    }
                 }
                 return;
             }
-            if !seen_loaded.get() && !is_watchable(&provider) {
-                return; // maybe severed by COOP: only the channel can answer now
+            if popup.left_at.get().is_some() && !is_watchable(&provider) {
+                return; // closed right after the provider's page committed: severed by COOP, only the channel can answer now
             }
             reported.set(true);
             // A message posted just before the window closed may still be queued: give it a moment.

@@ -280,9 +280,6 @@ describe("the demo: Stepup Bank", () => {
     await page.fill("#amount", "5");
     const popup = await clickForPopup(page, "#transfer");
     await popup.waitForSelector("#otp");
-    // A person looks at the page before closing it. (Closed within the opener's 100 ms poll of the
-    // page's first load, the package takes it for a COOP-severed popup and waits for the timeout.)
-    await popup.waitForTimeout(400);
     await popup.close();
     await page.waitForSelector("#error:not([hidden])");
     assert.equal(await page.textContent("#error-title"), "The sign-in window was closed");

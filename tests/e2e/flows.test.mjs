@@ -311,44 +311,67 @@ describe("step-up flows in Chromium", () => {
     });
   }
 
-  test("closing the popup rejects with popup_closed within 1 s", async () => {
-    resetSwitches();
-    const { context, page } = await openApp();
-    const { i, popup } = await clickForPopup(page, () => window.client.loginWithPopup());
-    await popup.waitForSelector("#password");
+  /**
+   * Open a popup with `action`, close it at `moment` ("held": before the provider's page loads, its answer
+   * held back; "shown": right after the provider's password page appears; "later": a second after that),
+   * and return the outcome with the time from the close to the rejection.
+   */
+  async function closePopup(context, page, moment, action = () => window.client.loginWithPopup()) {
+    let release = () => {};
+    if (moment === "held") {
+      const held = new Promise((r) => { release = r; });
+      await context.route(`${idp.issuer}/**`, async (route) => { await held; await route.continue().catch(() => {}); });
+    }
+    const { i, popup } = await clickForPopup(page, action, { mfa: true, maxAge: 0 });
+    if (moment === "held") assert.equal(popup.url(), "about:blank");
+    else await popup.waitForSelector("#password");
+    if (moment === "later") await popup.waitForTimeout(1000);
     await page.evaluate(() => { window.closedAt = performance.now(); });
     await popup.close();
-    const result = await outcome(page, i, 5000);
-    const latency = result.at - (await page.evaluate(() => window.closedAt));
-    console.log(`# popup_closed latency: ${latency.toFixed(0)} ms`);
-    assert.equal(result.code, "popup_closed", JSON.stringify(result));
-    assert.ok(latency <= 1000, `popup_closed after ${latency} ms`);
-    // The flow is over: a new login can start.
-    const again = await popupFlow(page, () => window.client.loginWithPopup());
-    assert.equal(again.result.ok, true, JSON.stringify(again.result));
-    await context.close();
-  });
+    try {
+      const result = await outcome(page, i, 8000);
+      return { result, latency: result.at - (await page.evaluate(() => window.closedAt)) };
+    } finally {
+      release();
+      if (moment === "held") await context.unroute(`${idp.issuer}/**`);
+    }
+  }
 
-  test("a popup closed before the provider's page loads: popup_closed within 1 s once this page has seen that provider", async () => {
+  for (const coop of [false, true]) {
+    const moments = coop ? ["held"] : ["held", "shown", "later"];
+    const provider = coop ? "a provider that sends COOP" : "a provider without COOP";
+    test(`closing the popup → popup_closed within 1 s, first popup of a page and a later one (${provider}; closed ${moments.join(", ")})`, async () => {
+      resetSwitches();
+      idp.switches.coopHeaders = coop;
+      for (const moment of moments) {
+        for (const which of ["first", "later"]) {
+          // A fresh page for the first popup: nothing learnt about the provider yet.
+          const { context, page } = await openApp();
+          if (which === "later") {
+            const login = await popupFlow(page, () => window.client.loginWithPopup());
+            assert.equal(login.result.ok, true, JSON.stringify(login.result));
+          }
+          const { result, latency } = await closePopup(context, page, moment, (p) => window.client.requireStepUp(p));
+          console.log(`# popup_closed latency (${provider}, ${which} popup, closed ${moment}): ${latency.toFixed(0)} ms`);
+          assert.equal(result.code, "popup_closed", `${which} popup, closed ${moment}: ${JSON.stringify(result)}`);
+          assert.ok(latency <= 1000, `popup_closed after ${latency} ms`);
+          // The flow is over: a new login can start.
+          const again = await popupFlow(page, () => window.client.loginWithPopup());
+          assert.equal(again.result.ok, true, JSON.stringify(again.result));
+          await context.close();
+        }
+      }
+      resetSwitches();
+    });
+  }
+
+  test("a popup closed on a COOP provider's page cannot be seen closing: it ends at popupTimeoutSeconds (the documented limit)", async () => {
     resetSwitches();
-    const { context, page } = await openApp();
-    const login = await popupFlow(page, () => window.client.loginWithPopup());
-    assert.equal(login.result.ok, true, JSON.stringify(login.result));
-    // Hold the provider's answer back, so the popup is still blank (about:blank, nothing loaded) when closed.
-    let release;
-    const held = new Promise((r) => { release = r; });
-    await context.route(`${idp.issuer}/**`, async (route) => { await held; await route.continue().catch(() => {}); });
-    const { i, popup } = await clickForPopup(page, (p) => window.client.requireStepUp(p), { mfa: true, maxAge: 0 });
-    assert.equal(popup.url(), "about:blank");
-    await page.evaluate(() => { window.closedAt = performance.now(); });
-    await popup.close();
-    const result = await outcome(page, i, 5000);
-    release();
-    const latency = result.at - (await page.evaluate(() => window.closedAt));
-    console.log(`# popup_closed latency, closed before load: ${latency.toFixed(0)} ms`);
-    assert.equal(result.code, "popup_closed", JSON.stringify(result));
-    assert.ok(latency <= 1000, `popup_closed after ${latency} ms`);
-    await context.unroute(`${idp.issuer}/**`);
+    idp.switches.coopHeaders = true;
+    const { context, page } = await openApp({ popupTimeoutSeconds: 3 });
+    const { result } = await closePopup(context, page, "shown");
+    assert.equal(result.code, "popup_timeout", JSON.stringify(result));
+    resetSwitches();
     await context.close();
   });
 
