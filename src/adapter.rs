@@ -19,7 +19,7 @@ pub(crate) struct Judgement {
     /// satisfies nothing (not even the empty policy).
     pub satisfied: bool,
     /// When satisfied: the first second (since the epoch) at which that stops holding, because the
-    /// tokens expire or `auth_time` gets older than the policy's `max_age` (+ leeway). `None`: never.
+    /// tokens expire or `auth_time` gets older than the policy's `max_age`. `None`: never.
     pub recheck_at: Option<i64>,
 }
 
@@ -30,15 +30,13 @@ pub(crate) fn judge(client: Option<&StepUpClient>, session: Option<&Session>, po
         return Judgement::default();
     }
     let (step_up_acr, leeway) = settings(client);
-    if !policy::evaluate(&session.auth_context(), policy, now, step_up_acr, leeway).satisfied {
+    if !policy::evaluate(&session.auth_context(), policy, session.provider_now(now), step_up_acr, leeway).satisfied {
         return Judgement::default();
     }
     let expiry = session.expires_at.or(session.claims.exp);
+    // `stale_at` is in the provider's clock; the timer runs in ours.
     let stale = match (policy.max_age, session.auth_time) {
-        (Some(max_age), Some(auth_time)) => {
-            let limit = i64::try_from(max_age.saturating_add(leeway)).unwrap_or(i64::MAX);
-            Some(auth_time.saturating_add(limit).saturating_add(1))
-        }
+        (Some(max_age), Some(auth_time)) => Some(policy::stale_at(auth_time, max_age).saturating_sub(session.clock_offset)),
         _ => None,
     };
     let recheck_at = [expiry, stale].into_iter().flatten().min().filter(|&at| at > now);

@@ -183,11 +183,15 @@ fn cases() -> Vec<Case> {
         // --- auth_time and max_age (#13)
         Case { name: "max_age sent, auth_time missing", claims: |c| { c.remove("auth_time"); }, expect: |e| e.max_age = Some(300), want: Err("missing_claim"), claim: Some("auth_time"), ..BASE },
         Case { name: "max_age sent, auth_time too old", claims: |c| set(c, "auth_time", json!(NOW - 3600)), expect: |e| e.max_age = Some(300), want: Err("auth_time_too_old"), claim: Some("auth_time"), ..BASE },
-        Case { name: "max_age: age = max_age + leeway + 1", claims: |c| set(c, "auth_time", json!(NOW - 300 - LEEWAY - 1)), expect: |e| e.max_age = Some(300), want: Err("auth_time_too_old"), ..BASE },
-        Case { name: "max_age: age = max_age + leeway", claims: |c| set(c, "auth_time", json!(NOW - 300 - LEEWAY)), expect: |e| e.max_age = Some(300), ..BASE },
-        Case { name: "max_age, leeway 0: age = max_age + 1", claims: |c| set(c, "auth_time", json!(NOW - 301)), expect: |e| { e.max_age = Some(300); e.leeway = 0; }, want: Err("auth_time_too_old"), ..BASE },
-        Case { name: "max_age, leeway 0: age = max_age", claims: |c| set(c, "auth_time", json!(NOW - 300)), expect: |e| { e.max_age = Some(300); e.leeway = 0; }, ..BASE },
-        Case { name: "max_age 0, auth_time = now", claims: |c| set(c, "auth_time", json!(NOW)), expect: |e| { e.max_age = Some(0); e.leeway = 0; }, ..BASE },
+        // max_age counts back from the request, in the provider's clock (its iat, NOW - 10, at receipt), with
+        // MAX_AGE_LATENCY (5 s) for the trip and whole seconds; the leeway never widens it.
+        Case { name: "max_age: auth_time = iat - max_age - 5 - 1", claims: |c| set(c, "auth_time", json!(NOW - 10 - 300 - 6)), expect: |e| e.max_age = Some(300), want: Err("auth_time_too_old"), claim: Some("auth_time"), ..BASE },
+        Case { name: "max_age: auth_time = iat - max_age - 5", claims: |c| set(c, "auth_time", json!(NOW - 10 - 300 - 5)), expect: |e| e.max_age = Some(300), ..BASE },
+        Case { name: "max_age: the leeway does not widen it (age = max_age + leeway)", claims: |c| set(c, "auth_time", json!(NOW - 10 - 300 - LEEWAY)), expect: |e| e.max_age = Some(300), want: Err("auth_time_too_old"), ..BASE },
+        Case { name: "max_age 0, auth_time = iat", claims: |c| set(c, "auth_time", json!(NOW - 10)), expect: |e| { e.max_age = Some(0); e.leeway = 0; }, ..BASE },
+        Case { name: "max_age 0, auth_time 59 s before iat", claims: |c| set(c, "auth_time", json!(NOW - 10 - 59)), expect: |e| e.max_age = Some(0), want: Err("auth_time_too_old"), ..BASE },
+        Case { name: "max_age 0, request sent 120 s ago: a login after it", claims: |c| set(c, "auth_time", json!(NOW - 10 - 120 - 5)), expect: |e| { e.max_age = Some(0); e.sent_at = Some(NOW - 120); }, ..BASE },
+        Case { name: "max_age 0, request sent 120 s ago: a login before it", claims: |c| set(c, "auth_time", json!(NOW - 10 - 120 - 6)), expect: |e| { e.max_age = Some(0); e.sent_at = Some(NOW - 120); }, want: Err("auth_time_too_old"), ..BASE },
         Case { name: "auth_time in the future", claims: |c| set(c, "auth_time", json!(NOW + LEEWAY + 1)), expect: |e| e.max_age = Some(300), want: Err("invalid_claim"), claim: Some("auth_time"), ..BASE },
         Case { name: "auth_time in the future, no max_age", claims: |c| set(c, "auth_time", json!(NOW + 3600)), want: Err("invalid_claim"), ..BASE },
         Case { name: "auth_time = now + leeway", claims: |c| set(c, "auth_time", json!(NOW + LEEWAY)), expect: |e| e.max_age = Some(300), ..BASE },

@@ -31,6 +31,7 @@ fn tx(state: &str, created_at: i64) -> Transaction {
             redirect_uri: "https://app.example/cb".into(),
             acr_values: Some(vec!["urn:mfa".into()]),
             max_age: Some(300),
+            sent_at: created_at,
         },
         policy: Some(StepUpPolicy {
             acr: None,

@@ -5,8 +5,9 @@
 //! - `acr`: the context's `acr` is one of the listed values (OIDC Core §2 `acr`, §5.5.1.1);
 //! - `amr.any_of` / `amr.all_of`: the context's `amr` contains one / all of them (RFC 8176 values);
 //! - `mfa`: [`is_mfa`] (DESIGN.md definition);
-//! - `max_age`: `auth_time` present and `now - auth_time <= max_age + leeway` (OIDC Core §3.1.2.1 `max_age`),
-//!   and not more than `leeway` in the future (a future `auth_time` proves nothing about recency).
+//! - `max_age`: [`freshness`]: `auth_time` present and `now - auth_time <= max_age` (OIDC Core §3.1.2.1
+//!   `max_age`), with `now` in the provider's clock and no leeway, and not more than `leeway` in the
+//!   future (a future `auth_time` proves nothing about recency).
 
 use alloc::string::String;
 use alloc::vec;
@@ -149,7 +150,29 @@ pub fn is_mfa(amr: &[String], acr: Option<&str>, step_up_acr: &str) -> bool {
     amr.iter().any(|m| m == "mfa") || categories >= 2 || (!step_up_acr.is_empty() && acr == Some(step_up_acr))
 }
 
-/// Judge `ctx` against `policy` at time `now` (seconds since the epoch) with `leeway` seconds of clock skew.
+/// The freshness rule, the one place it is written (the client, `evaluateStepUp` and the Leptos/Yew guards
+/// all come here): `auth_time` is required, at most `max_age` seconds before `now`, and at most `leeway`
+/// seconds after it. `now` should be the provider's clock (a session knows it: [`crate::core::session::Session::provider_now`]),
+/// so the age needs no leeway: a 60 s allowance would make every `max_age` under a minute void.
+pub fn freshness(auth_time: Option<i64>, max_age: u64, now: i64, leeway: u64) -> Option<Reason> {
+    let Some(t) = auth_time else { return Some(Reason::AuthTimeMissing) };
+    let age = i128::from(now) - i128::from(t);
+    if age > i128::from(max_age) {
+        Some(Reason::AuthTimeTooOld)
+    } else if -age > i128::from(leeway) {
+        Some(Reason::AuthTimeInFuture)
+    } else {
+        None
+    }
+}
+
+/// The first second (in `auth_time`'s clock) at which [`freshness`] stops holding for `max_age`.
+pub fn stale_at(auth_time: i64, max_age: u64) -> i64 {
+    auth_time.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX)).saturating_add(1)
+}
+
+/// Judge `ctx` against `policy` at time `now` (seconds since the epoch, the provider's clock where known);
+/// `leeway` only bounds how far in the future `auth_time` may be.
 ///
 /// When unsatisfied, the decision says what to request: `acr_values` is the policy's `acr` list, or else
 /// `[step_up_acr]` when the policy asks for `mfa` or an `amr` (even if only freshness failed: a re-login
@@ -177,18 +200,8 @@ pub fn evaluate(ctx: &AuthContext, policy: &StepUpPolicy, now: i64, step_up_acr:
         reasons.push(Reason::MfaNotSatisfied);
     }
     // OIDC Core §3.1.3.7 rule 11 (max_age): auth_time required and recent enough.
-    if let Some(max_age) = policy.max_age {
-        match ctx.auth_time {
-            None => reasons.push(Reason::AuthTimeMissing),
-            Some(t) => {
-                let age = i128::from(now) - i128::from(t);
-                if age > i128::from(max_age) + i128::from(leeway) {
-                    reasons.push(Reason::AuthTimeTooOld);
-                } else if -age > i128::from(leeway) {
-                    reasons.push(Reason::AuthTimeInFuture);
-                }
-            }
-        }
+    if let Some(reason) = policy.max_age.and_then(|max_age| freshness(ctx.auth_time, max_age, now, leeway)) {
+        reasons.push(reason);
     }
 
     if reasons.is_empty() {
@@ -292,8 +305,9 @@ mod tests {
         let at = |t: i64, leeway: u64| evaluate(&ctx(None, &[], Some(t)), &p, NOW, MFA, leeway);
         assert!(at(NOW - 300, 0).satisfied, "age == max_age is fine");
         assert_eq!(at(NOW - 301, 0).reasons, [Reason::AuthTimeTooOld]);
-        assert!(at(NOW - 360, 60).satisfied, "leeway extends max_age");
-        assert_eq!(at(NOW - 361, 60).reasons, [Reason::AuthTimeTooOld]);
+        // The age is judged in the provider's clock (the caller's `now`): no leeway widens it.
+        assert_eq!(at(NOW - 301, 60).reasons, [Reason::AuthTimeTooOld], "leeway does not extend max_age");
+        assert_eq!(stale_at(NOW - 300, 300), NOW + 1);
         assert!(at(NOW + 60, 60).satisfied, "future within leeway");
         assert_eq!(at(NOW + 61, 60).reasons, [Reason::AuthTimeInFuture]);
         assert_eq!(at(NOW + 1, 0).reasons, [Reason::AuthTimeInFuture], "leeway 0 means 0");

@@ -24,6 +24,9 @@ pub struct Session {
     pub acr: Option<String>,
     pub amr: Vec<String>,
     pub auth_time: Option<i64>,
+    /// The provider's clock minus ours, seconds: the ID token's `iat` minus the time we received it.
+    /// Ages (`max_age`) are judged in the provider's clock, where `auth_time` was written.
+    pub clock_offset: i64,
 }
 
 impl Session {
@@ -39,8 +42,14 @@ impl Session {
             acr: claims.acr.clone(),
             amr: claims.amr.clone(),
             auth_time: claims.auth_time,
+            clock_offset: claims.iat.map_or(0, |iat| iat.saturating_sub(now)),
             claims,
         }
+    }
+
+    /// `now` (our clock) in the provider's clock, the time [`super::policy::evaluate`] judges ages by.
+    pub fn provider_now(&self, now: i64) -> i64 {
+        now.saturating_add(self.clock_offset)
     }
 
     /// What a [`super::policy::StepUpPolicy`] is judged on.

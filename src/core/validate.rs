@@ -31,6 +31,9 @@ pub struct Expectations {
     pub nonce: Option<String>,
     /// `max_age` sent in the authorization request, seconds; when set `auth_time` is required.
     pub max_age: Option<u64>,
+    /// When that request was sent, seconds since the epoch in *this* clock (`now`'s). `max_age` counts
+    /// back from it; without it, from the token's `iat`.
+    pub sent_at: Option<i64>,
     /// `acr_values` sent for step-up; when set the returned `acr` must be one of them.
     pub acr_values: Option<Vec<String>>,
     /// Allowed clock skew in seconds. Default 60; 0 means exactly 0.
@@ -59,6 +62,7 @@ impl Expectations {
             client_id: client_id.into(),
             nonce: None,
             max_age: None,
+            sent_at: None,
             acr_values: None,
             leeway: DEFAULT_LEEWAY,
             now,
@@ -199,20 +203,31 @@ fn check_acr_requested(acr: Option<&str>, exp: &Expectations) -> Result<()> {
     }
 }
 
-/// §3.1.3.7 #13: when we sent `max_age`, `auth_time` is required and
-/// `now - auth_time <= max_age + leeway`. An `auth_time` in the future (beyond the leeway) is
-/// nonsense and rejected whether or not `max_age` was sent.
-fn check_auth_time_max_age(auth_time: Option<i64>, exp: &Expectations) -> Result<()> {
+/// How far a provider's `auth_time` may precede the moment our request reached it, beyond `max_age`:
+/// the request's network latency and the whole-second rounding of `iat` and `auth_time`. Not the
+/// leeway: that one is for the clock skew, which [`check_auth_time_max_age`] measures instead.
+pub const MAX_AGE_LATENCY: i64 = 5;
+
+/// §3.1.3.7 #13: when we sent `max_age`, `auth_time` is required and no older than `max_age` when the
+/// request was sent, judged in the *provider's* clock, so no leeway widens `max_age` (a 60 s leeway
+/// would void every `max_age` under a minute). The token's `iat`, read at receipt (`now`), tells the
+/// provider's clock: the request left at `sent_at + (iat - now)` there, and
+/// `auth_time >= that - max_age - MAX_AGE_LATENCY`. Without `sent_at` the token's issue time stands in.
+/// An `auth_time` in the future (beyond the leeway) is nonsense and rejected whether or not `max_age`
+/// was sent.
+fn check_auth_time_max_age(auth_time: Option<i64>, iat: Option<i64>, exp: &Expectations) -> Result<()> {
     let now = i128::from(exp.now);
-    let leeway = i128::from(exp.leeway);
     if let Some(t) = auth_time {
-        if i128::from(t) > now + leeway {
+        if i128::from(t) > now + i128::from(exp.leeway) {
             return Err(err(ErrorCode::InvalidClaim, "auth_time", "auth_time is in the future"));
         }
     }
     let Some(max_age) = exp.max_age else { return Ok(()) };
     let t = auth_time.ok_or_else(|| missing("auth_time"))?;
-    if now - i128::from(t) > i128::from(max_age) + leeway {
+    // `iat` is required and checked before this rule; `now` stands in for a caller that skipped it.
+    let issued = iat.map_or(now, i128::from);
+    let sent = exp.sent_at.map_or(issued, |s| i128::from(s).min(now) + (issued - now));
+    if i128::from(t) < sent - i128::from(max_age) - i128::from(MAX_AGE_LATENCY) {
         return Err(err(ErrorCode::AuthTimeTooOld, "auth_time", "authentication is older than max_age")
             .with_step_up(exp.acr_values.clone(), exp.max_age));
     }
@@ -258,7 +273,7 @@ pub fn validate_claims(jwt: &DecodedJwt, exp: &Expectations) -> Result<()> {
     check_sub(c.sub.as_deref())?;
     check_nonce(c.nonce.as_deref(), exp)?;
     check_acr_requested(c.acr.as_deref(), exp)?;
-    check_auth_time_max_age(c.auth_time, exp)?;
+    check_auth_time_max_age(c.auth_time, c.iat, exp)?;
     check_at_hash(jwt, exp)
 }
 
@@ -293,7 +308,41 @@ mod tests {
         assert!(check_iat(Some(i64::MAX), &exp).is_ok());
         exp.now = i64::MAX;
         exp.max_age = Some(u64::MAX);
-        assert!(check_auth_time_max_age(Some(0), &exp).is_ok());
+        exp.sent_at = Some(i64::MIN);
+        assert!(check_auth_time_max_age(Some(0), Some(i64::MIN), &exp).is_ok());
+    }
+
+    /// Issue: the 60 s leeway was added to `max_age`, so `max_age=0` accepted an `auth_time` 59 s old.
+    #[test]
+    fn max_age_is_judged_in_the_providers_clock_without_leeway() {
+        const NOW: i64 = 1_700_000_000;
+        let mut exp = Expectations::new("i", "c", NOW);
+        exp.max_age = Some(0);
+        exp.sent_at = Some(NOW - 30); // the popup was open 30 s
+        // Same clocks (iat = now): a login after the request passes; one before it does not.
+        assert!(check_auth_time_max_age(Some(NOW - 20), Some(NOW), &exp).is_ok());
+        assert!(check_auth_time_max_age(Some(NOW - 30 - MAX_AGE_LATENCY), Some(NOW), &exp).is_ok());
+        let old = check_auth_time_max_age(Some(NOW - 30 - MAX_AGE_LATENCY - 1), Some(NOW), &exp).unwrap_err();
+        assert_eq!((old.code(), old.claim.as_deref()), ("auth_time_too_old", Some("auth_time")));
+        assert!(check_auth_time_max_age(Some(NOW - 59), Some(NOW), &exp).is_err(), "no 60 s leeway");
+        // The provider's clock runs 50 s ahead (within the leeway that iat is checked with).
+        assert!(check_auth_time_max_age(Some(NOW + 50 - 20), Some(NOW + 50), &exp).is_ok());
+        assert!(check_auth_time_max_age(Some(NOW + 50 - 40), Some(NOW + 50), &exp).is_err());
+        // ... or 100 s behind.
+        assert!(check_auth_time_max_age(Some(NOW - 100 - 20), Some(NOW - 100), &exp).is_ok());
+        assert!(check_auth_time_max_age(Some(NOW - 100 - 40), Some(NOW - 100), &exp).is_err());
+        // max_age 300, an SSO session 290 s old when the request arrived: accepted; 310 s: refused.
+        exp.max_age = Some(300);
+        assert!(check_auth_time_max_age(Some(NOW - 30 - 290), Some(NOW), &exp).is_ok());
+        assert!(check_auth_time_max_age(Some(NOW - 30 - 310), Some(NOW), &exp).is_err());
+        // Without sent_at the token's iat is the reference.
+        exp.sent_at = None;
+        exp.max_age = Some(0);
+        assert!(check_auth_time_max_age(Some(NOW - MAX_AGE_LATENCY), Some(NOW), &exp).is_ok());
+        assert!(check_auth_time_max_age(Some(NOW - MAX_AGE_LATENCY - 1), Some(NOW), &exp).is_err());
+        // auth_time 0 (a provider that cannot tell) never passes a max_age.
+        exp.max_age = Some(86_400);
+        assert!(check_auth_time_max_age(Some(0), Some(NOW), &exp).is_err());
     }
 
     #[test]

@@ -316,7 +316,8 @@ impl StepUpClient {
         let now = now_seconds();
         let current = self.session().filter(|s| !s.is_expired(now, 0));
         let ctx = current.as_ref().map(Session::auth_context).unwrap_or_default();
-        let decision = policy::evaluate(&ctx, policy, now, &provider.step_up_acr, provider.leeway);
+        let provider_now = current.as_ref().map_or(now, |s| s.provider_now(now));
+        let decision = policy::evaluate(&ctx, policy, provider_now, &provider.step_up_acr, provider.leeway);
         if decision.satisfied {
             if let Some(session) = current {
                 return ready(Ok(session));
@@ -436,13 +437,14 @@ impl StepUpClient {
     fn redirect_flow(&self, options: AuthorizeOptions, policy: Option<StepUpPolicy>, app_state: Option<String>) -> Result<()> {
         let provider = &self.inner.provider;
         let (pending, url) = flow::begin(provider, &provider.config.redirect_uri, &options)?;
+        let created_at = pending.sent_at;
         let tx = Transaction {
             issuer: provider.metadata.issuer.clone(),
             client_id: provider.config.client_id.clone(),
             pending,
             policy,
             app_state,
-            created_at: now_seconds(),
+            created_at,
         };
         storage::save(&tx, tx.created_at)?;
         redirect::navigate(&url)
@@ -522,7 +524,8 @@ async fn run_popup(
 
 /// The policy judged on a fresh session: the provider may have authenticated less than asked.
 fn check_policy(provider: &Provider, policy: &StepUpPolicy, session: &Session) -> Result<()> {
-    let decision = policy::evaluate(&session.auth_context(), policy, now_seconds(), &provider.step_up_acr, provider.leeway);
+    let now = session.provider_now(now_seconds());
+    let decision = policy::evaluate(&session.auth_context(), policy, now, &provider.step_up_acr, provider.leeway);
     match decision.to_error() {
         Some(e) => Err(e),
         None => Ok(()),

@@ -46,6 +46,9 @@ pub struct Pending {
     /// recent enough).
     pub acr_values: Option<Vec<String>>,
     pub max_age: Option<u64>,
+    /// When the request was sent, seconds since the epoch in this browser's clock: `max_age` is judged
+    /// from this moment (in the provider's clock, see `core::validate`).
+    pub sent_at: i64,
 }
 
 /// Fresh state, nonce and PKCE verifier (32 random bytes each), and the authorization URL.
@@ -78,6 +81,7 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions) -
         redirect_uri: String::from(redirect_uri),
         acr_values,
         max_age: opts.max_age,
+        sent_at: now_seconds(),
     };
     Ok((pending, url))
 }
@@ -101,6 +105,7 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         client_id: provider.config.client_id.clone(),
         nonce: Some(pending.nonce.clone()),
         max_age: pending.max_age,
+        sent_at: Some(pending.sent_at),
         acr_values: pending.acr_values.clone(),
         leeway: provider.leeway,
         now,

@@ -109,6 +109,7 @@ fn from_text(text: &str) -> Result<Transaction> {
     let value: Json = json::parse(text, ErrorCode::MissingTransaction)?;
     let o = Options::new(Some(&value), "transaction").map_err(|_| corrupt())?;
     let read = || -> Result<Transaction> {
+        let created_at = o.time("createdAt")?.unwrap_or(0);
         Ok(Transaction {
             issuer: o.required_string("issuer")?,
             client_id: o.required_string("clientId")?,
@@ -119,13 +120,15 @@ fn from_text(text: &str) -> Result<Transaction> {
                 redirect_uri: o.required_string("redirectUri")?,
                 acr_values: o.strings("acrValues")?,
                 max_age: o.uint("maxAge")?,
+                // The transaction is saved as the request is sent.
+                sent_at: created_at,
             },
             policy: match o.get("policy") {
                 Some(p) => Some(options::policy(Some(p))?),
                 None => None,
             },
             app_state: o.string("appState")?,
-            created_at: o.time("createdAt")?.unwrap_or(0),
+            created_at,
         })
     };
     read().map_err(|_| corrupt())
