@@ -32,6 +32,7 @@ fn tx(state: &str, created_at: i64) -> Transaction {
             acr_values: Some(vec!["urn:mfa".into()]),
             max_age: Some(300),
             sent_at: created_at,
+            user: Some("248289761001".into()),
         },
         policy: Some(StepUpPolicy {
             acr: None,

@@ -56,6 +56,7 @@ codes! {
     PopupTimeout => "popup_timeout",
     Aborted => "aborted",
     StepUpRequired => "step_up_required",
+    UserMismatch => "user_mismatch",
     // webauthn
     WebauthnNotSupported => "webauthn_not_supported",
     WebauthnAborted => "webauthn_aborted",
@@ -177,6 +178,6 @@ mod tests {
             assert!(seen.insert(c.as_str()), "duplicate {}", c.as_str());
             assert!(c.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
         }
-        assert_eq!(ErrorCode::ALL.len(), 41);
+        assert_eq!(ErrorCode::ALL.len(), 42);
     }
 }

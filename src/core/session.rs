@@ -8,6 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::claims::Claims;
+use super::error::{Error, ErrorCode, Result};
 use super::policy::AuthContext;
 use super::token::TokenResponse;
 
@@ -66,6 +67,29 @@ impl Session {
     }
 }
 
+/// A step-up answers for the user who is signed in. The token's `iss` is already the configured issuer
+/// (validated), so the same user is the same `sub`; anything else is `user_mismatch`: someone completed
+/// the second factor as another account, and the current session must stay as it is.
+pub fn check_same_user(expected_sub: Option<&str>, claims: &Claims) -> Result<()> {
+    match expected_sub {
+        Some(want) if claims.sub.as_deref() != Some(want) => Err(Error::new(
+            ErrorCode::UserMismatch,
+            "the provider answered for another user than the one signed in",
+        )
+        .with_claim("sub")),
+        _ => Ok(()),
+    }
+}
+
+/// The `login_hint` that asks the provider for the signed-in account (OIDC Core §3.1.2.1): the session's
+/// `email`, else its `preferred_username`, when the token carries one.
+pub fn login_hint(claims: &Claims) -> Option<String> {
+    ["email", "preferred_username"]
+        .iter()
+        .find_map(|k| claims.extra.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()))
+        .map(String::from)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -100,6 +124,29 @@ mod tests {
         assert!(s.is_expired(4600, 0));
         assert!(s.is_expired(4540, 60));
         assert!(!s.is_expired(4539, 60));
+    }
+
+    #[test]
+    fn same_user_is_the_same_sub() {
+        let mut c = claims();
+        c.sub = Some("alice".to_string());
+        assert!(check_same_user(None, &c).is_ok(), "an explicit login is not bound");
+        assert!(check_same_user(Some("alice"), &c).is_ok());
+        let e = check_same_user(Some("bob"), &c).unwrap_err();
+        assert_eq!((e.code(), e.claim.as_deref()), ("user_mismatch", Some("sub")));
+        c.sub = None;
+        assert_eq!(check_same_user(Some("alice"), &c).unwrap_err().code(), "user_mismatch");
+    }
+
+    #[test]
+    fn login_hint_prefers_email() {
+        use crate::core::json::Json;
+        let mut c = claims();
+        assert_eq!(login_hint(&c), None);
+        c.extra.insert("preferred_username".to_string(), Json::String("al".to_string()));
+        assert_eq!(login_hint(&c).as_deref(), Some("al"));
+        c.extra.insert("email".to_string(), Json::String("al@example.com".to_string()));
+        assert_eq!(login_hint(&c).as_deref(), Some("al@example.com"));
     }
 
     #[test]

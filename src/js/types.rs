@@ -14,7 +14,7 @@ export type StepUpErrorCode =
   | "auth_time_too_old" | "acr_not_satisfied" | "amr_not_satisfied"
   | "invalid_config" | "discovery_failed" | "issuer_mismatch" | "state_mismatch" | "missing_transaction"
   | "authorization_error" | "token_request_failed" | "network_error" | "popup_blocked" | "popup_closed"
-  | "popup_timeout" | "aborted" | "step_up_required"
+  | "popup_timeout" | "aborted" | "step_up_required" | "user_mismatch"
   | "webauthn_not_supported" | "webauthn_aborted" | "webauthn_not_allowed" | "webauthn_already_registered"
   | "webauthn_invalid_domain" | "webauthn_invalid_rp_id" | "webauthn_unsupported_algorithm" | "webauthn_constraint"
   | "webauthn_invalid_options" | "webauthn_failed";
@@ -58,6 +58,8 @@ export interface ClaimExpectations {
   algorithms?: string[];
   /** Checks `at_hash` when the token has one. */
   accessToken?: string;
+  /** Audiences the token may carry besides clientId (then azp must be clientId); any other is invalid_audience. */
+  trustedAudiences?: string[];
 }
 
 export interface VerifyExpectations extends ClaimExpectations {

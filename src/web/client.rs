@@ -40,7 +40,7 @@ use crate::core::json::Json;
 use crate::core::jwk::DEFAULT_ALGORITHMS;
 use crate::core::options::{self, Options};
 use crate::core::policy::{self, StepUpPolicy, DEFAULT_STEP_UP_ACR};
-use crate::core::session::Session;
+use crate::core::session::{self, Session};
 use crate::core::validate::DEFAULT_LEEWAY;
 
 /// A boxed local future: what the popup-opening methods return after their synchronous part.
@@ -73,6 +73,9 @@ pub struct ClientConfig {
     /// Origins besides the page's own that `fetch` may send the access token to (e.g. `https://api.example.com`).
     /// A request to any other origin fails with `invalid_config` rather than leak the token.
     pub api_origins: Vec<String>,
+    /// Audiences an ID token may carry besides `client_id` (OIDC Core §3.1.3.7 #3); any other is
+    /// `invalid_audience`. Empty by default.
+    pub trusted_audiences: Vec<String>,
 }
 
 impl ClientConfig {
@@ -100,6 +103,7 @@ impl ClientConfig {
             algorithms: o.strings("algorithms")?,
             step_up_acr: o.string("stepUpAcr")?,
             api_origins: o.strings("apiOrigins")?.unwrap_or_default(),
+            trusted_audiences: o.strings("trustedAudiences")?.unwrap_or_default(),
         })
     }
 }
@@ -205,6 +209,9 @@ impl StepUpClient {
                 if config.issuer.is_empty() {
                     return Err(Error::new(ErrorCode::InvalidConfig, "issuer is required").with_claim("issuer"));
                 }
+                // OIDC Discovery §3: the issuer is https (localhost aside). Refuse before any request, so the
+                // discovery document is never fetched in clear text.
+                options::secure_url(&config.issuer, "issuer")?;
                 let resp = http::get_json(&discovery_url(&config.issuer)).await?;
                 if !resp.ok() {
                     return Err(Error::new(ErrorCode::DiscoveryFailed, "the discovery document could not be fetched"));
@@ -274,13 +281,13 @@ impl StepUpClient {
     /// Log in with a popup. The popup opens during this call (keep it inside the click handler);
     /// the returned future finishes the login.
     pub fn login_with_popup(&self, options: AuthorizeOptions, signal: Option<AbortSignal>) -> LocalFuture<Result<Session>> {
-        self.popup_flow(options, None, signal)
+        self.popup_flow(options, None, None, signal)
     }
 
     /// Leave for the provider in this tab. The answer is read by [`Self::handle_redirect_callback`]
     /// on the `redirect_uri` page. `app_state` is JSON text handed back there.
     pub fn login_with_redirect(&self, options: AuthorizeOptions, app_state: Option<String>) -> Result<()> {
-        self.redirect_flow(options, None, app_state)
+        self.redirect_flow(options, None, None, app_state)
     }
 
     /// Finish a redirect login from `url` (default: this page's URL). The URL is cleaned first, the
@@ -323,14 +330,17 @@ impl StepUpClient {
                 return ready(Ok(session));
             }
         }
+        // Bound to the signed-in user even when their tokens have expired.
+        let (user, login_hint) = step_up_binding(self.session().as_ref());
         let authorize = AuthorizeOptions {
             acr_values: decision.acr_values.clone(),
             max_age: decision.max_age,
+            login_hint,
             ..AuthorizeOptions::default()
         };
         match options.mode {
-            Mode::Popup => self.popup_flow(authorize, Some(policy.clone()), options.signal),
-            Mode::Redirect => match self.redirect_flow(authorize, Some(policy.clone()), options.app_state) {
+            Mode::Popup => self.popup_flow(authorize, Some(policy.clone()), user, options.signal),
+            Mode::Redirect => match self.redirect_flow(authorize, Some(policy.clone()), user, options.app_state) {
                 Err(e) => ready(Err(e)),
                 Ok(()) => Box::pin(core::future::pending()),
             },
@@ -368,10 +378,12 @@ impl StepUpClient {
             .acr_values
             .clone()
             .or_else(|| policy.mfa.then(|| alloc::vec![self.inner.provider.step_up_acr.clone()]));
-        let authorize = AuthorizeOptions { acr_values: acr_values.clone(), max_age: challenge.max_age, ..Default::default() };
+        let (user, login_hint) = step_up_binding(self.session().as_ref());
+        let authorize =
+            AuthorizeOptions { acr_values: acr_values.clone(), max_age: challenge.max_age, login_hint, ..Default::default() };
         // RFC 9470 §5: re-authorize with the server's values, even if our own view says the session is
         // strong enough; the resource server is the judge.
-        let session = match self.popup_flow(authorize, Some(policy), None).await {
+        let session = match self.popup_flow(authorize, Some(policy), user, None).await {
             Ok(s) => s,
             Err(e) if e.kind() == ErrorCode::PopupBlocked => {
                 let mut err = Error::new(ErrorCode::StepUpRequired, "the API asks for step-up; call requireStepUp from a click")
@@ -434,9 +446,16 @@ impl StepUpClient {
             .and_then(|s| s.access_token.clone())
     }
 
-    fn redirect_flow(&self, options: AuthorizeOptions, policy: Option<StepUpPolicy>, app_state: Option<String>) -> Result<()> {
+    fn redirect_flow(
+        &self,
+        options: AuthorizeOptions,
+        policy: Option<StepUpPolicy>,
+        user: Option<String>,
+        app_state: Option<String>,
+    ) -> Result<()> {
         let provider = &self.inner.provider;
-        let (pending, url) = flow::begin(provider, &provider.config.redirect_uri, &options)?;
+        let (mut pending, url) = flow::begin(provider, &provider.config.redirect_uri, &options)?;
+        pending.user = user;
         let created_at = pending.sent_at;
         let tx = Transaction {
             issuer: provider.metadata.issuer.clone(),
@@ -452,7 +471,13 @@ impl StepUpClient {
 
     /// Open the popup now (or join the one already open), run the flow detached, and return a future
     /// of its result. Detached so that a caller dropping its future cannot strand the shared flow.
-    fn popup_flow(&self, options: AuthorizeOptions, policy: Option<StepUpPolicy>, signal: Option<AbortSignal>) -> LocalFuture<Result<Session>> {
+    fn popup_flow(
+        &self,
+        options: AuthorizeOptions,
+        policy: Option<StepUpPolicy>,
+        user: Option<String>,
+        signal: Option<AbortSignal>,
+    ) -> LocalFuture<Result<Session>> {
         let joined = self.inner.flow.borrow().clone();
         if let Some(shared) = joined {
             let inner = self.inner.clone();
@@ -474,7 +499,8 @@ impl StepUpClient {
         };
         let provider = &self.inner.provider;
         let redirect_uri = provider.config.popup_redirect_uri.clone().unwrap_or_else(|| provider.config.redirect_uri.clone());
-        let started = flow::begin(provider, &redirect_uri, &options).and_then(|(pending, url)| {
+        let started = flow::begin(provider, &redirect_uri, &options).and_then(|(mut pending, url)| {
+            pending.user = user;
             popup.navigate(&url)?;
             Ok(pending)
         });
@@ -539,6 +565,15 @@ fn set_bearer(request: &web_sys::Request, token: &str) -> Result<()> {
         .headers()
         .set("Authorization", &value)
         .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot set the Authorization header").with_cause(e))
+}
+
+/// A step-up is for the signed-in user: the answer must carry their `sub` (`user_mismatch`), and the
+/// provider is asked for their account with `login_hint`. Without a session, nothing is bound.
+fn step_up_binding(current: Option<&Session>) -> (Option<String>, Option<String>) {
+    match current {
+        Some(s) => (s.claims.sub.clone(), session::login_hint(&s.claims)),
+        None => (None, None),
+    }
 }
 
 fn flow_lost() -> Error {

@@ -20,7 +20,7 @@ use crate::core::discovery::ProviderMetadata;
 use crate::core::error::Result;
 use crate::core::jwk::Algorithm;
 use crate::core::pkce::{self, Pkce};
-use crate::core::session::Session;
+use crate::core::session::{self, Session};
 use crate::core::token;
 use crate::core::validate::Expectations;
 
@@ -49,6 +49,9 @@ pub struct Pending {
     /// When the request was sent, seconds since the epoch in this browser's clock: `max_age` is judged
     /// from this moment (in the provider's clock, see `core::validate`).
     pub sent_at: i64,
+    /// The `sub` of the signed-in user a step-up is for: the answer must be for them (`user_mismatch`).
+    /// `None` for an explicit login, which may switch accounts.
+    pub user: Option<String>,
 }
 
 /// Fresh state, nonce and PKCE verifier (32 random bytes each), and the authorization URL.
@@ -82,6 +85,7 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions) -
         acr_values,
         max_age: opts.max_age,
         sent_at: now_seconds(),
+        user: None,
     };
     Ok((pending, url))
 }
@@ -110,8 +114,10 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         leeway: provider.leeway,
         now,
         algorithms: provider.algorithms.clone(),
+        trusted_audiences: provider.config.trusted_audiences.clone(),
         access_token: tokens.access_token.clone(),
     };
     let decoded = verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?;
+    session::check_same_user(pending.user.as_deref(), &decoded.claims)?;
     Ok(Session::new(tokens, decoded.claims, now))
 }

@@ -97,6 +97,9 @@ fn to_text(tx: &Transaction) -> Result<String> {
     if let Some(s) = &tx.app_state {
         set_str(&o, "appState", s);
     }
+    if let Some(u) = &tx.pending.user {
+        set_str(&o, "user", u);
+    }
     set(&o, "createdAt", &JsValue::from_f64(tx.created_at as f64));
     js_sys::JSON::stringify(&o)
         .ok()
@@ -122,6 +125,7 @@ fn from_text(text: &str) -> Result<Transaction> {
                 max_age: o.uint("maxAge")?,
                 // The transaction is saved as the request is sent.
                 sent_at: created_at,
+                user: o.string("user")?,
             },
             policy: match o.get("policy") {
                 Some(p) => Some(options::policy(Some(p))?),

@@ -253,6 +253,32 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("a step-up answered as another user → user_mismatch, and the session stays the signed-in user's", async () => {
+    resetSwitches();
+    const { context, page } = await openApp();
+    const login = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(login.result.ok, true, JSON.stringify(login.result));
+    const alice = login.result.value;
+    const tokensBefore = tokenCalls();
+    // maxAge 0 makes the provider ask for the password again; the person signs in as bob instead.
+    const { i, popup } = await clickForPopup(page, (p) => window.client.requireStepUp(p), { maxAge: 0 });
+    await popup.waitForSelector("#password");
+    const hint = alice.claims.email ?? alice.claims.preferred_username;
+    if (hint) assert.equal(await popup.inputValue("#username"), hint, "login_hint asks for the signed-in account");
+    await signIn(popup, { user: "bob" });
+    const result = await outcome(page, i);
+    assert.equal(result.code, "user_mismatch", JSON.stringify(result));
+    assert.equal(tokenCalls(), tokensBefore + 1, "the code was redeemed once, then refused");
+    assert.equal(await page.evaluate(() => window.client.session.idToken), alice.idToken, "the session is still alice's");
+    // An explicit login is how accounts are switched: not bound.
+    const { i: j, popup: again } = await clickForPopup(page, () => window.client.loginWithPopup({ prompt: "login" }));
+    await signIn(again, { user: "bob" });
+    const switched = await outcome(page, j);
+    assert.equal(switched.ok, true, JSON.stringify(switched));
+    assert.notEqual(switched.value.claims.sub, alice.claims.sub);
+    await context.close();
+  });
+
   test("a provider that ignores acr_values: acr_not_satisfied, and the weaker session is not taken", async () => {
     resetSwitches();
     const { context, page } = await openApp();

@@ -139,7 +139,7 @@ export function advice(e: StepUpError): "retry" | "login" | "fix-config" | "tell
     }
     case "network_error": case "popup_timeout":
       return "retry";
-    case "popup_blocked":
+    case "popup_blocked": case "user_mismatch":
       return "tell-user";
     case "webauthn_not_supported": case "webauthn_aborted": case "webauthn_not_allowed":
     case "webauthn_already_registered": case "webauthn_invalid_domain": case "webauthn_invalid_rp_id":
