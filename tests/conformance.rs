@@ -109,9 +109,12 @@ fn cases() -> Vec<Case> {
         Case { name: "aud as array of one", claims: |c| set(c, "aud", json!([CLIENT])), ..BASE },
         Case { name: "aud as number", claims: |c| set(c, "aud", json!(5)), want: Err("invalid_claim"), claim: Some("aud"), ..BASE },
         Case { name: "aud array without client", claims: |c| set(c, "aud", json!(["a", "b"])), want: Err("invalid_audience"), ..BASE },
-        Case { name: "two audiences without azp", claims: |c| set(c, "aud", json!([CLIENT, "api"])), want: Err("invalid_authorized_party"), claim: Some("azp"), ..BASE },
-        Case { name: "two audiences with azp = client", claims: |c| { set(c, "aud", json!([CLIENT, "api"])); set(c, "azp", json!(CLIENT)); }, ..BASE },
-        Case { name: "two audiences with azp = other", claims: |c| { set(c, "aud", json!([CLIENT, "api"])); set(c, "azp", json!("api")); }, want: Err("invalid_authorized_party"), ..BASE },
+        // Extra audiences: rejected unless trusted (OIDC Core 3.1.3.7 #3), even with azp = client.
+        Case { name: "two audiences, the other untrusted, azp = client", claims: |c| { set(c, "aud", json!([CLIENT, "api"])); set(c, "azp", json!(CLIENT)); }, want: Err("invalid_audience"), claim: Some("aud"), ..BASE },
+        Case { name: "two audiences, the other trusted, no azp", claims: |c| set(c, "aud", json!([CLIENT, "api"])), expect: |e| e.trusted_audiences = vec!["api".into()], want: Err("invalid_authorized_party"), claim: Some("azp"), ..BASE },
+        Case { name: "two audiences, the other trusted, azp = client", claims: |c| { set(c, "aud", json!([CLIENT, "api"])); set(c, "azp", json!(CLIENT)); }, expect: |e| e.trusted_audiences = vec!["api".into()], ..BASE },
+        Case { name: "two audiences, the other trusted, azp = other", claims: |c| { set(c, "aud", json!([CLIENT, "api"])); set(c, "azp", json!("api")); }, expect: |e| e.trusted_audiences = vec!["api".into()], want: Err("invalid_authorized_party"), ..BASE },
+        Case { name: "three audiences, one untrusted", claims: |c| { set(c, "aud", json!([CLIENT, "api", "evil"])); set(c, "azp", json!(CLIENT)); }, expect: |e| e.trusted_audiences = vec!["api".into()], want: Err("invalid_audience"), ..BASE },
         Case { name: "azp wrong with one audience", claims: |c| set(c, "azp", json!("client-2")), want: Err("invalid_authorized_party"), claim: Some("azp"), ..BASE },
         Case { name: "azp = client with one audience", claims: |c| set(c, "azp", json!(CLIENT)), ..BASE },
         // --- alg (#6, #7; RFC 8725 §3.1)
@@ -136,6 +139,10 @@ fn cases() -> Vec<Case> {
         Case { name: "crit not an array", header: |h| set(h, "crit", json!("exp")), want: Err("malformed_token"), ..BASE },
         Case { name: "jku, x5u and jwk headers are ignored", header: |h| { set(h, "jku", json!("https://evil.example/jwks")); set(h, "x5u", json!("https://evil.example/c")); set(h, "jwk", json!({"kty": "oct", "k": "AA"})); }, ..BASE },
         Case { name: "no kid, no typ", header: |h| { h.remove("kid"); h.remove("typ"); }, ..BASE },
+        // RFC 8725 3.11: a typ other than JWT is another kind of token.
+        Case { name: "typ jwt (any case)", header: |h| set(h, "typ", json!("jwt")), ..BASE },
+        Case { name: "typ at+jwt (an access token)", header: |h| set(h, "typ", json!("at+jwt")), want: Err("invalid_claim"), claim: Some("typ"), ..BASE },
+        Case { name: "typ logout+jwt", header: |h| set(h, "typ", json!("logout+jwt")), want: Err("invalid_claim"), claim: Some("typ"), ..BASE },
         // --- exp (#9)
         Case { name: "missing exp", claims: |c| { c.remove("exp"); }, want: Err("missing_claim"), claim: Some("exp"), ..BASE },
         Case { name: "past exp", claims: |c| set(c, "exp", json!(NOW - 3600)), want: Err("token_expired"), claim: Some("exp"), ..BASE },

@@ -348,10 +348,10 @@ fn token_responses() {
             refresh_token: Some("rt".into()),
         }
     );
-    let t = parse_token_response(201, Some(&body(r#"{"id_token":"x","token_type":"dpop","expires_in":"3600"}"#))).unwrap();
-    assert_eq!((t.token_type.as_deref(), t.expires_in), (Some("DPoP"), Some(3600)));
-    let t = parse_token_response(200, Some(&body(r#"{"id_token":"x"}"#))).unwrap();
-    assert_eq!(t, TokenResponse { id_token: "x".into(), ..Default::default() });
+    let t = parse_token_response(201, Some(&body(r#"{"id_token":"x","token_type":"BEARER","expires_in":"3600"}"#))).unwrap();
+    assert_eq!((t.token_type.as_deref(), t.expires_in), (Some("Bearer"), Some(3600)));
+    let t = parse_token_response(200, Some(&body(r#"{"id_token":"x","token_type":"Bearer"}"#))).unwrap();
+    assert_eq!(t, TokenResponse { id_token: "x".into(), token_type: Some("Bearer".into()), ..Default::default() });
 
     let e = parse_token_response(400, Some(&body(r#"{"error":"invalid_grant","error_description":"bad code"}"#))).unwrap_err();
     assert_eq!((e.code(), e.error.as_deref(), e.error_description.as_deref()), ("token_request_failed", Some("invalid_grant"), Some("bad code")));
@@ -368,11 +368,14 @@ fn token_responses() {
         (200, r#"{"id_token":7}"#),
         (200, r#"["id_token"]"#),
         (200, r#"{"id_token":"x","token_type":"mac"}"#),
+        // token_type is required (RFC 6749 §5.1), and a DPoP-bound token needs a key we do not hold.
+        (200, r#"{"id_token":"x"}"#),
+        (200, r#"{"id_token":"x","token_type":"DPoP"}"#),
         (200, r#"{"id_token":"x","token_type":5}"#),
-        (200, r#"{"id_token":"x","access_token":1}"#),
-        (200, r#"{"id_token":"x","expires_in":-1}"#),
-        (200, r#"{"id_token":"x","expires_in":1.5}"#),
-        (200, r#"{"id_token":"x","expires_in":"1h"}"#),
+        (200, r#"{"id_token":"x","token_type":"Bearer","access_token":1}"#),
+        (200, r#"{"id_token":"x","token_type":"Bearer","expires_in":-1}"#),
+        (200, r#"{"id_token":"x","token_type":"Bearer","expires_in":1.5}"#),
+        (200, r#"{"id_token":"x","token_type":"Bearer","expires_in":"1h"}"#),
         (200, r#"{"id_token":"x","error":"server_error"}"#),
         (302, r#"{"id_token":"x"}"#),
     ] {

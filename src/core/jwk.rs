@@ -130,7 +130,16 @@ pub struct Jwks {
 }
 
 /// RFC 7518 §3.3: RSA keys for RS*/PS* MUST be at least 2048 bits.
-const MIN_RSA_MODULUS_BYTES: usize = 256;
+const MIN_RSA_MODULUS_BITS: usize = 2048;
+
+/// The bit length of a big-endian unsigned integer: leading zero bytes (and bits) do not count, so a
+/// 1024-bit modulus padded with zero bytes to 256 bytes is still 1024 bits.
+fn bit_length(bytes: &[u8]) -> usize {
+    match bytes.iter().position(|&b| b != 0) {
+        None => 0,
+        Some(i) => (bytes.len() - i) * 8 - bytes.get(i).map_or(0, |b| b.leading_zeros() as usize),
+    }
+}
 
 /// A member that must be a string when present; `Err(())` for any other type.
 fn opt_str(obj: &JsonObject, name: &str) -> core::result::Result<Option<String>, ()> {
@@ -178,7 +187,7 @@ impl Jwk {
             }
         }
         let usable = match key.kty.as_str() {
-            "RSA" => b64_param(&key.n).is_some_and(|n| n.len() >= MIN_RSA_MODULUS_BYTES) && b64_param(&key.e).is_some(),
+            "RSA" => b64_param(&key.n).is_some_and(|n| bit_length(&n) >= MIN_RSA_MODULUS_BITS) && b64_param(&key.e).is_some(),
             "EC" => key.crv.is_some() && b64_param(&key.x).is_some() && b64_param(&key.y).is_some(),
             "OKP" => key.crv.is_some() && b64_param(&key.x).is_some(),
             // Unknown key types are harmless: no algorithm here will ever select them.
@@ -231,7 +240,7 @@ pub fn select_key<'a>(jwks: &'a Jwks, header: &JoseHeader, alg: Algorithm) -> Re
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::core::json::parse;
@@ -252,6 +261,29 @@ mod tests {
 
     fn n2048() -> String {
         base64url::encode(&[0xc5; 256])
+    }
+
+    #[test]
+    fn rsa_modulus_bits_do_not_count_leading_zeros() {
+        assert_eq!(bit_length(&[]), 0);
+        assert_eq!(bit_length(&[0, 0]), 0);
+        assert_eq!(bit_length(&[0, 1]), 1);
+        assert_eq!(bit_length(&[0x80, 0]), 16);
+        let rsa = |n: &[u8]| {
+            let text = format!(r#"{{"kty":"RSA","n":"{}","e":"AQAB"}}"#, base64url::encode(n));
+            Jwk::from_json(&parse(&text, ErrorCode::KeyNotFound).unwrap())
+        };
+        let mut n = vec![0u8; 256];
+        n[0] = 0x80;
+        assert!(rsa(&n).is_some(), "2048 bits");
+        // 1024 significant bits padded with zero bytes to 256 bytes: skipped.
+        let mut padded = vec![0u8; 128];
+        padded.extend_from_slice(&[0xc5; 128]);
+        assert!(rsa(&padded).is_none(), "a padded 1024-bit modulus is 1024 bits");
+        // 2047 bits.
+        let mut short = vec![0xffu8; 256];
+        short[0] = 0x7f;
+        assert!(rsa(&short).is_none());
     }
 
     #[test]

@@ -113,6 +113,16 @@ pub fn algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
         .collect()
 }
 
+/// A URL we will fetch from must be https (OIDC Discovery §3, RFC 9700 §2.6); `http://localhost` (and
+/// loopback addresses) is allowed for development. Else `invalid_config` naming `member`, before any request.
+pub fn secure_url(url: &str, member: &'static str) -> Result<()> {
+    if crate::core::authorize::is_secure_url(url) {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorCode::InvalidConfig, "must be an https URL (http only on localhost)").with_claim(member))
+    }
+}
+
 /// `ClaimExpectations` → [`Expectations`]. `now` is used when the object has no `now`.
 pub fn expectations(value: Option<&Json>, now: i64) -> Result<Expectations> {
     let o = Options::new(value, "expectations")?;
@@ -126,6 +136,7 @@ pub fn expectations(value: Option<&Json>, now: i64) -> Result<Expectations> {
         exp.algorithms = algorithms(&names)?;
     }
     exp.access_token = o.string("accessToken")?;
+    exp.trusted_audiences = o.strings("trustedAudiences")?.unwrap_or_default();
     Ok(exp)
 }
 
@@ -152,13 +163,25 @@ mod tests {
 
     #[test]
     fn expectations_read_every_member_and_keep_leeway_zero() {
-        let j = json(r#"{"issuer":"https://i/","clientId":"c","nonce":"n","maxAge":300,"acrValues":["a"],"leeway":0,"now":1700000000.9,"algorithms":["ES256"],"accessToken":"t"}"#);
+        let j = json(r#"{"issuer":"https://i/","clientId":"c","nonce":"n","maxAge":300,"acrValues":["a"],"leeway":0,"now":1700000000.9,"algorithms":["ES256"],"accessToken":"t","trustedAudiences":["api"]}"#);
         let e = expectations(Some(&j), 1).unwrap();
         assert_eq!((e.issuer.as_str(), e.client_id.as_str(), e.nonce.as_deref()), ("https://i/", "c", Some("n")));
         assert_eq!((e.max_age, e.leeway, e.now), (Some(300), 0, 1_700_000_000));
         assert_eq!(e.algorithms, vec![Algorithm::ES256]);
         assert_eq!(e.acr_values, Some(vec!["a".into()]));
         assert_eq!(e.access_token.as_deref(), Some("t"));
+        assert_eq!(e.trusted_audiences, vec!["api".to_string()]);
+    }
+
+    #[test]
+    fn urls_we_fetch_from_are_https_or_localhost() {
+        assert!(secure_url("https://idp.example/", "issuer").is_ok());
+        assert!(secure_url("http://localhost:3000/", "issuer").is_ok());
+        assert!(secure_url("http://127.0.0.1:3000/jwks", "jwksUri").is_ok());
+        for bad in ["http://idp.example/", "ftp://idp.example/", "idp.example", "", "http://localhost.evil.example/"] {
+            let e = secure_url(bad, "jwksUri").unwrap_err();
+            assert_eq!((e.code(), e.claim.as_deref()), ("invalid_config", Some("jwksUri")), "{bad}");
+        }
     }
 
     #[test]

@@ -45,7 +45,8 @@ fn failed(msg: &'static str) -> Error {
 ///
 /// Every failure is `token_request_failed`: a non-2xx status or any `error` member (RFC 6749 §5.2, with
 /// `error` / `error_description` carried over), a body that is not an object, no `id_token` (OIDC Core
-/// §3.1.3.3), a member of the wrong JSON type, or a `token_type` other than Bearer / DPoP (RFC 9449 §5).
+/// §3.1.3.3), a member of the wrong JSON type, or a `token_type` that is missing or not `Bearer`: RFC 6749
+/// §5.1 requires it, and a `DPoP` token (RFC 9449 §5) is useless without a proof key this client does not hold.
 /// `expires_in` may be a non-negative integer or a string of digits (older Azure AD sent strings).
 pub fn parse_token_response(status: u16, body: Option<&Json>) -> Result<TokenResponse> {
     let obj = body.and_then(Json::as_object);
@@ -69,12 +70,11 @@ pub fn parse_token_response(status: u16, body: Option<&Json>) -> Result<TokenRes
         }
     };
     let id_token = string("id_token")?.filter(|t| !t.is_empty()).ok_or_else(|| failed("the token response has no id_token"))?;
-    // RFC 6749 §7.1 / RFC 9449 §5: we can only use Bearer and DPoP tokens.
+    // RFC 6749 §5.1 / §7.1 (case-insensitive): the only type we can use is Bearer.
     let token_type = match string("token_type")? {
-        None => None,
         Some(t) if t.eq_ignore_ascii_case("bearer") => Some(String::from("Bearer")),
-        Some(t) if t.eq_ignore_ascii_case("dpop") => Some(String::from("DPoP")),
-        Some(_) => return Err(failed("token_type is neither Bearer nor DPoP")),
+        None => return Err(failed("the token response has no token_type")),
+        Some(_) => return Err(failed("token_type is not Bearer")),
     };
     let expires_in = match obj.get("expires_in") {
         None | Some(Json::Null) => None,

@@ -42,6 +42,9 @@ pub struct Expectations {
     pub now: i64,
     /// Allowed signing algorithms (RFC 8725 §3.1 allowlist).
     pub algorithms: Vec<Algorithm>,
+    /// Audiences besides `client_id` that the token may also be for (OIDC Core §3.1.3.7 #3: any other is
+    /// untrusted and rejected). Empty by default.
+    pub trusted_audiences: Vec<String>,
     /// The access token issued with the ID token; when set and the token has `at_hash`, it is checked.
     pub access_token: Option<String>,
 }
@@ -67,6 +70,7 @@ impl Expectations {
             leeway: DEFAULT_LEEWAY,
             now,
             algorithms: DEFAULT_ALGORITHMS.to_vec(),
+            trusted_audiences: Vec::new(),
             access_token: None,
         }
     }
@@ -106,6 +110,11 @@ pub fn check_header(header: &JoseHeader, exp: &Expectations) -> Result<Algorithm
         return Err(Error::new(ErrorCode::UnsupportedCriticalHeader, "crit names an extension we do not implement")
             .with_claim(first.as_str()));
     }
+    // RFC 8725 §3.11: explicit typing keeps other JWTs of the same issuer (an `at+jwt` access token, a
+    // `logout+jwt`) from passing as ID tokens. An ID token's `typ` is absent or `JWT`.
+    if header.typ.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("JWT")) {
+        return Err(err(ErrorCode::InvalidClaim, "typ", "the typ header says this is not an ID token"));
+    }
     Ok(alg)
 }
 
@@ -118,13 +127,17 @@ fn check_iss_exact(iss: Option<&str>, exp: &Expectations) -> Result<()> {
     }
 }
 
-/// §3.1.3.7 #3: `aud` contains our client_id.
+/// §3.1.3.7 #3: `aud` contains our client_id, and "MUST be rejected if [it] contains additional audiences
+/// not trusted by the Client": every other member must be in `trusted_audiences`.
 fn check_aud_contains_client_id(aud: &[String], exp: &Expectations) -> Result<()> {
     if aud.is_empty() {
         return Err(missing("aud"));
     }
     if !aud.contains(&exp.client_id) {
         return Err(err(ErrorCode::InvalidAudience, "aud", "aud does not contain the client_id"));
+    }
+    if aud.iter().any(|a| *a != exp.client_id && !exp.trusted_audiences.contains(a)) {
+        return Err(err(ErrorCode::InvalidAudience, "aud", "aud names an audience that is not trusted"));
     }
     Ok(())
 }

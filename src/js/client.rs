@@ -48,6 +48,8 @@ export interface ClientConfig {
   /** Origins besides the page's own that `client.fetch` may send the access token to, e.g.
    * ["https://api.example.com"]. A request anywhere else throws invalid_config instead of leaking the token. */
   apiOrigins?: string[];
+  /** Audiences an ID token may carry besides clientId (then azp must be clientId); any other is invalid_audience. */
+  trustedAudiences?: string[];
 }
 
 export interface AuthorizeOptions {

@@ -21,7 +21,10 @@ fn source(expect: Option<&Json>) -> Result<JwksSource> {
         return Ok(JwksSource::from_jwks(Jwks::from_json(set)?));
     }
     match o.string("jwksUri")? {
-        Some(uri) if !uri.is_empty() => Ok(JwksSource::remote(uri)),
+        Some(uri) if !uri.is_empty() => {
+            options::secure_url(&uri, "jwksUri")?;
+            Ok(JwksSource::remote(uri))
+        }
         _ => Err(Error::new(ErrorCode::InvalidConfig, "give jwks or jwksUri to verify the signature").with_claim("jwksUri")),
     }
 }
