@@ -31,6 +31,11 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   }
   const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
   const version = cargo.match(/^version = "([^"]+)"/m)?.[1] ?? "0.0.0";
+  const repository = cargo.match(/^repository = "([^"]+)"/m)?.[1];
+  if (!repository) throw new Error("Cargo.toml has no repository: pkg/package.json takes its links from it");
+  // The licence texts ship with the package (Cargo.toml and package.json both say MIT OR Apache-2.0).
+  const licences = ["LICENSE-MIT", "LICENSE-APACHE"];
+  for (const f of licences) copyFileSync(join(root, f), join(pkg, f));
   const manifest = {
     name: "stepup",
     version,
@@ -45,9 +50,14 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
       "./stepup_bg.wasm": "./stepup_bg.wasm",
       "./package.json": "./package.json",
     },
-    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "README.md"],
+    // What `npm pack` ships; tests/packaging/npm-pack.txt is the expected list and `npm test` compares them.
+    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "README.md", ...licences],
     sideEffects: false,
-    keywords: ["oidc", "oauth", "step-up", "mfa", "webauthn", "passkeys", "wasm"],
+    repository: { type: "git", url: `git+${repository}.git` },
+    homepage: `${repository}#readme`,
+    bugs: { url: `${repository}/issues` },
+    // No `engines`: the package runs in browsers (a secure context with WebCrypto and WebAssembly), not in Node.
+    keywords: ["oidc", "openid-connect", "oauth", "pkce", "step-up", "mfa", "acr", "webauthn", "passkeys", "jwt", "wasm"],
   };
   writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
   const readme = join(root, "docs", "PACKAGE.md");

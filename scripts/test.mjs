@@ -1,5 +1,5 @@
 // `npm test`: everything, in order, stopping at the first failure.
-// lint (clippy with the panic lints, native and wasm) → native tests → wasm build → browser unit tests
+// lint (clippy with the panic lints, native and wasm) → native tests → wasm build → packaging (tests/packaging/) → browser unit tests
 // (wasm-bindgen-test in headless Chromium) → browser end-to-end tests (playwright-core + Chromium).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { bootstrap, root } from "./bootstrap.mjs";
 import { build } from "./build.mjs";
 import { buildExamples } from "./examples.mjs";
+import { checkPackaging } from "./packaging.mjs";
 
 const t0 = Date.now();
 const steps = [];
@@ -53,6 +54,15 @@ step("cargo doc (native, and wasm32 with leptos + yew), warnings denied", () => 
   run("cargo", ["doc", "--no-deps", "--target", "wasm32-unknown-unknown", "--features", "leptos,yew"], { RUSTDOCFLAGS: "-D warnings" });
 });
 step("build pkg/", () => build({ tools }));
+// What crates.io and npm get: the file lists in tests/packaging/, then cargo's verify build of the .crate.
+step("packaging (cargo package, npm pack)", () => {
+  try {
+    checkPackaging();
+  } catch (e) {
+    console.error(`\n${e.message}\nnpm test: FAILED at: packaging`);
+    process.exit(1);
+  }
+});
 // The Leptos and Yew example apps (feature `js` off), driven by tests/e2e/examples.test.mjs.
 step("build examples/ (leptos, yew)", () => buildExamples({ tools }));
 
