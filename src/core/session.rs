@@ -2,7 +2,7 @@
 //!
 //! The auth context (`acr`, `amr`, `auth_time`) is copied out of the validated ID token once and kept:
 //! Auth0 leaves `amr` out of silently issued tokens, so the context of the last interactive login must
-//! not be replaced by a weaker-looking one (REFERENCES.md, Auth0).
+//! not be replaced by a weaker-looking one.
 
 use alloc::string::String;
 use alloc::vec::Vec;
