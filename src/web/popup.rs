@@ -17,13 +17,15 @@
 //! closes the popup and when the provider's page replaces the blank one; one task later the two differ
 //! (measured in Chromium, and what the HTML navigation model implies): after a commit the window holds
 //! a cross-origin document, so reading its location throws, while a closing blank window still reads
-//! `about:blank`. Then:
+//! `about:blank`. COOP then severs the popup one browser round trip later (6-35 ms measured), while a
+//! person needs the page to load and be seen before closing it (100 ms and more even for a test robot).
+//! So, with the popup looked at every [`WATCH_MS`] from the commit until [`HUMAN_MS`] after it:
 //! - closed before the provider's page committed → `popup_closed`, whatever the provider;
-//! - closed after it, when the popup was seen open [`SETTLE_MS`] or more after the commit (or an earlier
-//!   popup of this page to the same provider was) → the provider sends no COOP → `popup_closed`;
-//! - closed within [`SETTLE_MS`] of the commit (COOP severs in about 10-40 ms; a person cannot see and
-//!   close a page that fast) → severed by COOP. From then on no browser API tells whether the window is
-//!   still open: we wait for the BroadcastChannel until the timeout. This is the one undecidable case.
+//! - seen open [`SEVER_MS`] or more after the commit, or first seen closed more than [`HUMAN_MS`] after
+//!   it, or a provider an earlier popup of this page proved COOP-free → `popup_closed`;
+//! - else (closed within [`HUMAN_MS`], never seen open past [`SEVER_MS`]): severed by COOP. From then on no
+//!   browser API tells whether the window is still open: we wait for the BroadcastChannel until the
+//!   timeout. This is the one undecidable case (README, "Known limits").
 
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -52,9 +54,15 @@ pub const CHANNEL_PREFIX: &str = "stepup:";
 pub const POLL_MS: i32 = 100;
 /// After `closed` is seen, how long a message already on its way may still win.
 pub const CLOSE_GRACE_MS: i32 = 150;
-/// A popup that still reads open this long after the provider's page committed was not severed by COOP
-/// (which takes effect within tens of milliseconds of the commit).
-pub const SETTLE_MS: f64 = 100.0;
+/// COOP severs a popup within this long of the provider's page committing (measured in Chromium: 6-35 ms,
+/// one round trip through the browser after the blank page unloads). A popup seen open later was not severed.
+pub const SEVER_MS: f64 = 60.0;
+/// Nobody closes a popup within this long of the provider's page committing: the page has to load and be
+/// seen first (an automated close right after the page appears takes 100 ms or more). A close first seen
+/// later than this was a person's, not COOP's.
+pub const HUMAN_MS: f64 = 80.0;
+/// How often the popup is looked at from the commit until [`HUMAN_MS`] after it.
+const WATCH_MS: i32 = 10;
 /// Default popup timeout (DESIGN.md): 300 s.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 300;
 
@@ -65,9 +73,43 @@ const HEIGHT: i64 = 650;
 #[derive(Clone, Debug)]
 pub struct Popup {
     window: Window,
-    /// When the popup's first document was replaced by a cross-origin one (the provider's page), in
-    /// `performance.now()` milliseconds; set by the blank document's `pagehide` (see the module docs).
-    left_at: Rc<Cell<Option<f64>>>,
+    seen: Rc<Seen>,
+}
+
+/// What was seen of the popup, in `performance.now()` milliseconds (see the module docs).
+#[derive(Debug, Default)]
+struct Seen {
+    /// The blank document's `pagehide`, when a cross-origin location followed it: the provider's commit.
+    left_at: Cell<Option<f64>>,
+    /// The last time the popup was seen open on a cross-origin page.
+    open_at: Cell<Option<f64>>,
+    /// The first time it was seen closed.
+    closed_at: Cell<Option<f64>>,
+}
+
+/// Who closed a popup that reads closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ClosedBy {
+    User,
+    /// Closed within [`SEVER_MS`]-[`HUMAN_MS`] of the provider's page committing: COOP, as far as can be told.
+    MaybeCoop,
+}
+
+impl Seen {
+    /// Seen open on the provider's page [`SEVER_MS`] or more after its commit: not severed by COOP.
+    fn open_past_severing(&self) -> bool {
+        self.left_at.get().is_some_and(|commit| self.open_at.get().is_some_and(|t| t - commit >= SEVER_MS))
+    }
+
+    fn verdict(&self, provider_watchable: bool) -> ClosedBy {
+        let Some(commit) = self.left_at.get() else { return ClosedBy::User }; // before the provider's page
+        let closed_late = self.closed_at.get().is_some_and(|t| t - commit > HUMAN_MS);
+        if provider_watchable || self.open_past_severing() || closed_late {
+            ClosedBy::User
+        } else {
+            ClosedBy::MaybeCoop
+        }
+    }
 }
 
 fn channel_name(state: &str) -> String {
@@ -105,7 +147,7 @@ impl Popup {
         let blocked = || Error::new(ErrorCode::PopupBlocked, "the browser blocked the popup (open it inside a click)");
         match w.open_with_url_and_target_and_features("", "_blank", &features(&w)) {
             Ok(Some(popup)) => {
-                let popup = Popup { window: popup, left_at: Rc::new(Cell::new(None)) };
+                let popup = Popup { window: popup, seen: Rc::new(Seen::default()) };
                 popup.watch_first_unload(String::from(provider));
                 Ok(popup)
             }
@@ -135,34 +177,64 @@ impl Popup {
         self.window.location().href().is_err()
     }
 
+    /// Look at the popup now and note what is seen; returns whether it reads closed.
+    fn look(&self) -> bool {
+        let now = now_ms();
+        if self.is_closed() {
+            if self.seen.closed_at.get().is_none() {
+                self.seen.closed_at.set(Some(now));
+            }
+            return true;
+        }
+        if self.is_cross_origin() {
+            // Without a pagehide (listening failed), the first sight of the provider's page is the commit.
+            if self.seen.left_at.get().is_none() {
+                self.seen.left_at.set(Some(now));
+            }
+            self.seen.open_at.set(Some(now));
+        }
+        false
+    }
+
     /// Listen once to the blank document's `pagehide`, before anything navigates the popup. One task
-    /// after it, a cross-origin location means the provider's page committed; a readable one means the
-    /// window is closing (or went to a page of ours, which then relays the answer itself).
-    /// [`SETTLE_MS`] after the commit, a popup that still reads open tells that its provider sends no COOP.
+    /// after it, a cross-origin location means the provider's page committed (a readable one: the window
+    /// is closing, or went to a page of ours, which relays the answer itself). From the commit until
+    /// [`HUMAN_MS`] after it the popup is looked at every [`WATCH_MS`], so that COOP's severing and a
+    /// person's close are seen when they happen, not at the next 100 ms poll.
     fn watch_first_unload(&self, provider: String) {
         let popup = self.clone();
         let on_pagehide = Closure::once_into_js(move || {
             let at = now_ms();
-            let Ok(w) = window() else { return };
-            let settled = Closure::once_into_js({
-                let popup = popup.clone();
-                move || {
-                    if !popup.is_closed() && popup.is_cross_origin() {
-                        remember_watchable(&provider);
-                    }
-                }
-            });
             let check = Closure::once_into_js(move || {
-                if popup.is_cross_origin() && popup.left_at.get().is_none() {
-                    popup.left_at.set(Some(at));
-                    if let Ok(w) = window() {
-                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(settled.unchecked_ref(), SETTLE_MS as i32);
-                    }
+                if !popup.is_cross_origin() {
+                    return;
                 }
+                // The pagehide time is the commit, even if a poll saw the provider's page first.
+                popup.seen.left_at.set(Some(at));
+                popup.watch_until(at + HUMAN_MS + f64::from(WATCH_MS), provider);
             });
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
+            if let Ok(w) = window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
+            }
         });
         let _ = self.window.add_event_listener_with_callback("pagehide", on_pagehide.unchecked_ref());
+    }
+
+    /// Look every [`WATCH_MS`] until `until` or until the popup reads closed.
+    fn watch_until(self, until: f64, provider: String) {
+        if self.look() {
+            return;
+        }
+        if self.seen.open_past_severing() {
+            remember_watchable(&provider);
+        }
+        if now_ms() >= until {
+            return;
+        }
+        let next = Closure::once_into_js(move || self.watch_until(until, provider));
+        if let Ok(w) = window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), WATCH_MS);
+        }
     }
 
     pub fn window(&self) -> &Window {
@@ -171,7 +243,7 @@ impl Popup {
 }
 
 std::thread_local! {
-    /// Provider origins whose pages this page has seen stay open in a popup past [`SETTLE_MS`], i.e. that
+    /// Provider origins whose pages this page has seen stay open in a popup past [`SEVER_MS`], i.e. that
     /// do not sever the opener with COOP. For them a popup that reads closed was closed by the user.
     static WATCHABLE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
@@ -346,19 +418,14 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
             if reported.get() || done.is_settled() {
                 return;
             }
-            if !popup.is_closed() {
-                if popup.is_cross_origin() {
-                    match popup.left_at.get() {
-                        // The pagehide check has not run yet (or could not listen): the commit is now at the latest.
-                        None => popup.left_at.set(Some(now_ms())),
-                        Some(at) if now_ms() - at >= SETTLE_MS => remember_watchable(&provider),
-                        Some(_) => {}
-                    }
+            if !popup.look() {
+                if popup.seen.open_past_severing() {
+                    remember_watchable(&provider);
                 }
                 return;
             }
-            if popup.left_at.get().is_some() && !is_watchable(&provider) {
-                return; // closed right after the provider's page committed: severed by COOP, only the channel can answer now
+            if popup.seen.verdict(is_watchable(&provider)) == ClosedBy::MaybeCoop {
+                return; // severed by COOP right after the provider's page committed: only the channel can answer now
             }
             reported.set(true);
             // A message posted just before the window closed may still be queued: give it a moment.
