@@ -59,6 +59,23 @@ fn a_transaction_round_trips_and_is_read_once() {
 }
 
 #[wasm_bindgen_test]
+fn logout_discards_the_redirect_logins_pending_in_this_tab() {
+    clear();
+    storage::save(&tx("s1", NOW), NOW).unwrap();
+    storage::save(&tx("s2", NOW), NOW).unwrap();
+    // A provider without end_session_endpoint: logout stays on the page.
+    let metadata = stepup::core::discovery::ProviderMetadata::from_json(
+        &parse(r#"{"issuer":"https://idp.example/","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token","jwks_uri":"https://idp.example/jwks"}"#),
+        "https://idp.example/",
+    )
+    .unwrap();
+    let client = stepup::StepUpClient::with_metadata(ClientConfig::new("https://idp.example/", "spa", "https://app.example/cb"), metadata).unwrap();
+    client.logout(None).unwrap();
+    assert!(!storage::has_pending(), "a callback arriving after logout finds no transaction");
+    assert_eq!(storage::take(Some("s1"), NOW + 5).unwrap_err().code(), "missing_transaction");
+}
+
+#[wasm_bindgen_test]
 fn an_unknown_state_with_logins_pending_is_state_mismatch_and_ends_them() {
     clear();
     storage::save(&tx("real", NOW), NOW).unwrap();

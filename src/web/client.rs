@@ -18,7 +18,7 @@
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
 
@@ -177,8 +177,10 @@ type Shared = Settle<Result<Session>>;
 struct Inner {
     provider: Provider,
     session: RefCell<Option<Session>>,
-    /// The popup flow in progress, which later callers join.
-    flow: RefCell<Option<Shared>>,
+    /// The popup flow in progress, which later callers join, and its window.
+    flow: RefCell<Option<(Shared, Popup)>>,
+    /// Counts logouts: a flow that started before the last one ends `aborted` and stores nothing.
+    epoch: Cell<u32>,
 }
 
 /// The step-up client. Cheap to clone (shared state).
@@ -252,7 +254,7 @@ impl StepUpClient {
             metadata,
             config,
         };
-        Ok(StepUpClient { inner: Rc::new(Inner { provider, session: RefCell::new(None), flow: RefCell::new(None) }) })
+        Ok(StepUpClient { inner: Rc::new(Inner { provider, session: RefCell::new(None), flow: RefCell::new(None), epoch: Cell::new(0) }) })
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -401,7 +403,17 @@ impl StepUpClient {
 
     /// Forget the session; when the provider has an `end_session_endpoint`, go there (RP-initiated
     /// logout) with `id_token_hint`, `client_id` and `post_logout_redirect_uri = return_to`.
+    ///
+    /// A login in progress ends first, so that nothing finishing later can sign the user back in: a popup
+    /// flow's callers get `aborted` and its window is closed (no token request follows), and this tab's
+    /// pending redirect transactions are discarded (their callback finds `missing_transaction`).
     pub fn logout(&self, return_to: Option<&str>) -> Result<()> {
+        self.inner.epoch.set(self.inner.epoch.get().wrapping_add(1));
+        if let Some((shared, popup)) = self.inner.flow.borrow_mut().take() {
+            shared.settle(Err(signed_out()));
+            popup.close();
+        }
+        storage::discard_all();
         let session = self.inner.session.borrow_mut().take();
         let provider = &self.inner.provider;
         let Some(endpoint) = provider.metadata.end_session_endpoint.as_deref() else {
@@ -478,7 +490,7 @@ impl StepUpClient {
         user: Option<String>,
         signal: Option<AbortSignal>,
     ) -> LocalFuture<Result<Session>> {
-        let joined = self.inner.flow.borrow().clone();
+        let joined = self.inner.flow.borrow().as_ref().map(|(shared, _)| shared.clone());
         if let Some(shared) = joined {
             let inner = self.inner.clone();
             let wait = popup::abortable(shared, signal);
@@ -512,9 +524,10 @@ impl StepUpClient {
             }
         };
         let shared: Shared = Settle::new();
-        *self.inner.flow.borrow_mut() = Some(shared.clone());
+        *self.inner.flow.borrow_mut() = Some((shared.clone(), popup.clone()));
         let inner = self.inner.clone();
         let settle = shared.clone();
+        let epoch = self.inner.epoch.get();
         wasm_bindgen_futures::spawn_local(async move {
             let wait = WaitOptions {
                 state: pending.state.clone(),
@@ -522,7 +535,10 @@ impl StepUpClient {
                 timeout_seconds: inner.provider.config.popup_timeout_seconds.unwrap_or(popup::DEFAULT_TIMEOUT_SECONDS),
                 signal,
             };
-            let result = run_popup(&inner.provider, &popup, &pending, &wait, policy.as_ref()).await;
+            let result = run_popup(&inner, epoch, &popup, &pending, &wait, policy.as_ref()).await;
+            if inner.epoch.get() != epoch {
+                return; // signed out meanwhile: logout settled this flow and may have started none or another
+            }
             if let Ok(session) = &result {
                 *inner.session.borrow_mut() = Some(session.clone());
             }
@@ -534,13 +550,18 @@ impl StepUpClient {
 }
 
 async fn run_popup(
-    provider: &Provider,
+    inner: &Inner,
+    epoch: u32,
     popup: &Popup,
     pending: &Pending,
     wait: &WaitOptions,
     policy: Option<&StepUpPolicy>,
 ) -> Result<Session> {
+    let provider = &inner.provider;
     let callback = popup::wait_for_callback(popup, wait).await?;
+    if inner.epoch.get() != epoch {
+        return Err(signed_out()); // no token request for a login the user signed out of
+    }
     let session = flow::finish(provider, pending, &callback).await?;
     if let Some(p) = policy {
         check_policy(provider, p, &session)?;
@@ -574,6 +595,10 @@ fn step_up_binding(current: Option<&Session>) -> (Option<String>, Option<String>
         Some(s) => (s.claims.sub.clone(), session::login_hint(&s.claims)),
         None => (None, None),
     }
+}
+
+fn signed_out() -> Error {
+    Error::new(ErrorCode::Aborted, "the user signed out while the login was in progress")
 }
 
 fn flow_lost() -> Error {

@@ -203,6 +203,15 @@ pub fn take(state: Option<&str>, now: i64) -> Result<Transaction> {
     Ok(tx)
 }
 
+/// Discard every redirect login waiting for its callback in this tab (logout).
+pub fn discard_all() {
+    if let Ok(s) = storage() {
+        for k in our_keys(&s) {
+            let _ = s.remove_item(&k);
+        }
+    }
+}
+
 /// Whether a redirect login is waiting for its callback in this tab.
 pub fn has_pending() -> bool {
     storage().map(|s| !our_keys(&s).is_empty()).unwrap_or(false)

@@ -575,6 +575,27 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("logout during a popup login: the login ends aborted, the popup closes, no token request, no session", async () => {
+    resetSwitches();
+    const meta = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+    delete meta.end_session_endpoint; // logout stays on the page
+    const { context, page } = await openApp({ metadata: meta });
+    const tokensBefore = tokenCalls();
+    const { i, popup } = await clickForPopup(page, () => window.client.loginWithPopup());
+    await popup.waitForSelector("#password");
+    const popupClosed = popup.waitForEvent("close", { timeout: 5000 });
+    await page.evaluate(() => window.client.logout());
+    const result = await outcome(page, i, 5000);
+    assert.equal(result.code, "aborted", JSON.stringify(result));
+    await popupClosed;
+    assert.equal(await page.evaluate(() => window.client.session), null);
+    assert.equal(tokenCalls(), tokensBefore, "no token request");
+    // The client is usable again.
+    const again = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(again.result.ok, true, JSON.stringify(again.result));
+    await context.close();
+  });
+
   test("logout forgets the session and goes to the provider's end_session_endpoint", async () => {
     resetSwitches();
     const { context, page } = await openApp();
