@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 macro_rules! codes {
-    ($($variant:ident => $code:literal,)*) => {
+    ($($variant:ident => $code:literal, $sentence:literal,)*) => {
         /// Stable error codes. The string form (`as_str`) is the public contract shared with JS.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -18,55 +18,60 @@ macro_rules! codes {
             pub const fn as_str(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $code,)* }
             }
+            /// One sentence saying what the code means: the message of every error with this code in the
+            /// npm package's release build (see [`Error::new`]).
+            pub const fn sentence(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $sentence,)* }
+            }
         }
     };
 }
 
 codes! {
     // token
-    MalformedToken => "malformed_token",
-    UnsupportedAlgorithm => "unsupported_algorithm",
-    InvalidSignature => "invalid_signature",
-    KeyNotFound => "key_not_found",
-    InvalidIssuer => "invalid_issuer",
-    InvalidAudience => "invalid_audience",
-    InvalidAuthorizedParty => "invalid_authorized_party",
-    TokenExpired => "token_expired",
-    TokenNotYetValid => "token_not_yet_valid",
-    InvalidIssuedAt => "invalid_issued_at",
-    NonceMismatch => "nonce_mismatch",
-    MissingClaim => "missing_claim",
-    InvalidClaim => "invalid_claim",
-    UnsupportedCriticalHeader => "unsupported_critical_header",
-    AtHashMismatch => "at_hash_mismatch",
-    AuthTimeTooOld => "auth_time_too_old",
-    AcrNotSatisfied => "acr_not_satisfied",
-    AmrNotSatisfied => "amr_not_satisfied",
+    MalformedToken => "malformed_token", "the token is not a well-formed signed JWT",
+    UnsupportedAlgorithm => "unsupported_algorithm", "the token's signing algorithm is not allowed",
+    InvalidSignature => "invalid_signature", "the token's signature does not verify",
+    KeyNotFound => "key_not_found", "no key in the provider's JWKS matches the token",
+    InvalidIssuer => "invalid_issuer", "the token's issuer is not the configured issuer",
+    InvalidAudience => "invalid_audience", "the token is not meant for this client",
+    InvalidAuthorizedParty => "invalid_authorized_party", "the token's authorized party is not this client",
+    TokenExpired => "token_expired", "the token has expired",
+    TokenNotYetValid => "token_not_yet_valid", "the token is not valid yet",
+    InvalidIssuedAt => "invalid_issued_at", "the token's issue time is in the future",
+    NonceMismatch => "nonce_mismatch", "the token's nonce is not the one sent",
+    MissingClaim => "missing_claim", "a required claim is missing",
+    InvalidClaim => "invalid_claim", "a claim or header member has an invalid value",
+    UnsupportedCriticalHeader => "unsupported_critical_header", "the token has a critical header this library does not understand",
+    AtHashMismatch => "at_hash_mismatch", "the access token does not match the ID token's at_hash",
+    AuthTimeTooOld => "auth_time_too_old", "the authentication is older than the allowed age",
+    AcrNotSatisfied => "acr_not_satisfied", "the authentication context (acr) is not one that was asked for",
+    AmrNotSatisfied => "amr_not_satisfied", "the authentication methods (amr) do not meet the policy",
     // flow
-    InvalidConfig => "invalid_config",
-    DiscoveryFailed => "discovery_failed",
-    IssuerMismatch => "issuer_mismatch",
-    StateMismatch => "state_mismatch",
-    MissingTransaction => "missing_transaction",
-    AuthorizationError => "authorization_error",
-    TokenRequestFailed => "token_request_failed",
-    NetworkError => "network_error",
-    PopupBlocked => "popup_blocked",
-    PopupClosed => "popup_closed",
-    PopupTimeout => "popup_timeout",
-    Aborted => "aborted",
-    StepUpRequired => "step_up_required",
+    InvalidConfig => "invalid_config", "an option or stored value is invalid",
+    DiscoveryFailed => "discovery_failed", "the provider's discovery document or JWKS could not be fetched or read",
+    IssuerMismatch => "issuer_mismatch", "the provider's metadata names another issuer",
+    StateMismatch => "state_mismatch", "the response's state does not match the request",
+    MissingTransaction => "missing_transaction", "no login in progress matches this response",
+    AuthorizationError => "authorization_error", "the provider returned an error",
+    TokenRequestFailed => "token_request_failed", "the token request failed",
+    NetworkError => "network_error", "a network request failed",
+    PopupBlocked => "popup_blocked", "the browser blocked the login popup",
+    PopupClosed => "popup_closed", "the login popup was closed",
+    PopupTimeout => "popup_timeout", "the login popup timed out",
+    Aborted => "aborted", "the operation was aborted",
+    StepUpRequired => "step_up_required", "a stronger authentication is required",
     // webauthn
-    WebauthnNotSupported => "webauthn_not_supported",
-    WebauthnAborted => "webauthn_aborted",
-    WebauthnNotAllowed => "webauthn_not_allowed",
-    WebauthnAlreadyRegistered => "webauthn_already_registered",
-    WebauthnInvalidDomain => "webauthn_invalid_domain",
-    WebauthnInvalidRpId => "webauthn_invalid_rp_id",
-    WebauthnUnsupportedAlgorithm => "webauthn_unsupported_algorithm",
-    WebauthnConstraint => "webauthn_constraint",
-    WebauthnInvalidOptions => "webauthn_invalid_options",
-    WebauthnFailed => "webauthn_failed",
+    WebauthnNotSupported => "webauthn_not_supported", "WebAuthn is not supported here",
+    WebauthnAborted => "webauthn_aborted", "the passkey ceremony was aborted",
+    WebauthnNotAllowed => "webauthn_not_allowed", "the passkey ceremony was cancelled or not allowed",
+    WebauthnAlreadyRegistered => "webauthn_already_registered", "this authenticator is already registered",
+    WebauthnInvalidDomain => "webauthn_invalid_domain", "this page's origin may not use WebAuthn",
+    WebauthnInvalidRpId => "webauthn_invalid_rp_id", "the relying party ID is not valid for this origin",
+    WebauthnUnsupportedAlgorithm => "webauthn_unsupported_algorithm", "no requested algorithm is supported by the authenticator",
+    WebauthnConstraint => "webauthn_constraint", "the authenticator cannot meet the requested constraints",
+    WebauthnInvalidOptions => "webauthn_invalid_options", "the WebAuthn options are invalid",
+    WebauthnFailed => "webauthn_failed", "the passkey ceremony failed",
 }
 
 impl fmt::Display for ErrorCode {
@@ -99,10 +104,28 @@ pub struct Error {
 }
 
 impl Error {
+    /// An error with `code` and a human `message`.
+    ///
+    /// In the npm package's release build (feature `js`, no debug assertions) the message is the code's
+    /// [`ErrorCode::sentence`] instead: the call sites' texts are not linked, which keeps the wasm small; the
+    /// code, the claim and the other fields are the same. Everywhere else (Rust users, tests) the message is
+    /// the call site's text.
+    #[inline]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        #[cfg(all(feature = "js", not(debug_assertions)))]
+        {
+            let _ = message;
+            Error::of(code, String::new())
+        }
+        #[cfg(not(all(feature = "js", not(debug_assertions))))]
+        Error::of(code, message.into())
+    }
+    /// The one constructor, never inlined: each of the many `Error::new` call sites is a call, not a copy.
+    #[inline(never)]
+    fn of(code: ErrorCode, message: String) -> Self {
         Error {
             code,
-            message: message.into(),
+            message,
             claim: None,
             error: None,
             error_description: None,
@@ -118,8 +141,13 @@ impl Error {
     pub fn kind(&self) -> ErrorCode {
         self.code
     }
+    /// The human message: the call site's text, or the code's sentence when there is none (see [`Error::new`]).
     pub fn message(&self) -> &str {
-        &self.message
+        if self.message.is_empty() {
+            self.code.sentence()
+        } else {
+            &self.message
+        }
     }
     pub fn with_claim(mut self, claim: impl Into<String>) -> Self {
         self.claim = Some(claim.into());
@@ -158,7 +186,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code.as_str())?;
         f.write_str(": ")?;
-        f.write_str(&self.message)
+        f.write_str(self.message())
     }
 }
 
