@@ -4,7 +4,6 @@
 //! with the engine's `JSON.parse` and walk the result with serde-wasm-bindgen; natively (tests, SSR)
 //! serde_json does the parsing. Both feed the same `Deserialize` impl below, so core code sees one type.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -25,7 +24,80 @@ pub enum Json {
     Object(JsonObject),
 }
 
-pub type JsonObject = BTreeMap<String, Json>;
+/// A JSON object: its members in document order. A `Vec` of pairs rather than a map: the documents
+/// here have a few dozen members at most, and a linear search is far smaller code than a B-tree.
+/// Names are unique: [`JsonObject::insert`] replaces, and the parser rejects a duplicate.
+#[derive(Clone, Debug, Default)]
+pub struct JsonObject(Vec<(String, Json)>);
+
+impl JsonObject {
+    pub const fn new() -> Self {
+        JsonObject(Vec::new())
+    }
+    /// The member `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+    /// Set `key` to `value`; returns the value it replaces (the member keeps its place).
+    pub fn insert(&mut self, key: String, value: Json) -> Option<Json> {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => Some(core::mem::replace(v, value)),
+            None => {
+                self.0.push((key, value));
+                None
+            }
+        }
+    }
+    /// Remove the member `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Json> {
+        let i = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(i).1)
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The members in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Json)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// Equal when they have the same members, whatever their order (as JSON objects are compared).
+impl PartialEq for JsonObject {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl FromIterator<(String, Json)> for JsonObject {
+    fn from_iter<I: IntoIterator<Item = (String, Json)>>(iter: I) -> Self {
+        let mut out = JsonObject::new();
+        for (k, v) in iter {
+            out.insert(k, v);
+        }
+        out
+    }
+}
+
+impl<const N: usize> From<[(String, Json); N]> for JsonObject {
+    fn from(members: [(String, Json); N]) -> Self {
+        members.into_iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a JsonObject {
+    type Item = (&'a String, &'a Json);
+    type IntoIter = core::iter::Map<core::slice::Iter<'a, (String, Json)>, fn(&'a (String, Json)) -> (&'a String, &'a Json)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
 
 impl Json {
     pub fn as_str(&self) -> Option<&str> {
