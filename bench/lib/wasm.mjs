@@ -114,8 +114,8 @@ export function analyzeWasm({ tools, root, work, experiments = false, log = () =
     ["wasm-opt -O2", ["-O2", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -O3", ["-O3", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Os", ["-Os", "--strip-debug", "--strip-producers"]],
-    ["wasm-opt -Oz (npm run build)", ["-Oz", "--strip-debug", "--strip-producers"]],
-    ["wasm-opt -Oz --converge", ["-Oz", "--converge", "--strip-debug", "--strip-producers"]],
+    ["wasm-opt -Oz", ["-Oz", "--strip-debug", "--strip-producers"]],
+    ["wasm-opt -Oz --converge (npm run build)", ["-Oz", "--converge", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Oz -Oz (twice)", ["-Oz", "-Oz", "--strip-debug", "--strip-producers"]],
     ["wasm-opt --gufa -Oz", ["--gufa", "-Oz", "--strip-debug", "--strip-producers"]],
   ];
