@@ -45,7 +45,7 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
       "./stepup_bg.wasm": "./stepup_bg.wasm",
       "./package.json": "./package.json",
     },
-    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "README.md"],
+    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "snippets/", "README.md"],
     sideEffects: false,
     keywords: ["oidc", "oauth", "step-up", "mfa", "webauthn", "passkeys", "wasm"],
   };
