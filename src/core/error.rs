@@ -1,8 +1,10 @@
 //! The one error type of stepup. Every failure carries a stable code (DESIGN.md "Errors");
 //! the JS layer turns it into a thrown `StepUpError` with the same `code`.
 
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::any::Any;
 use core::fmt;
 
 macro_rules! codes {
@@ -98,9 +100,9 @@ pub struct Error {
     pub acr_values: Option<Vec<String>>,
     /// `max_age` to request, seconds.
     pub max_age: Option<u64>,
-    /// The original JS value (a DOMException, a TypeError from fetch) when the browser raised one.
-    /// Only ever set in the browser; native code never has one.
-    pub cause: Option<wasm_bindgen::JsValue>,
+    /// The original value (in the browser: the DOMException or the TypeError from fetch) when the
+    /// platform raised one. Opaque to core; `web` sets it and `js` hands it to JS as `cause`.
+    pub cause: Option<Cause>,
 }
 
 impl Error {
@@ -163,9 +165,27 @@ impl Error {
         self.max_age = max_age;
         self
     }
-    pub fn with_cause(mut self, cause: wasm_bindgen::JsValue) -> Self {
-        self.cause = Some(cause);
+    pub fn with_cause(mut self, cause: impl Any) -> Self {
+        self.cause = Some(Cause(Rc::new(cause)));
         self
+    }
+}
+
+/// What the platform raised behind an [`Error`] (a `JsValue` in the browser), kept opaque so `core`
+/// depends on no browser crate. [`Cause::get`] gives it back as its own type.
+#[derive(Clone)]
+pub struct Cause(Rc<dyn Any>);
+
+impl Cause {
+    /// The cause as a `T` (e.g. `wasm_bindgen::JsValue`), if it is one.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Cause")
     }
 }
 
