@@ -1,4 +1,8 @@
 // bench/RESULTS.md from the results object of scripts/bench.mjs.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
 const kb = (b) => (b / 1024).toFixed(1);
 const ms = (x) => (x == null ? "–" : x < 10 ? x.toFixed(1) : x.toFixed(0));
 const ratio = (a, b) => (b ? (a / b >= 10 ? (a / b).toFixed(0) : (a / b).toFixed(2)) : "–");
@@ -51,6 +55,9 @@ function sizeSection(r) {
   if (wasmPart && gluePart) {
     lines.push("", `stepup's share: the wasm is ${kb(wasmPart.gzip)} KiB gzip, the minified glue ${kb(gluePart.gzip)} KiB gzip.`);
   }
+  // The byte ledger is kept by hand (one row per size change) in bench/size-ledger.md.
+  const ledger = join(dirname(fileURLToPath(import.meta.url)), "..", "size-ledger.md");
+  if (existsSync(ledger)) lines.push("", readFileSync(ledger, "utf8").trimEnd());
   return lines;
 }
 
