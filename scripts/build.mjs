@@ -21,11 +21,13 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   const wasm = join(targetDir, "wasm32-unknown-unknown", "release", "stepup.wasm");
   run(tools.wasmBindgen, ["--target", "web", "--out-dir", pkg, "--out-name", "stepup", wasm]);
   // wasm-opt -Oz from npm binaryen: ~29 KiB less raw wasm for the browser to compile; gzip stays within
-  // 1 KiB either way (figures in bench/RESULTS.md).
+  // 1 KiB either way (figures in bench/RESULTS.md). --converge repeats -Oz until nothing shrinks; inlining a
+  // function into its only caller only up to 20 bytes keeps -Oz from merging large bodies, which compresses
+  // worse (~3 KB gzip less, ~2 KB more raw).
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   const bg = join(pkg, "stepup_bg.wasm");
   if (existsSync(wasmOpt)) {
-    run(wasmOpt, ["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    run(wasmOpt, ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
       "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers",
       bg, "-o", bg]);
   }
@@ -51,7 +53,7 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
       "./package.json": "./package.json",
     },
     // What `npm pack` ships; tests/packaging/npm-pack.txt is the expected list and `npm test` compares them.
-    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "README.md", ...licences],
+    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "snippets/", "README.md", ...licences],
     sideEffects: false,
     repository: { type: "git", url: `git+${repository}.git` },
     homepage: `${repository}#readme`,

@@ -1,5 +1,6 @@
 // `npm test`: everything, in order, stopping at the first failure.
-// lint (clippy with the panic lints, native and wasm) → native tests → wasm build → packaging (tests/packaging/) → browser unit tests
+// lint (clippy with the panic lints, native and wasm) → native tests → wasm build → packaging (tests/packaging/) →
+// size budget → browser unit tests
 // (wasm-bindgen-test in headless Chromium) → browser end-to-end tests (playwright-core + Chromium).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -63,6 +64,8 @@ step("packaging (cargo package, npm pack)", () => {
     process.exit(1);
   }
 });
+// What an app ships (wasm + Vite-minified glue, gzip -9) against bench/size-budget.json; builds no wasm.
+step("size budget", () => run("node", ["scripts/size-budget.mjs"]));
 // The Leptos and Yew example apps (feature `js` off), driven by tests/e2e/examples.test.mjs.
 step("build examples/ (leptos, yew)", () => buildExamples({ tools }));
 

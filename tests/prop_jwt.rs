@@ -84,7 +84,7 @@ fn json_value() -> impl Strategy<Value = Json> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(Json::Array),
             prop::collection::btree_map(prop::sample::select(NAMES).prop_map(String::from), inner, 0..12)
-                .prop_map(Json::Object),
+                .prop_map(|m| Json::Object(m.into_iter().collect())),
         ]
     })
 }

@@ -8,7 +8,7 @@
 
 use js_sys::{Object, Reflect};
 use stepup::core::jwk::{Algorithm, Jwk, Jwks};
-use stepup::core::json;
+use stepup::web::json;
 use stepup::core::validate::Expectations;
 use stepup::web::jwks::{self, JwksSource};
 use stepup::web::{crypto, verify::verify_id_token};

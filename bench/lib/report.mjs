@@ -1,4 +1,8 @@
 // bench/RESULTS.md from the results object of scripts/bench.mjs.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
 const kb = (b) => (b / 1024).toFixed(1);
 const ms = (x) => (x == null ? "–" : x < 10 ? x.toFixed(1) : x.toFixed(0));
 const ratio = (a, b) => (b ? (a / b >= 10 ? (a / b).toFixed(0) : (a / b).toFixed(2)) : "–");
@@ -51,6 +55,9 @@ function sizeSection(r) {
   if (wasmPart && gluePart) {
     lines.push("", `stepup's share: the wasm is ${kb(wasmPart.gzip)} KiB gzip, the minified glue ${kb(gluePart.gzip)} KiB gzip.`);
   }
+  // The byte ledger is kept by hand (one row per size change) in bench/size-ledger.md.
+  const ledger = join(dirname(fileURLToPath(import.meta.url)), "..", "size-ledger.md");
+  if (existsSync(ledger)) lines.push("", readFileSync(ledger, "utf8").trimEnd());
   return lines;
 }
 
@@ -275,7 +282,7 @@ export function writeReport(r, { notes = [] } = {}) {
     "",
     `- CPU: ${m.cpu}, nproc ${m.nproc}, ${m.memGiB} GiB; shared with other work: load average ${m.loadStart.map((x) => x.toFixed(2)).join(" / ")} (1/5/15 min) at start, ${m.loadEnd.map((x) => x.toFixed(2)).join(" / ")} at the end`,
     `- Browser: ${m.browser}; Node ${m.node}`,
-    `- stepup at commit ${m.commit}${m.dirty ? " (with uncommitted changes under src/ or Cargo.*)" : ""}, built by \`npm run build\` (release, opt-level "z", LTO, wasm-opt -Oz)`,
+    `- stepup at commit ${m.commit}${m.dirty ? " (with uncommitted changes under src/ or Cargo.*)" : ""}, built by \`npm run build\` (release, opt-level "z", LTO, wasm-opt -Oz --converge, one-caller inlining up to 20 B)`,
     `- Others as installed from npm: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`,
     `- N: ${r.runs} cold-start loads per library, ${r.roundtripRuns} popup round trips per library${r.quick ? " (--quick run: too few for conclusions)" : ""}; the whole run took ${m.seconds} s`,
     "",

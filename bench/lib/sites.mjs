@@ -50,14 +50,20 @@ export function prepareWork() {
 /** Build one app per entry; returns { entry: { dir, files: [{ name, bytes }] } } of the entry's chunk(s) and assets. */
 export async function buildEntrySites() {
   const out = {};
-  for (const entry of ENTRIES) {
-    const root = join(work, "site", entry);
-    cpSync(join(repoRoot, "bench", "entries"), join(root, "entries"), { recursive: true });
-    writeFileSync(join(root, "index.html"), `<!doctype html>
+  for (const entry of ENTRIES) out[entry] = await buildEntrySite(entry, work);
+  return out;
+}
+
+/** One entry's app under `base`/site/<entry> (the package resolved from `base`/node_modules): its chunk(s) and assets. */
+export async function buildEntrySite(entry, base) {
+  const root = join(base, "site", entry);
+  rmSync(root, { recursive: true, force: true });
+  cpSync(join(repoRoot, "bench", "entries"), join(root, "entries"), { recursive: true });
+  writeFileSync(join(root, "index.html"), `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${entry} cold start</title></head>
 <body><script type="module" src="./main.js"></script></body></html>
 `);
-    writeFileSync(join(root, "main.js"), `// Cold start: import the library's chunk, then start() it (init + client construction).
+  writeFileSync(join(root, "main.js"), `// Cold start: import the library's chunk, then start() it (init + client construction).
 const t0 = performance.now();
 const lib = await import("./entries/${entry}.js");
 const t1 = performance.now();
@@ -65,17 +71,26 @@ await lib.start();
 const t2 = performance.now();
 window.__bench = { import: t1 - t0, start: t2 - t1, ready: t2 };
 `);
-    await build(viteConfig(root, { index: join(root, "index.html") }));
-    const dist = join(root, "dist");
-    const manifest = JSON.parse(readFileSync(join(dist, ".vite", "manifest.json"), "utf8"));
-    const harness = manifest["index.html"].file;
-    const files = readdirSync(join(dist, "assets"))
-      .map((f) => `assets/${f}`)
-      .filter((f) => f !== harness)
-      .map((name) => ({ name, bytes: readFileSync(join(dist, name)) }));
-    out[entry] = { dir: dist, files };
-  }
-  return out;
+  await build(viteConfig(root, { index: join(root, "index.html") }));
+  const dist = join(root, "dist");
+  const manifest = JSON.parse(readFileSync(join(dist, ".vite", "manifest.json"), "utf8"));
+  const harness = manifest["index.html"].file;
+  const files = readdirSync(join(dist, "assets"))
+    .map((f) => `assets/${f}`)
+    .filter((f) => f !== harness)
+    .map((name) => ({ name, bytes: readFileSync(join(dist, name)) }));
+  return { dir: dist, files };
+}
+
+/** What an app ships for stepup, measured as the size table does: pkg/ packed, the stepup entry built by Vite,
+ * its files compressed one by one. Builds no wasm: measures pkg/ as it is. */
+export async function shippedStepup(base = join(work, "budget")) {
+  const { sizeOf } = await import("./size.mjs");
+  rmSync(base, { recursive: true, force: true });
+  mkdirSync(base, { recursive: true });
+  installPackedPackage(base);
+  const { files } = await buildEntrySite("stepup", base);
+  return sizeOf(files);
 }
 
 export async function buildPagesSite() {

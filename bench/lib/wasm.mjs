@@ -89,7 +89,7 @@ export function analyzeWasm({ tools, root, work, experiments = false, log = () =
   }
 
   // The shipped wasm, with names kept: what the bytes that ship are.
-  const named = bindAndOpt(tools, release, join(work, "wasm", "named"), ["-Oz", "-g", "--strip-producers"], { keepDebug: true });
+  const named = bindAndOpt(tools, release, join(work, "wasm", "named"), ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", "-g", "--strip-producers"], { keepDebug: true });
   if (twiggy) {
     const items = twiggyTop(twiggy, named.path).filter((i) => !/^custom section|subsection$/.test(i.name));
     const total = items.reduce((s, i) => s + i.shallow_size, 0);
@@ -114,8 +114,9 @@ export function analyzeWasm({ tools, root, work, experiments = false, log = () =
     ["wasm-opt -O2", ["-O2", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -O3", ["-O3", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Os", ["-Os", "--strip-debug", "--strip-producers"]],
-    ["wasm-opt -Oz (npm run build)", ["-Oz", "--strip-debug", "--strip-producers"]],
+    ["wasm-opt -Oz", ["-Oz", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Oz --converge", ["-Oz", "--converge", "--strip-debug", "--strip-producers"]],
+    ["wasm-opt -Oz --converge -ocimfs=20 (npm run build)", ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Oz -Oz (twice)", ["-Oz", "-Oz", "--strip-debug", "--strip-producers"]],
     ["wasm-opt --gufa -Oz", ["--gufa", "-Oz", "--strip-debug", "--strip-producers"]],
   ];

@@ -368,14 +368,38 @@ pub fn percent_decode(s: &str) -> String {
             b => out.push(b),
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    utf8_lossy(&out)
+}
+
+/// What `String::from_utf8_lossy` gives (each invalid sequence becomes U+FFFD), without linking its
+/// chunk iterator.
+fn utf8_lossy(mut bytes: &[u8]) -> String {
+    let mut out = String::new();
+    loop {
+        match core::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+                out.push_str(core::str::from_utf8(valid).unwrap_or_default());
+                out.push(char::REPLACEMENT_CHARACTER);
+                // `error_len` is `None` for a sequence cut off by the end: one replacement for all of it.
+                let skip = e.valid_up_to() + e.error_len().unwrap_or(bytes.len());
+                bytes = bytes.get(skip..).unwrap_or_default();
+            }
+        }
+    }
 }
 
 /// RFC 9700 §2.6 / RFC 8252 §8.3: endpoints use TLS; plain http only to the loopback host (the dev
 /// provider). Also refused: userinfo (`https://good@evil`), empty or odd hosts, whitespace and controls,
 /// a non-numeric port.
 pub fn is_secure_url(url: &str) -> bool {
-    let Some((scheme, rest)) = url.split_once("://") else { return false };
+    // A byte search, not `split_once("://")`: a `&str` pattern links core's two-way string searcher (~2 KB).
+    let Some(sep) = url.as_bytes().windows(3).position(|w| w == b"://") else { return false };
+    let (Some(scheme), Some(rest)) = (url.get(..sep), url.get(sep + 3..)) else { return false };
     if url.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
         return false;
     }
@@ -449,6 +473,13 @@ mod tests {
             "https://a.example:123456", "//a.example", "https://a\\b.example", "http://127.0.0.2/", "https://[zz]/",
             "javascript:alert(1)"] {
             assert!(!is_secure_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn utf8_lossy_is_std_lossy() {
+        for bytes in [&b"plain"[..], b"caf\xc3\xa9", b"a\xffb", b"\xff\xfe", b"cut \xe2\x82", b"\xe2\x82x\xf0\x9f\x98\x80", b"", b"\xc0\xaf"] {
+            assert_eq!(utf8_lossy(bytes), String::from_utf8_lossy(bytes));
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The one error type of stepup. Every failure carries a stable code (DESIGN.md "Errors");
 //! the JS layer turns it into a thrown `StepUpError` with the same `code`.
 
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::any::Any;
 use core::fmt;
 
 macro_rules! codes {
-    ($($variant:ident => $code:literal,)*) => {
+    ($($variant:ident => $code:literal, $sentence:literal,)*) => {
         /// Stable error codes. The string form (`as_str`) is the public contract shared with JS.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -18,56 +20,61 @@ macro_rules! codes {
             pub const fn as_str(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $code,)* }
             }
+            /// One sentence saying what the code means: the message of every error with this code in the
+            /// npm package's release build (see [`Error::new`]).
+            pub const fn sentence(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $sentence,)* }
+            }
         }
     };
 }
 
 codes! {
     // token
-    MalformedToken => "malformed_token",
-    UnsupportedAlgorithm => "unsupported_algorithm",
-    InvalidSignature => "invalid_signature",
-    KeyNotFound => "key_not_found",
-    InvalidIssuer => "invalid_issuer",
-    InvalidAudience => "invalid_audience",
-    InvalidAuthorizedParty => "invalid_authorized_party",
-    TokenExpired => "token_expired",
-    TokenNotYetValid => "token_not_yet_valid",
-    InvalidIssuedAt => "invalid_issued_at",
-    NonceMismatch => "nonce_mismatch",
-    MissingClaim => "missing_claim",
-    InvalidClaim => "invalid_claim",
-    UnsupportedCriticalHeader => "unsupported_critical_header",
-    AtHashMismatch => "at_hash_mismatch",
-    AuthTimeTooOld => "auth_time_too_old",
-    AcrNotSatisfied => "acr_not_satisfied",
-    AmrNotSatisfied => "amr_not_satisfied",
+    MalformedToken => "malformed_token", "the token is not a well-formed signed JWT",
+    UnsupportedAlgorithm => "unsupported_algorithm", "the token's signing algorithm is not allowed",
+    InvalidSignature => "invalid_signature", "the token's signature does not verify",
+    KeyNotFound => "key_not_found", "no key in the provider's JWKS matches the token",
+    InvalidIssuer => "invalid_issuer", "the token's issuer is not the configured issuer",
+    InvalidAudience => "invalid_audience", "the token is not meant for this client",
+    InvalidAuthorizedParty => "invalid_authorized_party", "the token's authorized party is not this client",
+    TokenExpired => "token_expired", "the token has expired",
+    TokenNotYetValid => "token_not_yet_valid", "the token is not valid yet",
+    InvalidIssuedAt => "invalid_issued_at", "the token's issue time is in the future",
+    NonceMismatch => "nonce_mismatch", "the token's nonce is not the one sent",
+    MissingClaim => "missing_claim", "a required claim is missing",
+    InvalidClaim => "invalid_claim", "a claim or header member has an invalid value",
+    UnsupportedCriticalHeader => "unsupported_critical_header", "the token has a critical header this library does not understand",
+    AtHashMismatch => "at_hash_mismatch", "the access token does not match the ID token's at_hash",
+    AuthTimeTooOld => "auth_time_too_old", "the authentication is older than the allowed age",
+    AcrNotSatisfied => "acr_not_satisfied", "the authentication context (acr) is not one that was asked for",
+    AmrNotSatisfied => "amr_not_satisfied", "the authentication methods (amr) do not meet the policy",
     // flow
-    InvalidConfig => "invalid_config",
-    DiscoveryFailed => "discovery_failed",
-    IssuerMismatch => "issuer_mismatch",
-    StateMismatch => "state_mismatch",
-    MissingTransaction => "missing_transaction",
-    AuthorizationError => "authorization_error",
-    TokenRequestFailed => "token_request_failed",
-    NetworkError => "network_error",
-    PopupBlocked => "popup_blocked",
-    PopupClosed => "popup_closed",
-    PopupTimeout => "popup_timeout",
-    Aborted => "aborted",
-    StepUpRequired => "step_up_required",
-    UserMismatch => "user_mismatch",
+    InvalidConfig => "invalid_config", "an option or stored value is invalid",
+    DiscoveryFailed => "discovery_failed", "the provider's discovery document or JWKS could not be fetched or read",
+    IssuerMismatch => "issuer_mismatch", "the provider's metadata names another issuer",
+    StateMismatch => "state_mismatch", "the response's state does not match the request",
+    MissingTransaction => "missing_transaction", "no login in progress matches this response",
+    AuthorizationError => "authorization_error", "the provider returned an error",
+    TokenRequestFailed => "token_request_failed", "the token request failed",
+    NetworkError => "network_error", "a network request failed",
+    PopupBlocked => "popup_blocked", "the browser blocked the login popup",
+    PopupClosed => "popup_closed", "the login popup was closed",
+    PopupTimeout => "popup_timeout", "the login popup timed out",
+    Aborted => "aborted", "the operation was aborted",
+    StepUpRequired => "step_up_required", "a stronger authentication is required",
+    UserMismatch => "user_mismatch", "the provider answered for another user than the one signed in",
     // webauthn
-    WebauthnNotSupported => "webauthn_not_supported",
-    WebauthnAborted => "webauthn_aborted",
-    WebauthnNotAllowed => "webauthn_not_allowed",
-    WebauthnAlreadyRegistered => "webauthn_already_registered",
-    WebauthnInvalidDomain => "webauthn_invalid_domain",
-    WebauthnInvalidRpId => "webauthn_invalid_rp_id",
-    WebauthnUnsupportedAlgorithm => "webauthn_unsupported_algorithm",
-    WebauthnConstraint => "webauthn_constraint",
-    WebauthnInvalidOptions => "webauthn_invalid_options",
-    WebauthnFailed => "webauthn_failed",
+    WebauthnNotSupported => "webauthn_not_supported", "WebAuthn is not supported here",
+    WebauthnAborted => "webauthn_aborted", "the passkey ceremony was aborted",
+    WebauthnNotAllowed => "webauthn_not_allowed", "the passkey ceremony was cancelled or not allowed",
+    WebauthnAlreadyRegistered => "webauthn_already_registered", "this authenticator is already registered",
+    WebauthnInvalidDomain => "webauthn_invalid_domain", "this page's origin may not use WebAuthn",
+    WebauthnInvalidRpId => "webauthn_invalid_rp_id", "the relying party ID is not valid for this origin",
+    WebauthnUnsupportedAlgorithm => "webauthn_unsupported_algorithm", "no requested algorithm is supported by the authenticator",
+    WebauthnConstraint => "webauthn_constraint", "the authenticator cannot meet the requested constraints",
+    WebauthnInvalidOptions => "webauthn_invalid_options", "the WebAuthn options are invalid",
+    WebauthnFailed => "webauthn_failed", "the passkey ceremony failed",
 }
 
 impl fmt::Display for ErrorCode {
@@ -94,16 +101,34 @@ pub struct Error {
     pub acr_values: Option<Vec<String>>,
     /// `max_age` to request, seconds.
     pub max_age: Option<u64>,
-    /// The original JS value (a DOMException, a TypeError from fetch) when the browser raised one.
-    /// Only ever set in the browser; native code never has one.
-    pub cause: Option<wasm_bindgen::JsValue>,
+    /// The original value (in the browser: the DOMException or the TypeError from fetch) when the
+    /// platform raised one. Opaque to core; `web` sets it and `js` hands it to JS as `cause`.
+    pub cause: Option<Cause>,
 }
 
 impl Error {
+    /// An error with `code` and a human `message`.
+    ///
+    /// In the npm package's release build (feature `js`, no debug assertions) the message is the code's
+    /// [`ErrorCode::sentence`] instead: the call sites' texts are not linked, which keeps the wasm small; the
+    /// code, the claim and the other fields are the same. Everywhere else (Rust users, tests) the message is
+    /// the call site's text.
+    #[inline]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        #[cfg(all(feature = "js", not(debug_assertions)))]
+        {
+            let _ = message;
+            Error::of(code, String::new())
+        }
+        #[cfg(not(all(feature = "js", not(debug_assertions))))]
+        Error::of(code, message.into())
+    }
+    /// The one constructor, never inlined: each of the many `Error::new` call sites is a call, not a copy.
+    #[inline(never)]
+    fn of(code: ErrorCode, message: String) -> Self {
         Error {
             code,
-            message: message.into(),
+            message,
             claim: None,
             error: None,
             error_description: None,
@@ -119,8 +144,13 @@ impl Error {
     pub fn kind(&self) -> ErrorCode {
         self.code
     }
+    /// The human message: the call site's text, or the code's sentence when there is none (see [`Error::new`]).
     pub fn message(&self) -> &str {
-        &self.message
+        if self.message.is_empty() {
+            self.code.sentence()
+        } else {
+            &self.message
+        }
     }
     pub fn with_claim(mut self, claim: impl Into<String>) -> Self {
         self.claim = Some(claim.into());
@@ -136,9 +166,27 @@ impl Error {
         self.max_age = max_age;
         self
     }
-    pub fn with_cause(mut self, cause: wasm_bindgen::JsValue) -> Self {
-        self.cause = Some(cause);
+    pub fn with_cause(mut self, cause: impl Any) -> Self {
+        self.cause = Some(Cause(Rc::new(cause)));
         self
+    }
+}
+
+/// What the platform raised behind an [`Error`] (a `JsValue` in the browser), kept opaque so `core`
+/// depends on no browser crate. [`Cause::get`] gives it back as its own type.
+#[derive(Clone)]
+pub struct Cause(Rc<dyn Any>);
+
+impl Cause {
+    /// The cause as a `T` (e.g. `wasm_bindgen::JsValue`), if it is one.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Cause")
     }
 }
 
@@ -159,7 +207,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code.as_str())?;
         f.write_str(": ")?;
-        f.write_str(&self.message)
+        f.write_str(self.message())
     }
 }
 

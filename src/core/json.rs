@@ -1,16 +1,14 @@
-//! A minimal JSON value and one `parse` function.
+//! A minimal JSON value and one strict `parse` function, the same natively and in the browser.
 //!
-//! Why not serde_json::Value: the wasm build must not link serde_json (size). In the browser we parse
-//! with the engine's `JSON.parse` and walk the result with serde-wasm-bindgen; natively (tests, SSR)
-//! serde_json does the parsing. Both feed the same `Deserialize` impl below, so core code sees one type.
+//! Why our own parser: the wasm build must not link serde_json (size), and the engine's `JSON.parse`
+//! keeps the last of two members with one name, where RFC 7515 §5.2 / RFC 8725 ask for a failure: a
+//! token whose header says `"alg"` twice must be `malformed_token`, never whichever came last. Numbers
+//! need no float parsing library: an integer (every NumericDate and count in practice) is exact, and a
+//! decimal with up to 15 significant digits and a small exponent is exactly rounded (a mantissa below
+//! 2^53 times an exact power of ten); anything longer is approximated within a few units in the last place.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
-
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::error::{Error, ErrorCode, Result};
 
@@ -25,7 +23,80 @@ pub enum Json {
     Object(JsonObject),
 }
 
-pub type JsonObject = BTreeMap<String, Json>;
+/// A JSON object: its members in document order. A `Vec` of pairs rather than a map: the documents
+/// here have a few dozen members at most, and a linear search is far smaller code than a B-tree.
+/// Names are unique: [`JsonObject::insert`] replaces, and the parser rejects a duplicate.
+#[derive(Clone, Debug, Default)]
+pub struct JsonObject(Vec<(String, Json)>);
+
+impl JsonObject {
+    pub const fn new() -> Self {
+        JsonObject(Vec::new())
+    }
+    /// The member `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+    /// Set `key` to `value`; returns the value it replaces (the member keeps its place).
+    pub fn insert(&mut self, key: String, value: Json) -> Option<Json> {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => Some(core::mem::replace(v, value)),
+            None => {
+                self.0.push((key, value));
+                None
+            }
+        }
+    }
+    /// Remove the member `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Json> {
+        let i = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(i).1)
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The members in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Json)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// Equal when they have the same members, whatever their order (as JSON objects are compared).
+impl PartialEq for JsonObject {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl FromIterator<(String, Json)> for JsonObject {
+    fn from_iter<I: IntoIterator<Item = (String, Json)>>(iter: I) -> Self {
+        let mut out = JsonObject::new();
+        for (k, v) in iter {
+            out.insert(k, v);
+        }
+        out
+    }
+}
+
+impl<const N: usize> From<[(String, Json); N]> for JsonObject {
+    fn from(members: [(String, Json); N]) -> Self {
+        members.into_iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a JsonObject {
+    type Item = (&'a String, &'a Json);
+    type IntoIter = core::iter::Map<core::slice::Iter<'a, (String, Json)>, fn(&'a (String, Json)) -> (&'a String, &'a Json)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
 
 impl Json {
     pub fn as_str(&self) -> Option<&str> {
@@ -64,125 +135,244 @@ impl Json {
     }
 }
 
-/// Parse JSON text. `code` is the error code to report on failure (e.g. `malformed_token`).
+/// Parse JSON text (RFC 8259, strict: no trailing commas, comments or lone surrogates; a duplicate
+/// member name is an error). `code` is the error code to report on failure (e.g. `malformed_token`).
 pub fn parse(text: &str, code: ErrorCode) -> Result<Json> {
-    parse_impl(text).ok_or_else(|| Error::new(code, "not valid JSON"))
+    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    let value = p.value(0);
+    p.ws();
+    match value {
+        Some(v) if p.i == p.s.len() => Ok(v),
+        _ => Err(Error::new(code, "not valid JSON")),
+    }
 }
 
-#[cfg(target_arch = "wasm32")]
-fn parse_impl(text: &str) -> Option<Json> {
-    let value = js_sys::JSON::parse(text).ok()?;
-    from_js(value)
+/// Deepest nesting accepted; deeper documents are rejected rather than recursed into.
+pub const MAX_DEPTH: u32 = 64;
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
 }
 
-/// Deepest nesting accepted from JS; deeper (or cyclic) values are rejected rather than recursed into.
-#[cfg(target_arch = "wasm32")]
-const MAX_DEPTH: u32 = 64;
-
-/// Walk an already-parsed JS value (from `JSON.parse` or a caller's options object) into [`Json`].
-/// `None` for what JSON cannot hold: functions, symbols, bigints, cycles.
-///
-/// Written against js-sys directly rather than serde-wasm-bindgen: its error paths format floats,
-/// which would link ~15 KB of float printing into the wasm build.
-#[cfg(target_arch = "wasm32")]
-pub fn from_js(value: wasm_bindgen::JsValue) -> Option<Json> {
-    from_js_at(&value, 0)
-}
-
-#[cfg(target_arch = "wasm32")]
-fn from_js_at(v: &wasm_bindgen::JsValue, depth: u32) -> Option<Json> {
-    use wasm_bindgen::JsCast;
-    if depth > MAX_DEPTH {
-        return None;
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
     }
-    if v.is_null() || v.is_undefined() {
-        return Some(Json::Null);
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.i += 1;
+        Some(b)
     }
-    if let Some(b) = v.as_bool() {
-        return Some(Json::Bool(b));
-    }
-    if let Some(n) = v.as_f64() {
-        return Some(Json::Number(n));
-    }
-    if let Some(s) = v.as_string() {
-        return Some(Json::String(s));
-    }
-    if js_sys::Array::is_array(v) {
-        let arr: &js_sys::Array = v.unchecked_ref();
-        return arr.iter().map(|item| from_js_at(&item, depth + 1)).collect::<Option<Vec<_>>>().map(Json::Array);
-    }
-    if !v.is_object() || v.is_function() {
-        return None;
-    }
-    let mut out = JsonObject::new();
-    for entry in js_sys::Object::entries(v.unchecked_ref()).iter() {
-        let pair: js_sys::Array = entry.unchecked_into();
-        let key = pair.get(0).as_string()?;
-        let value = pair.get(1);
-        // JSON.stringify drops undefined members; so do we.
-        if value.is_undefined() {
-            continue;
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.peek() == Some(b);
+        if hit {
+            self.i += 1;
         }
-        out.insert(key, from_js_at(&value, depth + 1)?);
+        hit
     }
-    Some(Json::Object(out))
-}
-
-/// A plain JS value (objects, arrays, strings, numbers) for `json`, for results handed to JS callers.
-#[cfg(target_arch = "wasm32")]
-pub fn to_js(json: &Json) -> wasm_bindgen::JsValue {
-    use wasm_bindgen::JsValue;
-    match json {
-        Json::Null => JsValue::NULL,
-        Json::Bool(b) => JsValue::from_bool(*b),
-        Json::Number(n) => JsValue::from_f64(*n),
-        Json::String(s) => JsValue::from_str(s),
-        Json::Array(items) => items.iter().map(to_js).collect::<js_sys::Array>().into(),
-        Json::Object(members) => {
-            let obj = js_sys::Object::new();
-            for (k, v) in members {
-                // Setting a data property on a fresh plain object cannot fail.
-                let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(k), &to_js(v));
-            }
-            obj.into()
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
         }
     }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn parse_impl(text: &str) -> Option<Json> {
-    serde_json::from_str(text).ok()
-}
-
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        d.deserialize_any(JsonVisitor)
+    fn literal(&mut self, word: &[u8], value: Json) -> Option<Json> {
+        let end = self.i.checked_add(word.len())?;
+        if self.s.get(self.i..end)? != word {
+            return None;
+        }
+        self.i = end;
+        Some(value)
     }
-}
 
-impl Serialize for Json {
-    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        match self {
-            Json::Null => s.serialize_unit(),
-            Json::Bool(b) => s.serialize_bool(*b),
-            Json::Number(n) => s.serialize_f64(*n),
-            Json::String(v) => s.serialize_str(v),
-            Json::Array(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
+    fn value(&mut self, depth: u32) -> Option<Json> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        match self.peek()? {
+            b'{' => {
+                self.i += 1;
+                let mut out = JsonObject::new();
+                self.ws();
+                if self.eat(b'}') {
+                    return Some(Json::Object(out));
                 }
-                seq.end()
-            }
-            Json::Object(members) => {
-                let mut map = s.serialize_map(Some(members.len()))?;
-                for (k, v) in members {
-                    map.serialize_entry(k, v)?;
+                loop {
+                    self.ws();
+                    let key = self.string()?;
+                    self.ws();
+                    if !self.eat(b':') {
+                        return None;
+                    }
+                    let v = self.value(depth + 1)?;
+                    // RFC 7515 §5.2 / RFC 8725: a duplicate member name is a parse failure, not last-wins.
+                    if out.insert(key, v).is_some() {
+                        return None;
+                    }
+                    self.ws();
+                    match self.next()? {
+                        b',' => {}
+                        b'}' => return Some(Json::Object(out)),
+                        _ => return None,
+                    }
                 }
-                map.end()
+            }
+            b'[' => {
+                self.i += 1;
+                let mut out = Vec::new();
+                self.ws();
+                if self.eat(b']') {
+                    return Some(Json::Array(out));
+                }
+                loop {
+                    out.push(self.value(depth + 1)?);
+                    self.ws();
+                    match self.next()? {
+                        b',' => {}
+                        b']' => return Some(Json::Array(out)),
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => self.string().map(Json::String),
+            b't' => self.literal(b"true", Json::Bool(true)),
+            b'f' => self.literal(b"false", Json::Bool(false)),
+            b'n' => self.literal(b"null", Json::Null),
+            _ => self.number(),
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let mut v = 0;
+        for _ in 0..4 {
+            v = v << 4 | char::from(self.next()?).to_digit(16)?;
+        }
+        Some(v)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let mut out = Vec::new();
+        loop {
+            match self.next()? {
+                b'"' => return String::from_utf8(out).ok(),
+                b'\\' => {
+                    let c = match self.next()? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                // A high surrogate must be followed by an escaped low one.
+                                if !(self.eat(b'\\') && self.eat(b'u')) {
+                                    return None;
+                                }
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return None;
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            // None for a lone low surrogate.
+                            char::from_u32(code)?
+                        }
+                        _ => return None,
+                    };
+                    let mut buf = [0; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                b if b < 0x20 => return None,
+                b => out.push(b),
             }
         }
     }
+
+    fn digits(&mut self, mantissa: &mut u64, exp: &mut i32, fraction: bool) -> usize {
+        let mut n = 0;
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            self.i += 1;
+            n += 1;
+            if *mantissa < 1_000_000_000_000_000_000 {
+                *mantissa = *mantissa * 10 + u64::from(d - b'0');
+                if fraction {
+                    *exp -= 1;
+                }
+            } else if !fraction {
+                // Digits beyond 19 significant ones only scale the value.
+                *exp = exp.saturating_add(1);
+            }
+        }
+        n
+    }
+
+    fn number(&mut self) -> Option<Json> {
+        let negative = self.eat(b'-');
+        let (mut mantissa, mut exp) = (0u64, 0i32);
+        let leading_zero = self.peek() == Some(b'0');
+        let int_digits = self.digits(&mut mantissa, &mut exp, false);
+        if int_digits == 0 || (leading_zero && int_digits > 1) {
+            return None;
+        }
+        if self.eat(b'.') && self.digits(&mut mantissa, &mut exp, true) == 0 {
+            return None;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            let neg_exp = self.eat(b'-');
+            if !neg_exp {
+                self.eat(b'+');
+            }
+            let mut e = 0i32;
+            let mut n = 0;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                self.i += 1;
+                n += 1;
+                e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
+            }
+            if n == 0 {
+                return None;
+            }
+            exp = exp.saturating_add(if neg_exp { -e } else { e });
+        }
+        // Exact when the mantissa is below 2^53 and |exp| ≤ 22: both factors are exact doubles, so the one
+        // multiplication or division rounds once. Otherwise steps of 10^22: a few roundings at most.
+        let mut value = mantissa as f64;
+        if mantissa != 0 {
+            while exp > 22 && value.is_finite() {
+                value *= 1e22;
+                exp -= 22;
+            }
+            while exp < -22 && value != 0.0 {
+                value /= 1e22;
+                exp += 22;
+            }
+            if (-22..=22).contains(&exp) {
+                let scale = pow10(exp.unsigned_abs());
+                value = if exp < 0 { value / scale } else { value * scale };
+            }
+        }
+        Some(Json::Number(if negative { -value } else { value }))
+    }
+}
+
+/// 10^n; exact for n ≤ 22 (5^22 < 2^53).
+fn pow10(n: u32) -> f64 {
+    let mut v = 1.0;
+    for _ in 0..n {
+        v *= 10.0;
+    }
+    v
 }
 
 /// Shorthands for building result objects.
@@ -204,93 +394,6 @@ impl From<bool> for Json {
 impl From<&[String]> for Json {
     fn from(items: &[String]) -> Json {
         Json::Array(items.iter().map(|s| Json::String(s.clone())).collect())
-    }
-}
-
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_unit<E>(self) -> core::result::Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_none<E>(self) -> core::result::Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> core::result::Result<Json, D::Error> {
-        Json::deserialize(d)
-    }
-    fn visit_bool<E>(self, v: bool) -> core::result::Result<Json, E> {
-        Ok(Json::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> core::result::Result<Json, E> {
-        Ok(Json::Number(v as f64))
-    }
-    fn visit_u64<E>(self, v: u64) -> core::result::Result<Json, E> {
-        Ok(Json::Number(v as f64))
-    }
-    fn visit_f64<E>(self, v: f64) -> core::result::Result<Json, E> {
-        Ok(Json::Number(v))
-    }
-    fn visit_str<E>(self, v: &str) -> core::result::Result<Json, E> {
-        Ok(Json::String(v.into()))
-    }
-    fn visit_string<E>(self, v: String) -> core::result::Result<Json, E> {
-        Ok(Json::String(v))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> core::result::Result<Json, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element()? {
-            out.push(v);
-        }
-        Ok(Json::Array(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<Json, A::Error> {
-        let mut out = JsonObject::new();
-        while let Some((Key(k), v)) = map.next_entry::<Key, Json>()? {
-            // RFC 7515 §5.2 / RFC 8725: a duplicate member name is a parse failure, not last-wins.
-            if out.insert(k, v).is_some() {
-                return Err(de::Error::custom("duplicate member"));
-            }
-        }
-        Ok(Json::Object(out))
-    }
-}
-
-/// An object member name. Not `String`: serde's `String` visitor reports a non-string key with
-/// `Unexpected::Float`, whose Display pulls float formatting (~15 KB) into the wasm build.
-struct Key(String);
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        d.deserialize_any(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string key")
-    }
-    fn visit_str<E>(self, v: &str) -> core::result::Result<Key, E> {
-        Ok(Key(v.into()))
-    }
-    fn visit_string<E>(self, v: String) -> core::result::Result<Key, E> {
-        Ok(Key(v))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> core::result::Result<Key, E> {
-        Err(E::custom("object keys must be strings"))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> core::result::Result<Key, E> {
-        Err(E::custom("object keys must be strings"))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> core::result::Result<Key, E> {
-        Err(E::custom("object keys must be strings"))
     }
 }
 
@@ -328,6 +431,69 @@ mod tests {
         assert_eq!(v.get("b").and_then(|b| b.get("c")).and_then(Json::as_f64), Some(2.5));
         assert_eq!(parse(r#"{"a":1,"a":2}"#, ErrorCode::MalformedToken).unwrap_err().code(), "malformed_token");
         assert!(parse("{", ErrorCode::DiscoveryFailed).is_err());
+    }
+
+    /// serde_json's reading of `text`, as our value (the reference for the parser tests).
+    fn reference(text: &str) -> Option<Json> {
+        fn conv(v: serde_json::Value) -> Json {
+            match v {
+                serde_json::Value::Null => Json::Null,
+                serde_json::Value::Bool(b) => Json::Bool(b),
+                serde_json::Value::Number(n) => Json::Number(n.as_f64().unwrap()),
+                serde_json::Value::String(s) => Json::String(s),
+                serde_json::Value::Array(a) => Json::Array(a.into_iter().map(conv).collect()),
+                serde_json::Value::Object(o) => Json::Object(o.into_iter().map(|(k, v)| (k, conv(v))).collect()),
+            }
+        }
+        serde_json::from_str(text).ok().map(conv)
+    }
+
+    #[test]
+    fn agrees_with_serde_json() {
+        for text in [
+            r#"{"a":[1,-2,0,-0,"x",null,true,false,{}],"b":{"c":2.5,"d":[]},"e":"\u00e9\ud83d\ude00\n\"\\\/\b\f\r\t"}"#,
+            " \t\r\n[ 1 , 2 ]\n",
+            "\"caf\u{e9} \u{1F600}\"",
+            "1700000000",
+            "1700000000.75",
+            "0.1",
+            "1e22",
+            "1E+2",
+            "2.5e-3",
+            "-1.5e10",
+            "9007199254740993",
+            "0.000001",
+            "1e-7",
+            "3.141592653589793",
+            "0e2147483647",
+            "-0.0e-99999999999",
+            "1e-99999999999",
+            r#"{"exp":1700000000,"iat":1.7e9,"auth_time":1699999999.999}"#,
+        ] {
+            let ours = parse(text, ErrorCode::MalformedToken).unwrap();
+            assert_eq!(Some(ours), reference(text), "{text}");
+        }
+        // Beyond the exact path: within a relative 1e-15 of the correctly rounded value.
+        for text in ["123456789012345678901234567890", "1.7976931348623157e308", "4.9e-324", "1.23456789012345678e-200", "0.1234567890123456789", "1e400", "1e-400"] {
+            let ours = parse(text, ErrorCode::MalformedToken).unwrap().as_f64().unwrap();
+            let exact: f64 = text.parse().unwrap();
+            let close = ours == exact || ((ours - exact) / exact).abs() < 1e-15 || (exact == 0.0 && ours.abs() < 1e-300);
+            assert!(close, "{text}: {ours} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_json_does_not_allow() {
+        let deep = "[".repeat(66) + &"]".repeat(66);
+        for text in [
+            "", " ", "{", "[1,]", r#"{"a":1,}"#, "01", "-", "1.", ".5", "1e", "1e+", "+1", "tru", "nul", "NaN", "Infinity",
+            "[1 2]", r#"{"a" 1}"#, "{a:1}", "'x'", "\"\u{1}\"", "\"tab\there\"", r#""\x""#, r#""\ud800""#, r#""\udc00x""#,
+            r#""\ud800\u0041""#, r#""\u12""#, "1 2", "{}x", &deep, r#"{"a":1,"a":1}"#, r#"{"a":{"b":1,"b":2}}"#,
+        ] {
+            assert!(parse(text, ErrorCode::MalformedToken).is_err(), "{text:?} should fail");
+        }
+        let ok_deep = "[".repeat(65) + &"]".repeat(65);
+        assert!(parse(&ok_deep, ErrorCode::MalformedToken).is_ok());
     }
 
     #[test]

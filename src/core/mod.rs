@@ -19,5 +19,6 @@ pub mod challenge;
 pub mod discovery;
 pub mod pkce;
 pub mod policy;
+pub mod sha;
 pub mod session;
 pub mod token;

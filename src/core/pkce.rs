@@ -1,7 +1,7 @@
 //! PKCE (RFC 7636) with S256 only, and the random `state` / `nonce` tokens.
 //!
 //! Randomness is injected (the browser layer passes `crypto.getRandomValues` bytes), so everything here is
-//! deterministic and testable; SHA-256 is the `sha2` crate (a few KB of wasm, and synchronous, unlike
+//! deterministic and testable; SHA-256 is [`super::sha`] (small, and synchronous, unlike
 //! `crypto.subtle.digest`).
 
 // `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
@@ -10,9 +10,7 @@
 
 use alloc::string::String;
 
-use sha2::{Digest, Sha256};
-
-use super::base64url;
+use super::{base64url, sha};
 use super::error::{Error, ErrorCode, Result};
 
 /// A PKCE pair: the secret `verifier` (kept in the transaction) and the `challenge` sent in the URL.
@@ -44,7 +42,7 @@ impl Pkce {
 }
 
 fn s256(verifier: &str) -> String {
-    base64url::encode(&Sha256::digest(verifier.as_bytes()))
+    base64url::encode(&sha::sha256(verifier.as_bytes()))
 }
 
 /// A `state` or `nonce`: the base64url of `random`. Pass at least 16 random bytes (128 bits, RFC 9700

@@ -86,7 +86,7 @@ pub fn check_same_user(expected_sub: Option<&str>, claims: &Claims) -> Result<()
 pub fn login_hint(claims: &Claims) -> Option<String> {
     ["email", "preferred_username"]
         .iter()
-        .find_map(|k| claims.extra.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()))
+        .find_map(|k| claims.extra.get(k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()))
         .map(String::from)
 }
 

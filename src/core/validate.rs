@@ -14,7 +14,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::base64url;
 use super::error::{Error, ErrorCode, Result};
@@ -252,9 +251,9 @@ fn check_auth_time_max_age(auth_time: Option<i64>, iat: Option<i64>, exp: &Expec
 pub fn at_hash(alg: Algorithm, access_token: &str) -> String {
     let bytes = access_token.as_bytes();
     let digest: Vec<u8> = match alg.hash_bits() {
-        256 => Sha256::digest(bytes).to_vec(),
-        384 => Sha384::digest(bytes).to_vec(),
-        _ => Sha512::digest(bytes).to_vec(),
+        256 => super::sha::sha256(bytes),
+        384 => super::sha::sha384(bytes),
+        _ => super::sha::sha512(bytes),
     };
     base64url::encode(digest.get(..digest.len() / 2).unwrap_or_default())
 }

@@ -13,7 +13,8 @@ use super::promise;
 
 use super::error::{to_js, IntoJsResult};
 use super::token::arg;
-use crate::core::json;
+use crate::core::json::Json;
+use crate::web::json;
 use crate::core::jwt;
 use crate::core::options;
 use crate::core::session::Session;
@@ -98,7 +99,7 @@ export interface LogoutOptions { returnTo?: string }
 "#;
 
 /// A copy of an options object without the members that are not JSON (`signal`, `appState`).
-fn json_part(value: &JsValue, drop: &[&str]) -> Result<Option<json::Json>> {
+fn json_part(value: &JsValue, drop: &[&str]) -> Result<Option<Json>> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }

@@ -33,7 +33,7 @@ pub fn to_js(err: Error) -> JsValue {
     if let Some(max_age) = err.max_age {
         set(&obj, "maxAge", &JsValue::from_f64(max_age as f64));
     }
-    if let Some(cause) = &err.cause {
+    if let Some(cause) = err.cause.as_ref().and_then(|c| c.get::<JsValue>()) {
         set(&obj, "cause", cause);
     }
     obj

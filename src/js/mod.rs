@@ -20,3 +20,11 @@ mod token;
 mod types;
 mod verify;
 mod webauthn;
+
+/// The npm package's allocator: lol_alloc's free list (sorted, coalescing) is a few KB smaller than the
+/// default dlmalloc. Only in this module, so only with feature `js`: an app that links the rlib keeps its own.
+#[global_allocator]
+// SAFETY: wasm32-unknown-unknown without the atomics target feature runs on one thread, so the allocator
+// is never entered concurrently.
+static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

@@ -5,7 +5,8 @@ use wasm_bindgen::prelude::*;
 
 use super::error::IntoJsResult;
 use crate::core::claims::Claims;
-use crate::core::json::{self, Json, JsonObject};
+use crate::core::json::{Json, JsonObject};
+use crate::web::json;
 use crate::core::policy::{self, AuthContext};
 use crate::core::{challenge, jwt, options, validate};
 use crate::{Error, ErrorCode, Result};

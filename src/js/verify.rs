@@ -6,7 +6,8 @@ use super::promise;
 
 use super::error::IntoJsResult;
 use super::token::{arg, now_seconds};
-use crate::core::json::{self, Json};
+use crate::core::json::Json;
+use crate::web::json;
 use crate::core::jwk::Jwks;
 use crate::core::options::{self, Options};
 use crate::web::jwks::JwksSource;

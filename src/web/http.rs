@@ -1,15 +1,14 @@
 //! HTTP for the flows: discovery and JWKS (GET JSON), the token endpoint (form POST), and a raw fetch
 //! for `StepUpClient::fetch`.
 //!
-//! Requests are built with gloo-net; they are sent with the global `fetch` directly rather than
-//! gloo-net's `send`, because `send` turns a rejection into a string and we must hand the caller the
-//! original `TypeError` as `cause`. JSON bodies go through `core::json::parse` (the engine's
-//! `JSON.parse`), never serde_json.
+//! The JSON requests go through one function of `glue.js` (build the request, `fetch`, read the text):
+//! one import instead of the Request/Headers/Response members. A rejection is kept as `cause` (the
+//! original `TypeError`). JSON bodies go through `core::json::parse`, never serde_json.
 
 use alloc::string::String;
 
-use gloo_net::http::{Request, RequestBuilder};
 use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -46,39 +45,30 @@ pub async fn fetch(request: &web_sys::Request) -> Result<web_sys::Response> {
         .map_err(|v| Error::new(ErrorCode::NetworkError, "fetch returned something that is not a Response").with_cause(v))
 }
 
-async fn send_json(builder: RequestBuilder, body: Option<String>) -> Result<JsonResponse> {
-    let built: core::result::Result<Request, gloo_net::Error> = match body {
-        Some(b) => builder.body(b),
-        None => builder.build(),
-    };
-    let request: web_sys::Request = built
-        .map_err(|_| Error::new(ErrorCode::InvalidConfig, "the request URL is not valid"))?
-        .into();
-    let response = fetch(&request).await?;
-    let status = response.status();
-    let text = match response.text() {
-        Ok(p) => JsFuture::from(p).await.map_err(network_error)?,
-        Err(e) => return Err(network_error(e)),
-    };
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `sendJson`: the request, sent with the global `fetch`, and the body read as text.
+    #[wasm_bindgen(catch, js_name = sendJson)]
+    fn send_json_js(url: &str, form: Option<String>) -> core::result::Result<Promise, JsValue>;
+}
+
+async fn send_json(url: &str, form: Option<String>) -> Result<JsonResponse> {
+    let promise = send_json_js(url, form).map_err(|_| Error::new(ErrorCode::InvalidConfig, "the request URL is not valid"))?;
+    let done = JsFuture::from(promise).await.map_err(network_error)?;
+    // A status outside 0..=999 cannot come from fetch; it reads as 0 (not ok) either way.
+    let status = get(&done, "status").as_f64().map_or(0, |s| s as u16);
     // A body that is not JSON is `None`: the caller decides what that means for its endpoint.
-    let body = text.as_string().and_then(|t| json::parse(&t, ErrorCode::NetworkError).ok());
+    let body = get(&done, "text").as_string().and_then(|t| json::parse(&t, ErrorCode::NetworkError).ok());
     Ok(JsonResponse { status, body })
 }
 
 /// GET `url` expecting JSON (discovery, JWKS). No credentials are sent: these are public documents.
 pub async fn get_json(url: &str) -> Result<JsonResponse> {
-    let builder = Request::get(url)
-        .header("Accept", "application/json")
-        .credentials(web_sys::RequestCredentials::Omit);
-    send_json(builder, None).await
+    send_json(url, None).await
 }
 
 /// POST `body` (already `application/x-www-form-urlencoded`) to `url`, expecting JSON back
-/// (the token endpoint; RFC 6749 §4.1.3).
+/// (the token endpoint; RFC 6749 §4.1.3). No credentials (cookies) are sent.
 pub async fn post_form(url: &str, body: String) -> Result<JsonResponse> {
-    let builder = Request::post(url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Accept", "application/json")
-        .credentials(web_sys::RequestCredentials::Omit);
-    send_json(builder, Some(body)).await
+    send_json(url, Some(body)).await
 }

@@ -10,7 +10,6 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use std::collections::BTreeMap;
 
 use web_sys::CryptoKey;
 
@@ -63,7 +62,12 @@ struct Entry {
 
 std::thread_local! {
     // Per page and per jwks_uri: every client (and verifyIdToken) of one issuer shares the set.
-    static CACHE: RefCell<BTreeMap<String, Entry>> = const { RefCell::new(BTreeMap::new()) };
+    static CACHE: RefCell<Vec<(String, Entry)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The cached set of `uri` (a page talks to one or two issuers: a linear search).
+fn entry<'a>(cache: &'a [(String, Entry)], uri: &str) -> Option<&'a Entry> {
+    cache.iter().find(|(u, _)| u == uri).map(|(_, e)| e)
 }
 
 /// Forget every cached JWKS (tests; or an app that wants to force a refetch).
@@ -83,8 +87,13 @@ async fn fetch_jwks(uri: &str) -> Result<Jwks> {
 }
 
 fn store(uri: &str, jwks: Jwks, rotated_at: Option<f64>) {
+    let entry = Entry { jwks: Rc::new(jwks), rotated_at, imported: Vec::new() };
     CACHE.with(|c| {
-        c.borrow_mut().insert(String::from(uri), Entry { jwks: Rc::new(jwks), rotated_at, imported: Vec::new() });
+        let mut cache = c.borrow_mut();
+        match cache.iter_mut().find(|(u, _)| u == uri) {
+            Some((_, e)) => *e = entry,
+            None => cache.push((String::from(uri), entry)),
+        }
     });
 }
 
@@ -100,12 +109,12 @@ fn key_id(jwk: &Jwk, alg: Algorithm) -> String {
 }
 
 async fn remote_key(uri: &str, header: &JoseHeader, alg: Algorithm) -> Result<CryptoKey> {
-    let cached = CACHE.with(|c| c.borrow().get(uri).map(|e| (e.jwks.clone(), e.rotated_at)));
+    let cached = CACHE.with(|c| entry(&c.borrow(), uri).map(|e| (e.jwks.clone(), e.rotated_at)));
     let (jwks, rotated_at) = match cached {
         Some(hit) => hit,
         None => {
             store(uri, fetch_jwks(uri).await?, None);
-            match CACHE.with(|c| c.borrow().get(uri).map(|e| (e.jwks.clone(), e.rotated_at))) {
+            match CACHE.with(|c| entry(&c.borrow(), uri).map(|e| (e.jwks.clone(), e.rotated_at))) {
                 Some(hit) => hit,
                 None => return Err(Error::new(ErrorCode::KeyNotFound, "the JWKS cache lost the set")),
             }
@@ -131,14 +140,14 @@ async fn remote_key(uri: &str, header: &JoseHeader, alg: Algorithm) -> Result<Cr
 async fn import_cached(uri: &str, jwk: &Jwk, alg: Algorithm) -> Result<CryptoKey> {
     let id = key_id(jwk, alg);
     let hit = CACHE.with(|c| {
-        c.borrow().get(uri).and_then(|e| e.imported.iter().find(|(k, _)| *k == id).map(|(_, key)| key.clone()))
+        entry(&c.borrow(), uri).and_then(|e| e.imported.iter().find(|(k, _)| *k == id).map(|(_, key)| key.clone()))
     });
     if let Some(key) = hit {
         return Ok(key);
     }
     let key = crypto::import_key(jwk, alg).await?;
     CACHE.with(|c| {
-        if let Some(e) = c.borrow_mut().get_mut(uri) {
+        if let Some((_, e)) = c.borrow_mut().iter_mut().find(|(u, _)| u == uri) {
             e.imported.push((id, key.clone()));
         }
     });

@@ -5,6 +5,7 @@ pub mod client;
 pub mod crypto;
 pub mod flow;
 pub mod http;
+pub mod json;
 pub mod jwks;
 pub mod popup;
 pub mod redirect;

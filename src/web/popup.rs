@@ -55,12 +55,13 @@ pub const POLL_MS: i32 = 100;
 /// After `closed` is seen, how long a message already on its way may still win.
 pub const CLOSE_GRACE_MS: i32 = 150;
 /// COOP severs a popup within this long of the provider's page committing (measured in Chromium: 6-35 ms,
-/// one round trip through the browser after the blank page unloads). A popup seen open later was not severed.
-pub const SEVER_MS: f64 = 60.0;
+/// one round trip through the browser after the blank page unloads; the rest is room for a loaded machine).
+/// A popup seen open later was not severed.
+pub const SEVER_MS: f64 = 90.0;
 /// Nobody closes a popup within this long of the provider's page committing: the page has to load and be
-/// seen first (an automated close right after the page appears takes 100 ms or more). A close first seen
-/// later than this was a person's, not COOP's.
-pub const HUMAN_MS: f64 = 80.0;
+/// seen first (an automated close right after the page appears is seen 110 ms or more after the commit). A
+/// close first seen later than this was a person's, not COOP's.
+pub const HUMAN_MS: f64 = 100.0;
 /// How often the popup is looked at from the commit until [`HUMAN_MS`] after it.
 const WATCH_MS: i32 = 10;
 /// Default popup timeout (DESIGN.md): 300 s.

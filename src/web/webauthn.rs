@@ -38,7 +38,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use crate::core::base64url;
-use crate::core::json::{self, Json};
+use crate::core::json::Json;
+use crate::web::json;
 use crate::{Error, ErrorCode, Result};
 
 type JsResult<T> = core::result::Result<T, JsValue>;
