@@ -139,6 +139,10 @@ fn cases() -> Vec<Case> {
         Case { name: "crit not an array", header: |h| set(h, "crit", json!("exp")), want: Err("malformed_token"), ..BASE },
         Case { name: "jku, x5u and jwk headers are ignored", header: |h| { set(h, "jku", json!("https://evil.example/jwks")); set(h, "x5u", json!("https://evil.example/c")); set(h, "jwk", json!({"kty": "oct", "k": "AA"})); }, ..BASE },
         Case { name: "no kid, no typ", header: |h| { h.remove("kid"); h.remove("typ"); }, ..BASE },
+        // A step-up for the signed-in user: another sub is user_mismatch, before the step-up claims are looked at.
+        Case { name: "subject expected and equal", expect: |e| e.subject = Some("248289761001".into()), ..BASE },
+        Case { name: "subject expected, another sub", expect: |e| e.subject = Some("someone-else".into()), want: Err("user_mismatch"), claim: Some("sub"), ..BASE },
+        Case { name: "subject expected, another sub and a wrong acr", expect: |e| { e.subject = Some("someone-else".into()); e.acr_values = Some(vec!["urn:other".into()]); }, want: Err("user_mismatch"), ..BASE },
         // RFC 8725 3.11: a typ other than JWT is another kind of token.
         Case { name: "typ jwt (any case)", header: |h| set(h, "typ", json!("jwt")), ..BASE },
         Case { name: "typ at+jwt (an access token)", header: |h| set(h, "typ", json!("at+jwt")), want: Err("invalid_claim"), claim: Some("typ"), ..BASE },

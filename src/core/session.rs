@@ -8,7 +8,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::claims::Claims;
-use super::error::{Error, ErrorCode, Result};
 use super::policy::AuthContext;
 use super::token::TokenResponse;
 
@@ -67,20 +66,6 @@ impl Session {
     }
 }
 
-/// A step-up answers for the user who is signed in. The token's `iss` is already the configured issuer
-/// (validated), so the same user is the same `sub`; anything else is `user_mismatch`: someone completed
-/// the second factor as another account, and the current session must stay as it is.
-pub fn check_same_user(expected_sub: Option<&str>, claims: &Claims) -> Result<()> {
-    match expected_sub {
-        Some(want) if claims.sub.as_deref() != Some(want) => Err(Error::new(
-            ErrorCode::UserMismatch,
-            "the provider answered for another user than the one signed in",
-        )
-        .with_claim("sub")),
-        _ => Ok(()),
-    }
-}
-
 /// The `login_hint` that asks the provider for the signed-in account (OIDC Core §3.1.2.1): the session's
 /// `email`, else its `preferred_username`, when the token carries one.
 pub fn login_hint(claims: &Claims) -> Option<String> {
@@ -124,18 +109,6 @@ mod tests {
         assert!(s.is_expired(4600, 0));
         assert!(s.is_expired(4540, 60));
         assert!(!s.is_expired(4539, 60));
-    }
-
-    #[test]
-    fn same_user_is_the_same_sub() {
-        let mut c = claims();
-        c.sub = Some("alice".to_string());
-        assert!(check_same_user(None, &c).is_ok(), "an explicit login is not bound");
-        assert!(check_same_user(Some("alice"), &c).is_ok());
-        let e = check_same_user(Some("bob"), &c).unwrap_err();
-        assert_eq!((e.code(), e.claim.as_deref()), ("user_mismatch", Some("sub")));
-        c.sub = None;
-        assert_eq!(check_same_user(Some("alice"), &c).unwrap_err().code(), "user_mismatch");
     }
 
     #[test]

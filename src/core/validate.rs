@@ -41,6 +41,8 @@ pub struct Expectations {
     pub now: i64,
     /// Allowed signing algorithms (RFC 8725 §3.1 allowlist).
     pub algorithms: Vec<Algorithm>,
+    /// The `sub` the token must carry: a step-up answers for the user who is signed in (`user_mismatch`).
+    pub subject: Option<String>,
     /// Audiences besides `client_id` that the token may also be for (OIDC Core §3.1.3.7 #3: any other is
     /// untrusted and rejected). Empty by default.
     pub trusted_audiences: Vec<String>,
@@ -70,6 +72,7 @@ impl Expectations {
             now,
             algorithms: DEFAULT_ALGORITHMS.to_vec(),
             trusted_audiences: Vec::new(),
+            subject: None,
             access_token: None,
         }
     }
@@ -192,6 +195,18 @@ fn check_sub(sub: Option<&str>) -> Result<()> {
     }
 }
 
+/// A step-up answers for the user who is signed in: the token's `iss` is the issuer (checked first), so the
+/// same user is the same `sub`. Checked before the step-up claims, since for another user those do not
+/// matter: someone completed the second factor as another account, and the session must stay as it is.
+fn check_same_user(sub: Option<&str>, exp: &Expectations) -> Result<()> {
+    match exp.subject.as_deref() {
+        Some(want) if sub != Some(want) => {
+            Err(err(ErrorCode::UserMismatch, "sub", "the provider answered for another user than the one signed in"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// §3.1.3.7 #11: when we sent a nonce, the token carries exactly it (replay defence).
 fn check_nonce(nonce: Option<&str>, exp: &Expectations) -> Result<()> {
     match exp.nonce.as_deref() {
@@ -283,6 +298,7 @@ pub fn validate_claims(jwt: &DecodedJwt, exp: &Expectations) -> Result<()> {
     check_iat(c.iat, exp)?;
     check_nbf(c.nbf, exp)?;
     check_sub(c.sub.as_deref())?;
+    check_same_user(c.sub.as_deref(), exp)?;
     check_nonce(c.nonce.as_deref(), exp)?;
     check_acr_requested(c.acr.as_deref(), exp)?;
     check_auth_time_max_age(c.auth_time, c.iat, exp)?;

@@ -20,7 +20,7 @@ use crate::core::discovery::ProviderMetadata;
 use crate::core::error::Result;
 use crate::core::jwk::Algorithm;
 use crate::core::pkce::{self, Pkce};
-use crate::core::session::{self, Session};
+use crate::core::session::Session;
 use crate::core::token;
 use crate::core::validate::Expectations;
 
@@ -115,9 +115,9 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         now,
         algorithms: provider.algorithms.clone(),
         trusted_audiences: provider.config.trusted_audiences.clone(),
+        subject: pending.user.clone(),
         access_token: tokens.access_token.clone(),
     };
     let decoded = verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?;
-    session::check_same_user(pending.user.as_deref(), &decoded.claims)?;
     Ok(Session::new(tokens, decoded.claims, now))
 }

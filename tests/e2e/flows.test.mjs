@@ -260,7 +260,9 @@ describe("step-up flows in Chromium", () => {
     assert.equal(login.result.ok, true, JSON.stringify(login.result));
     const alice = login.result.value;
     const tokensBefore = tokenCalls();
-    // maxAge 0 makes the provider ask for the password again; the person signs in as bob instead.
+    // maxAge 0 makes the provider ask for the password again; the person signs in as bob instead. Ages are
+    // whole seconds: once the clock has left the login's second, alice's session no longer satisfies it.
+    await page.waitForFunction((t) => Date.now() / 1000 >= t + 2, alice.authTime);
     const { i, popup } = await clickForPopup(page, (p) => window.client.requireStepUp(p), { maxAge: 0 });
     await popup.waitForSelector("#password");
     const hint = alice.claims.email ?? alice.claims.preferred_username;
