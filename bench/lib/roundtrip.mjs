@@ -28,7 +28,9 @@ export async function startStack(pagesDist) {
     onRequest: (req, url) => { if (url.pathname.endsWith("-callback.html")) callbacks.push({ path: url.pathname, at: Date.now() }); },
   });
   const dataDir = mkdtempSync(join(tmpdir(), "stepup-bench-idp-"));
-  const idp = await startIdp({ appOrigins: [app.url], testMode: true, dataDir });
+  // Redirect URIs match exactly: the pages of both libraries (bench/pages) are registered.
+  const redirectPaths = ["/stepup.html", "/stepup-callback.html", "/oidc.html", "/oidc-callback.html"];
+  const idp = await startIdp({ appOrigins: [app.url], redirectPaths, testMode: true, dataDir });
   const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
   return {
     app, idp, discovery, callbacks,

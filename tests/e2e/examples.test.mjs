@@ -29,7 +29,9 @@ before(async () => {
   const mounts = Object.fromEntries(EXAMPLES.map((n) => [`/${n}/`, distDir(n)]));
   app = await serveStatic({ mounts });
   dataDir = mkdtempSync(join(tmpdir(), "stepup-examples-"));
-  idp = await startIdp({ appOrigins: [app.url], testMode: true, dataDir });
+  // Redirect URIs match exactly: each example's page and popup callback, in its folder.
+  const redirectPaths = EXAMPLES.flatMap((n) => [`/${n}/index.html`, `/${n}/popup-callback.html`]);
+  idp = await startIdp({ appOrigins: [app.url], redirectPaths, testMode: true, dataDir });
   // Chromium's popup blocker stays ON (playwright turns it off by default): the popups must open in the click.
   browser = await launchBrowser({ launch: { ignoreDefaultArgs: ["--disable-popup-blocking"] } });
 });

@@ -87,7 +87,7 @@ async function login(idp, ua, params, { password = "password123", otp = true, ex
     } else if (idOf(step.html, "otp")) {
       pages.push("otp");
       assert.ok(otp, "a second factor was asked for but not expected");
-      step = await ua.post(new URL(formAction(step.html, "otp-form"), idp.issuer), { otp: await totpCode(DEMO_TOTP_SECRET) });
+      step = await ua.post(new URL(formAction(step.html, "otp-form"), idp.issuer), { otp: await idp.totp() });
     } else {
       assert.fail(`unexpected page ${step.page}: ${step.html.slice(0, 400)}`);
     }
@@ -432,7 +432,7 @@ describe("passkeys at the dev identity provider (Chromium)", () => {
     await page.fill("#username", "alice");
     await page.fill("#password", "password123");
     await page.click("#login");
-    await page.fill("#otp", await totpCode(DEMO_TOTP_SECRET));
+    await page.fill("#otp", await idp.totp());
     await page.click("#verify");
     await page.waitForSelector("#add-passkey");
     assert.equal(new URL(page.url()).pathname, "/account");
@@ -677,7 +677,8 @@ describe("factors, the dev outbox, enrollment and MFA policies", () => {
       step = await ua2.post(new URL(formAction(step.html, "login-form"), mine.issuer), { username: "bob", password: "password123" });
       assert.ok(idOf(step.html, "otp-form"), "after a restart bob's app is still enrolled");
       assert.ok(idOf(step.html, "factor-recovery-code"), "and so are his recovery codes");
-      step = await ua2.post(new URL(formAction(step.html, "otp-form"), mine.issuer), { otp: await totpCode(secret) });
+      // The enrollment used up its code: the provider's test API gives the next one.
+      step = await ua2.post(new URL(formAction(step.html, "otp-form"), mine.issuer), { otp: await mine.totp("bob") });
       assert.equal(decodeJwt((await exchange(mine, { ...req2, redirect: step.redirect })).id_token).acr, ACR_MFA);
     } finally {
       await mine.close();
@@ -769,5 +770,173 @@ describe("factors, the dev outbox, enrollment and MFA policies", () => {
     idp.guardian.factors.email = true;
     // The shipped guardian.json is valid and uses Auth0's names only.
     assert.deepEqual(Object.keys(loadGuardian().factors).sort(), ["email", "otp", "push-notification", "recovery-code", "sms", "voice", "webauthn-platform", "webauthn-roaming"]);
+  });
+});
+
+describe("dev identity provider hardening: exact redirect URIs, CORS for the apps only, TOTP single use, lockouts", () => {
+  const LOCK_MS = 2500;
+  let idp;
+  let dataDir;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "stepup-idp-hardening-"));
+    idp = await startIdp({ dataDir, testMode: true, appOrigins: [APP], lockout: { ms: LOCK_MS } });
+  });
+  after(async () => {
+    await idp?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const at = (path) => new URL(path, idp.issuer);
+  const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+  /** Pass alice's password on an MFA request: returns the second-factor form's URL. */
+  async function otpForm(ua) {
+    const req = authorizeUrl(idp, { acr_values: ACR_MFA });
+    let step = await ua.go(req.url);
+    step = await ua.post(at(formAction(step.html, "login-form")), { username: "alice", password: "password123" });
+    assert.ok(idOf(step.html, "otp-form"), step.html.slice(0, 300));
+    return { req, action: at(formAction(step.html, "otp-form")) };
+  }
+
+  /** A 6-digit code that is none of alice's codes around now. */
+  async function wrongCode() {
+    const now = Math.floor(Date.now() / 1000);
+    const valid = new Set(await Promise.all([-60, -30, 0, 30, 60].map((d) => totpCode(DEMO_TOTP_SECRET, now + d))));
+    for (let n = 0; ; n++) {
+      const code = String((123456 + n * 7919) % 1000000).padStart(6, "0");
+      if (!valid.has(code)) return code;
+    }
+  }
+
+  test("redirect URIs match exactly: another path, port, query or host for the app is refused", async () => {
+    const ok = await browser().go(authorizeUrl(idp).url);
+    assert.ok(idOf(ok.html, "password"), "the registered callback works");
+    for (const redirect of [`${APP}/elsewhere.html`, `${APP}/callback.html/x`, `${APP}/callback.html?next=1`, "http://localhost:5000/callback.html", "http://127.0.0.1:4999/callback.html"]) {
+      const url = new URL(authorizeUrl(idp).url);
+      url.searchParams.set("redirect_uri", redirect);
+      const step = await browser().go(url.href);
+      assert.equal(step.redirect, undefined, `${redirect}: never sent back to the app`);
+      assert.equal(step.res.status, 400, redirect);
+      assert.match(step.html, /id="error"[\s\S]*redirect_uri/, redirect);
+    }
+
+    // Post-logout redirects too: only the registered ones.
+    const ua = browser();
+    const flow = await login(idp, ua, {}, { otp: false });
+    const { id_token: idToken } = await exchange(idp, flow);
+    const end = new URL("/session/end", idp.issuer);
+    end.search = new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: `${APP}/elsewhere.html` }).toString();
+    const refused = await ua.go(end.href);
+    assert.equal(refused.res.status, 400);
+    assert.match(refused.html, /post_logout_redirect_uri/);
+
+    // An origin added later gets the same exact paths, and nothing else.
+    const other = "http://localhost:4998";
+    idp.addAppOrigin(other);
+    const added = await browser().go(authorizeUrl(idp, {}, other).url);
+    assert.ok(idOf(added.html, "password"), "a registered path on the added origin works");
+    const url = new URL(authorizeUrl(idp, {}, other).url);
+    url.searchParams.set("redirect_uri", `${other}/elsewhere.html`);
+    assert.equal((await browser().go(url.href)).res.status, 400);
+  });
+
+  test("CORS: discovery, JWKS and token answer the app's origin; another origin gets no Access-Control-Allow-Origin", async () => {
+    const token = (origin) => fetch(at("/token"), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin },
+      body: new URLSearchParams({ grant_type: "authorization_code", code: "x", redirect_uri: `${APP}/callback.html`, client_id: DEMO_CLIENT_ID, code_verifier: "v".repeat(43) }),
+    });
+    const preflight = (origin) => fetch(at("/token"), { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    for (const path of ["/.well-known/openid-configuration", "/jwks"]) {
+      assert.equal((await fetch(at(path), { headers: { origin: APP } })).headers.get("access-control-allow-origin"), APP, path);
+    }
+    assert.equal((await token(APP)).headers.get("access-control-allow-origin"), APP);
+    assert.equal((await preflight(APP)).headers.get("access-control-allow-origin"), APP);
+
+    for (const foreign of ["http://localhost:5000", "https://attacker.example", "null"]) {
+      for (const path of ["/.well-known/openid-configuration", "/jwks"]) {
+        const res = await fetch(at(path), { headers: { origin: foreign } });
+        assert.equal(res.status, 200, "the document itself is public");
+        assert.equal(res.headers.get("access-control-allow-origin"), null, `${path} from ${foreign}`);
+        assert.equal(res.headers.get("access-control-expose-headers"), null);
+      }
+      const res = await token(foreign);
+      assert.equal(res.headers.get("access-control-allow-origin"), null, `token from ${foreign}`);
+      assert.equal(res.status, 400);
+      assert.match((await res.json()).error_description, /origin .* not allowed/);
+      const pre = await preflight(foreign);
+      assert.equal(pre.headers.get("access-control-allow-origin"), null, `preflight from ${foreign}`);
+      assert.equal(pre.headers.get("access-control-allow-methods"), null);
+    }
+  });
+
+  test("a TOTP code works once: replayed in another sign-in within its window it is refused", async () => {
+    const code = await idp.totp();
+    const ua = browser();
+    const first = await otpForm(ua);
+    const ok = await ua.post(first.action, { otp: code });
+    assert.ok(ok.redirect, `the first use signs in: ${ok.html?.slice(0, 300)}`);
+    assert.deepEqual(decodeJwt((await exchange(idp, { ...first.req, redirect: ok.redirect })).id_token).amr, ["pwd", "otp", "mfa"]);
+
+    // Seen over a shoulder or in a proxy log, the same code in another browser a moment later.
+    const thief = browser();
+    const second = await otpForm(thief);
+    const replay = await thief.post(second.action, { otp: code });
+    assert.equal(replay.res.status, 401);
+    assert.equal(replay.redirect, undefined);
+    assert.match(replay.html, /id="error"[^>]*>That code was already used/);
+    const fresh = await thief.post(second.action, { otp: await idp.totp() });
+    assert.ok(fresh.redirect, "the next code works");
+  });
+
+  test("5 wrong TOTP codes lock the authenticator app: the right code is refused until the lock ends", async () => {
+    const ua = browser();
+    const { req, action } = await otpForm(ua);
+    const right = await idp.totp(); // before the lock starts: getting a code may wait for the next 30 s step
+    const wrong = await wrongCode();
+    for (let i = 1; i <= 5; i++) {
+      const step = await ua.post(action, { otp: wrong });
+      assert.equal(step.res.status, i < 5 ? 401 : 429, `attempt ${i}`);
+      if (i < 5) assert.match(step.html, new RegExp(`${5 - i} tr(y|ies) left`));
+    }
+    let step = await ua.post(action, { otp: right });
+    assert.equal(step.res.status, 429, "6th attempt, right code: still refused");
+    assert.equal(step.redirect, undefined);
+    assert.match(step.html, /id="error"[^>]*>Too many wrong codes: the authenticator app is locked for \d+ seconds?/);
+    // Locked for the user, not only for this sign-in.
+    const other = browser();
+    const elsewhere = await otpForm(other);
+    assert.equal((await other.post(elsewhere.action, { otp: right })).res.status, 429);
+
+    await sleep(LOCK_MS + 200);
+    step = await ua.post(action, { otp: right });
+    assert.ok(step.redirect, `after the lock the right code works (it was not used up while locked): ${step.html?.slice(0, 300)}`);
+    assert.equal(decodeJwt((await exchange(idp, { ...req, redirect: step.redirect })).id_token).acr, ACR_MFA);
+  });
+
+  test("5 wrong passwords lock the user's password: the right one is refused until the lock ends", async () => {
+    const ua = browser();
+    const req = authorizeUrl(idp);
+    let step = await ua.go(req.url);
+    const action = at(formAction(step.html, "login-form"));
+    for (let i = 1; i <= 5; i++) {
+      step = await ua.post(action, { username: "bob", password: `guess-${i}` });
+      assert.equal(step.res.status, 401, `attempt ${i}`);
+      assert.match(step.html, /Wrong username or password/);
+    }
+    assert.match(step.html, /Too many failed sign-ins for this account/);
+    step = await ua.post(action, { username: "bob", password: "password123" });
+    assert.equal(step.res.status, 429, "6th attempt, right password: still refused");
+    assert.equal(step.redirect, undefined);
+    assert.match(step.html, /id="error"[^>]*>Too many failed sign-ins for this account: try again in \d+ seconds?/);
+    // Per user: alice is not locked by failures on bob.
+    const alice = await login(idp, browser(), {}, { otp: false });
+    assert.ok(alice.redirect);
+
+    await sleep(LOCK_MS + 200);
+    step = await ua.post(action, { username: "bob", password: "password123" });
+    assert.ok(step.redirect, `after the lock the right password works: ${step.html?.slice(0, 300)}`);
+    assert.equal(decodeJwt((await exchange(idp, { ...req, redirect: step.redirect })).id_token).sub, "bob");
   });
 });

@@ -422,7 +422,8 @@ describe("a passkey as the second factor of requireStepUp (dev identity provider
     ({ ACR_MFA, startIdp } = await import("../../www/idp/provider.mjs"));
     dataDir = mkdtempSync(join(tmpdir(), "stepup-passkeys-"));
     // The provider's second-factor page loads the same package build from its own /pkg/.
-    idp = await startIdp({ appOrigins: [server.url], testMode: true, dataDir, pkgDir: resolve(repoRoot, PKG) });
+    // Redirect URIs match exactly: this page server's own callback pages are registered.
+    idp = await startIdp({ appOrigins: [server.url], redirectPaths: ["/stepup-callback.html", "/stepup-popup.html"], testMode: true, dataDir, pkgDir: resolve(repoRoot, PKG) });
   });
 
   after(async () => {

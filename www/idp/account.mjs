@@ -11,7 +11,7 @@ import { maskPhone, normalizePhone } from "./factors.mjs";
 import { HttpError, readBody, redirect, sendHtml, sendJson } from "./http.mjs";
 import { messagePage } from "./pages.mjs";
 import { PasskeyError } from "./passkeys.mjs";
-import { totpValid } from "./totp.mjs";
+import { totpMatch } from "./totp.mjs";
 
 export const ACCOUNT_CLIENT_ID = "idp-account";
 const FRESH_SECONDS = 600;
@@ -67,11 +67,12 @@ export function createAccount({ app }) {
       case "/account/otp/verify": {
         if (!mine.totp) return showAccount(res, user, { status: 400, error: "No authenticator app is being set up. Start again." });
         const code = String(body.code ?? "").replace(/\s+/g, "");
-        if (!(await totpValid(mine.totp.secret, code))) {
+        const step = await totpMatch(mine.totp.secret, code);
+        if (step === null) {
           const error = /^\d{6}$/.test(code) ? "That code does not match. Check that your app scanned this QR code and that its clock is right." : "Enter the 6-digit code your authenticator app shows.";
           return sendHtml(res, 401, enrollOtpPage({ ...mine.totp, action: "/account/otp/verify", username: user, cancelUrl: "/account", error }));
         }
-        factors.setTotp(user, mine.totp.secret);
+        factors.setTotp(user, mine.totp.secret, step);
         mine.totp = undefined;
         return redirect(res, "/account?done=otp");
       }

@@ -8,7 +8,8 @@ import QRCode from "qrcode";
 import { AMR } from "./config.mjs";
 import { FACTOR_NAMES } from "./guardian.mjs";
 import { CODE_TTL_MS } from "./outbox.mjs";
-import { totpValid } from "./totp.mjs";
+import { createLockout } from "./lockout.mjs";
+import { totpMatch, totpStepAt } from "./totp.mjs";
 
 /** amr per factor (passkeys get theirs from the authenticator data: passkeyAmr in passkeys.mjs). */
 export const FACTOR_AMR = {
@@ -63,8 +64,9 @@ function normalizeRecoveryCode(input) {
  * @param {{policies: string[], factors: Record<string, boolean>}} o.guardian live settings
  * @param {ReturnType<import('./outbox.mjs').createOutbox>} o.outbox
  * @param {Record<string, {email?: string}>} o.users
+ * @param {ReturnType<import('./lockout.mjs').createLockout>} [o.lockout] failed-attempt lockout (the authenticator app's key is `otp:<user>`)
  */
-export function createFactors({ store, guardian, outbox, users }) {
+export function createFactors({ store, guardian, outbox, users, lockout = createLockout() }) {
   const on = (name) => guardian.factors[name] === true;
 
   /** Factor names the user has set up (whether or not guardian.json has them on). */
@@ -123,8 +125,40 @@ export function createFactors({ store, guardian, outbox, users }) {
     isOn: on,
     destination,
 
+    /**
+     * Check a code from the user's authenticator app. Each code works once (RFC 6238 5.2: the
+     * time steps already used are kept with the secret), and after 5 wrong codes in a row the
+     * factor is locked for a while, when even the right code is refused.
+     * @returns {Promise<{ok: true} | {ok: false, reason: "locked", retryInMs: number} | {ok: false, reason: "invalid" | "replayed", left: number}>}
+     */
     async checkTotp(username, code) {
-      return totpValid(store.get(username).totp?.secret, code);
+      const key = `otp:${username}`;
+      const locked = lockout.lockedFor(key);
+      if (locked) return { ok: false, reason: "locked", retryInMs: locked };
+      const step = await totpMatch(store.get(username).totp?.secret, code);
+      // No await from here on: the check and the record of a step happen in one go.
+      if (step === null || this.totpStepUsed(username, step)) {
+        const left = lockout.fail(key);
+        if (!left) return { ok: false, reason: "locked", retryInMs: lockout.lockedFor(key) };
+        return { ok: false, reason: step === null ? "invalid" : "replayed", left };
+      }
+      this.useTotpStep(username, step);
+      lockout.succeed(key);
+      return { ok: true };
+    },
+
+    /** True when a code of this time step was already accepted for the user's authenticator app. */
+    totpStepUsed(username, step) {
+      return (store.get(username).totp?.usedSteps ?? []).includes(step);
+    },
+
+    /** Record a time step as used; steps too old to be valid again are dropped. */
+    useTotpStep(username, step) {
+      const oldest = totpStepAt(Date.now() / 1000) - 2;
+      store.update(username, (rec) => {
+        if (!rec.totp) return;
+        rec.totp.usedSteps = [...(rec.totp.usedSteps ?? []).filter((s) => s >= oldest && s !== step), step];
+      });
     },
 
     /** Send a fresh 6-digit code through the outbox. Returns the challenge to keep server-side. */
@@ -200,10 +234,12 @@ export function createFactors({ store, guardian, outbox, users }) {
       return { secret, uri, qrSvg };
     },
 
-    setTotp(username, secret) {
+    /** Enroll an authenticator app; `usedStep` is the step of the code that confirmed it (used up). */
+    setTotp(username, secret, usedStep) {
       store.update(username, (rec) => {
-        rec.totp = { secret, createdAt: new Date().toISOString() };
+        rec.totp = { secret, createdAt: new Date().toISOString(), ...(usedStep === undefined ? {} : { usedSteps: [usedStep] }) };
       });
+      lockout.succeed(`otp:${username}`);
     },
     setPhone(username, number) {
       store.update(username, (rec) => {

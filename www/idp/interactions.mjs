@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { ACR_MFA, ACR_PWD, AMR, USERS } from "./config.mjs";
 import { HttpError, readBody, redirect, sendHtml, sendJson } from "./http.mjs";
+import { waitText } from "./lockout.mjs";
 import { requestedAcr, targetAcr } from "./oidc.mjs";
 import { loginPage, messagePage } from "./pages.mjs";
 import { createSecondFactor } from "./second-factor.mjs";
@@ -154,11 +155,21 @@ export function createInteractions({ app }) {
         await render(res, 400, ctx, "Enter your username and password.");
         return true;
       }
-      if (!passwordOk(username, body.password)) {
+      // 5 failures in a row lock the user's password for a while (app.lockout), the right one too.
+      const key = `password:${username.slice(0, 128)}`;
+      const locked = app.lockout.lockedFor(key);
+      if (locked) {
         interaction.params.login_hint = username;
-        await render(res, 401, ctx, "Wrong username or password.");
+        await render(res, 429, ctx, `Too many failed sign-ins for this account: try again in ${waitText(locked)}.`);
         return true;
       }
+      if (!passwordOk(username, body.password)) {
+        interaction.params.login_hint = username;
+        const left = app.lockout.fail(key);
+        await render(res, 401, ctx, left ? "Wrong username or password." : `Wrong username or password. Too many failed sign-ins for this account: try again in ${waitText(app.lockout.lockedFor(key))}.`);
+        return true;
+      }
+      app.lockout.succeed(key);
       const policy = target === ACR_MFA ? null : policyReason(req, username);
       if (target === ACR_MFA || policy) {
         state.accountId = username;

@@ -64,12 +64,12 @@ function buildPolicy(switches) {
  * @param {{keys: object[]}} o.jwks
  * @param {string[]} o.cookieKeys
  * @param {object[]} o.clients oidc-provider client metadata
- * @param {Set<string>} o.appOrigins origins whose every path is an allowed redirect for our clients
+ * @param {(origin: string) => boolean} o.corsAllowed origins that may call the provider from a browser (the apps')
  * @param {string[]} o.audiences resource indicators of APIs that get JWT access tokens
  * @param {object} o.switches the live test switches
  * @param {Function} o.Adapter
  */
-export function createOidcProvider({ issuer, jwks, cookieKeys, clients, appOrigins, audiences, switches, Adapter }) {
+export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllowed, audiences, switches, Adapter }) {
   const provider = new Provider(issuer, {
     adapter: Adapter,
     clients,
@@ -96,8 +96,9 @@ export function createOidcProvider({ issuer, jwks, cookieKeys, clients, appOrigi
       RefreshToken: 14 * 24 * 3600,
       Session: 14 * 24 * 3600,
     },
-    // Browser apps on any origin may call discovery, JWKS, token, userinfo.
-    clientBasedCORS: () => true,
+    // Token, userinfo, revocation from a browser: only from the origin of one of the client's
+    // own redirect URIs (an app origin); any other origin is refused. Discovery and JWKS: below.
+    clientBasedCORS: (_ctx, origin, client) => corsAllowed(origin) && client.redirectUris.some((uri) => new URL(uri).origin === origin),
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
@@ -170,22 +171,21 @@ export function createOidcProvider({ issuer, jwks, cookieKeys, clients, appOrigi
     },
   });
 
-  // Tests serve the SPA from random ports: any path on a registered app origin is an allowed
-  // redirect (and post-logout redirect) for our clients. The origin must match exactly.
-  const onAppOrigin = (value) => {
+  // Redirect URIs: oidc-provider's own rule, an exact match with one the client registered.
+
+  // CORS: oidc-provider answers discovery and JWKS to any Origin (Access-Control-Allow-Origin
+  // reflects it). Ours only to the app origins: for another Origin every Access-Control-* header
+  // goes, so a browser gives that page nothing (preflights fail too).
+  provider.use(async (ctx, next) => {
     try {
-      return appOrigins.has(new URL(value).origin);
-    } catch {
-      return false;
+      await next();
+    } finally {
+      const origin = ctx.get("origin");
+      if (origin && !corsAllowed(origin)) {
+        for (const name of Object.keys(ctx.response.headers)) if (name.toLowerCase().startsWith("access-control-")) ctx.remove(name);
+      }
     }
-  };
-  const { redirectUriAllowed, postLogoutRedirectUriAllowed } = provider.Client.prototype;
-  provider.Client.prototype.redirectUriAllowed = function allowed(value) {
-    return redirectUriAllowed.call(this, value) || (this.clientId !== "idp-account" && onAppOrigin(value));
-  };
-  provider.Client.prototype.postLogoutRedirectUriAllowed = function allowed(value) {
-    return postLogoutRedirectUriAllowed.call(this, value) || onAppOrigin(value);
-  };
+  });
 
   // Test switches that tamper with the authorization response. They rewrite the redirect back to
   // the client (query response mode), which is where a real attacker or a broken proxy would act.

@@ -16,6 +16,7 @@ import { loadGuardian, validateGuardian } from "./guardian.mjs";
 import { HttpError, sendHtml, sendJson, serveFile } from "./http.mjs";
 import { createInteractions } from "./interactions.mjs";
 import { cookieKeys, generateSigningKeys } from "./keys.mjs";
+import { createLockout } from "./lockout.mjs";
 import { createOidcProvider } from "./oidc.mjs";
 import { createOutbox } from "./outbox.mjs";
 import { createOutboxRoutes } from "./outbox-routes.mjs";
@@ -23,7 +24,7 @@ import { messagePage } from "./pages.mjs";
 import { createPasskeys } from "./passkeys.mjs";
 import { openStore } from "./store.mjs";
 import { createTestApi } from "./testapi.mjs";
-import { totpCode } from "./totp.mjs";
+import { TOTP_PERIOD, totpCode, totpStepAt } from "./totp.mjs";
 
 export * from "./config.mjs";
 export { totpCode } from "./totp.mjs";
@@ -45,11 +46,20 @@ export function publicClient({ client_id, redirect_uris = [], post_logout_redire
   };
 }
 
-/** The redirect URIs our SPA pages use on an origin. Any other path there is allowed too. */
-export function appRedirects(origin) {
+/**
+ * Paths registered as redirect URIs of the demo client on every app origin: the demo SPA's
+ * callback pages (www/app), `/` (an app that is its own callback) and `/index.html` (the
+ * Leptos and Yew examples served from a folder's root).
+ */
+export const DEFAULT_REDIRECT_PATHS = ["/callback.html", "/popup-callback.html", "/", "/index.html"];
+/** Paths registered as post-logout redirect URIs on every app origin. */
+export const DEFAULT_POST_LOGOUT_PATHS = ["/", "/index.html"];
+
+/** The exact redirect URIs registered for an app origin (nothing else on it is allowed). */
+export function appRedirects(origin, { redirectPaths = DEFAULT_REDIRECT_PATHS, postLogoutPaths = DEFAULT_POST_LOGOUT_PATHS } = {}) {
   return {
-    redirect_uris: [`${origin}/callback.html`, `${origin}/popup-callback.html`, `${origin}/`],
-    post_logout_redirect_uris: [`${origin}/`, `${origin}/index.html`],
+    redirect_uris: redirectPaths.map((path) => `${origin}${path}`),
+    post_logout_redirect_uris: postLogoutPaths.map((path) => `${origin}${path}`),
   };
 }
 
@@ -59,7 +69,12 @@ export function appRedirects(origin) {
  * @param {number} [options.port=0] 0 picks a free port
  * @param {string} [options.host="127.0.0.1"] listen address
  * @param {string} [options.hostname="localhost"] host name in the issuer (WebAuthn needs localhost)
- * @param {string[]} [options.appOrigins] SPA origins: any path there is an allowed redirect
+ * @param {string[]} [options.appOrigins] SPA origins: each gets the redirect paths below, and CORS
+ * @param {string[]} [options.redirectPaths] paths registered as redirect URIs on every app origin
+ *   (default DEFAULT_REDIRECT_PATHS); matched exactly, as every registered redirect URI
+ * @param {string[]} [options.postLogoutPaths] the same for post-logout redirects (default DEFAULT_POST_LOGOUT_PATHS)
+ * @param {{attempts?: number, ms?: number}} [options.lockout] failed passwords / TOTP codes in a
+ *   row that lock them (default 5), and for how long (default 5 minutes)
  * @param {object[]} [options.clients] extra public clients {client_id, redirect_uris, post_logout_redirect_uris, ...}
  * @param {string|string[]} [options.audience] resource indicator(s) of APIs (default http://localhost/api)
  * @param {string} [options.dataDir] factor store folder (default www/idp/.data)
@@ -79,6 +94,11 @@ export async function startIdp(options = {}) {
   } = options;
   const audiences = [options.audience ?? DEFAULT_API_AUDIENCE].flat();
   const appOrigins = new Set((options.appOrigins ?? []).map((o) => new URL(o).origin));
+  const redirectPaths = { redirectPaths: options.redirectPaths, postLogoutPaths: options.postLogoutPaths };
+  for (const path of [...(options.redirectPaths ?? []), ...(options.postLogoutPaths ?? [])]) {
+    if (typeof path !== "string" || !path.startsWith("/")) throw new Error(`startIdp: redirect paths start with "/", not ${JSON.stringify(path)}`);
+  }
+  const lockout = createLockout(options.lockout);
 
   const requestLog = [];
   // Test switches: all off unless a test turns them on. See README.md.
@@ -90,7 +110,7 @@ export async function startIdp(options = {}) {
   const seed = Object.fromEntries(Object.entries(USERS).map(([name, u]) => [name, u.enrolled ?? {}]));
   const store = openStore(dataDir, seed);
   const outbox = createOutbox();
-  const factors = createFactors({ store, guardian, outbox, users: USERS });
+  const factors = createFactors({ store, guardian, outbox, users: USERS, lockout });
   const Adapter = createMemoryAdapter();
   const cookies = cookieKeys();
   let jwks = await generateSigningKeys();
@@ -107,14 +127,29 @@ export async function startIdp(options = {}) {
   const actualPort = server.address().port;
   const issuer = `http://${hostname}:${actualPort}`;
 
-  const clients = () => [
-    publicClient({ client_id: DEMO_CLIENT_ID, client_name: "stepup demo", ...appRedirects(appOrigins.values().next().value ?? "http://localhost:3000") }),
-    ...(options.clients ?? []).map(publicClient),
-    accountClient(issuer),
-  ];
+  const extraClients = (options.clients ?? []).map(publicClient);
+  // The demo client's redirect URIs: the redirect paths on each app origin, registered in its
+  // metadata, so oidc-provider matches them exactly (no other path, no other port).
+  const clients = () => {
+    const origins = appOrigins.size ? [...appOrigins] : ["http://localhost:3000"];
+    const uris = origins.map((origin) => appRedirects(origin, redirectPaths));
+    return [
+      publicClient({
+        client_id: DEMO_CLIENT_ID,
+        client_name: "stepup demo",
+        redirect_uris: uris.flatMap((u) => u.redirect_uris),
+        post_logout_redirect_uris: uris.flatMap((u) => u.post_logout_redirect_uris),
+      }),
+      ...extraClients,
+      accountClient(issuer),
+    ];
+  };
+  // CORS: the app origins and those of the extra clients' redirect URIs; no other origin.
+  const extraOrigins = new Set(extraClients.flatMap((c) => c.redirect_uris.map((u) => new URL(u).origin)));
+  const corsAllowed = (origin) => appOrigins.has(origin) || extraOrigins.has(origin);
 
   function build() {
-    provider = createOidcProvider({ issuer, jwks, cookieKeys: cookies, clients: clients(), appOrigins, audiences, switches, Adapter });
+    provider = createOidcProvider({ issuer, jwks, cookieKeys: cookies, clients: clients(), corsAllowed, audiences, switches, Adapter });
     provider.on("server_error", (_ctx, err) => console.error("[idp] server error:", err));
     providerHandler = provider.callback();
   }
@@ -127,6 +162,7 @@ export async function startIdp(options = {}) {
     guardian,
     outbox,
     factors,
+    lockout,
     requestLog,
     get provider() {
       return provider;
@@ -138,6 +174,7 @@ export async function startIdp(options = {}) {
       originAllowed: (origin) => origin === issuer || (testMode && /^http:\/\/localhost(:\d{1,5})?$/.test(origin)),
     }),
     kids: () => jwks.keys.map((k) => k.kid),
+    nextTotp: (user) => nextTotp(user),
     async rotateKeys() {
       // oidc-provider fixes its keystore at construction, so rotation builds a new Provider
       // over the same storage and cookie keys: sessions and pending logins survive, the old
@@ -187,6 +224,29 @@ export async function startIdp(options = {}) {
     else sendHtml(res, status, messagePage("Something went wrong", message, { id: "error" }));
   }
 
+  // Codes handed out by totp(): not handed out again (two sign-ins in a row need two codes).
+  const handedOut = new Map(); // user -> Set of time steps
+  async function nextTotp(user) {
+    const secret = store.get(user).totp?.secret ?? DEMO_TOTP_SECRET;
+    for (;;) {
+      const nowSeconds = Date.now() / 1000;
+      const current = totpStepAt(nowSeconds);
+      const given = handedOut.get(user) ?? new Set();
+      for (const s of given) if (s < current - 1) given.delete(s);
+      handedOut.set(user, given);
+      // The current step's code, else the next one (accepted one step early). The previous
+      // step's code is still accepted too, but only until this step ends: used when 10 s are left.
+      const left = (current + 1) * TOTP_PERIOD - nowSeconds;
+      const candidates = left > 10 ? [current, current + 1, current - 1] : [current, current + 1];
+      const step = candidates.find((s) => !given.has(s) && !factors.totpStepUsed(user, s));
+      if (step !== undefined) {
+        given.add(step);
+        return totpCode(secret, step * TOTP_PERIOD);
+      }
+      await new Promise((ok) => setTimeout(ok, Math.ceil(left * 1000) + 50));
+    }
+  }
+
   return {
     issuer,
     port: actualPort,
@@ -207,14 +267,28 @@ export async function startIdp(options = {}) {
     /** Replace the signing keys (new kids); the old ones leave /jwks at once. Returns the new kids. */
     rotateKeys: () => app.rotateKeys(),
     kids: app.kids,
-    /** Allow redirects to any path on another SPA origin (tests start page servers later). */
+    /**
+     * Register the redirect paths on another SPA origin, and allow it CORS (tests start page
+     * servers later). Client metadata is fixed when oidc-provider starts, so this builds a new
+     * one over the same storage and keys: sessions and pending logins survive.
+     */
     addAppOrigin(origin) {
-      appOrigins.add(new URL(origin).origin);
+      const { origin: o } = new URL(origin);
+      if (appOrigins.has(o)) return;
+      appOrigins.add(o);
+      build();
     },
     /** Requests whose path is `path` (e.g. "/token"), from the request log. */
     requestsTo: (path) => requestLog.filter((r) => r.path === path),
-    /** The current TOTP code of a user (default alice): what the authenticator app shows. */
-    totp: (user = "alice") => totpCode(store.get(user).totp?.secret ?? DEMO_TOTP_SECRET),
+    /** The failed-attempt lockout of passwords and TOTP codes: lockedFor(key), clear(). */
+    lockout,
+    /**
+     * A TOTP code of a user (default alice) that the provider will accept: what the
+     * authenticator app shows now, or its next code when this one was used (each code works
+     * once). Codes given out are not given again; when none is left in the window, this waits
+     * for the next 30 s step. For tests: one sign-in after another, each with its own code.
+     */
+    totp: (user = "alice") => nextTotp(user),
     close() {
       return new Promise((ok) => {
         server.closeAllConnections?.();

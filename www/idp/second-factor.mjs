@@ -22,7 +22,8 @@ import { FACTOR_LABELS } from "./guardian.mjs";
 import { HttpError, readBody, redirect, sendHtml, sendJson } from "./http.mjs";
 import { layout, messagePage } from "./pages.mjs";
 import { PasskeyError } from "./passkeys.mjs";
-import { totpValid } from "./totp.mjs";
+import { waitText } from "./lockout.mjs";
+import { totpMatch } from "./totp.mjs";
 
 const PASSKEY_FACTORS = new Set(["webauthn-platform", "webauthn-roaming"]);
 const CODE_CHANNELS = new Set(["sms", "voice", "email"]);
@@ -152,8 +153,16 @@ export function createSecondFactor({ app, complete, fail }) {
           render(res, 400, ctx, "Enter the 6-digit code from your authenticator app.");
           return true;
         }
-        if (!(await factors.checkTotp(user, code))) {
-          render(res, 401, ctx, "That code is not valid. Check your authenticator app's clock and try the current code.");
+        const check = await factors.checkTotp(user, code);
+        if (!check.ok) {
+          if (check.reason === "locked") {
+            render(res, 429, ctx, `Too many wrong codes: the authenticator app is locked for ${waitText(check.retryInMs)}. Choose another way to verify, or try again later.`);
+            return true;
+          }
+          const why = check.reason === "replayed"
+            ? "That code was already used. Wait for your authenticator app to show the next one."
+            : "That code is not valid. Check your authenticator app's clock and try the current code.";
+          render(res, 401, ctx, `${why} ${check.left} ${check.left === 1 ? "try" : "tries"} left.`);
           return true;
         }
         await complete(req, res, ctx, FACTOR_AMR.otp);
@@ -254,11 +263,12 @@ export function createSecondFactor({ app, complete, fail }) {
           render(res, 400, ctx, "Enter the 6-digit code your authenticator app shows.");
           return true;
         }
-        if (!(await totpValid(state.enrolling.secret, code))) {
+        const step = await totpMatch(state.enrolling.secret, code);
+        if (step === null) {
           render(res, 401, ctx, "That code does not match. Check that your app scanned this QR code and that its clock is right.");
           return true;
         }
-        factors.setTotp(user, state.enrolling.secret);
+        factors.setTotp(user, state.enrolling.secret, step);
         await enrolled(req, res, ctx, FACTOR_AMR.otp);
         return true;
       }

@@ -4,7 +4,7 @@
 // codes, and hashes of remembered devices (the confidence-score policy's "known device" signal).
 //
 // A user record:
-//   { seeded, passkeys: [...], totp?: {secret, createdAt}, phone?: {number, createdAt},
+//   { seeded, passkeys: [...], totp?: {secret, createdAt, usedSteps?}, phone?: {number, createdAt},
 //     push?: {device, createdAt}, recoveryCodes?: [{hash, usedAt}], devices?: [{hash, createdAt, lastSeenAt}] }
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

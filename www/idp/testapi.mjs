@@ -1,14 +1,13 @@
 // Test-only HTTP endpoints, mounted only when the IdP starts with testMode: true.
 //   /__test/switches   GET: current switches; POST JSON: set them ({"rotateKeys": true} rotates keys)
 //   /__test/requests   GET: the request log; DELETE: clear it
-//   /__test/totp       GET ?user=alice: the user's current TOTP code
+//   /__test/totp       GET ?user=alice: a TOTP code of the user's that is not used yet
 //   /__test/guardian   GET: factor settings; POST JSON {policies?, factors?}: change them (checked)
 //   /passkey/...       a JSON WebAuthn API over @simplewebauthn/server for the passkey e2e tests
 import { USERS } from "./config.mjs";
 import { GuardianError, validateGuardian } from "./guardian.mjs";
 import { HttpError, readBody, sendJson } from "./http.mjs";
 import { PasskeyError } from "./passkeys.mjs";
-import { totpCode } from "./totp.mjs";
 
 const CORS = {
   "access-control-allow-origin": "*",
@@ -59,7 +58,8 @@ export function createTestApi({ app }) {
       const name = username(url.searchParams.get("user") ?? undefined);
       const secret = app.store.get(name).totp?.secret;
       if (!USERS[name] || !secret) throw new HttpError(404, `${name} is not a user with an authenticator app`);
-      json(200, { code: await totpCode(secret) });
+      // A code the provider will accept: each code works once, so not one already used or given out.
+      json(200, { code: await app.nextTotp(name) });
       return true;
     }
     if (path === "/__test/guardian") {
