@@ -83,11 +83,22 @@ export function serveJwks(url, jwks) {
       const entry = served.get(u);
       if (!entry) return realFetch(req);
       entry.count += 1;
-      return Promise.resolve(new Response(JSON.stringify(entry.jwks), { status: 200, headers: { 'content-type': 'application/json' } }));
+      const response = new Response(JSON.stringify(entry.jwks), { status: entry.status, headers: { 'content-type': 'application/json' } });
+      return new Promise((resolve) => setTimeout(() => resolve(response), entry.delayMs));
     };
   }
   const prev = served.get(url);
-  served.set(url, { jwks, count: prev ? prev.count : 0 });
+  served.set(url, { jwks, count: prev ? prev.count : 0, status: 200, delayMs: 0 });
+}
+// crypto.subtle.importKey, counted.
+let imports = 0;
+const realImport = crypto.subtle.importKey.bind(crypto.subtle);
+crypto.subtle.importKey = (...args) => { imports += 1; return realImport(...args); };
+export function importCount() { return imports; }
+// The same endpoint, slow (`delayMs`) or failing (`status`).
+export function serveJwksWith(url, jwks, status, delayMs) {
+  serveJwks(url, jwks);
+  Object.assign(served.get(url), { status, delayMs });
 }
 export function fetchCount(url) { const e = served.get(url); return e ? e.count : 0; }
 "#)]
@@ -110,6 +121,10 @@ extern "C" {
     fn serve_jwks(url: &str, jwks: &JsValue);
     #[wasm_bindgen(js_name = fetchCount)]
     fn fetch_count(url: &str) -> u32;
+    #[wasm_bindgen(js_name = importCount)]
+    fn import_count() -> u32;
+    #[wasm_bindgen(js_name = serveJwksWith)]
+    fn serve_jwks_with(url: &str, jwks: &JsValue, status: u16, delay_ms: u32);
 }
 
 const ISS: &str = "https://idp.example/";
@@ -288,10 +303,83 @@ async fn key_rotation_refetches_once_then_rate_limits() {
     assert_eq!(code_of(&token(&new).await, &expect(), &source).await, "ok");
     assert_eq!(fetch_count(uri), 2);
 
-    // Another unknown kid within 30 s: no request, key_not_found.
+    // Another unknown kid within 60 s: no request, key_not_found.
     let stranger = key("RS256", "stranger").await;
     assert_eq!(code_of(&token(&stranger).await, &expect(), &source).await, "key_not_found");
     assert_eq!(fetch_count(uri), 2);
+}
+
+/// OIDC Core 10.1.1 under load: one request in flight per jwks_uri, shared by every waiter; 20 concurrent
+/// verifications of tokens with made-up kids cost the initial fetch and one refetch, no more.
+#[wasm_bindgen_test]
+async fn concurrent_unknown_kids_share_one_fetch_and_one_refetch() {
+    jwks::clear_cache();
+    let uri = "https://idp.example/burst/jwks";
+    let known = key("ES256", "known").await;
+    serve_jwks_with(uri, &jwks_of(vec![known.clone()]), 200, 50);
+    let source = JwksSource::remote(uri);
+    let mut tokens = Vec::new();
+    for i in 0..20 {
+        tokens.push(token(&key("ES256", &format!("random-{i}")).await).await);
+    }
+    let e = expect();
+    let results = futures_join_all(tokens.iter().map(|t| code_of(t, &e, &source))).await;
+    assert!(results.iter().all(|c| *c == "key_not_found"), "{results:?}");
+    assert_eq!(fetch_count(uri), 2, "the initial fetch and one refetch, shared by all 20");
+    // The known key still verifies from the cache.
+    assert_eq!(code_of(&token(&known).await, &expect(), &source).await, "ok");
+    assert_eq!(fetch_count(uri), 2);
+}
+
+/// A failing jwks_uri is asked once, then its failure stands for the refetch interval.
+#[wasm_bindgen_test]
+async fn a_failing_jwks_uri_is_not_asked_again_within_the_interval() {
+    jwks::clear_cache();
+    let uri = "https://idp.example/failing/jwks";
+    let k = key("RS256", "k").await;
+    serve_jwks_with(uri, &jwks_of(vec![k.clone()]), 503, 0);
+    let source = JwksSource::remote(uri);
+    for _ in 0..5 {
+        assert_eq!(code_of(&token(&k).await, &expect(), &source).await, "key_not_found");
+    }
+    assert_eq!(fetch_count(uri), 1);
+}
+
+/// Inline JWKS: the imported key is cached too (one importKey per key, whatever the number of tokens).
+#[wasm_bindgen_test]
+async fn inline_keys_are_imported_once() {
+    jwks::clear_cache();
+    let k = key("ES256", "inline").await;
+    let source = static_source(&[&k]);
+    let before = import_count();
+    for _ in 0..3 {
+        assert_eq!(code_of(&token(&k).await, &expect(), &source).await, "ok");
+    }
+    assert_eq!(import_count() - before, 1);
+}
+
+/// Await every future (no extra crate: they run concurrently on the one JS thread).
+async fn futures_join_all<F: core::future::Future<Output = &'static str>>(futures: impl Iterator<Item = F>) -> Vec<&'static str> {
+    let futures: Vec<_> = futures.map(Box::pin).collect();
+    let mut results: Vec<Option<&'static str>> = futures.iter().map(|_| None).collect();
+    let mut futures: Vec<Option<core::pin::Pin<Box<F>>>> = futures.into_iter().map(Some).collect();
+    core::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (slot, result) in futures.iter_mut().zip(results.iter_mut()) {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    core::task::Poll::Ready(v) => {
+                        *result = Some(v);
+                        *slot = None;
+                    }
+                    core::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { core::task::Poll::Pending } else { core::task::Poll::Ready(()) }
+    })
+    .await;
+    results.into_iter().map(|r| r.unwrap()).collect()
 }
 
 #[wasm_bindgen_test]

@@ -129,6 +129,34 @@ pub struct Jwks {
     pub keys: Vec<Jwk>,
 }
 
+/// How long a fetched JWKS is used without asking again, seconds: the response's `Cache-Control: max-age`
+/// clamped to [`JWKS_MIN_AGE`, `JWKS_MAX_AGE`], else [`JWKS_DEFAULT_AGE`]. The floor keeps a provider that
+/// says `no-cache` from being asked on every verification; the ceiling lets rotated keys arrive within a day.
+pub const JWKS_DEFAULT_AGE: u64 = 600;
+pub const JWKS_MIN_AGE: u64 = 300;
+pub const JWKS_MAX_AGE: u64 = 86_400;
+
+/// The cache lifetime of a JWKS response from its `Cache-Control` header (see [`JWKS_DEFAULT_AGE`]).
+/// `no-store` / `no-cache` mean the floor; a missing or unreadable `max-age` the default.
+pub fn jwks_max_age(cache_control: Option<&str>) -> u64 {
+    let Some(header) = cache_control else { return JWKS_DEFAULT_AGE };
+    let mut age = None;
+    for directive in header.split(',') {
+        let d = directive.trim();
+        if d.eq_ignore_ascii_case("no-store") || d.eq_ignore_ascii_case("no-cache") {
+            return JWKS_MIN_AGE;
+        }
+        let Some((name, value)) = d.split_once('=') else { continue };
+        if name.trim().eq_ignore_ascii_case("max-age") {
+            let v = value.trim().trim_matches('"');
+            if !v.is_empty() && v.len() <= 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+                age = Some(v.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0')));
+            }
+        }
+    }
+    age.map_or(JWKS_DEFAULT_AGE, |a| a.clamp(JWKS_MIN_AGE, JWKS_MAX_AGE))
+}
+
 /// RFC 7518 §3.3: RSA keys for RS*/PS* MUST be at least 2048 bits.
 const MIN_RSA_MODULUS_BITS: usize = 2048;
 
@@ -261,6 +289,20 @@ mod tests {
 
     fn n2048() -> String {
         base64url::encode(&[0xc5; 256])
+    }
+
+    #[test]
+    fn jwks_cache_age_follows_cache_control_within_bounds() {
+        assert_eq!(jwks_max_age(None), JWKS_DEFAULT_AGE);
+        assert_eq!(jwks_max_age(Some("public, max-age=3600")), 3600);
+        assert_eq!(jwks_max_age(Some("MAX-AGE=\"7200\"")), 7200);
+        assert_eq!(jwks_max_age(Some("max-age=10")), JWKS_MIN_AGE, "clamped up");
+        assert_eq!(jwks_max_age(Some("max-age=31536000")), JWKS_MAX_AGE, "clamped down");
+        assert_eq!(jwks_max_age(Some("no-cache")), JWKS_MIN_AGE);
+        assert_eq!(jwks_max_age(Some("max-age=3600, no-store")), JWKS_MIN_AGE);
+        for junk in ["max-age=", "max-age=-5", "max-age=1e9", "private", "max-age=99999999999999999"] {
+            assert_eq!(jwks_max_age(Some(junk)), JWKS_DEFAULT_AGE, "{junk}");
+        }
     }
 
     #[test]

@@ -224,7 +224,12 @@ impl StepUpClient {
                 ProviderMetadata::from_json(&doc, &config.issuer)?
             }
         };
-        Self::with_metadata(config, metadata)
+        let client = Self::with_metadata(config, metadata)?;
+        // Have the signing keys ready before the user clicks: the popup's round trip then waits only for
+        // the token endpoint. In the background, so `create` does not wait for it either.
+        let jwks = client.inner.provider.jwks.clone();
+        wasm_bindgen_futures::spawn_local(async move { jwks.prefetch().await });
+        Ok(client)
     }
 
     /// Build from metadata already checked with `ProviderMetadata::from_json`.

@@ -21,6 +21,8 @@ use crate::core::json::{self, Json};
 pub struct JsonResponse {
     pub status: u16,
     pub body: Option<Json>,
+    /// The `Cache-Control` header, when the server sent one (and CORS exposes it: it is a safelisted header).
+    pub cache_control: Option<String>,
 }
 
 impl JsonResponse {
@@ -59,7 +61,7 @@ async fn send_json(url: &str, form: Option<String>) -> Result<JsonResponse> {
     let status = get(&done, "status").as_f64().map_or(0, |s| s as u16);
     // A body that is not JSON is `None`: the caller decides what that means for its endpoint.
     let body = get(&done, "text").as_string().and_then(|t| json::parse(&t, ErrorCode::NetworkError).ok());
-    Ok(JsonResponse { status, body })
+    Ok(JsonResponse { status, body, cache_control: get(&done, "cacheControl").as_string() })
 }
 
 /// GET `url` expecting JSON (discovery, JWKS). No credentials are sent: these are public documents.

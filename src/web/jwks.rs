@@ -1,10 +1,17 @@
-//! Where verification keys come from: a JWKS given inline, or the issuer's `jwks_uri`, fetched once
-//! and cached per URI for the life of the page.
+//! Where verification keys come from: a JWKS given inline, or the issuer's `jwks_uri`, fetched and
+//! cached per URI (OIDC Core §10.1.1).
 //!
-//! Key rotation (OIDC Core §10.1.1): a token whose `kid` is not in the cached set makes us refetch the
-//! set once, then fail with `key_not_found`. The first such refetch for a URI always happens; after
-//! that at most one every [`REFETCH_INTERVAL_MS`], so a stream of tokens with made-up `kid`s cannot
-//! turn us into a request amplifier against the provider.
+//! - **One fetch in flight per URI**: concurrent verifications share it (single flight), so a burst of
+//!   tokens never becomes a burst of requests.
+//! - **Expiry**: a set is kept for the response's `Cache-Control: max-age`, clamped to
+//!   [`jwk::JWKS_MIN_AGE`, `jwk::JWKS_MAX_AGE`] (default [`jwk::JWKS_DEFAULT_AGE`]), then fetched again.
+//! - **Rotation**: a token whose `kid` is not in the set makes us refetch it; the first such refetch for a
+//!   URI always happens (a provider may rotate right after we fetched), after that at most one request
+//!   every [`REFETCH_INTERVAL_MS`], failed requests included, so neither made-up `kid`s nor a failing
+//!   `jwks_uri` turn us into a request amplifier. Within the interval an unknown `kid` is `key_not_found`
+//!   and a failed fetch answers its error again without a request.
+//! - Imported WebCrypto keys are cached by algorithm and key material (inline sets too), so a verification
+//!   costs one `importKey` per key per page.
 
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -15,13 +22,15 @@ use web_sys::CryptoKey;
 
 use super::crypto;
 use super::http;
-use super::util::now_millis;
+use super::util::{now_millis, Settle};
 use crate::core::error::{Error, ErrorCode, Result};
-use crate::core::jwk::{select_key, Algorithm, Jwk, Jwks};
+use crate::core::jwk::{self, select_key, Algorithm, Jwk, Jwks};
 use crate::core::jwt::JoseHeader;
 
-/// Minimum time between two rotation refetches of one `jwks_uri` (after the first).
-pub const REFETCH_INTERVAL_MS: f64 = 30_000.0;
+/// Minimum time between two requests for one `jwks_uri` after its first rotation refetch.
+pub const REFETCH_INTERVAL_MS: f64 = 60_000.0;
+/// Imported keys kept per page (a page verifies tokens of one or two issuers, a handful of keys each).
+const MAX_IMPORTED: usize = 32;
 
 /// The keys to verify an ID token with.
 #[derive(Clone, Debug)]
@@ -42,114 +51,172 @@ impl JwksSource {
 
     /// The imported WebCrypto key for a token with this header and (already allow-listed) algorithm.
     pub async fn key_for(&self, header: &JoseHeader, alg: Algorithm) -> Result<CryptoKey> {
-        match self {
-            JwksSource::Static(jwks) => {
-                let jwk = select_key(jwks, header, alg)?.clone();
-                crypto::import_key(&jwk, alg).await
-            }
-            JwksSource::Remote(uri) => remote_key(uri, header, alg).await,
+        let jwk = match self {
+            JwksSource::Static(jwks) => select_key(jwks, header, alg)?.clone(),
+            JwksSource::Remote(uri) => remote_jwk(uri, header, alg).await?,
+        };
+        import_cached(&jwk, alg).await
+    }
+
+    /// Fetch the remote set now unless a fresh one is cached, so the first verification does not wait
+    /// for it (`StepUpClient::create` calls this). Errors are kept for the next verification to report.
+    pub async fn prefetch(&self) {
+        if let JwksSource::Remote(uri) = self {
+            let _ = current_set(uri).await;
         }
     }
 }
 
-/// One cached JWKS: the set, when it was last fetched for rotation, and the keys imported so far.
+type Fetched = Result<Rc<Jwks>>;
+
+/// What is known of one `jwks_uri`.
+#[derive(Default)]
 struct Entry {
-    jwks: Rc<Jwks>,
-    /// Time of the last refetch caused by an unknown `kid`; `None` until the first.
-    rotated_at: Option<f64>,
-    imported: Vec<(String, CryptoKey)>,
+    /// The last fetch's outcome and when it ends being usable (`performance`-independent wall clock ms).
+    last: Option<(Fetched, f64)>,
+    /// When the last request for this URI was made.
+    requested_at: Option<f64>,
+    /// Whether a rotation refetch (unknown `kid`) already happened.
+    rotated: bool,
+    /// The request in flight, which every caller awaits.
+    in_flight: Option<Settle<Fetched>>,
 }
 
 std::thread_local! {
     // Per page and per jwks_uri: every client (and verifyIdToken) of one issuer shares the set.
     static CACHE: RefCell<Vec<(String, Entry)>> = const { RefCell::new(Vec::new()) };
+    static IMPORTED: RefCell<Vec<(String, CryptoKey)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The cached set of `uri` (a page talks to one or two issuers: a linear search).
-fn entry<'a>(cache: &'a [(String, Entry)], uri: &str) -> Option<&'a Entry> {
-    cache.iter().find(|(u, _)| u == uri).map(|(_, e)| e)
-}
-
-/// Forget every cached JWKS (tests; or an app that wants to force a refetch).
-pub fn clear_cache() {
-    CACHE.with(|c| c.borrow_mut().clear());
-}
-
-async fn fetch_jwks(uri: &str) -> Result<Jwks> {
-    let resp = http::get_json(uri).await?;
-    if !resp.ok() {
-        return Err(Error::new(ErrorCode::KeyNotFound, "the JWKS could not be fetched (HTTP error)").with_claim("jwks_uri"));
-    }
-    let body = resp
-        .body
-        .ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "the JWKS is not JSON").with_claim("jwks_uri"))?;
-    Jwks::from_json(&body)
-}
-
-fn store(uri: &str, jwks: Jwks, rotated_at: Option<f64>) {
-    let entry = Entry { jwks: Rc::new(jwks), rotated_at, imported: Vec::new() };
+fn with_entry<T>(uri: &str, f: impl FnOnce(&mut Entry) -> T) -> T {
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
-        match cache.iter_mut().find(|(u, _)| u == uri) {
-            Some((_, e)) => *e = entry,
-            None => cache.push((String::from(uri), entry)),
+        let i = match cache.iter().position(|(u, _)| u == uri) {
+            Some(i) => i,
+            None => {
+                cache.push((String::from(uri), Entry::default()));
+                cache.len() - 1
+            }
+        };
+        match cache.get_mut(i) {
+            Some((_, e)) => f(e),
+            None => f(&mut Entry::default()),
+        }
+    })
+}
+
+/// Forget every cached JWKS and imported key (tests; or an app that wants to force a refetch).
+pub fn clear_cache() {
+    CACHE.with(|c| c.borrow_mut().clear());
+    IMPORTED.with(|c| c.borrow_mut().clear());
+}
+
+/// Request the set, or join the request in flight.
+async fn fetch_shared(uri: &str) -> Fetched {
+    let (settle, leader) = with_entry(uri, |e| match &e.in_flight {
+        Some(s) => (s.clone(), false),
+        None => {
+            let s = Settle::new();
+            e.in_flight = Some(s.clone());
+            e.requested_at = Some(now_millis());
+            (s, true)
         }
     });
+    if leader {
+        let (result, max_age) = match http::get_json(uri).await {
+            Err(e) => (Err(e), 0),
+            Ok(resp) if !resp.ok() => {
+                (Err(Error::new(ErrorCode::KeyNotFound, "the JWKS could not be fetched (HTTP error)").with_claim("jwks_uri")), 0)
+            }
+            Ok(resp) => {
+                let parsed = resp
+                    .body
+                    .ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "the JWKS is not JSON").with_claim("jwks_uri"))
+                    .and_then(|body| Jwks::from_json(&body))
+                    .map(Rc::new);
+                (parsed, jwk::jwks_max_age(resp.cache_control.as_deref()))
+            }
+        };
+        // A failure is answered again until the refetch interval allows a new request.
+        let until = if result.is_ok() { now_millis() + (max_age as f64) * 1000.0 } else { f64::INFINITY };
+        with_entry(uri, |e| {
+            e.last = Some((result.clone(), until));
+            e.in_flight = None;
+        });
+        settle.settle(result);
+    }
+    settle.wait().await.unwrap_or_else(|| Err(Error::new(ErrorCode::KeyNotFound, "the JWKS request was lost")))
+}
+
+/// Whether a new request for `uri` is allowed now (the rate limit on refetches).
+fn may_request(e: &Entry, now: f64) -> bool {
+    match e.requested_at {
+        None => true,
+        Some(t) => now - t >= REFETCH_INTERVAL_MS || now < t,
+    }
+}
+
+/// The usable set of `uri`: cached and not expired, else fetched (shared).
+async fn current_set(uri: &str) -> Fetched {
+    let now = now_millis();
+    let cached = with_entry(uri, |e| match &e.last {
+        Some((Ok(set), until)) if now < *until => Some(Ok(set.clone())),
+        // A failed fetch stands until the interval allows asking again.
+        Some((Err(err), _)) if !may_request(e, now) => Some(Err(err.clone())),
+        _ => None,
+    });
+    match cached {
+        Some(hit) => hit,
+        None => fetch_shared(uri).await,
+    }
+}
+
+async fn remote_jwk(uri: &str, header: &JoseHeader, alg: Algorithm) -> Result<Jwk> {
+    let set = current_set(uri).await?;
+    let not_found = match select_key(&set, header, alg) {
+        Ok(jwk) => return Ok(jwk.clone()),
+        Err(e) => e,
+    };
+    // Unknown kid: refetch once (the first rotation always; then within the rate limit), unless a
+    // request is already in flight, which this caller joins instead.
+    let now = now_millis();
+    let refetch = with_entry(uri, |e| {
+        let allowed = e.in_flight.is_some() || !e.rotated || may_request(e, now);
+        if allowed {
+            e.rotated = true;
+        }
+        allowed
+    });
+    if !refetch {
+        return Err(not_found);
+    }
+    let fresh = fetch_shared(uri).await?;
+    select_key(&fresh, header, alg).cloned()
 }
 
 /// Identity of an imported key: the algorithm and the public key material (not the `kid`, which a
 /// rotated set may reuse for a different key).
 fn key_id(jwk: &Jwk, alg: Algorithm) -> String {
     let mut id = String::from(alg.name());
-    for part in [&jwk.n, &jwk.e, &jwk.x, &jwk.y].into_iter().flatten() {
+    for part in [&jwk.n, &jwk.e, &jwk.x, &jwk.y, &jwk.crv].into_iter().flatten() {
         id.push('|');
         id.push_str(part);
     }
     id
 }
 
-async fn remote_key(uri: &str, header: &JoseHeader, alg: Algorithm) -> Result<CryptoKey> {
-    let cached = CACHE.with(|c| entry(&c.borrow(), uri).map(|e| (e.jwks.clone(), e.rotated_at)));
-    let (jwks, rotated_at) = match cached {
-        Some(hit) => hit,
-        None => {
-            store(uri, fetch_jwks(uri).await?, None);
-            match CACHE.with(|c| entry(&c.borrow(), uri).map(|e| (e.jwks.clone(), e.rotated_at))) {
-                Some(hit) => hit,
-                None => return Err(Error::new(ErrorCode::KeyNotFound, "the JWKS cache lost the set")),
-            }
-        }
-    };
-    let jwk = match select_key(&jwks, header, alg) {
-        Ok(jwk) => jwk.clone(),
-        Err(not_found) => {
-            let now = now_millis();
-            let may_refetch = rotated_at.map_or(true, |t| now - t >= REFETCH_INTERVAL_MS || now < t);
-            if !may_refetch {
-                return Err(not_found);
-            }
-            let fresh = fetch_jwks(uri).await?;
-            let jwk = select_key(&fresh, header, alg).cloned();
-            store(uri, fresh, Some(now));
-            jwk?
-        }
-    };
-    import_cached(uri, &jwk, alg).await
-}
-
-async fn import_cached(uri: &str, jwk: &Jwk, alg: Algorithm) -> Result<CryptoKey> {
+async fn import_cached(jwk: &Jwk, alg: Algorithm) -> Result<CryptoKey> {
     let id = key_id(jwk, alg);
-    let hit = CACHE.with(|c| {
-        entry(&c.borrow(), uri).and_then(|e| e.imported.iter().find(|(k, _)| *k == id).map(|(_, key)| key.clone()))
-    });
-    if let Some(key) = hit {
+    if let Some(key) = IMPORTED.with(|c| c.borrow().iter().find(|(k, _)| *k == id).map(|(_, key)| key.clone())) {
         return Ok(key);
     }
     let key = crypto::import_key(jwk, alg).await?;
-    CACHE.with(|c| {
-        if let Some((_, e)) = c.borrow_mut().iter_mut().find(|(u, _)| u == uri) {
-            e.imported.push((id, key.clone()));
+    IMPORTED.with(|c| {
+        let mut cache = c.borrow_mut();
+        if cache.len() >= MAX_IMPORTED {
+            cache.remove(0);
         }
+        cache.push((id, key.clone()));
     });
     Ok(key)
 }
