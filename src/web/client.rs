@@ -363,10 +363,14 @@ impl StepUpClient {
         let retry = web_sys::Request::clone(&request)
             .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent twice").with_cause(e))?;
         self.check_token_audience(&request.url())?;
-        if let Some(token) = self.bearer() {
-            set_bearer(&request, &token)?;
-        }
-        let response = http::fetch(&request).await?;
+        let response = match self.bearer() {
+            Some(token) => {
+                let request = without_redirects(&request)?;
+                set_bearer(&request, &token)?;
+                refuse_redirect(http::fetch(&request).await?)?
+            }
+            None => http::fetch(&request).await?,
+        };
         if response.status() != 401 {
             return Ok(response);
         }
@@ -400,10 +404,14 @@ impl StepUpClient {
             }
             Err(e) => return Err(e),
         };
-        if let Some(token) = session.access_token.as_deref() {
-            set_bearer(&retry, token)?;
+        match session.access_token.as_deref() {
+            Some(token) => {
+                let retry = without_redirects(&retry)?;
+                set_bearer(&retry, token)?;
+                refuse_redirect(http::fetch(&retry).await?)
+            }
+            None => http::fetch(&retry).await,
         }
-        http::fetch(&retry).await
     }
 
     /// Forget the session; when the provider has an `end_session_endpoint`, go there (RP-initiated
@@ -582,6 +590,24 @@ fn check_policy(provider: &Provider, policy: &StepUpPolicy, session: &Session) -
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// RFC 9700 §4.9 / RFC 6750 §5.3: a bearer token never follows a redirect, which could hand it to another
+/// server (current browsers drop `Authorization` on a cross-origin redirect; older ones did not, and a
+/// same-origin redirect may lead anywhere next). With the token attached, redirects are not followed
+/// (`redirect: "manual"`) and [`refuse_redirect`] turns one into `network_error`.
+fn without_redirects(request: &web_sys::Request) -> Result<web_sys::Request> {
+    let init = web_sys::RequestInit::new();
+    util::set_str(&init, "redirect", "manual");
+    web_sys::Request::new_with_request_and_init(request, &init)
+        .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent").with_cause(e))
+}
+
+fn refuse_redirect(response: web_sys::Response) -> Result<web_sys::Response> {
+    if util::get(&response, "type").as_string().as_deref() == Some("opaqueredirect") {
+        return Err(Error::new(ErrorCode::NetworkError, "the API answered with a redirect; the access token does not follow redirects"));
+    }
+    Ok(response)
 }
 
 fn set_bearer(request: &web_sys::Request, token: &str) -> Result<()> {

@@ -634,6 +634,45 @@ describe("step-up flows in Chromium", () => {
     await context.close();
   });
 
+  test("client.fetch: the access token never follows a redirect (an allowed API answering 302 to another origin)", async () => {
+    resetSwitches();
+    const { createServer } = await import("node:http");
+    const listen = (handler) => new Promise((resolve) => {
+      const server = createServer(handler);
+      server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` }));
+    });
+    const cors = (res) => {
+      res.setHeader("access-control-allow-origin", app.url);
+      res.setHeader("access-control-allow-headers", "authorization");
+    };
+    const seen = [];
+    const elsewhere = await listen((req, res) => { seen.push(req.headers.authorization ?? null); cors(res); res.end("{}"); });
+    const redirector = await listen((req, res) => {
+      cors(res);
+      if (req.method === "OPTIONS") return res.end();
+      res.writeHead(302, { location: `${elsewhere.url}/steal` }).end();
+    });
+    try {
+      const { context, page } = await openApp({ apiOrigins: [redirector.url] });
+      const login = await popupFlow(page, () => window.client.loginWithPopup());
+      assert.equal(login.result.ok, true, JSON.stringify(login.result));
+      const r = await page.evaluate(async (u) => {
+        try {
+          await window.client.fetch(`${u}/api/balance`);
+          return { ok: true };
+        } catch (e) {
+          return { code: e.code };
+        }
+      }, redirector.url);
+      assert.deepEqual(r, { code: "network_error" });
+      assert.deepEqual(seen, [], "nothing reached the other origin, with or without the token");
+      await context.close();
+    } finally {
+      redirector.server.close();
+      elsewhere.server.close();
+    }
+  });
+
   test("the API's RFC 9470 challenge: client.fetch steps up and the retried call succeeds", async () => {
     resetSwitches();
     const { context, page } = await openApp({ apiOrigins: [api.url] });
