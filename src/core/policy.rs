@@ -166,6 +166,15 @@ pub fn freshness(auth_time: Option<i64>, max_age: u64, now: i64, leeway: u64) ->
     }
 }
 
+/// Whether the `acr_values` of a login bind its result (the returned `acr` must be one of them) or only
+/// hint at what to do (OIDC Core §3.1.2.1 and §5.5.1.1: `acr_values` is a voluntary request, and a provider
+/// may answer without `acr`). They bind when the caller asked for `acr` itself: an explicit login (`None`:
+/// `loginWithPopup` / `loginWithRedirect` with `acrValues`), or a policy listing `acr`. Derived from an
+/// `mfa` / `amr` / `maxAge` policy they are a hint, and the result is judged by that policy.
+pub fn acr_binds(policy: Option<&StepUpPolicy>) -> bool {
+    policy.map_or(true, |p| p.acr.as_ref().is_some_and(|l| !l.is_empty()))
+}
+
 /// The first second (in `auth_time`'s clock) at which [`freshness`] stops holding for `max_age`.
 pub fn stale_at(auth_time: i64, max_age: u64) -> i64 {
     auth_time.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX)).saturating_add(1)
@@ -297,6 +306,16 @@ mod tests {
         let d = evaluate(&ctx(None, &["pwd"], None), &p, NOW, "urn:acr:strong", 60);
         assert_eq!(d.acr_values, Some(s(&["urn:acr:strong"])));
         assert!(evaluate(&ctx(Some("urn:acr:strong"), &[], None), &p, NOW, "urn:acr:strong", 60).satisfied);
+    }
+
+    #[test]
+    fn acr_binds_only_when_the_caller_asked_for_acr() {
+        assert!(acr_binds(None), "an explicit login's acrValues");
+        assert!(acr_binds(Some(&StepUpPolicy { acr: Some(s(&["gold"])), ..Default::default() })));
+        assert!(!acr_binds(Some(&StepUpPolicy { mfa: true, ..Default::default() })));
+        assert!(!acr_binds(Some(&StepUpPolicy { max_age: Some(0), ..Default::default() })));
+        let amr = AmrPolicy { all_of: s(&["otp"]), ..Default::default() };
+        assert!(!acr_binds(Some(&StepUpPolicy { amr: Some(amr), acr: Some(Vec::new()), ..Default::default() })));
     }
 
     #[test]

@@ -479,7 +479,7 @@ impl StepUpClient {
         app_state: Option<String>,
     ) -> Result<()> {
         let provider = &self.inner.provider;
-        let (mut pending, url) = flow::begin(provider, &provider.config.redirect_uri, &options)?;
+        let (mut pending, url) = flow::begin(provider, &provider.config.redirect_uri, &options, policy::acr_binds(policy.as_ref()))?;
         pending.user = user;
         let created_at = pending.sent_at;
         let tx = Transaction {
@@ -524,7 +524,8 @@ impl StepUpClient {
         };
         let provider = &self.inner.provider;
         let redirect_uri = provider.config.popup_redirect_uri.clone().unwrap_or_else(|| provider.config.redirect_uri.clone());
-        let started = flow::begin(provider, &redirect_uri, &options).and_then(|(mut pending, url)| {
+        let binds = policy::acr_binds(policy.as_ref());
+        let started = flow::begin(provider, &redirect_uri, &options, binds).and_then(|(mut pending, url)| {
             pending.user = user;
             popup.navigate(&url)?;
             Ok(pending)

@@ -42,7 +42,8 @@ pub struct Pending {
     pub nonce: String,
     pub verifier: String,
     pub redirect_uri: String,
-    /// Sent `acr_values` (the returned `acr` must be one of them) and `max_age` (`auth_time` must be
+    /// The `acr_values` the returned `acr` must be one of (`None` when those sent were only a hint, see
+    /// `policy::acr_binds`) and the `max_age` sent (`auth_time` must be
     /// recent enough).
     pub acr_values: Option<Vec<String>>,
     pub max_age: Option<u64>,
@@ -54,8 +55,9 @@ pub struct Pending {
     pub user: Option<String>,
 }
 
-/// Fresh state, nonce and PKCE verifier (32 random bytes each), and the authorization URL.
-pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions) -> Result<(Pending, String)> {
+/// Fresh state, nonce and PKCE verifier (32 random bytes each), and the authorization URL. `acr_binds`:
+/// whether the returned `acr` must be one of `opts.acr_values` (`policy::acr_binds`).
+pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, acr_binds: bool) -> Result<(Pending, String)> {
     let state = pkce::random_token(&crypto::random_array::<32>()?);
     let nonce = pkce::random_token(&crypto::random_array::<32>()?);
     let pair = Pkce::from_random(&crypto::random_array::<32>()?);
@@ -82,7 +84,7 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions) -
         nonce,
         verifier: pair.verifier,
         redirect_uri: String::from(redirect_uri),
-        acr_values,
+        acr_values: acr_values.filter(|_| acr_binds || opts.essential_acr),
         max_age: opts.max_age,
         sent_at: now_seconds(),
         user: None,
