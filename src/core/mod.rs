@@ -19,6 +19,7 @@ pub mod challenge;
 pub mod discovery;
 pub mod pkce;
 pub mod policy;
+pub mod secret;
 pub mod sha;
 pub mod session;
 pub mod token;

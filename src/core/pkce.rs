@@ -14,11 +14,17 @@ use super::{base64url, sha};
 use super::error::{Error, ErrorCode, Result};
 
 /// A PKCE pair: the secret `verifier` (kept in the transaction) and the `challenge` sent in the URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Pkce {
     pub verifier: String,
     /// `BASE64URL(SHA256(ASCII(verifier)))` (RFC 7636 §4.2, method S256).
     pub challenge: String,
+}
+
+impl core::fmt::Debug for Pkce {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pkce").field("verifier", &super::secret::Redacted).field("challenge", &self.challenge).finish()
+    }
 }
 
 impl Pkce {

@@ -11,7 +11,7 @@ use super::claims::Claims;
 use super::policy::AuthContext;
 use super::token::TokenResponse;
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Session {
     pub id_token: String,
     pub access_token: Option<String>,
@@ -27,6 +27,24 @@ pub struct Session {
     /// The provider's clock minus ours, seconds: the ID token's `iat` minus the time we received it.
     /// Ages (`max_age`) are judged in the provider's clock, where `auth_time` was written.
     pub clock_offset: i64,
+}
+
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use super::secret::{maybe, Redacted};
+        f.debug_struct("Session")
+            .field("id_token", &Redacted)
+            .field("access_token", &maybe(&self.access_token))
+            .field("token_type", &self.token_type)
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .field("sub", &self.claims.sub)
+            .field("acr", &self.acr)
+            .field("amr", &self.amr)
+            .field("auth_time", &self.auth_time)
+            .field("clock_offset", &self.clock_offset)
+            .finish()
+    }
 }
 
 impl Session {
@@ -109,6 +127,21 @@ mod tests {
         assert!(s.is_expired(4600, 0));
         assert!(s.is_expired(4540, 60));
         assert!(!s.is_expired(4539, 60));
+    }
+
+    #[test]
+    fn debug_never_prints_a_token() {
+        let t = TokenResponse {
+            id_token: "eyJ.id.sig".to_string(),
+            access_token: Some("at-secret".to_string()),
+            refresh_token: Some("rt-secret".to_string()),
+            ..TokenResponse::default()
+        };
+        let s = Session::new(t.clone(), claims(), 1000);
+        for text in [alloc::format!("{s:?}"), alloc::format!("{t:?}")] {
+            assert!(!text.contains("eyJ") && !text.contains("secret"), "{text}");
+            assert!(text.contains("[redacted]"));
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub fn token_request_body(code: &str, redirect_uri: &str, client_id: &str, verif
 
 /// A successful token response. The ID token is not validated here: that is `validate` + the browser's
 /// signature check, before anything in here is used (RFC 9700 §4.5.3).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct TokenResponse {
     pub id_token: String,
     pub access_token: Option<String>,
@@ -35,6 +35,20 @@ pub struct TokenResponse {
     pub expires_in: Option<u64>,
     pub scope: Option<String>,
     pub refresh_token: Option<String>,
+}
+
+impl core::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use super::secret::{maybe, Redacted};
+        f.debug_struct("TokenResponse")
+            .field("id_token", &Redacted)
+            .field("access_token", &maybe(&self.access_token))
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .field("refresh_token", &maybe(&self.refresh_token))
+            .finish()
+    }
 }
 
 fn failed(msg: &'static str) -> Error {

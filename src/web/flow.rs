@@ -36,7 +36,7 @@ pub struct Provider {
 }
 
 /// The secrets and parameters of one request in flight, needed to finish it.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Pending {
     pub state: String,
     pub nonce: String,
@@ -53,6 +53,22 @@ pub struct Pending {
     /// The `sub` of the signed-in user a step-up is for: the answer must be for them (`user_mismatch`).
     /// `None` for an explicit login, which may switch accounts.
     pub user: Option<String>,
+}
+
+impl core::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use crate::core::secret::Redacted;
+        f.debug_struct("Pending")
+            .field("state", &Redacted)
+            .field("nonce", &Redacted)
+            .field("verifier", &Redacted)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("acr_values", &self.acr_values)
+            .field("max_age", &self.max_age)
+            .field("sent_at", &self.sent_at)
+            .field("user", &self.user)
+            .finish()
+    }
 }
 
 /// Fresh state, nonce and PKCE verifier (32 random bytes each), and the authorization URL. `acr_binds`:
