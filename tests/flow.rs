@@ -625,12 +625,34 @@ fn policy_table() {
 
 #[test]
 fn challenge_feeds_policy_and_request() {
-    // A resource server's challenge turns into the next authorization request.
+    // A resource server's challenge turns into the policy the next login is judged by and its request.
     let c = parse_step_up_challenge(RFC9470_EXAMPLE).unwrap();
-    let r = AuthorizationRequest { acr_values: c.acr_values.unwrap(), max_age: c.max_age, ..request() };
+    let (policy, acr_values) = c.step_up("urn:ours");
+    assert_eq!(policy, StepUpPolicy { acr: Some(s(&[MFA])), amr: None, mfa: false, max_age: Some(300) });
+    assert!(stepup::core::policy::acr_binds(Some(&policy)), "the server listed acr_values: they bind");
+    let r = AuthorizationRequest { acr_values: acr_values.unwrap(), max_age: policy.max_age, ..request() };
     let url = r.to_url(AUTHZ).unwrap();
     assert_eq!(param(&url, "acr_values").unwrap(), MFA);
     assert_eq!(param(&url, "max_age").unwrap(), "300");
+    // Neither acr_values nor max_age: a stronger login all the same, our step-up acr as a hint.
+    let bare = parse_step_up_challenge(r#"Bearer error="insufficient_user_authentication""#).unwrap();
+    let (policy, acr_values) = bare.step_up("urn:ours");
+    assert_eq!(policy, StepUpPolicy { mfa: true, ..Default::default() });
+    assert_eq!(acr_values, Some(s(&["urn:ours"])));
+    assert!(!stepup::core::policy::acr_binds(Some(&policy)));
+    // Only max_age: re-authenticate, no acr asked.
+    let fresh = parse_step_up_challenge(r#"Bearer error="insufficient_user_authentication", max_age=0"#).unwrap();
+    assert_eq!(fresh.step_up("urn:ours"), (StepUpPolicy { max_age: Some(0), ..Default::default() }, None));
+}
+
+#[test]
+fn logout_url_carries_client_hint_and_return() {
+    use stepup::core::authorize::logout_url;
+    assert_eq!(logout_url("https://i/logout", "spa", None, None), "https://i/logout?client_id=spa");
+    assert_eq!(
+        logout_url("https://i/v2/logout?federated", "s p", Some("h.p.s"), Some("https://app/?a=1&b")),
+        "https://i/v2/logout?federated&client_id=s%20p&id_token_hint=h.p.s&post_logout_redirect_uri=https%3A%2F%2Fapp%2F%3Fa%3D1%26b"
+    );
 }
 
 #[test]

@@ -330,6 +330,25 @@ pub fn clean_url(url: &str) -> String {
 /// Append `s` percent-encoded for a query or a form body: RFC 3986 unreserved characters
 /// (`A-Z a-z 0-9 - . _ ~`) as is, every other UTF-8 byte as `%XX`. A space is `%20`, which form decoders
 /// and URL parsers both read as a space (`+` would be a plus sign to a plain URL parser).
+/// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2): the `end_session_endpoint` with
+/// `client_id`, `id_token_hint` (the session's ID token, so the provider knows whom to sign out) and
+/// `post_logout_redirect_uri` when given, appended to any query the endpoint already has.
+pub fn logout_url(end_session_endpoint: &str, client_id: &str, id_token_hint: Option<&str>, return_to: Option<&str>) -> String {
+    let mut url = String::from(end_session_endpoint);
+    url.push(if end_session_endpoint.contains('?') { '&' } else { '?' });
+    url.push_str("client_id=");
+    push_encoded(&mut url, client_id);
+    if let Some(t) = id_token_hint {
+        url.push_str("&id_token_hint=");
+        push_encoded(&mut url, t);
+    }
+    if let Some(r) = return_to {
+        url.push_str("&post_logout_redirect_uri=");
+        push_encoded(&mut url, r);
+    }
+    url
+}
+
 pub fn push_encoded(out: &mut String, s: &str) {
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

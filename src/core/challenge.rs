@@ -17,6 +17,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::policy::StepUpPolicy;
+
 /// One challenge. `scheme` is kept as sent (compare it case-insensitively: [`Challenge::is_scheme`]);
 /// parameter names are lowercased (they are case-insensitive, RFC 9110 §11.2), values unescaped.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -182,6 +184,18 @@ pub struct StepUpChallenge {
     /// In the server's order of preference; `None` when absent or empty.
     pub acr_values: Option<Vec<String>>,
     pub max_age: Option<u64>,
+}
+
+impl StepUpChallenge {
+    /// What the resource server asks for (RFC 9470 §5), as the policy the new login is judged by and the
+    /// `acr_values` to send: its `acr_values` (binding: the server listed them) and `max_age`; a challenge
+    /// naming neither still asks for a stronger login, which is `mfa` with `[step_up_acr]` as a hint.
+    pub fn step_up(&self, step_up_acr: &str) -> (StepUpPolicy, Option<Vec<String>>) {
+        let mfa = self.acr_values.is_none() && self.max_age.is_none();
+        let policy = StepUpPolicy { acr: self.acr_values.clone(), amr: None, mfa, max_age: self.max_age };
+        let acr_values = self.acr_values.clone().or_else(|| mfa.then(|| alloc::vec![String::from(step_up_acr)]));
+        (policy, acr_values)
+    }
 }
 
 /// RFC 9470 §3: the error code that asks for step-up.

@@ -32,7 +32,7 @@ use super::popup::{self, Popup, WaitOptions};
 use super::redirect;
 use super::storage::{self, Transaction};
 use super::util::{now_seconds, Settle};
-use crate::core::authorize::push_encoded;
+use crate::core::authorize::logout_url;
 use crate::core::challenge::parse_step_up_challenge;
 use crate::core::discovery::{discovery_url, ProviderMetadata};
 use crate::core::error::{Error, ErrorCode, Result};
@@ -378,17 +378,7 @@ impl StepUpClient {
         let Some(challenge) = header.as_deref().and_then(parse_step_up_challenge) else {
             return Ok(response);
         };
-        let policy = StepUpPolicy {
-            acr: challenge.acr_values.clone(),
-            amr: None,
-            // A challenge naming neither acr_values nor max_age still asks for a stronger login.
-            mfa: challenge.acr_values.is_none() && challenge.max_age.is_none(),
-            max_age: challenge.max_age,
-        };
-        let acr_values = challenge
-            .acr_values
-            .clone()
-            .or_else(|| policy.mfa.then(|| alloc::vec![self.inner.provider.step_up_acr.clone()]));
+        let (policy, acr_values) = challenge.step_up(&self.inner.provider.step_up_acr);
         let (user, login_hint) = step_up_binding(self.session().as_ref());
         let authorize =
             AuthorizeOptions { acr_values: acr_values.clone(), max_age: challenge.max_age, login_hint, ..Default::default() };
@@ -432,19 +422,8 @@ impl StepUpClient {
         let Some(endpoint) = provider.metadata.end_session_endpoint.as_deref() else {
             return Ok(());
         };
-        let mut url = String::from(endpoint);
-        url.push(if endpoint.contains('?') { '&' } else { '?' });
-        url.push_str("client_id=");
-        push_encoded(&mut url, &provider.config.client_id);
-        if let Some(s) = &session {
-            url.push_str("&id_token_hint=");
-            push_encoded(&mut url, &s.id_token);
-        }
-        if let Some(r) = return_to {
-            url.push_str("&post_logout_redirect_uri=");
-            push_encoded(&mut url, r);
-        }
-        redirect::navigate(&url)
+        let hint = session.as_ref().map(|s| s.id_token.as_str());
+        redirect::navigate(&logout_url(endpoint, &provider.config.client_id, hint, return_to))
     }
 
     /// RFC 9700 §4.9 / RFC 6750 §5.3: a bearer token goes only where it is meant to. `fetch` attaches it for
