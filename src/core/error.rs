@@ -25,6 +25,13 @@ macro_rules! codes {
             pub const fn sentence(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $sentence,)* }
             }
+            /// The TypeScript declaration of every code, written from this same list so the npm package's
+            /// `StepUpErrorCode` type can never drift from [`ErrorCode::ALL`].
+            pub const TYPESCRIPT: &'static str = concat!(
+                "/** Every `code` a StepUpError can carry. */\nexport type StepUpErrorCode =",
+                $("\n  | \"", $code, "\"",)*
+                ";\n"
+            );
         }
     };
 }
@@ -227,5 +234,11 @@ mod tests {
             assert!(c.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
         }
         assert_eq!(ErrorCode::ALL.len(), 42);
+        // The TypeScript union is written from the same list: every code, once, in order.
+        let listed: alloc::vec::Vec<&str> =
+            ErrorCode::TYPESCRIPT.split('"').skip(1).step_by(2).collect();
+        let all: alloc::vec::Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, all);
+        assert!(ErrorCode::TYPESCRIPT.starts_with("/** Every `code`") && ErrorCode::TYPESCRIPT.ends_with(";\n"));
     }
 }

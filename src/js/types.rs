@@ -4,20 +4,12 @@
 
 use wasm_bindgen::prelude::*;
 
+/// `StepUpErrorCode`, generated from `ErrorCode::ALL` (core/error.rs).
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_CODES: &str = crate::core::error::ErrorCode::TYPESCRIPT;
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
-/** Every `code` a StepUpError can carry. */
-export type StepUpErrorCode =
-  | "malformed_token" | "unsupported_algorithm" | "invalid_signature" | "key_not_found" | "invalid_issuer"
-  | "invalid_audience" | "invalid_authorized_party" | "token_expired" | "token_not_yet_valid" | "invalid_issued_at"
-  | "nonce_mismatch" | "missing_claim" | "invalid_claim" | "unsupported_critical_header" | "at_hash_mismatch"
-  | "auth_time_too_old" | "acr_not_satisfied" | "amr_not_satisfied"
-  | "invalid_config" | "discovery_failed" | "issuer_mismatch" | "state_mismatch" | "missing_transaction"
-  | "authorization_error" | "token_request_failed" | "network_error" | "popup_blocked" | "popup_closed"
-  | "popup_timeout" | "aborted" | "step_up_required" | "user_mismatch"
-  | "webauthn_not_supported" | "webauthn_aborted" | "webauthn_not_allowed" | "webauthn_already_registered"
-  | "webauthn_invalid_domain" | "webauthn_invalid_rp_id" | "webauthn_unsupported_algorithm" | "webauthn_constraint"
-  | "webauthn_invalid_options" | "webauthn_failed";
 
 /** What every stepup function throws (an `Error` with `name === "StepUpError"`). */
 export interface StepUpError extends Error {
