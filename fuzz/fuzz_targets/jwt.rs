@@ -11,7 +11,7 @@ use stepup::core::base64url;
 use stepup::core::json::{self, JsonObject};
 use stepup::core::jwk::{select_key, Algorithm, Jwks};
 use stepup::core::jwt::{self, JoseHeader};
-use stepup::core::validate::{validate, Expectations};
+use stepup::core::validate::{validate, Expectations, MAX_AGE_LATENCY};
 use stepup::ErrorCode;
 
 const NOW: i64 = 1_700_000_000;
@@ -24,6 +24,7 @@ fn expectations() -> [Expectations; 2] {
     strict.leeway = 0;
     strict.nonce = Some("n-1".into());
     strict.max_age = Some(300);
+    strict.sent_at = Some(NOW - 30);
     strict.acr_values = Some(vec!["mfa".into()]);
     strict.access_token = Some("at".into());
     strict.algorithms.push(Algorithm::EdDSA);
@@ -47,8 +48,13 @@ fn token(text: &str) {
         if exp.nonce.is_some() {
             assert_eq!(c.nonce, exp.nonce);
         }
+        assert!(c.auth_time.is_none_or(|t| i128::from(t) <= i128::from(NOW) + i128::from(exp.leeway)));
         if let Some(max_age) = exp.max_age {
-            assert!(c.auth_time.is_some_and(|t| NOW - t <= max_age as i64 + lw));
+            // Judged in the provider's clock, which the token's iat tells: the request left at
+            // sent_at + (iat - now) there, and auth_time may precede that by max_age (+ latency), no leeway.
+            let (now, iat) = (i128::from(NOW), i128::from(c.iat.unwrap_or(NOW)));
+            let sent = exp.sent_at.map_or(iat, |s| i128::from(s).min(now) + (iat - now));
+            assert!(c.auth_time.is_some_and(|t| i128::from(t) >= sent - i128::from(max_age) - i128::from(MAX_AGE_LATENCY)));
         }
         if let Some(acr_values) = &exp.acr_values {
             assert!(c.acr.as_ref().is_some_and(|a| acr_values.contains(a)));
