@@ -39,7 +39,7 @@ if (spawnSync("cargo", ["fuzz", "--version"], { env, stdio: "ignore" }).status !
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-log(`building ${targets.length} targets (sanitizer: ${sanitizer})`);
+log(`building the fuzz targets (sanitizer: ${sanitizer})`);
 const build = spawnSync("cargo", ["fuzz", "build", "-s", sanitizer], { cwd: root, env, stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
