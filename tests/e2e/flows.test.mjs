@@ -260,7 +260,9 @@ describe("step-up flows in Chromium", () => {
     assert.equal(login.result.ok, true, JSON.stringify(login.result));
     const alice = login.result.value;
     const tokensBefore = tokenCalls();
-    // maxAge 0 makes the provider ask for the password again; the person signs in as bob instead.
+    // maxAge 0 makes the provider ask for the password again; the person signs in as bob instead. Within the
+    // login's own second the session is 0 s old and still meets maxAge 0 (no popup): let a second pass.
+    await new Promise((ok) => setTimeout(ok, 1100));
     const { i, popup } = await clickForPopup(page, (p) => window.client.requireStepUp(p), { maxAge: 0 });
     await popup.waitForSelector("#password");
     const hint = alice.claims.email ?? alice.claims.preferred_username;
