@@ -354,20 +354,13 @@ impl StepUpClient {
     /// `acr_values` / `max_age`, then the request is sent once more with the new token. When the
     /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
-        // `Request.clone()` (the JS method): a body can be read only once, so the retry needs its own copy.
-        let retry = web_sys::Request::clone(&request)
-            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent twice").with_cause(e))?;
-        self.check_token_audience(&request.url())?;
-        if let Some(token) = self.bearer() {
-            set_bearer(&request, &token)?;
+        self.check_token_audience(&util::get(&request, "url").as_string().unwrap_or_default())?;
+        let first = http::send(&request, self.bearer()).await?;
+        if first.status != 401 {
+            return Ok(first.response);
         }
-        let response = http::fetch(&request).await?;
-        if response.status() != 401 {
-            return Ok(response);
-        }
-        let header = response.headers().get("WWW-Authenticate").ok().flatten();
-        let Some(challenge) = header.as_deref().and_then(parse_step_up_challenge) else {
-            return Ok(response);
+        let Some(challenge) = first.challenge.as_deref().and_then(parse_step_up_challenge) else {
+            return Ok(first.response);
         };
         let policy = StepUpPolicy {
             acr: challenge.acr_values.clone(),
@@ -395,10 +388,7 @@ impl StepUpClient {
             }
             Err(e) => return Err(e),
         };
-        if let Some(token) = session.access_token.as_deref() {
-            set_bearer(&retry, token)?;
-        }
-        http::fetch(&retry).await
+        Ok(http::send(&first.retry, session.access_token).await?.response)
     }
 
     /// Forget the session; when the provider has an `end_session_endpoint`, go there (RP-initiated
@@ -577,15 +567,6 @@ fn check_policy(provider: &Provider, policy: &StepUpPolicy, session: &Session) -
         Some(e) => Err(e),
         None => Ok(()),
     }
-}
-
-fn set_bearer(request: &web_sys::Request, token: &str) -> Result<()> {
-    let mut value = String::from("Bearer ");
-    value.push_str(token);
-    request
-        .headers()
-        .set("Authorization", &value)
-        .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot set the Authorization header").with_cause(e))
 }
 
 /// A step-up is for the signed-in user: the answer must carry their `sub` (`user_mismatch`), and the

@@ -14,6 +14,22 @@ export function sendJson(url, form) {
   })();
 }
 
+/** `new Request(input, init)`, exactly as `fetch(input, init)` builds it; throws as it throws. */
+export function newRequest(input, init) {
+  return new Request(input, init);
+}
+
+/** `fetch(request)` with `Authorization: Bearer <token>` when a token is given, after keeping an untouched copy
+ * for one retry (a body can be read once). Throws as `Request.clone()` or `Headers.set` throw; resolves to
+ * `{ response, status, challenge, retry }` (`challenge`: the WWW-Authenticate header or null) and rejects as
+ * `fetch` rejects. */
+export function sendRequest(request, token) {
+  const retry = request.clone();
+  if (token != null) request.headers.set("Authorization", "Bearer " + token);
+  return fetch(request).then((response) =>
+    ({ response, status: response.status, challenge: response.headers.get("WWW-Authenticate"), retry }));
+}
+
 /** WebAuthn options JSON, already checked by src/web/webauthn.rs, converted by the browser's own
  * `PublicKeyCredential.parseCreationOptionsFromJSON` (`create`) or `parseRequestOptionsFromJSON`; throws
  * what the browser throws. Rust has checked that both methods exist. */
