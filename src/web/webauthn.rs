@@ -17,9 +17,9 @@
 //!
 //! Each ceremony runs in this order (one rule per step; the decisions are all here, `glue.js` only
 //! converts and calls):
-//! 1. validate the options: required members present, every binary member strict base64url
-//!    (unpadded, canonical), a challenge of at least 16 bytes (WebAuthn L3 §13.4.3) → else
-//!    `webauthn_invalid_options`, and the browser is never called;
+//! 1. validate the options ([`crate::core::passkey`]): required members present, every binary member
+//!    strict base64url (unpadded, canonical), a challenge of at least 16 bytes (WebAuthn L3 §13.4.3) →
+//!    else `webauthn_invalid_options`, and the browser is never called;
 //! 2. no `PublicKeyCredential`, no `navigator.credentials`, or no WebAuthn Level 3 JSON methods
 //!    (`PublicKeyCredential.parse…OptionsFromJSON`, `PublicKeyCredential.prototype.toJSON`) →
 //!    `webauthn_not_supported`: the browser's own conversion is the only one;
@@ -33,7 +33,7 @@
 use alloc::string::String;
 use core::cell::RefCell;
 
-use js_sys::{Array, Object, Promise, Reflect, JSON};
+use js_sys::{Object, Promise, JSON};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -41,8 +41,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::util::get as prop;
-use crate::core::base64url;
 use crate::core::json::Json;
+use crate::core::passkey;
 use crate::web::json;
 use crate::{Error, ErrorCode, Result};
 
@@ -186,13 +186,17 @@ enum Kind {
 async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bool, signal: Option<&AbortSignal>) -> Result<PasskeyResponse> {
     let json = options.to_js()?;
     let create = kind == Kind::Create;
+    // The checks read core's JSON value (`core::passkey`); the browser gets the JS object.
+    let value = json::from_js(json.clone()).ok_or_else(|| invalid("options must be JSON"))?;
     let rp_id = if create {
-        check_creation_options(&json)?;
-        prop(&prop(&json, "rp"), "id")
+        passkey::check_creation_options(&value)?;
+        value.get("rp").and_then(|rp| rp.get("id"))
     } else {
-        check_request_options(&json)?;
-        prop(&json, "rpId")
-    };
+        passkey::check_request_options(&value)?;
+        value.get("rpId")
+    }
+    .and_then(Json::as_str)
+    .map(String::from);
     supported()?;
     if conditional && !static_flag("isConditionalMediationAvailable").await {
         return Err(Error::new(ErrorCode::WebauthnNotSupported, "conditional mediation is not available"));
@@ -200,7 +204,7 @@ async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bool, signal:
     let public_key = passkey_options(create, &json).map_err(|e| invalid("the browser rejected the options JSON").with_cause(e))?;
     let guard = Ceremony::begin(signal)?;
     let outcome = JsFuture::from(passkey(create, &public_key, &guard.controller.signal(), conditional)).await;
-    let value = outcome.map_err(|e| guard.failure(e, kind, rp_id.as_string()))?;
+    let value = outcome.map_err(|e| guard.failure(e, kind, rp_id))?;
     if !value.is_object() {
         return Err(Error::new(ErrorCode::WebauthnFailed, "the browser returned no credential"));
     }
@@ -276,14 +280,6 @@ fn invalid(msg: &'static str) -> Error {
     Error::new(ErrorCode::WebauthnInvalidOptions, msg)
 }
 
-/// `path` + `what`, e.g. "user.id must be strict base64url" (no `format!` on this path).
-fn invalid_member(path: &str, what: &str) -> Error {
-    let mut msg = String::with_capacity(path.len() + what.len());
-    msg.push_str(path);
-    msg.push_str(what);
-    Error::new(ErrorCode::WebauthnInvalidOptions, msg)
-}
-
 /// DOMException name → code (WebAuthn L3 §5.1.3 / §5.1.4 error cases), the exception kept as `cause`.
 fn map_exception(e: JsValue, kind: Kind, rp_id: Option<String>) -> Error {
     let name = prop(&e, "name").as_string().unwrap_or_default();
@@ -312,159 +308,6 @@ fn is_registrable_suffix(rp_id: &str, host: &str) -> bool {
 
 fn hostname() -> String {
     prop(&prop(&js_sys::global(), "location"), "hostname").as_string().unwrap_or_default()
-}
-
-// ---- options: validation (the browser converts them, step 3) ----
-
-/// Check `PublicKeyCredentialCreationOptionsJSON`.
-fn check_creation_options(json: &JsValue) -> Result<()> {
-    require_object(json, "options")?;
-    let rp = prop(json, "rp");
-    require_object(&rp, "rp")?;
-    require_string(&rp, "name", "rp.name")?;
-    optional_string(&rp, "id", "rp.id")?;
-    let user = prop(json, "user");
-    require_object(&user, "user")?;
-    require_string(&user, "name", "user.name")?;
-    require_string(&user, "displayName", "user.displayName")?;
-    // §5.4.3: user.id is 1 to 64 bytes.
-    let id = binary(&user, "id", "user.id")?.unwrap_or(0);
-    if !(1..=64).contains(&id) {
-        return Err(invalid("user.id must be 1 to 64 bytes"));
-    }
-    challenge(json)?;
-    let params = prop(json, "pubKeyCredParams");
-    if !Array::is_array(&params) {
-        return Err(invalid("pubKeyCredParams must be an array"));
-    }
-    for p in Array::from(&params).iter() {
-        require_string(&p, "type", "pubKeyCredParams[].type")?;
-        if prop(&p, "alg").as_f64().is_none() {
-            return Err(invalid("pubKeyCredParams[].alg must be a number"));
-        }
-    }
-    descriptors(json, "excludeCredentials")?;
-    extensions(json)
-}
-
-/// Check `PublicKeyCredentialRequestOptionsJSON`.
-fn check_request_options(json: &JsValue) -> Result<()> {
-    require_object(json, "options")?;
-    challenge(json)?;
-    optional_string(json, "rpId", "rpId")?;
-    descriptors(json, "allowCredentials")?;
-    extensions(json)
-}
-
-/// WebAuthn L3 §13.4.3: a challenge of at least 16 random bytes.
-fn challenge(json: &JsValue) -> Result<()> {
-    match binary(json, "challenge", "challenge")? {
-        Some(n) if n >= 16 => Ok(()),
-        _ => Err(invalid("challenge is required and must be at least 16 bytes")),
-    }
-}
-
-/// `excludeCredentials` / `allowCredentials`: an array of `{type, id, transports?}`.
-fn descriptors(json: &JsValue, key: &'static str) -> Result<()> {
-    let list = prop(json, key);
-    if list.is_undefined() {
-        return Ok(());
-    }
-    if !Array::is_array(&list) {
-        return Err(invalid_member(key, " must be an array"));
-    }
-    for d in Array::from(&list).iter() {
-        require_object(&d, key)?;
-        require_string(&d, "type", key)?;
-        if binary(&d, "id", key)?.is_none() {
-            return Err(invalid_member(key, " entries need an id"));
-        }
-    }
-    Ok(())
-}
-
-/// Extension inputs that carry binaries: `prf` (eval, evalByCredential) and `largeBlob.write`.
-/// Others (credProps, appid, …) pass through as they are.
-fn extensions(json: &JsValue) -> Result<()> {
-    let ext = prop(json, "extensions");
-    if ext.is_undefined() {
-        return Ok(());
-    }
-    require_object(&ext, "extensions")?;
-    let prf = prop(&ext, "prf");
-    if !prf.is_undefined() {
-        require_object(&prf, "extensions.prf")?;
-        let eval = prop(&prf, "eval");
-        if !eval.is_undefined() {
-            prf_values(&eval)?;
-        }
-        let by_credential = prop(&prf, "evalByCredential");
-        if !by_credential.is_undefined() {
-            require_object(&by_credential, "extensions.prf.evalByCredential")?;
-            for key in Object::keys(by_credential.unchecked_ref::<Object>()).iter() {
-                // Keys are base64url credential ids (also in the non-JSON dictionary).
-                let id = key.as_string().unwrap_or_default();
-                if base64url::decode(&id).map_or(true, |b| b.is_empty()) {
-                    return Err(invalid("extensions.prf.evalByCredential keys must be base64url credential ids"));
-                }
-                prf_values(&Reflect::get(&by_credential, &key).unwrap_or(JsValue::UNDEFINED))?;
-            }
-        }
-    }
-    let large_blob = prop(&ext, "largeBlob");
-    if !large_blob.is_undefined() {
-        require_object(&large_blob, "extensions.largeBlob")?;
-        binary(&large_blob, "write", "extensions.largeBlob.write")?;
-    }
-    Ok(())
-}
-
-fn prf_values(v: &JsValue) -> Result<()> {
-    require_object(v, "extensions.prf values")?;
-    if binary(v, "first", "extensions.prf first")?.is_none() {
-        return Err(invalid("extensions.prf values need `first`"));
-    }
-    binary(v, "second", "extensions.prf second")?;
-    Ok(())
-}
-
-/// When `src[key]` is present it must be a strict base64url string. Returns its byte length, `None`
-/// when absent.
-fn binary(src: &JsValue, key: &str, path: &str) -> Result<Option<usize>> {
-    let v = prop(src, key);
-    if v.is_undefined() {
-        return Ok(None);
-    }
-    let bytes = v
-        .as_string()
-        .and_then(|s| base64url::decode(&s).ok())
-        .ok_or_else(|| invalid_member(path, " must be strict base64url (no padding, no + or /)"))?;
-    Ok(Some(bytes.len()))
-}
-
-fn require_object(v: &JsValue, path: &str) -> Result<()> {
-    if v.is_object() && !Array::is_array(v) && !v.is_function() {
-        Ok(())
-    } else {
-        Err(invalid_member(path, " must be an object"))
-    }
-}
-
-fn require_string(v: &JsValue, key: &str, path: &str) -> Result<()> {
-    if prop(v, key).is_string() {
-        Ok(())
-    } else {
-        Err(invalid_member(path, " must be a string"))
-    }
-}
-
-fn optional_string(v: &JsValue, key: &str, path: &str) -> Result<()> {
-    let m = prop(v, key);
-    if m.is_undefined() || m.is_string() {
-        Ok(())
-    } else {
-        Err(invalid_member(path, " must be a string"))
-    }
 }
 
 // ---- small JS helpers ----
