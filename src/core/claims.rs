@@ -60,11 +60,7 @@ fn string(obj: &JsonObject, name: &'static str) -> Result<Option<String>> {
 fn string_array(obj: &JsonObject, name: &'static str) -> Result<Vec<String>> {
     match obj.get(name) {
         None => Ok(Vec::new()),
-        Some(Json::Array(items)) => items
-            .iter()
-            .map(|v| v.as_str().map(String::from).ok_or_else(|| invalid(name, "claim must be an array of strings")))
-            .collect(),
-        Some(_) => Err(invalid(name, "claim must be an array of strings")),
+        Some(v) => v.as_strings().ok_or_else(|| invalid(name, "claim must be an array of strings")),
     }
 }
 

@@ -88,12 +88,7 @@ impl<'a> Options<'a> {
     pub fn strings(&self, key: &str) -> Result<Option<Vec<String>>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::Array(items)) => items
-                .iter()
-                .map(|i| i.as_str().map(String::from).ok_or_else(|| invalid(key, "an array of strings")))
-                .collect::<Result<Vec<_>>>()
-                .map(Some),
-            Some(_) => Err(invalid(key, "an array of strings")),
+            Some(v) => v.as_strings().map(Some).ok_or_else(|| invalid(key, "an array of strings")),
         }
     }
 
