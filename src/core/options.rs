@@ -99,13 +99,14 @@ impl<'a> Options<'a> {
 
 /// Parse an algorithm allowlist; unknown names (and `none`, `HS256`) are `unsupported_algorithm`.
 pub fn algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
-    names
-        .iter()
-        .map(|n| {
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        out.push(
             Algorithm::from_name(n)
-                .ok_or_else(|| Error::new(ErrorCode::UnsupportedAlgorithm, "algorithm not supported").with_claim("algorithms"))
-        })
-        .collect()
+                .ok_or_else(|| Error::new(ErrorCode::UnsupportedAlgorithm, "algorithm not supported").with_claim("algorithms"))?,
+        );
+    }
+    Ok(out)
 }
 
 /// A URL we will fetch from must be https (OIDC Discovery §3, RFC 9700 §2.6); `http://localhost` (and

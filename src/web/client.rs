@@ -125,13 +125,16 @@ impl AuthorizeOptions {
         let o = Options::new(value, "options")?;
         let extra_params = match o.get("extraParams") {
             None => Vec::new(),
-            Some(Json::Object(map)) => map
-                .iter()
-                .map(|(k, v)| match v {
-                    Json::String(s) => Ok((k.clone(), s.clone())),
-                    _ => Err(Error::new(ErrorCode::InvalidConfig, "extraParams values must be strings").with_claim("extraParams")),
-                })
-                .collect::<Result<Vec<_>>>()?,
+            Some(Json::Object(map)) => {
+                let mut params = Vec::with_capacity(map.len());
+                for (k, v) in map.iter() {
+                    let Json::String(s) = v else {
+                        return Err(Error::new(ErrorCode::InvalidConfig, "extraParams values must be strings").with_claim("extraParams"));
+                    };
+                    params.push((k.clone(), s.clone()));
+                }
+                params
+            }
             Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "extraParams must be an object").with_claim("extraParams")),
         };
         Ok(AuthorizeOptions {
