@@ -105,11 +105,15 @@ impl Claims {
             azp: string(obj, "azp")?,
             at_hash: string(obj, "at_hash")?,
             sid: string(obj, "sid")?,
-            extra: obj
-                .iter()
-                .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            extra: {
+                let mut extra = JsonObject::new();
+                for (k, v) in obj.iter() {
+                    if !KNOWN.contains(&k.as_str()) {
+                        extra.insert(k.clone(), v.clone());
+                    }
+                }
+                extra
+            },
         })
     }
 

@@ -406,7 +406,11 @@ impl From<bool> for Json {
 }
 impl From<&[String]> for Json {
     fn from(items: &[String]) -> Json {
-        Json::Array(items.iter().map(|s| Json::String(s.clone())).collect())
+        let mut out = Vec::with_capacity(items.len());
+        for s in items {
+            out.push(Json::String(s.clone()));
+        }
+        Json::Array(out)
     }
 }
 
