@@ -33,6 +33,19 @@ async fn text_with_a_padded_or_missing_challenge_is_invalid_options() {
 }
 
 #[wasm_bindgen_test]
+async fn a_challenge_under_16_bytes_is_invalid_options() {
+    // WebAuthn L3 §13.4.3: at least 16 random bytes. 15 bytes fail, 16 pass every check.
+    let short = CREATE.replace("Y2hhbGxlbmdlLWJ5dGVzLTEyMzQ1Njc4", "MTIzNDU2Nzg5MDEyMzQ1");
+    assert_eq!(create_code(&short, None).await, "webauthn_invalid_options");
+    let get = authenticate_passkey(r#"{"challenge":"MTIzNDU2Nzg5MDEyMzQ1"}"#, false, None).await.err().unwrap();
+    assert_eq!(get.code(), "webauthn_invalid_options");
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let sixteen = CREATE.replace("Y2hhbGxlbmdlLWJ5dGVzLTEyMzQ1Njc4", "MTIzNDU2Nzg5MDEyMzQ1Ng");
+    assert_eq!(create_code(&sixteen, Some(&controller.signal())).await, "webauthn_aborted");
+}
+
+#[wasm_bindgen_test]
 async fn valid_text_reaches_the_ceremony_and_an_aborted_signal_ends_it() {
     // Valid options pass every check (else invalid_options); an already aborted signal then ends the
     // ceremony before the browser shows anything.

@@ -144,7 +144,15 @@ impl AuthorizationRequest {
         q.add("code_challenge", &self.code_challenge)?;
         q.add("code_challenge_method", "S256")?;
         if !self.acr_values.is_empty() {
-            q.add("acr_values", &self.acr_values.join(" "))?;
+            // Space-separated (a loop, not `join`: that links a generic copy routine per element type).
+            let mut v = String::new();
+            for (i, acr) in self.acr_values.iter().enumerate() {
+                if i > 0 {
+                    v.push(' ');
+                }
+                v.push_str(acr);
+            }
+            q.add("acr_values", &v)?;
         }
         if let Some(max_age) = self.max_age {
             let mut v = String::new();
@@ -312,16 +320,15 @@ pub fn clean_url(url: &str) -> String {
     let mut out = String::from(path);
     for (sep, part) in [('?', query), ('#', fragment)] {
         let Some(part) = part else { continue };
-        let kept: Vec<&str> = part
-            .split('&')
-            .filter(|p| {
-                let name = percent_decode(p.split_once('=').map_or(p, |(n, _)| n));
-                !p.is_empty() && !CLEANED_PARAMS.contains(&name.as_str())
-            })
-            .collect();
-        if !kept.is_empty() {
-            out.push(sep);
-            out.push_str(&kept.join("&"));
+        // The kept parameters, `sep` before the first and `&` between (written as found, no `join`).
+        let mut next = sep;
+        for p in part.split('&') {
+            let name = percent_decode(p.split_once('=').map_or(p, |(n, _)| n));
+            if !p.is_empty() && !CLEANED_PARAMS.contains(&name.as_str()) {
+                out.push(next);
+                out.push_str(p);
+                next = '&';
+            }
         }
     }
     out

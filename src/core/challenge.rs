@@ -212,10 +212,13 @@ pub fn parse_step_up_challenge(header: &str) -> Option<StepUpChallenge> {
     let ch = challenges.iter().find(|c| {
         (c.is_scheme("bearer") || c.is_scheme("dpop")) && c.param("error") == Some(INSUFFICIENT_USER_AUTHENTICATION)
     })?;
-    let acr_values: Option<Vec<String>> = ch
-        .param("acr_values")
-        .map(|v| v.split(' ').filter(|s| !s.is_empty()).map(String::from).collect())
-        .filter(|v: &Vec<String>| !v.is_empty());
+    let mut acr_values = Vec::new();
+    for v in ch.param("acr_values").unwrap_or_default().split(' ') {
+        if !v.is_empty() {
+            acr_values.push(String::from(v));
+        }
+    }
+    let acr_values = (!acr_values.is_empty()).then_some(acr_values);
     let max_age = match ch.param("max_age") {
         None => None,
         Some(v) => Some(parse_u64(v)?),

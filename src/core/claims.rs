@@ -60,11 +60,7 @@ fn string(obj: &JsonObject, name: &'static str) -> Result<Option<String>> {
 fn string_array(obj: &JsonObject, name: &'static str) -> Result<Vec<String>> {
     match obj.get(name) {
         None => Ok(Vec::new()),
-        Some(Json::Array(items)) => items
-            .iter()
-            .map(|v| v.as_str().map(String::from).ok_or_else(|| invalid(name, "claim must be an array of strings")))
-            .collect(),
-        Some(_) => Err(invalid(name, "claim must be an array of strings")),
+        Some(v) => v.as_strings().ok_or_else(|| invalid(name, "claim must be an array of strings")),
     }
 }
 
@@ -109,11 +105,15 @@ impl Claims {
             azp: string(obj, "azp")?,
             at_hash: string(obj, "at_hash")?,
             sid: string(obj, "sid")?,
-            extra: obj
-                .iter()
-                .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            extra: {
+                let mut extra = JsonObject::new();
+                for (k, v) in obj.iter() {
+                    if !KNOWN.contains(&k.as_str()) {
+                        extra.insert(k.clone(), v.clone());
+                    }
+                }
+                extra
+            },
         })
     }
 

@@ -77,10 +77,7 @@ impl ProviderMetadata {
         let list = |name: &str| -> Result<Vec<String>> {
             match obj.get(name) {
                 None | Some(Json::Null) => Ok(Vec::new()),
-                Some(Json::Array(a)) => a
-                    .iter()
-                    .map(|v| v.as_str().map(String::from).ok_or_else(|| failed("a discovery list holds a non-string")))
-                    .collect(),
+                Some(v @ Json::Array(_)) => v.as_strings().ok_or_else(|| failed("a discovery list holds a non-string")),
                 Some(_) => Err(failed("a discovery member is not a list")),
             }
         };

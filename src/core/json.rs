@@ -105,6 +105,19 @@ impl Json {
             _ => None,
         }
     }
+
+    /// An array of strings as owned strings; `None` for anything else. One loop that every reader of a
+    /// string list shares (an iterator chain per reader would link its own generic copies).
+    #[inline(never)]
+    pub fn as_strings(&self) -> Option<Vec<String>> {
+        let Json::Array(items) = self else { return None };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(String::from(item.as_str()?));
+        }
+        Some(out)
+    }
+
     pub fn as_object(&self) -> Option<&JsonObject> {
         match self {
             Json::Object(o) => Some(o),
@@ -393,7 +406,11 @@ impl From<bool> for Json {
 }
 impl From<&[String]> for Json {
     fn from(items: &[String]) -> Json {
-        Json::Array(items.iter().map(|s| Json::String(s.clone())).collect())
+        let mut out = Vec::with_capacity(items.len());
+        for s in items {
+            out.push(Json::String(s.clone()));
+        }
+        Json::Array(out)
     }
 }
 

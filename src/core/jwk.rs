@@ -247,7 +247,13 @@ impl Jwks {
             .get("keys")
             .and_then(Json::as_array)
             .ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "JWKS is not an object with a keys array"))?;
-        Ok(Jwks { keys: keys.iter().filter_map(Jwk::from_json).collect() })
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(jwk) = Jwk::from_json(key) {
+                out.push(jwk);
+            }
+        }
+        Ok(Jwks { keys: out })
     }
 }
 

@@ -69,10 +69,9 @@ impl JoseHeader {
         let alg = header_str(obj, "alg")?.ok_or_else(|| header_error("alg", "JOSE header has no alg"))?;
         let crit = match obj.get("crit") {
             None => Vec::new(),
-            Some(Json::Array(items)) if !items.is_empty() => items
-                .iter()
-                .map(|v| v.as_str().map(String::from).ok_or_else(|| header_error("crit", "crit must list strings")))
-                .collect::<Result<_>>()?,
+            Some(v @ Json::Array(items)) if !items.is_empty() => {
+                v.as_strings().ok_or_else(|| header_error("crit", "crit must list strings"))?
+            }
             Some(_) => return Err(header_error("crit", "crit must be a non-empty array")),
         };
         Ok(JoseHeader { alg, kid: header_str(obj, "kid")?, typ: header_str(obj, "typ")?, crit, raw: obj.clone() })

@@ -88,12 +88,7 @@ impl<'a> Options<'a> {
     pub fn strings(&self, key: &str) -> Result<Option<Vec<String>>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::Array(items)) => items
-                .iter()
-                .map(|i| i.as_str().map(String::from).ok_or_else(|| invalid(key, "an array of strings")))
-                .collect::<Result<Vec<_>>>()
-                .map(Some),
-            Some(_) => Err(invalid(key, "an array of strings")),
+            Some(v) => v.as_strings().map(Some).ok_or_else(|| invalid(key, "an array of strings")),
         }
     }
 
@@ -104,13 +99,14 @@ impl<'a> Options<'a> {
 
 /// Parse an algorithm allowlist; unknown names (and `none`, `HS256`) are `unsupported_algorithm`.
 pub fn algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
-    names
-        .iter()
-        .map(|n| {
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        out.push(
             Algorithm::from_name(n)
-                .ok_or_else(|| Error::new(ErrorCode::UnsupportedAlgorithm, "algorithm not supported").with_claim("algorithms"))
-        })
-        .collect()
+                .ok_or_else(|| Error::new(ErrorCode::UnsupportedAlgorithm, "algorithm not supported").with_claim("algorithms"))?,
+        );
+    }
+    Ok(out)
 }
 
 /// A URL we will fetch from must be https (OIDC Discovery §3, RFC 9700 §2.6); `http://localhost` (and

@@ -57,7 +57,14 @@ macro_rules! sha2 {
                     *hv = hv.wrapping_add(v);
                 }
             }
-            h.iter().flat_map(|v| v.to_be_bytes()).take(out_len).collect()
+            // Big-endian words, cut to the output length (a loop: `flat_map(..).take(..).collect()` linked
+            // a chain of generic iterator copies per word size).
+            let mut out = Vec::with_capacity(out_len + W);
+            for v in h {
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+            out.truncate(out_len);
+            out
         }
     };
 }

@@ -19,7 +19,7 @@ use crate::core::jwt;
 use crate::core::options;
 use crate::core::session::Session;
 use crate::web::client::{AuthorizeOptions, ClientConfig, Mode, StepUpClient, StepUpOptions};
-use crate::web::popup;
+use crate::web::{http, popup};
 use crate::{Error, ErrorCode, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -274,7 +274,7 @@ impl JsStepUpClient {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
     ) -> Promise {
-        let request = build_request(&input, &init);
+        let request = http::new_request(&input, &init);
         let client = self.inner.clone();
         promise(async move {
             let response = client.fetch(request.js()?).await.js()?;
@@ -301,30 +301,6 @@ impl JsStepUpClient {
             Err(e) => reject(e),
         }
     }
-}
-
-/// `new Request(input, init)`, as `fetch` itself would build it.
-fn build_request(input: &JsValue, init: &JsValue) -> Result<web_sys::Request> {
-    let bad = |e: JsValue| Error::new(ErrorCode::InvalidConfig, "fetch: invalid request").with_cause(e);
-    let init: Option<&web_sys::RequestInit> = if init.is_undefined() || init.is_null() { None } else { Some(init.unchecked_ref()) };
-    if let Some(req) = input.dyn_ref::<web_sys::Request>() {
-        return match init {
-            Some(i) => web_sys::Request::new_with_request_and_init(req, i),
-            None => web_sys::Request::new_with_request(req),
-        }
-        .map_err(bad);
-    }
-    // A string or a URL object (its toString() is the href).
-    let url = match input.as_string() {
-        Some(s) => s,
-        None if input.is_object() => String::from(input.unchecked_ref::<Object>().to_string()),
-        None => return Err(Error::new(ErrorCode::InvalidConfig, "fetch: input must be a URL string, URL or Request")),
-    };
-    match init {
-        Some(i) => web_sys::Request::new_with_str_and_init(&url, i),
-        None => web_sys::Request::new_with_str(&url),
-    }
-    .map_err(bad)
 }
 
 /// Call on the popup's callback page: sends the provider's answer to the window that opened the popup

@@ -33,7 +33,11 @@ fn token_arg(token: &JsValue) -> Result<alloc::string::String> {
 }
 
 fn object(members: Vec<(&str, Json)>) -> Json {
-    Json::Object(members.into_iter().map(|(k, v)| (k.into(), v)).collect::<JsonObject>())
+    let mut out = JsonObject::new();
+    for (k, v) in members {
+        out.insert(k.into(), v);
+    }
+    Json::Object(out)
 }
 
 /// Decode a compact JWS without verifying anything but its form: `{ header, claims }`.

@@ -125,13 +125,16 @@ impl AuthorizeOptions {
         let o = Options::new(value, "options")?;
         let extra_params = match o.get("extraParams") {
             None => Vec::new(),
-            Some(Json::Object(map)) => map
-                .iter()
-                .map(|(k, v)| match v {
-                    Json::String(s) => Ok((k.clone(), s.clone())),
-                    _ => Err(Error::new(ErrorCode::InvalidConfig, "extraParams values must be strings").with_claim("extraParams")),
-                })
-                .collect::<Result<Vec<_>>>()?,
+            Some(Json::Object(map)) => {
+                let mut params = Vec::with_capacity(map.len());
+                for (k, v) in map.iter() {
+                    let Json::String(s) = v else {
+                        return Err(Error::new(ErrorCode::InvalidConfig, "extraParams values must be strings").with_claim("extraParams"));
+                    };
+                    params.push((k.clone(), s.clone()));
+                }
+                params
+            }
             Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "extraParams must be an object").with_claim("extraParams")),
         };
         Ok(AuthorizeOptions {
@@ -359,24 +362,13 @@ impl StepUpClient {
     /// `acr_values` / `max_age`, then the request is sent once more with the new token. When the
     /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
-        // `Request.clone()` (the JS method): a body can be read only once, so the retry needs its own copy.
-        let retry = web_sys::Request::clone(&request)
-            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent twice").with_cause(e))?;
-        self.check_token_audience(&request.url())?;
-        let response = match self.bearer() {
-            Some(token) => {
-                let request = without_redirects(&request)?;
-                set_bearer(&request, &token)?;
-                refuse_redirect(http::fetch(&request).await?)?
-            }
-            None => http::fetch(&request).await?,
-        };
-        if response.status() != 401 {
-            return Ok(response);
+        self.check_token_audience(&util::get(&request, "url").as_string().unwrap_or_default())?;
+        let first = http::send(&request, self.bearer()).await?;
+        if first.status != 401 {
+            return Ok(first.response);
         }
-        let header = response.headers().get("WWW-Authenticate").ok().flatten();
-        let Some(challenge) = header.as_deref().and_then(parse_step_up_challenge) else {
-            return Ok(response);
+        let Some(challenge) = first.challenge.as_deref().and_then(parse_step_up_challenge) else {
+            return Ok(first.response);
         };
         let (policy, acr_values) = challenge.step_up(&self.inner.provider.step_up_acr);
         let (user, login_hint) = step_up_binding(self.session().as_ref());
@@ -394,14 +386,7 @@ impl StepUpClient {
             }
             Err(e) => return Err(e),
         };
-        match session.access_token.as_deref() {
-            Some(token) => {
-                let retry = without_redirects(&retry)?;
-                set_bearer(&retry, token)?;
-                refuse_redirect(http::fetch(&retry).await?)
-            }
-            None => http::fetch(&retry).await,
-        }
+        Ok(http::send(&first.retry, session.access_token).await?.response)
     }
 
     /// Forget the session; when the provider has an `end_session_endpoint`, go there (RP-initiated
@@ -570,33 +555,6 @@ fn check_policy(provider: &Provider, policy: &StepUpPolicy, session: &Session) -
         Some(e) => Err(e),
         None => Ok(()),
     }
-}
-
-/// RFC 9700 §4.9 / RFC 6750 §5.3: a bearer token never follows a redirect, which could hand it to another
-/// server (current browsers drop `Authorization` on a cross-origin redirect; older ones did not, and a
-/// same-origin redirect may lead anywhere next). With the token attached, redirects are not followed
-/// (`redirect: "manual"`) and [`refuse_redirect`] turns one into `network_error`.
-fn without_redirects(request: &web_sys::Request) -> Result<web_sys::Request> {
-    let init = web_sys::RequestInit::new();
-    util::set_str(&init, "redirect", "manual");
-    web_sys::Request::new_with_request_and_init(request, &init)
-        .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent").with_cause(e))
-}
-
-fn refuse_redirect(response: web_sys::Response) -> Result<web_sys::Response> {
-    if util::get(&response, "type").as_string().as_deref() == Some("opaqueredirect") {
-        return Err(Error::new(ErrorCode::NetworkError, "the API answered with a redirect; the access token does not follow redirects"));
-    }
-    Ok(response)
-}
-
-fn set_bearer(request: &web_sys::Request, token: &str) -> Result<()> {
-    let mut value = String::from("Bearer ");
-    value.push_str(token);
-    request
-        .headers()
-        .set("Authorization", &value)
-        .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot set the Authorization header").with_cause(e))
 }
 
 /// A step-up is for the signed-in user: the answer must carry their `sub` (`user_mismatch`), and the

@@ -13,3 +13,61 @@ export function sendJson(url, form) {
     return { status: response.status, text: await response.text(), cacheControl: response.headers.get("cache-control") };
   })();
 }
+
+/** `new Request(input, init)`, exactly as `fetch(input, init)` builds it; throws as it throws. */
+export function newRequest(input, init) {
+  return new Request(input, init);
+}
+
+/** `fetch(request)` with `Authorization: Bearer <token>` when a token is given, after keeping an untouched copy
+ * for one retry (a body can be read once). Throws as `Request.clone()` or `Headers.set` throw; resolves to
+ * `{ response, status, challenge, retry }` (`challenge`: the WWW-Authenticate header or null) and rejects as
+ * `fetch` rejects. */
+export function sendRequest(request, token) {
+  const retry = request.clone();
+  if (token != null) {
+    // With the token attached, redirects are not followed: src/web/http.rs refuses one.
+    request = new Request(request, { redirect: "manual" });
+    request.headers.set("Authorization", "Bearer " + token);
+  }
+  return fetch(request).then((response) =>
+    ({ response, status: response.status, type: response.type, challenge: response.headers.get("WWW-Authenticate"), retry }));
+}
+
+/** WebAuthn options JSON, already checked by src/web/webauthn.rs, converted by the browser's own
+ * `PublicKeyCredential.parseCreationOptionsFromJSON` (`create`) or `parseRequestOptionsFromJSON`; throws
+ * what the browser throws. Rust has checked that both methods exist. */
+export function passkeyOptions(create, options) {
+  return create ? PublicKeyCredential.parseCreationOptionsFromJSON(options) : PublicKeyCredential.parseRequestOptionsFromJSON(options);
+}
+
+/** The ceremony: `navigator.credentials.create` (`create`) or `.get` with the converted options, the
+ * ceremony's `signal` and, when `conditional`, conditional mediation. Resolves to `credential.toJSON()` with
+ * `clientExtensionResults` rebuilt from `getClientExtensionResults()`, every binary as base64url (browsers'
+ * `toJSON` has shipped without them), or to null when the browser gave no credential; rejects with the
+ * browser's error. */
+export async function passkey(create, publicKey, signal, conditional) {
+  const request = { publicKey, signal };
+  if (conditional) request.mediation = "conditional";
+  const credential = await navigator.credentials[create ? "create" : "get"](request);
+  if (!credential) return null;
+  const json = credential.toJSON();
+  json.clientExtensionResults = base64url(credential.getClientExtensionResults());
+  return json;
+}
+
+/** Every ArrayBuffer or view inside `v` (objects and arrays, recursively) as unpadded base64url text. */
+function base64url(v) {
+  if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
+    let s = "";
+    for (const b of new Uint8Array(v.buffer || v, v.byteOffset || 0, v.byteLength)) s += String.fromCharCode(b);
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  if (Array.isArray(v)) return v.map(base64url);
+  if (v && typeof v == "object") {
+    const out = {};
+    for (const k of Object.keys(v)) out[k] = base64url(v[k]);
+    return out;
+  }
+  return v;
+}

@@ -1,13 +1,13 @@
-//! HTTP for the flows: discovery and JWKS (GET JSON), the token endpoint (form POST), and a raw fetch
-//! for `StepUpClient::fetch`.
+//! HTTP for the flows: discovery and JWKS (GET JSON), the token endpoint (form POST), and the app's
+//! requests of `StepUpClient::fetch` ([`send`]).
 //!
-//! The JSON requests go through one function of `glue.js` (build the request, `fetch`, read the text):
-//! one import instead of the Request/Headers/Response members. A rejection is kept as `cause` (the
-//! original `TypeError`). JSON bodies go through `core::json::parse`, never serde_json.
+//! Each goes through one function of `glue.js` (build or copy the request, `fetch`, read what the flow
+//! needs): one import instead of the Request/Headers/Response members. A rejection is kept as `cause`
+//! (the original `TypeError`). JSON bodies go through `core::json::parse`, never serde_json.
 
 use alloc::string::String;
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -35,23 +35,60 @@ fn network_error(cause: JsValue) -> Error {
     Error::new(ErrorCode::NetworkError, "the request did not reach the server (network or CORS failure)").with_cause(cause)
 }
 
-/// `fetch(request)` on the global object (window or worker), keeping the rejection as `cause`.
-pub async fn fetch(request: &web_sys::Request) -> Result<web_sys::Response> {
-    let global = js_sys::global();
-    let f = get(&global, "fetch");
-    let f: &Function = f.dyn_ref().ok_or_else(|| Error::new(ErrorCode::NetworkError, "fetch is not available"))?;
-    let promise: Promise = f.call1(&global, request).map_err(network_error)?.unchecked_into();
-    let response = JsFuture::from(promise).await.map_err(network_error)?;
-    response
-        .dyn_into::<web_sys::Response>()
-        .map_err(|v| Error::new(ErrorCode::NetworkError, "fetch returned something that is not a Response").with_cause(v))
-}
-
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// glue.js `sendJson`: the request, sent with the global `fetch`, and the body read as text.
     #[wasm_bindgen(catch, js_name = sendJson)]
     fn send_json_js(url: &str, form: Option<String>) -> core::result::Result<Promise, JsValue>;
+    /// glue.js `newRequest`: `new Request(input, init)`.
+    #[wasm_bindgen(catch, js_name = newRequest)]
+    fn new_request_js(input: &JsValue, init: &JsValue) -> core::result::Result<web_sys::Request, JsValue>;
+    /// glue.js `sendRequest`: a copy kept for a retry, the bearer token set, `fetch`.
+    #[wasm_bindgen(catch, js_name = sendRequest)]
+    fn send_request_js(request: &web_sys::Request, token: Option<String>) -> core::result::Result<Promise, JsValue>;
+}
+
+/// `new Request(input, init)` as `fetch(input, init)` would build it (`input`: a URL string, a `URL` or a
+/// `Request`; `init`: a `RequestInit`, or undefined / null). A constructor error is `invalid_config`.
+pub fn new_request(input: &JsValue, init: &JsValue) -> Result<web_sys::Request> {
+    if !input.is_string() && !input.is_object() {
+        return Err(Error::new(ErrorCode::InvalidConfig, "fetch: input must be a URL string, URL or Request"));
+    }
+    new_request_js(input, init).map_err(|e| Error::new(ErrorCode::InvalidConfig, "fetch: invalid request").with_cause(e))
+}
+
+/// What [`send`] got back: the response, what the step-up needs from it, and the untouched copy of the
+/// request for one retry.
+pub struct Sent {
+    pub response: web_sys::Response,
+    pub status: u16,
+    /// The `WWW-Authenticate` header.
+    pub challenge: Option<String>,
+    pub retry: web_sys::Request,
+}
+
+/// Send `request` with `Authorization: Bearer <token>` when a token is given. A request whose body was
+/// already read (it cannot be copied for the retry) or a token the header cannot carry is `invalid_config`;
+/// a `fetch` rejection is `network_error`.
+///
+/// RFC 9700 §4.9 / RFC 6750 §5.3: a bearer token never follows a redirect, which could hand it to another
+/// server (current browsers drop `Authorization` on a cross-origin redirect, older ones did not, and a
+/// same-origin redirect may lead anywhere next). With a token the request goes with `redirect: "manual"`,
+/// and a redirect answer is `network_error`.
+pub async fn send(request: &web_sys::Request, token: Option<String>) -> Result<Sent> {
+    let with_token = token.is_some();
+    let promise = send_request_js(request, token)
+        .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent (a used body, or a bad token)").with_cause(e))?;
+    let done = JsFuture::from(promise).await.map_err(network_error)?;
+    if with_token && get(&done, "type").as_string().as_deref() == Some("opaqueredirect") {
+        return Err(Error::new(ErrorCode::NetworkError, "the API answered with a redirect; the access token does not follow redirects"));
+    }
+    Ok(Sent {
+        response: get(&done, "response").unchecked_into(),
+        status: get(&done, "status").as_f64().map_or(0, |s| s as u16),
+        challenge: get(&done, "challenge").as_string(),
+        retry: get(&done, "retry").unchecked_into(),
+    })
 }
 
 async fn send_json(url: &str, form: Option<String>) -> Result<JsonResponse> {

@@ -34,7 +34,11 @@ fn from_js_at(v: &wasm_bindgen::JsValue, depth: u32) -> Option<Json> {
     }
     if js_sys::Array::is_array(v) {
         let arr: &js_sys::Array = v.unchecked_ref();
-        return arr.iter().map(|item| from_js_at(&item, depth + 1)).collect::<Option<Vec<_>>>().map(Json::Array);
+        let mut items = Vec::with_capacity(arr.length() as usize);
+        for item in arr.iter() {
+            items.push(from_js_at(&item, depth + 1)?);
+        }
+        return Some(Json::Array(items));
     }
     if !v.is_object() || v.is_function() {
         return None;

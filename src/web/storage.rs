@@ -146,8 +146,15 @@ fn key(state: &str) -> String {
 
 /// Our transaction keys currently in storage.
 fn our_keys(s: &Storage) -> Vec<String> {
-    let n = s.length().unwrap_or(0);
-    (0..n).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(TX_PREFIX)).collect()
+    let mut keys = Vec::new();
+    for i in 0..s.length().unwrap_or(0) {
+        if let Ok(Some(k)) = s.key(i) {
+            if k.starts_with(TX_PREFIX) {
+                keys.push(k);
+            }
+        }
+    }
+    keys
 }
 
 /// Store `tx` under its state, dropping expired transactions left by abandoned logins.

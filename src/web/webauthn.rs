@@ -15,56 +15,48 @@
 //! [`PasskeyResponse::to_json`] gives the crate's [`Json`] value for inspection. A typed Rust mirror of
 //! the W3C dictionaries would only re-serialize the same fields, at a cost in wasm size.
 //!
-//! Each ceremony runs in this order (one rule per step):
-//! 1. validate the options: required members present, every binary member strict base64url
-//!    (unpadded, canonical) → else `webauthn_invalid_options`, and the browser is never called;
-//! 2. no `PublicKeyCredential` or `navigator.credentials` → `webauthn_not_supported`;
-//! 3. abort the previous ceremony of this module, link the caller's `AbortSignal`;
-//! 4. `PublicKeyCredential.parse…OptionsFromJSON` when the browser has it, else our own conversion;
-//! 5. `credential.toJSON()` when present, else our own response JSON; `clientExtensionResults` is always
-//!    rebuilt from `getClientExtensionResults()` with every binary (PRF results, largeBlob blob) as
-//!    base64url, because a plain `JSON.stringify` of an `ArrayBuffer` is `{}` and silently loses them;
+//! Each ceremony runs in this order (one rule per step; the decisions are all here, `glue.js` only
+//! converts and calls):
+//! 1. validate the options ([`crate::core::passkey`]): required members present, every binary member
+//!    strict base64url (unpadded, canonical), a challenge of at least 16 bytes (WebAuthn L3 §13.4.3) →
+//!    else `webauthn_invalid_options`, and the browser is never called;
+//! 2. no `PublicKeyCredential`, no `navigator.credentials`, or no WebAuthn Level 3 JSON methods
+//!    (`PublicKeyCredential.parse…OptionsFromJSON`, `PublicKeyCredential.prototype.toJSON`) →
+//!    `webauthn_not_supported`: the browser's own conversion is the only one;
+//! 3. the browser's `parse…OptionsFromJSON` converts the options (a rejection → `webauthn_invalid_options`);
+//! 4. abort the previous ceremony of this module, link the caller's `AbortSignal`;
+//! 5. glue.js `passkey`: `navigator.credentials.create/get`, then `credential.toJSON()` with
+//!    `clientExtensionResults` rebuilt from `getClientExtensionResults()` with every binary (PRF results,
+//!    largeBlob blob) as base64url, because browsers' `toJSON` has shipped without them;
 //! 6. a rejection maps its DOMException name to a `webauthn_*` code, the original kept as `cause`.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array, JSON};
+use js_sys::{Object, Promise, JSON};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use crate::core::base64url;
+use super::util::get as prop;
 use crate::core::json::Json;
+use crate::core::passkey;
 use crate::web::json;
 use crate::{Error, ErrorCode, Result};
 
 type JsResult<T> = core::result::Result<T, JsValue>;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
-    /// `navigator.credentials` (own binding: the whole options object is built here, untyped).
-    type Credentials;
-    #[wasm_bindgen(method, catch)]
-    fn create(this: &Credentials, options: &Object) -> JsResult<Promise>;
-    #[wasm_bindgen(method, catch)]
-    fn get(this: &Credentials, options: &Object) -> JsResult<Promise>;
-
-    // WebAuthn Level 3 JSON methods; called only after feature detection (`has_static`).
-    #[wasm_bindgen(js_namespace = PublicKeyCredential, js_name = parseCreationOptionsFromJSON, catch)]
-    fn parse_creation_options_from_json(options: &JsValue) -> JsResult<JsValue>;
-    #[wasm_bindgen(js_namespace = PublicKeyCredential, js_name = parseRequestOptionsFromJSON, catch)]
-    fn parse_request_options_from_json(options: &JsValue) -> JsResult<JsValue>;
-
-    /// A `PublicKeyCredential` instance.
-    type Credential;
-    #[wasm_bindgen(method, js_name = toJSON, catch)]
-    fn to_json(this: &Credential) -> JsResult<JsValue>;
-    #[wasm_bindgen(method, js_name = getClientExtensionResults, catch)]
-    fn client_extension_results(this: &Credential) -> JsResult<JsValue>;
+    /// glue.js `passkeyOptions`: `PublicKeyCredential.parseCreationOptionsFromJSON` (`create`) or
+    /// `parseRequestOptionsFromJSON`, throwing what the browser throws.
+    #[wasm_bindgen(catch, js_name = passkeyOptions)]
+    fn passkey_options(create: bool, options: &JsValue) -> JsResult<JsValue>;
+    /// glue.js `passkey`: the ceremony; resolves to the response JSON (or null), rejects with the browser's error.
+    #[wasm_bindgen(js_name = passkey)]
+    fn passkey(create: bool, public_key: &JsValue, signal: &AbortSignal, conditional: bool) -> Promise;
 }
 
 /// The options of a ceremony as the relying party sent them: a W3C `PublicKeyCredentialCreationOptionsJSON`
@@ -139,7 +131,8 @@ impl From<PasskeyResponse> for JsValue {
 /// What this browser offers, from [`webauthn_support`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Support {
-    /// `PublicKeyCredential` and `navigator.credentials` exist (a secure context with WebAuthn).
+    /// `PublicKeyCredential` with the WebAuthn Level 3 JSON methods and `navigator.credentials` exist (a
+    /// secure context with WebAuthn): the ceremonies can run.
     pub webauthn: bool,
     /// `isUserVerifyingPlatformAuthenticatorAvailable()`: a built-in authenticator with user verification.
     pub platform_authenticator: bool,
@@ -149,7 +142,7 @@ pub struct Support {
 
 /// Feature detection; never fails (an unsupported browser answers all `false`).
 pub async fn webauthn_support() -> Support {
-    if pkc_class().is_none() || credentials().is_err() {
+    if supported().is_err() {
         return Support::default();
     }
     Support {
@@ -192,44 +185,30 @@ enum Kind {
 /// Both ceremonies, one body (one state machine in the wasm, not two).
 async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bool, signal: Option<&AbortSignal>) -> Result<PasskeyResponse> {
     let json = options.to_js()?;
-    let (converted, rp_id) = match kind {
-        Kind::Create => (creation_options(&json)?, prop(&prop(&json, "rp"), "id")),
-        Kind::Get => (request_options(&json)?, prop(&json, "rpId")),
-    };
-    let creds = credentials()?;
+    let create = kind == Kind::Create;
+    // The checks read core's JSON value (`core::passkey`); the browser gets the JS object.
+    let value = json::from_js(json.clone()).ok_or_else(|| invalid("options must be JSON"))?;
+    let rp_id = if create {
+        passkey::check_creation_options(&value)?;
+        value.get("rp").and_then(|rp| rp.get("id"))
+    } else {
+        passkey::check_request_options(&value)?;
+        value.get("rpId")
+    }
+    .and_then(Json::as_str)
+    .map(String::from);
+    supported()?;
     if conditional && !static_flag("isConditionalMediationAvailable").await {
         return Err(Error::new(ErrorCode::WebauthnNotSupported, "conditional mediation is not available"));
     }
-    let native = match kind {
-        Kind::Create if has_static("parseCreationOptionsFromJSON") => Some(parse_creation_options_from_json(&json)),
-        Kind::Get if has_static("parseRequestOptionsFromJSON") => Some(parse_request_options_from_json(&json)),
-        _ => None,
-    };
-    let public_key = match native {
-        Some(parsed) => parsed.map_err(|e| invalid("the browser rejected the options JSON").with_cause(e))?,
-        None => converted.into(),
-    };
-
+    let public_key = passkey_options(create, &json).map_err(|e| invalid("the browser rejected the options JSON").with_cause(e))?;
     let guard = Ceremony::begin(signal)?;
-    let request = Object::new();
-    set(&request, "publicKey", &public_key);
-    set(&request, "signal", &guard.controller.signal());
-    if conditional {
-        set(&request, "mediation", &JsValue::from_str("conditional"));
-    }
-    let promise = match kind {
-        Kind::Create => creds.create(&request),
-        Kind::Get => creds.get(&request),
-    };
-    let outcome = match promise {
-        Ok(p) => JsFuture::from(p).await,
-        Err(e) => Err(e),
-    };
-    let value = outcome.map_err(|e| guard.failure(e, kind, rp_id.as_string()))?;
+    let outcome = JsFuture::from(passkey(create, &public_key, &guard.controller.signal(), conditional)).await;
+    let value = outcome.map_err(|e| guard.failure(e, kind, rp_id))?;
     if !value.is_object() {
         return Err(Error::new(ErrorCode::WebauthnFailed, "the browser returned no credential"));
     }
-    Ok(PasskeyResponse(response_json(value.unchecked_ref(), kind)))
+    Ok(PasskeyResponse(value.unchecked_into()))
 }
 
 // ---- abort: one ceremony at a time per module, linked to the caller's signal ----
@@ -301,14 +280,6 @@ fn invalid(msg: &'static str) -> Error {
     Error::new(ErrorCode::WebauthnInvalidOptions, msg)
 }
 
-/// `path` + `what`, e.g. "user.id must be strict base64url" (no `format!` on this path).
-fn invalid_member(path: &str, what: &str) -> Error {
-    let mut msg = String::with_capacity(path.len() + what.len());
-    msg.push_str(path);
-    msg.push_str(what);
-    Error::new(ErrorCode::WebauthnInvalidOptions, msg)
-}
-
 /// DOMException name → code (WebAuthn L3 §5.1.3 / §5.1.4 error cases), the exception kept as `cause`.
 fn map_exception(e: JsValue, kind: Kind, rp_id: Option<String>) -> Error {
     let name = prop(&e, "name").as_string().unwrap_or_default();
@@ -339,317 +310,36 @@ fn hostname() -> String {
     prop(&prop(&js_sys::global(), "location"), "hostname").as_string().unwrap_or_default()
 }
 
-// ---- options: validation + conversion (base64url → ArrayBuffer) ----
-
-/// Validate `PublicKeyCredentialCreationOptionsJSON` and convert it to `PublicKeyCredentialCreationOptions`.
-fn creation_options(json: &JsValue) -> Result<Object> {
-    let out = copy_object(json, "options")?;
-    let rp = prop(json, "rp");
-    require_object(&rp, "rp")?;
-    require_string(&rp, "name", "rp.name")?;
-    optional_string(&rp, "id", "rp.id")?;
-    let user_json = prop(json, "user");
-    let user = copy_object(&user_json, "user")?;
-    require_string(&user_json, "name", "user.name")?;
-    require_string(&user_json, "displayName", "user.displayName")?;
-    // §5.4.3: user.id is 1 to 64 bytes.
-    let id = binary(&user_json, &user, "id", "user.id")?.unwrap_or(0);
-    if !(1..=64).contains(&id) {
-        return Err(invalid("user.id must be 1 to 64 bytes"));
-    }
-    set(&out, "user", &user);
-    challenge(json, &out)?;
-    let params = prop(json, "pubKeyCredParams");
-    if !Array::is_array(&params) {
-        return Err(invalid("pubKeyCredParams must be an array"));
-    }
-    for p in Array::from(&params).iter() {
-        require_string(&p, "type", "pubKeyCredParams[].type")?;
-        if prop(&p, "alg").as_f64().is_none() {
-            return Err(invalid("pubKeyCredParams[].alg must be a number"));
-        }
-    }
-    descriptors(json, &out, "excludeCredentials")?;
-    extensions(json, &out)?;
-    Ok(out)
-}
-
-/// Validate `PublicKeyCredentialRequestOptionsJSON` and convert it to `PublicKeyCredentialRequestOptions`.
-fn request_options(json: &JsValue) -> Result<Object> {
-    let out = copy_object(json, "options")?;
-    challenge(json, &out)?;
-    optional_string(json, "rpId", "rpId")?;
-    descriptors(json, &out, "allowCredentials")?;
-    extensions(json, &out)?;
-    Ok(out)
-}
-
-fn challenge(json: &JsValue, out: &Object) -> Result<()> {
-    match binary(json, out, "challenge", "challenge")? {
-        Some(n) if n > 0 => Ok(()),
-        _ => Err(invalid("challenge is required and must not be empty")),
-    }
-}
-
-/// `excludeCredentials` / `allowCredentials`: an array of `{type, id, transports?}`.
-fn descriptors(json: &JsValue, out: &Object, key: &'static str) -> Result<()> {
-    let list = prop(json, key);
-    if list.is_undefined() {
-        return Ok(());
-    }
-    if !Array::is_array(&list) {
-        return Err(invalid_member(key, " must be an array"));
-    }
-    let converted = Array::new();
-    for d in Array::from(&list).iter() {
-        let copy = copy_object(&d, key)?;
-        require_string(&d, "type", key)?;
-        if binary(&d, &copy, "id", key)?.is_none() {
-            return Err(invalid_member(key, " entries need an id"));
-        }
-        converted.push(&copy);
-    }
-    set(out, key, &converted);
-    Ok(())
-}
-
-/// Extension inputs that carry binaries: `prf` (eval, evalByCredential) and `largeBlob.write`.
-/// Others (credProps, appid, …) pass through as they are.
-fn extensions(json: &JsValue, out: &Object) -> Result<()> {
-    let ext = prop(json, "extensions");
-    if ext.is_undefined() {
-        return Ok(());
-    }
-    let converted = copy_object(&ext, "extensions")?;
-    let prf = prop(&ext, "prf");
-    if !prf.is_undefined() {
-        let prf_out = copy_object(&prf, "extensions.prf")?;
-        let eval = prop(&prf, "eval");
-        if !eval.is_undefined() {
-            let values = prf_values(&eval)?;
-            set(&prf_out, "eval", &values);
-        }
-        let by_credential = prop(&prf, "evalByCredential");
-        if !by_credential.is_undefined() {
-            let by_out = copy_object(&by_credential, "extensions.prf.evalByCredential")?;
-            for key in Object::keys(&by_out).iter() {
-                // Keys stay base64url credential ids (also in the non-JSON dictionary); values convert.
-                let id = key.as_string().unwrap_or_default();
-                if base64url::decode(&id).map_or(true, |b| b.is_empty()) {
-                    return Err(invalid("extensions.prf.evalByCredential keys must be base64url credential ids"));
-                }
-                let values = prf_values(&Reflect::get(&by_credential, &key).unwrap_or(JsValue::UNDEFINED))?;
-                let _ = Reflect::set(&by_out, &key, &values);
-            }
-            set(&prf_out, "evalByCredential", &by_out);
-        }
-        set(&converted, "prf", &prf_out);
-    }
-    let large_blob = prop(&ext, "largeBlob");
-    if !large_blob.is_undefined() {
-        let blob_out = copy_object(&large_blob, "extensions.largeBlob")?;
-        binary(&large_blob, &blob_out, "write", "extensions.largeBlob.write")?;
-        set(&converted, "largeBlob", &blob_out);
-    }
-    set(out, "extensions", &converted);
-    Ok(())
-}
-
-fn prf_values(v: &JsValue) -> Result<Object> {
-    let out = copy_object(v, "extensions.prf values")?;
-    if binary(v, &out, "first", "extensions.prf first")?.is_none() {
-        return Err(invalid("extensions.prf values need `first`"));
-    }
-    binary(v, &out, "second", "extensions.prf second")?;
-    Ok(out)
-}
-
-/// When `src[key]` is present it must be a strict base64url string; `out[key]` becomes its bytes as an
-/// `ArrayBuffer`. Returns the byte length, `None` when absent.
-fn binary(src: &JsValue, out: &Object, key: &str, path: &str) -> Result<Option<usize>> {
-    let v = prop(src, key);
-    if v.is_undefined() {
-        return Ok(None);
-    }
-    let bytes = v
-        .as_string()
-        .and_then(|s| base64url::decode(&s).ok())
-        .ok_or_else(|| invalid_member(path, " must be strict base64url (no padding, no + or /)"))?;
-    set(out, key, &Uint8Array::from(bytes.as_slice()).buffer());
-    Ok(Some(bytes.len()))
-}
-
-fn require_object(v: &JsValue, path: &str) -> Result<()> {
-    if v.is_object() && !Array::is_array(v) && !v.is_function() {
-        Ok(())
-    } else {
-        Err(invalid_member(path, " must be an object"))
-    }
-}
-
-fn copy_object(v: &JsValue, path: &str) -> Result<Object> {
-    require_object(v, path)?;
-    Ok(Object::assign(&Object::new(), v.unchecked_ref()))
-}
-
-fn require_string(v: &JsValue, key: &str, path: &str) -> Result<()> {
-    if prop(v, key).is_string() {
-        Ok(())
-    } else {
-        Err(invalid_member(path, " must be a string"))
-    }
-}
-
-fn optional_string(v: &JsValue, key: &str, path: &str) -> Result<()> {
-    let m = prop(v, key);
-    if m.is_undefined() || m.is_string() {
-        Ok(())
-    } else {
-        Err(invalid_member(path, " must be a string"))
-    }
-}
-
-// ---- the response JSON ----
-
-fn response_json(credential: &Credential, kind: Kind) -> Object {
-    let native = if has_method(credential, "toJSON") {
-        credential.to_json().ok().filter(JsValue::is_object)
-    } else {
-        None
-    };
-    let out: Object = match native {
-        Some(v) => v.unchecked_into(),
-        None => build_response(credential, kind),
-    };
-    // Always ours: browsers' toJSON has shipped without base64url for extension binaries.
-    let results = credential.client_extension_results().unwrap_or_else(|_| Object::new().into());
-    set(&out, "clientExtensionResults", &encode_binaries(&results));
-    out
-}
-
-/// The W3C response JSON built from the credential's attributes and methods (no `toJSON()` available).
-fn build_response(credential: &Credential, kind: Kind) -> Object {
-    let out = Object::new();
-    let raw_id = encode_binaries(&prop(credential, "rawId"));
-    let id = prop(credential, "id");
-    set(&out, "id", if id.is_string() { &id } else { &raw_id });
-    set(&out, "rawId", &raw_id);
-    set(&out, "type", &prop(credential, "type"));
-    let attachment = prop(credential, "authenticatorAttachment");
-    if attachment.is_string() {
-        set(&out, "authenticatorAttachment", &attachment);
-    }
-    let r = prop(credential, "response");
-    let response = Object::new();
-    let copy = |key: &str, value: JsValue| {
-        let encoded = encode_binaries(&value);
-        if !encoded.is_undefined() && !encoded.is_null() {
-            set(&response, key, &encoded);
-        }
-    };
-    copy("clientDataJSON", prop(&r, "clientDataJSON"));
-    match kind {
-        Kind::Create => {
-            copy("attestationObject", prop(&r, "attestationObject"));
-            copy("authenticatorData", call_method(&r, "getAuthenticatorData"));
-            let transports = call_method(&r, "getTransports");
-            copy("transports", if Array::is_array(&transports) { transports } else { Array::new().into() });
-            copy("publicKeyAlgorithm", call_method(&r, "getPublicKeyAlgorithm"));
-            copy("publicKey", call_method(&r, "getPublicKey"));
-        }
-        Kind::Get => {
-            copy("authenticatorData", prop(&r, "authenticatorData"));
-            copy("signature", prop(&r, "signature"));
-            copy("userHandle", prop(&r, "userHandle"));
-        }
-    }
-    set(&out, "response", &response);
-    out
-}
-
-/// Every `ArrayBuffer` / view inside `v` (objects and arrays, recursively) replaced by base64url text.
-fn encode_binaries(v: &JsValue) -> JsValue {
-    if let Some(bytes) = bytes_of(v) {
-        return JsValue::from_str(&base64url::encode(&bytes));
-    }
-    if Array::is_array(v) {
-        return Array::from(v).iter().map(|x| encode_binaries(&x)).collect::<Array>().into();
-    }
-    if v.is_object() && !v.is_function() {
-        let out = Object::new();
-        for key in Object::keys(v.unchecked_ref::<Object>()).iter() {
-            let member = Reflect::get(v, &key).unwrap_or(JsValue::UNDEFINED);
-            let _ = Reflect::set(&out, &key, &encode_binaries(&member));
-        }
-        return out.into();
-    }
-    v.clone()
-}
-
-fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
-    if v.is_instance_of::<ArrayBuffer>() {
-        return Some(Uint8Array::new(v).to_vec());
-    }
-    if ArrayBuffer::is_view(v) {
-        let offset = prop(v, "byteOffset").as_f64()? as u32;
-        let length = prop(v, "byteLength").as_f64()? as u32;
-        return Some(Uint8Array::new_with_byte_offset_and_length(&prop(v, "buffer"), offset, length).to_vec());
-    }
-    None
-}
-
 // ---- small JS helpers ----
-
-fn prop(target: &JsValue, key: &str) -> JsValue {
-    if !target.is_object() && !target.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
-
-fn has_method(target: &JsValue, name: &str) -> bool {
-    prop(target, name).is_function()
-}
-
-/// `target[name]()` when it is a method; `undefined` when missing or throwing (older browsers lack
-/// `getPublicKey` & co.).
-fn call_method(target: &JsValue, name: &str) -> JsValue {
-    prop(target, name)
-        .dyn_into::<Function>()
-        .ok()
-        .and_then(|f| f.call0(target).ok())
-        .unwrap_or(JsValue::UNDEFINED)
-}
 
 /// The global `PublicKeyCredential` interface, when this browser (and context) has WebAuthn.
 fn pkc_class() -> Option<JsValue> {
-    let class = Reflect::get(&js_sys::global(), &JsValue::from_str("PublicKeyCredential")).ok()?;
+    let class = prop(&js_sys::global(), "PublicKeyCredential");
     class.is_function().then_some(class)
-}
-
-fn has_static(name: &str) -> bool {
-    pkc_class().is_some_and(|c| has_method(&c, name))
 }
 
 /// `await PublicKeyCredential[name]() === true`, false when missing or failing.
 async fn static_flag(name: &str) -> bool {
     let Some(class) = pkc_class() else { return false };
-    let answer = JsFuture::from(Promise::resolve(&call_method(&class, name))).await;
+    let call = prop(&class, name).dyn_into::<js_sys::Function>().ok().and_then(|f| f.call0(&class).ok());
+    let answer = JsFuture::from(Promise::resolve(&call.unwrap_or(JsValue::UNDEFINED))).await;
     answer.ok().and_then(|v| v.as_bool()) == Some(true)
 }
 
-fn credentials() -> Result<Credentials> {
-    let not_supported = || Error::new(ErrorCode::WebauthnNotSupported, "WebAuthn is not available (needs a secure context)");
-    pkc_class().ok_or_else(not_supported)?;
-    let navigator = prop(&js_sys::global(), "navigator");
-    let creds = prop(&navigator, "credentials");
-    if creds.is_object() {
-        Ok(creds.unchecked_into())
+/// WebAuthn with the Level 3 JSON methods (the only conversion there is): `PublicKeyCredential` with
+/// `parseCreationOptionsFromJSON`, `parseRequestOptionsFromJSON` and `prototype.toJSON`, and
+/// `navigator.credentials`.
+fn supported() -> Result<()> {
+    let ok = pkc_class().is_some_and(|class| {
+        ["parseCreationOptionsFromJSON", "parseRequestOptionsFromJSON"].iter().all(|m| prop(&class, m).is_function())
+            && prop(&prop(&class, "prototype"), "toJSON").is_function()
+    }) && prop(&prop(&js_sys::global(), "navigator"), "credentials").is_object();
+    if ok {
+        Ok(())
     } else {
-        Err(not_supported())
+        Err(Error::new(
+            ErrorCode::WebauthnNotSupported,
+            "WebAuthn Level 3 is not available: needs a secure context, navigator.credentials and PublicKeyCredential's JSON methods",
+        ))
     }
 }

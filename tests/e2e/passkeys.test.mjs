@@ -1,8 +1,7 @@
 // Passkeys end to end: registerPasskey / authenticatePasskey / webauthnSupport from pkg/ in headless
 // Chromium with the DevTools-protocol virtual authenticator, every response verified by the relying-party
-// library @simplewebauthn/server. Each ceremony test runs twice: on the browser's native WebAuthn L3 JSON
-// methods (parse…OptionsFromJSON, toJSON) and on our fallback conversion, with those methods deleted
-// before any page script runs.
+// library @simplewebauthn/server. The ceremonies run on the browser's WebAuthn L3 JSON methods
+// (parse…OptionsFromJSON, toJSON); a browser without them answers webauthn_not_supported.
 //
 // STEPUP_PKG=<dir> serves another build than pkg/ (e.g. one built outside the shared tree).
 import { after, before, describe, test } from "node:test";
@@ -74,311 +73,327 @@ function registrationOptions(extra = {}) {
   });
 }
 
-for (const mode of ["native", "fallback"]) {
-  describe(`passkeys, ${mode} JSON path`, () => {
-    let ctx, page, cdp, authenticatorId;
-    /** The first credential registered here: { id, publicKey, counter, transports } for the server. */
-    let credential, userId;
-    /** Every credential the server has registered, by id. */
-    const known = new Map();
+describe("passkeys on the browser's WebAuthn L3 JSON methods", () => {
+  let ctx, page, cdp, authenticatorId;
+  /** The first credential registered here: { id, publicKey, counter, transports } for the server. */
+  let credential, userId;
+  /** Every credential the server has registered, by id. */
+  const known = new Map();
 
-    const calls = () => page.evaluate(() => ({ ...window.calls }));
-    const register = (options, init) => page.evaluate(([o, i]) => attempt(() => stepup.registerPasskey(o, i)), [options, init]);
-    const authenticate = (options, init) =>
-      page.evaluate(([o, i]) => attempt(() => stepup.authenticatePasskey(o, i)), [options, init]);
-    const virtual = (method, params = {}) => cdp.send(`WebAuthn.${method}`, { authenticatorId, ...params });
+  const calls = () => page.evaluate(() => ({ ...window.calls }));
+  const register = (options, init) => page.evaluate(([o, i]) => attempt(() => stepup.registerPasskey(o, i)), [options, init]);
+  const authenticate = (options, init) =>
+    page.evaluate(([o, i]) => attempt(() => stepup.authenticatePasskey(o, i)), [options, init]);
+  const virtual = (method, params = {}) => cdp.send(`WebAuthn.${method}`, { authenticatorId, ...params });
 
-    before(async () => {
-      ctx = await openPage({ initScript: mode === "fallback" ? HIDE_NATIVE : undefined });
-      ({ page, cdp, authenticatorId } = ctx);
-      const native = await page.evaluate(() => [typeof PublicKeyCredential.parseCreationOptionsFromJSON,
-        typeof PublicKeyCredential.parseRequestOptionsFromJSON, typeof PublicKeyCredential.prototype.toJSON]);
-      assert.deepEqual(native, mode === "native" ? ["function", "function", "function"] : ["undefined", "undefined", "undefined"]);
-    });
-
-    after(async () => {
-      assert.deepEqual(ctx.errors, []);
-      await ctx.context.close();
-    });
-
-    test("webauthnSupport reports WebAuthn, the platform authenticator and conditional mediation", async () => {
-      assert.deepEqual(await page.evaluate(() => stepup.webauthnSupport()),
-        { webauthn: true, platformAuthenticator: true, conditionalMediation: true });
-    });
-
-    test("register then authenticate: @simplewebauthn/server verifies both responses", async () => {
-      const before = await calls();
-      const options = await registrationOptions();
-      const reg = await register(options);
-      assert.ok(reg.ok, JSON.stringify(reg.err));
-      const r = reg.ok;
-      assert.equal(r.type, "public-key");
-      assert.equal(r.id, r.rawId);
-      assert.equal(r.authenticatorAttachment, "platform");
-      for (const key of ["clientDataJSON", "attestationObject", "authenticatorData", "publicKey"]) {
-        assert.match(r.response[key], B64URL, key);
-      }
-      assert.deepEqual(r.response.transports, ["internal"]);
-      assert.equal(typeof r.response.publicKeyAlgorithm, "number");
-      assert.equal(typeof r.clientExtensionResults, "object");
-      const verified = await verifyRegistrationResponse({ response: r, expectedChallenge: options.challenge,
-        expectedOrigin: server.url, expectedRPID: rpID, requireUserVerification: true });
-      assert.equal(verified.verified, true);
-      credential = verified.registrationInfo.credential;
-      known.set(credential.id, credential);
-      userId = options.user.id;
-
-      const authOptions = await generateAuthenticationOptions({ rpID, userVerification: "required",
-        allowCredentials: [{ id: credential.id, transports: credential.transports }] });
-      const auth = await authenticate(authOptions);
-      assert.ok(auth.ok, JSON.stringify(auth.err));
-      assert.equal(auth.ok.id, credential.id);
-      assert.equal(auth.ok.response.userHandle, userId);
-      for (const key of ["clientDataJSON", "authenticatorData", "signature"]) assert.match(auth.ok.response[key], B64URL);
-      const checked = await verifyAuthenticationResponse({ response: auth.ok, expectedChallenge: authOptions.challenge,
-        expectedOrigin: server.url, expectedRPID: rpID, credential, requireUserVerification: true });
-      assert.equal(checked.verified, true);
-      credential.counter = checked.authenticationInfo.newCounter;
-
-      // Exactly one browser call each, through the path under test.
-      const now = await calls();
-      assert.equal(now.create - before.create, 1);
-      assert.equal(now.get - before.get, 1);
-      const viaNative = mode === "native" ? 1 : 0;
-      assert.equal(now.parseCreation - before.parseCreation, viaNative);
-      assert.equal(now.parseRequest - before.parseRequest, viaNative);
-      assert.equal(now.toJSON - before.toJSON, 2 * viaNative);
-    });
-
-    test("hints and unknown members pass through to the browser", async () => {
-      const options = { ...(await registrationOptions({ userName: "bob" })), hints: ["client-device"], futureMember: { x: 1 } };
-      const reg = await register(options);
-      assert.ok(reg.ok, JSON.stringify(reg.err));
-      assert.deepEqual(await page.evaluate(() => window.lastHints), ["client-device"]);
-      const verified = await verifyRegistrationResponse({ response: reg.ok, expectedChallenge: options.challenge,
-        expectedOrigin: server.url, expectedRPID: rpID, requireUserVerification: true });
-      assert.equal(verified.verified, true);
-      known.set(reg.ok.id, verified.registrationInfo.credential);
-    });
-
-    test("discoverable login with conditional mediation (autofill)", async () => {
-      const authOptions = await generateAuthenticationOptions({ rpID, userVerification: "required" });
-      const auth = await authenticate(authOptions, { conditional: true });
-      assert.ok(auth.ok, JSON.stringify(auth.err));
-      assert.equal(await page.evaluate(() => window.lastMediation), "conditional");
-      // The authenticator picks one of its discoverable credentials; the server knows each of them.
-      const picked = known.get(auth.ok.id);
-      assert.ok(picked, `unknown credential ${auth.ok.id}`);
-      assert.match(auth.ok.response.userHandle, B64URL);
-      const checked = await verifyAuthenticationResponse({ response: auth.ok, expectedChallenge: authOptions.challenge,
-        expectedOrigin: server.url, expectedRPID: rpID, credential: picked, requireUserVerification: true });
-      assert.equal(checked.verified, true);
-      picked.counter = checked.authenticationInfo.newCounter;
-    });
-
-    test("PRF and largeBlob outputs come back base64url (the native toJSON drops them)", async (t) => {
-      const own = await openPage({ initScript: mode === "fallback" ? HIDE_NATIVE : undefined, authenticator: EXTENSIONS_AUTHENTICATOR });
-      const register = (o) => own.page.evaluate(([o]) => attempt(() => stepup.registerPasskey(o)), [o]);
-      const authenticate = (o) => own.page.evaluate(([o]) => attempt(() => stepup.authenticatePasskey(o)), [o]);
-      try {
-        const salt1 = b64u(Buffer.alloc(32, 1));
-        const salt2 = b64u(Buffer.alloc(32, 2));
-        const options = await registrationOptions({ userName: "prf-user",
-          extensions: { prf: { eval: { first: salt1 } }, largeBlob: { support: "required" } } });
-        const reg = await register(options);
-        assert.ok(reg.ok, JSON.stringify(reg.err));
-        const regExt = reg.ok.clientExtensionResults;
-        assert.equal(regExt.prf.enabled, true);
-        assert.equal(regExt.largeBlob.supported, true);
-        const id = reg.ok.id;
-
-        const get = (extensions) => authenticate({ challenge: b64u(Buffer.alloc(16, 7)), rpId: rpID,
-          allowCredentials: [{ type: "public-key", id }], userVerification: "required", extensions });
-        const a = await get({ prf: { eval: { first: salt1, second: salt2 } }, largeBlob: { write: b64u("hello blob") } });
-        assert.ok(a.ok, JSON.stringify(a.err));
-        const { prf, largeBlob } = a.ok.clientExtensionResults;
-        assert.equal(typeof prf.results.first, "string");
-        assert.equal(Buffer.from(prf.results.first, "base64url").length, 32);
-        assert.equal(Buffer.from(prf.results.second, "base64url").length, 32);
-        assert.notEqual(prf.results.first, prf.results.second);
-        // The registration-time result for the same salt is the same PRF output.
-        if (regExt.prf.results) assert.equal(regExt.prf.results.first, prf.results.first);
-        assert.equal(largeBlob.written, true);
-
-        // evalByCredential (keys stay credential ids) and a largeBlob read.
-        const b = await get({ prf: { evalByCredential: { [id]: { first: salt2 } } }, largeBlob: { read: true } });
-        assert.ok(b.ok, JSON.stringify(b.err));
-        assert.equal(b.ok.clientExtensionResults.prf.results.first, prf.results.second);
-        assert.equal(Buffer.from(b.ok.clientExtensionResults.largeBlob.blob, "base64url").toString(), "hello blob");
-
-        if (mode === "native") {
-          // What the browser's own toJSON() makes of the same PRF output (reported, not asserted).
-          const raw = await own.page.evaluate(async ([o]) => {
-            const c = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(o) });
-            return JSON.stringify(c.toJSON().clientExtensionResults);
-          }, [{ challenge: b64u(Buffer.alloc(16, 8)), rpId: rpID, allowCredentials: [{ type: "public-key", id }],
-            extensions: { prf: { eval: { first: salt1 } } } }]);
-          t.diagnostic(`Chromium's own toJSON().clientExtensionResults: ${raw}; ours: ${JSON.stringify({ prf: { results: { first: prf.results.first } } })}`);
-        }
-        assert.deepEqual(own.errors, []);
-      } finally {
-        await own.context.close();
-      }
-    });
-
-    test("user verification failing → webauthn_not_allowed (cause: the NotAllowedError)", async () => {
-      await virtual("setUserVerified", { isUserVerified: false });
-      try {
-        const r = await authenticate({ challenge: b64u(Buffer.alloc(16, 1)), userVerification: "required" });
-        assert.deepEqual([r.err?.name, r.err?.code, r.err?.causeName, r.err?.causeIsDomException],
-          ["StepUpError", "webauthn_not_allowed", "NotAllowedError", true]);
-      } finally {
-        await virtual("setUserVerified", { isUserVerified: true });
-      }
-    });
-
-    test("no user presence until the timeout → webauthn_not_allowed", async () => {
-      await virtual("setAutomaticPresenceSimulation", { enabled: false });
-      try {
-        const r = await authenticate({ challenge: b64u(Buffer.alloc(16, 2)), timeout: 1000 });
-        assert.deepEqual([r.err?.code, r.err?.causeName], ["webauthn_not_allowed", "NotAllowedError"]);
-      } finally {
-        await virtual("setAutomaticPresenceSimulation", { enabled: true });
-      }
-    });
-
-    test("a credential in excludeCredentials → webauthn_already_registered", async () => {
-      const options = await registrationOptions({ excludeCredentials: [{ id: credential.id, transports: ["internal"] }] });
-      const r = await register(options);
-      assert.deepEqual([r.err?.code, r.err?.causeName], ["webauthn_already_registered", "InvalidStateError"]);
-    });
-
-    test("an rp id that is not this host → webauthn_invalid_rp_id", async () => {
-      const options = await registrationOptions({ rpID: "example.com" });
-      const r = await register(options);
-      assert.deepEqual([r.err?.code, r.err?.causeName], ["webauthn_invalid_rp_id", "SecurityError"]);
-      const g = await authenticate({ challenge: b64u(Buffer.alloc(16, 3)), rpId: "example.com" });
-      assert.deepEqual([g.err?.code, g.err?.causeName], ["webauthn_invalid_rp_id", "SecurityError"]);
-    });
-
-    test("bogus signature bits: our response is delivered, the server rejects it", async () => {
-      await virtual("setResponseOverrideBits", { isBogusSignature: true });
-      let auth, authOptions;
-      try {
-        authOptions = await generateAuthenticationOptions({ rpID, userVerification: "required",
-          allowCredentials: [{ id: credential.id }] });
-        auth = await authenticate(authOptions);
-      } finally {
-        await virtual("setResponseOverrideBits", { isBogusSignature: false });
-      }
-      assert.ok(auth.ok, JSON.stringify(auth.err));
-      const verdict = await verifyAuthenticationResponse({ response: auth.ok, expectedChallenge: authOptions.challenge,
-        expectedOrigin: server.url, expectedRPID: rpID, credential, requireUserVerification: true })
-        .then((v) => v.verified, () => false);
-      assert.equal(verdict, false);
-    });
-
-    test("malformed options → webauthn_invalid_options and the browser is never called", async () => {
-      const good = await registrationOptions({ userName: "carol" });
-      const goodGet = { challenge: b64u(Buffer.alloc(16, 4)), allowCredentials: [{ type: "public-key", id: credential.id }] };
-      const before = await calls();
-      const bad = [
-        ["challenge with padding", { ...good, challenge: good.challenge + "=" }],
-        ["challenge with + and /", { ...good, challenge: "ab+/cdef" }],
-        ["challenge with non-canonical trailing bits", { ...good, challenge: "AB" }],
-        ["challenge missing", { ...good, challenge: undefined }],
-        ["challenge empty", { ...good, challenge: "" }],
-        ["challenge not a string", { ...good, challenge: [1, 2, 3] }],
-        ["user.id standard base64", { ...good, user: { ...good.user, id: "a/b+" } }],
-        ["user.id too long", { ...good, user: { ...good.user, id: b64u(Buffer.alloc(65)) } }],
-        ["user missing", { ...good, user: undefined }],
-        ["user.displayName missing", { ...good, user: { id: good.user.id, name: "carol" } }],
-        ["rp missing", { ...good, rp: undefined }],
-        ["rp.name missing", { ...good, rp: { id: rpID } }],
-        ["pubKeyCredParams missing", { ...good, pubKeyCredParams: undefined }],
-        ["pubKeyCredParams alg not a number", { ...good, pubKeyCredParams: [{ type: "public-key", alg: "ES256" }] }],
-        ["excludeCredentials id bad", { ...good, excludeCredentials: [{ type: "public-key", id: "not base64url!" }] }],
-        ["excludeCredentials not an array", { ...good, excludeCredentials: { id: credential.id } }],
-        ["prf salt bad", { ...good, extensions: { prf: { eval: { first: "===" } } } }],
-        ["largeBlob write bad", { ...good, extensions: { largeBlob: { write: "a b" } } }],
-        ["options not an object", "not an object"],
-      ];
-      for (const [what, options] of bad) {
-        const r = await register(options);
-        assert.equal(r.err?.code, "webauthn_invalid_options", `${what}: ${JSON.stringify(r)}`);
-        assert.equal(r.err?.name, "StepUpError", what);
-      }
-      const badGet = [
-        ["challenge bad", { ...goodGet, challenge: "%%%" }],
-        ["challenge missing", { allowCredentials: goodGet.allowCredentials }],
-        ["allowCredentials id padded", { ...goodGet, allowCredentials: [{ type: "public-key", id: credential.id + "=" }] }],
-        ["allowCredentials type missing", { ...goodGet, allowCredentials: [{ id: credential.id }] }],
-        ["rpId not a string", { ...goodGet, rpId: 42 }],
-        ["prf evalByCredential key not base64url", { ...goodGet, extensions: { prf: { evalByCredential: { "a=b": { first: "AAAA" } } } } }],
-        ["prf eval without first", { ...goodGet, extensions: { prf: { eval: { second: "AAAA" } } } }],
-        ["options null", null],
-      ];
-      for (const [what, options] of badGet) {
-        const r = await authenticate(options);
-        assert.equal(r.err?.code, "webauthn_invalid_options", `${what}: ${JSON.stringify(r)}`);
-      }
-      const signal = await page.evaluate(([o]) => attempt(() => stepup.authenticatePasskey(o, { signal: "nope" })), [goodGet]);
-      assert.equal(signal.err?.code, "webauthn_invalid_options");
-      assert.deepEqual(await calls(), before, "no navigator.credentials call, no parse…FromJSON call");
-    });
-
-    test("AbortSignal: already aborted → no browser call; aborted mid-ceremony → webauthn_aborted", async () => {
-      const options = { challenge: b64u(Buffer.alloc(16, 5)) };
-      const before = await calls();
-      const early = await page.evaluate(([o]) => attempt(() => stepup.authenticatePasskey(o, { signal: AbortSignal.abort() })), [options]);
-      assert.deepEqual([early.err?.code, early.err?.causeName], ["webauthn_aborted", "AbortError"]);
-      assert.equal((await calls()).get, before.get);
-
-      await virtual("setAutomaticPresenceSimulation", { enabled: false });
-      try {
-        const r = await page.evaluate(async ([o]) => {
-          const c = new AbortController();
-          const p = attempt(() => stepup.authenticatePasskey(o, { signal: c.signal }));
-          await new Promise((ok) => setTimeout(ok, 300));
-          c.abort();
-          return p;
-        }, [options]);
-        assert.deepEqual([r.err?.code, r.err?.causeName], ["webauthn_aborted", "AbortError"]);
-        // A reason given by the caller is the cause.
-        const reason = await page.evaluate(async ([o]) => {
-          const c = new AbortController();
-          const p = stepup.registerPasskey(o, { signal: c.signal }).catch((e) => e);
-          await new Promise((ok) => setTimeout(ok, 200));
-          const why = new Error("user left");
-          c.abort(why);
-          const e = await p;
-          return [e.code, e.cause === why];
-        }, [await registrationOptions({ userName: "dave" })]);
-        assert.deepEqual(reason, ["webauthn_aborted", true]);
-      } finally {
-        await virtual("setAutomaticPresenceSimulation", { enabled: true });
-      }
-    });
-
-    test("a new ceremony aborts the running one", async () => {
-      await virtual("setAutomaticPresenceSimulation", { enabled: false });
-      await page.evaluate(() => start("first", () => stepup.authenticatePasskey({ challenge: "AAAAAAAAAAAAAAAAAAAAAA" })));
-      await new Promise((ok) => setTimeout(ok, 300));
-      await virtual("setAutomaticPresenceSimulation", { enabled: true });
-      const authOptions = await generateAuthenticationOptions({ rpID, userVerification: "required",
-        allowCredentials: [{ id: credential.id }] });
-      const second = await authenticate(authOptions);
-      const first = await page.evaluate(() => settle("first"));
-      assert.deepEqual([first.err?.code, first.err?.causeName], ["webauthn_aborted", "AbortError"]);
-      assert.ok(second.ok, JSON.stringify(second.err));
-      const checked = await verifyAuthenticationResponse({ response: second.ok, expectedChallenge: authOptions.challenge,
-        expectedOrigin: server.url, expectedRPID: rpID, credential, requireUserVerification: true });
-      assert.equal(checked.verified, true);
-    });
+  before(async () => {
+    ctx = await openPage();
+    ({ page, cdp, authenticatorId } = ctx);
+    const native = await page.evaluate(() => [typeof PublicKeyCredential.parseCreationOptionsFromJSON,
+      typeof PublicKeyCredential.parseRequestOptionsFromJSON, typeof PublicKeyCredential.prototype.toJSON]);
+    assert.deepEqual(native, ["function", "function", "function"]);
   });
-}
+
+  after(async () => {
+    assert.deepEqual(ctx.errors, []);
+    await ctx.context.close();
+  });
+
+  test("webauthnSupport reports WebAuthn, the platform authenticator and conditional mediation", async () => {
+    assert.deepEqual(await page.evaluate(() => stepup.webauthnSupport()),
+      { webauthn: true, platformAuthenticator: true, conditionalMediation: true });
+  });
+
+  test("register then authenticate: @simplewebauthn/server verifies both responses", async () => {
+    const before = await calls();
+    const options = await registrationOptions();
+    const reg = await register(options);
+    assert.ok(reg.ok, JSON.stringify(reg.err));
+    const r = reg.ok;
+    assert.equal(r.type, "public-key");
+    assert.equal(r.id, r.rawId);
+    assert.equal(r.authenticatorAttachment, "platform");
+    for (const key of ["clientDataJSON", "attestationObject", "authenticatorData", "publicKey"]) {
+      assert.match(r.response[key], B64URL, key);
+    }
+    assert.deepEqual(r.response.transports, ["internal"]);
+    assert.equal(typeof r.response.publicKeyAlgorithm, "number");
+    assert.equal(typeof r.clientExtensionResults, "object");
+    const verified = await verifyRegistrationResponse({ response: r, expectedChallenge: options.challenge,
+      expectedOrigin: server.url, expectedRPID: rpID, requireUserVerification: true });
+    assert.equal(verified.verified, true);
+    credential = verified.registrationInfo.credential;
+    known.set(credential.id, credential);
+    userId = options.user.id;
+
+    const authOptions = await generateAuthenticationOptions({ rpID, userVerification: "required",
+      allowCredentials: [{ id: credential.id, transports: credential.transports }] });
+    const auth = await authenticate(authOptions);
+    assert.ok(auth.ok, JSON.stringify(auth.err));
+    assert.equal(auth.ok.id, credential.id);
+    assert.equal(auth.ok.response.userHandle, userId);
+    for (const key of ["clientDataJSON", "authenticatorData", "signature"]) assert.match(auth.ok.response[key], B64URL);
+    const checked = await verifyAuthenticationResponse({ response: auth.ok, expectedChallenge: authOptions.challenge,
+      expectedOrigin: server.url, expectedRPID: rpID, credential, requireUserVerification: true });
+    assert.equal(checked.verified, true);
+    credential.counter = checked.authenticationInfo.newCounter;
+
+    // Exactly one browser call each, converted by the browser's own JSON methods.
+    const now = await calls();
+    assert.equal(now.create - before.create, 1);
+    assert.equal(now.get - before.get, 1);
+    assert.equal(now.parseCreation - before.parseCreation, 1);
+    assert.equal(now.parseRequest - before.parseRequest, 1);
+    assert.equal(now.toJSON - before.toJSON, 2);
+  });
+
+  test("hints and unknown members pass through to the browser", async () => {
+    const options = { ...(await registrationOptions({ userName: "bob" })), hints: ["client-device"], futureMember: { x: 1 } };
+    const reg = await register(options);
+    assert.ok(reg.ok, JSON.stringify(reg.err));
+    assert.deepEqual(await page.evaluate(() => window.lastHints), ["client-device"]);
+    const verified = await verifyRegistrationResponse({ response: reg.ok, expectedChallenge: options.challenge,
+      expectedOrigin: server.url, expectedRPID: rpID, requireUserVerification: true });
+    assert.equal(verified.verified, true);
+    known.set(reg.ok.id, verified.registrationInfo.credential);
+  });
+
+  test("discoverable login with conditional mediation (autofill)", async () => {
+    const authOptions = await generateAuthenticationOptions({ rpID, userVerification: "required" });
+    const auth = await authenticate(authOptions, { conditional: true });
+    assert.ok(auth.ok, JSON.stringify(auth.err));
+    assert.equal(await page.evaluate(() => window.lastMediation), "conditional");
+    // The authenticator picks one of its discoverable credentials; the server knows each of them.
+    const picked = known.get(auth.ok.id);
+    assert.ok(picked, `unknown credential ${auth.ok.id}`);
+    assert.match(auth.ok.response.userHandle, B64URL);
+    const checked = await verifyAuthenticationResponse({ response: auth.ok, expectedChallenge: authOptions.challenge,
+      expectedOrigin: server.url, expectedRPID: rpID, credential: picked, requireUserVerification: true });
+    assert.equal(checked.verified, true);
+    picked.counter = checked.authenticationInfo.newCounter;
+  });
+
+  test("PRF and largeBlob outputs come back base64url (the native toJSON drops them)", async (t) => {
+    const own = await openPage({ authenticator: EXTENSIONS_AUTHENTICATOR });
+    const register = (o) => own.page.evaluate(([o]) => attempt(() => stepup.registerPasskey(o)), [o]);
+    const authenticate = (o) => own.page.evaluate(([o]) => attempt(() => stepup.authenticatePasskey(o)), [o]);
+    try {
+      const salt1 = b64u(Buffer.alloc(32, 1));
+      const salt2 = b64u(Buffer.alloc(32, 2));
+      const options = await registrationOptions({ userName: "prf-user",
+        extensions: { prf: { eval: { first: salt1 } }, largeBlob: { support: "required" } } });
+      const reg = await register(options);
+      assert.ok(reg.ok, JSON.stringify(reg.err));
+      const regExt = reg.ok.clientExtensionResults;
+      assert.equal(regExt.prf.enabled, true);
+      assert.equal(regExt.largeBlob.supported, true);
+      const id = reg.ok.id;
+
+      const get = (extensions) => authenticate({ challenge: b64u(Buffer.alloc(16, 7)), rpId: rpID,
+        allowCredentials: [{ type: "public-key", id }], userVerification: "required", extensions });
+      const a = await get({ prf: { eval: { first: salt1, second: salt2 } }, largeBlob: { write: b64u("hello blob") } });
+      assert.ok(a.ok, JSON.stringify(a.err));
+      const { prf, largeBlob } = a.ok.clientExtensionResults;
+      assert.equal(typeof prf.results.first, "string");
+      assert.equal(Buffer.from(prf.results.first, "base64url").length, 32);
+      assert.equal(Buffer.from(prf.results.second, "base64url").length, 32);
+      assert.notEqual(prf.results.first, prf.results.second);
+      // The registration-time result for the same salt is the same PRF output.
+      if (regExt.prf.results) assert.equal(regExt.prf.results.first, prf.results.first);
+      assert.equal(largeBlob.written, true);
+
+      // evalByCredential (keys stay credential ids) and a largeBlob read.
+      const b = await get({ prf: { evalByCredential: { [id]: { first: salt2 } } }, largeBlob: { read: true } });
+      assert.ok(b.ok, JSON.stringify(b.err));
+      assert.equal(b.ok.clientExtensionResults.prf.results.first, prf.results.second);
+      assert.equal(Buffer.from(b.ok.clientExtensionResults.largeBlob.blob, "base64url").toString(), "hello blob");
+
+      {
+        // What the browser's own toJSON() makes of the same PRF output (reported, not asserted).
+        const raw = await own.page.evaluate(async ([o]) => {
+          const c = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(o) });
+          return JSON.stringify(c.toJSON().clientExtensionResults);
+        }, [{ challenge: b64u(Buffer.alloc(16, 8)), rpId: rpID, allowCredentials: [{ type: "public-key", id }],
+          extensions: { prf: { eval: { first: salt1 } } } }]);
+        t.diagnostic(`Chromium's own toJSON().clientExtensionResults: ${raw}; ours: ${JSON.stringify({ prf: { results: { first: prf.results.first } } })}`);
+      }
+      assert.deepEqual(own.errors, []);
+    } finally {
+      await own.context.close();
+    }
+  });
+
+  test("user verification failing → webauthn_not_allowed (cause: the NotAllowedError)", async () => {
+    await virtual("setUserVerified", { isUserVerified: false });
+    try {
+      const r = await authenticate({ challenge: b64u(Buffer.alloc(16, 1)), userVerification: "required" });
+      assert.deepEqual([r.err?.name, r.err?.code, r.err?.causeName, r.err?.causeIsDomException],
+        ["StepUpError", "webauthn_not_allowed", "NotAllowedError", true]);
+    } finally {
+      await virtual("setUserVerified", { isUserVerified: true });
+    }
+  });
+
+  test("no user presence until the timeout → webauthn_not_allowed", async () => {
+    await virtual("setAutomaticPresenceSimulation", { enabled: false });
+    try {
+      const r = await authenticate({ challenge: b64u(Buffer.alloc(16, 2)), timeout: 1000 });
+      assert.deepEqual([r.err?.code, r.err?.causeName], ["webauthn_not_allowed", "NotAllowedError"]);
+    } finally {
+      await virtual("setAutomaticPresenceSimulation", { enabled: true });
+    }
+  });
+
+  test("a credential in excludeCredentials → webauthn_already_registered", async () => {
+    const options = await registrationOptions({ excludeCredentials: [{ id: credential.id, transports: ["internal"] }] });
+    const r = await register(options);
+    assert.deepEqual([r.err?.code, r.err?.causeName], ["webauthn_already_registered", "InvalidStateError"]);
+  });
+
+  test("an rp id that is not this host → webauthn_invalid_rp_id", async () => {
+    const options = await registrationOptions({ rpID: "example.com" });
+    const r = await register(options);
+    assert.deepEqual([r.err?.code, r.err?.causeName], ["webauthn_invalid_rp_id", "SecurityError"]);
+    const g = await authenticate({ challenge: b64u(Buffer.alloc(16, 3)), rpId: "example.com" });
+    assert.deepEqual([g.err?.code, g.err?.causeName], ["webauthn_invalid_rp_id", "SecurityError"]);
+  });
+
+  test("bogus signature bits: our response is delivered, the server rejects it", async () => {
+    await virtual("setResponseOverrideBits", { isBogusSignature: true });
+    let auth, authOptions;
+    try {
+      authOptions = await generateAuthenticationOptions({ rpID, userVerification: "required",
+        allowCredentials: [{ id: credential.id }] });
+      auth = await authenticate(authOptions);
+    } finally {
+      await virtual("setResponseOverrideBits", { isBogusSignature: false });
+    }
+    assert.ok(auth.ok, JSON.stringify(auth.err));
+    const verdict = await verifyAuthenticationResponse({ response: auth.ok, expectedChallenge: authOptions.challenge,
+      expectedOrigin: server.url, expectedRPID: rpID, credential, requireUserVerification: true })
+      .then((v) => v.verified, () => false);
+    assert.equal(verdict, false);
+  });
+
+  test("malformed options → webauthn_invalid_options and the browser is never called", async () => {
+    const good = await registrationOptions({ userName: "carol" });
+    const goodGet = { challenge: b64u(Buffer.alloc(16, 4)), allowCredentials: [{ type: "public-key", id: credential.id }] };
+    const before = await calls();
+    const bad = [
+      ["challenge with padding", { ...good, challenge: good.challenge + "=" }],
+      ["challenge with + and /", { ...good, challenge: "ab+/cdef" }],
+      ["challenge with non-canonical trailing bits", { ...good, challenge: "AB" }],
+      ["challenge missing", { ...good, challenge: undefined }],
+      ["challenge empty", { ...good, challenge: "" }],
+      ["challenge of 15 bytes (WebAuthn L3 §13.4.3: at least 16)", { ...good, challenge: b64u(Buffer.alloc(15, 9)) }],
+      ["challenge not a string", { ...good, challenge: [1, 2, 3] }],
+      ["user.id standard base64", { ...good, user: { ...good.user, id: "a/b+" } }],
+      ["user.id too long", { ...good, user: { ...good.user, id: b64u(Buffer.alloc(65)) } }],
+      ["user missing", { ...good, user: undefined }],
+      ["user.displayName missing", { ...good, user: { id: good.user.id, name: "carol" } }],
+      ["rp missing", { ...good, rp: undefined }],
+      ["rp.name missing", { ...good, rp: { id: rpID } }],
+      ["pubKeyCredParams missing", { ...good, pubKeyCredParams: undefined }],
+      ["pubKeyCredParams alg not a number", { ...good, pubKeyCredParams: [{ type: "public-key", alg: "ES256" }] }],
+      ["excludeCredentials id bad", { ...good, excludeCredentials: [{ type: "public-key", id: "not base64url!" }] }],
+      ["excludeCredentials not an array", { ...good, excludeCredentials: { id: credential.id } }],
+      ["prf salt bad", { ...good, extensions: { prf: { eval: { first: "===" } } } }],
+      ["largeBlob write bad", { ...good, extensions: { largeBlob: { write: "a b" } } }],
+      ["options not an object", "not an object"],
+    ];
+    for (const [what, options] of bad) {
+      const r = await register(options);
+      assert.equal(r.err?.code, "webauthn_invalid_options", `${what}: ${JSON.stringify(r)}`);
+      assert.equal(r.err?.name, "StepUpError", what);
+    }
+    const badGet = [
+      ["challenge bad", { ...goodGet, challenge: "%%%" }],
+      ["challenge missing", { allowCredentials: goodGet.allowCredentials }],
+      ["challenge of 15 bytes", { ...goodGet, challenge: b64u(Buffer.alloc(15, 9)) }],
+      ["allowCredentials id padded", { ...goodGet, allowCredentials: [{ type: "public-key", id: credential.id + "=" }] }],
+      ["allowCredentials type missing", { ...goodGet, allowCredentials: [{ id: credential.id }] }],
+      ["rpId not a string", { ...goodGet, rpId: 42 }],
+      ["prf evalByCredential key not base64url", { ...goodGet, extensions: { prf: { evalByCredential: { "a=b": { first: "AAAA" } } } } }],
+      ["prf eval without first", { ...goodGet, extensions: { prf: { eval: { second: "AAAA" } } } }],
+      ["options null", null],
+    ];
+    for (const [what, options] of badGet) {
+      const r = await authenticate(options);
+      assert.equal(r.err?.code, "webauthn_invalid_options", `${what}: ${JSON.stringify(r)}`);
+    }
+    const signal = await page.evaluate(([o]) => attempt(() => stepup.authenticatePasskey(o, { signal: "nope" })), [goodGet]);
+    assert.equal(signal.err?.code, "webauthn_invalid_options");
+    assert.deepEqual(await calls(), before, "no navigator.credentials call, no parse…FromJSON call");
+  });
+
+  test("AbortSignal: already aborted → no browser call; aborted mid-ceremony → webauthn_aborted", async () => {
+    const options = { challenge: b64u(Buffer.alloc(16, 5)) };
+    const before = await calls();
+    const early = await page.evaluate(([o]) => attempt(() => stepup.authenticatePasskey(o, { signal: AbortSignal.abort() })), [options]);
+    assert.deepEqual([early.err?.code, early.err?.causeName], ["webauthn_aborted", "AbortError"]);
+    assert.equal((await calls()).get, before.get);
+
+    await virtual("setAutomaticPresenceSimulation", { enabled: false });
+    try {
+      const r = await page.evaluate(async ([o]) => {
+        const c = new AbortController();
+        const p = attempt(() => stepup.authenticatePasskey(o, { signal: c.signal }));
+        await new Promise((ok) => setTimeout(ok, 300));
+        c.abort();
+        return p;
+      }, [options]);
+      assert.deepEqual([r.err?.code, r.err?.causeName], ["webauthn_aborted", "AbortError"]);
+      // A reason given by the caller is the cause.
+      const reason = await page.evaluate(async ([o]) => {
+        const c = new AbortController();
+        const p = stepup.registerPasskey(o, { signal: c.signal }).catch((e) => e);
+        await new Promise((ok) => setTimeout(ok, 200));
+        const why = new Error("user left");
+        c.abort(why);
+        const e = await p;
+        return [e.code, e.cause === why];
+      }, [await registrationOptions({ userName: "dave" })]);
+      assert.deepEqual(reason, ["webauthn_aborted", true]);
+    } finally {
+      await virtual("setAutomaticPresenceSimulation", { enabled: true });
+    }
+  });
+
+  test("a new ceremony aborts the running one", async () => {
+    await virtual("setAutomaticPresenceSimulation", { enabled: false });
+    await page.evaluate(() => start("first", () => stepup.authenticatePasskey({ challenge: "AAAAAAAAAAAAAAAAAAAAAA" })));
+    await new Promise((ok) => setTimeout(ok, 300));
+    await virtual("setAutomaticPresenceSimulation", { enabled: true });
+    const authOptions = await generateAuthenticationOptions({ rpID, userVerification: "required",
+      allowCredentials: [{ id: credential.id }] });
+    const second = await authenticate(authOptions);
+    const first = await page.evaluate(() => settle("first"));
+    assert.deepEqual([first.err?.code, first.err?.causeName], ["webauthn_aborted", "AbortError"]);
+    assert.ok(second.ok, JSON.stringify(second.err));
+    const checked = await verifyAuthenticationResponse({ response: second.ok, expectedChallenge: authOptions.challenge,
+      expectedOrigin: server.url, expectedRPID: rpID, credential, requireUserVerification: true });
+    assert.equal(checked.verified, true);
+  });
+});
 
 describe("passkeys, environment errors", () => {
+  test("no WebAuthn Level 3 JSON methods → webauthn_not_supported, no browser call; webauthnSupport all false", async () => {
+    const { context, page, errors } = await openPage({ initScript: HIDE_NATIVE });
+    try {
+      assert.deepEqual(await page.evaluate(() => stepup.webauthnSupport()),
+        { webauthn: false, platformAuthenticator: false, conditionalMediation: false });
+      const before = await page.evaluate(() => ({ ...window.calls }));
+      const r = await page.evaluate(([o]) => attempt(() => stepup.registerPasskey(o)), [await registrationOptions()]);
+      assert.deepEqual([r.err?.name, r.err?.code], ["StepUpError", "webauthn_not_supported"]);
+      const g = await page.evaluate(() => attempt(() => stepup.authenticatePasskey({ challenge: "AAAAAAAAAAAAAAAAAAAAAA" })));
+      assert.equal(g.err?.code, "webauthn_not_supported");
+      assert.deepEqual(await page.evaluate(() => ({ ...window.calls })), before);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("an IP-address origin (not a valid domain) → webauthn_invalid_domain", async () => {
     const { context, page, errors } = await openPage({ origin: server.url.replace("localhost", "127.0.0.1") });
     try {
