@@ -22,6 +22,7 @@ const hogProcs = Array.from({ length: hogs }, () => spawn(process.execPath, ["-e
 const stop = () => hogProcs.forEach((p) => p.kill("SIGKILL"));
 process.on("exit", stop);
 process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
 
 console.log(`${runs} runs of ${file} /${pattern}/ with ${hogs} busy processes`);
 let passed = 0;
@@ -39,3 +40,6 @@ for (let n = 1; n <= runs; n++) {
   console.log(`run ${n}: ok (${secs} s; popup_closed latencies ${latencies.join(" ")} ms)`);
 }
 console.log(`${passed} of ${runs} runs passed with ${hogs} busy processes`);
+// The hogs keep the event loop alive: end them (and this process) explicitly.
+stop();
+process.exit(0);
