@@ -232,7 +232,7 @@ fn check_acr_requested(acr: Option<&str>, exp: &Expectations) -> Result<()> {
 
 /// How far a provider's `auth_time` may precede the moment our request reached it, beyond `max_age`:
 /// the request's network latency and the whole-second rounding of `iat` and `auth_time`. Not the
-/// leeway: that one is for the clock skew, which [`check_auth_time_max_age`] measures instead.
+/// leeway: that one is for the clock skew, which the `max_age` check measures instead.
 pub const MAX_AGE_LATENCY: i64 = 5;
 
 /// §3.1.3.7 #13: when we sent `max_age`, `auth_time` is required and no older than `max_age` when the

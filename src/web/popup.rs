@@ -63,7 +63,7 @@ pub const SEVER_MS: f64 = 90.0;
 /// close first seen later than this was a person's, not COOP's.
 pub const HUMAN_MS: f64 = 100.0;
 /// How often the popup is looked at from the commit until [`HUMAN_MS`] after it.
-const WATCH_MS: i32 = 10;
+pub const WATCH_MS: i32 = 10;
 /// Default popup timeout (DESIGN.md): 300 s.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 300;
 
