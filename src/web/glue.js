@@ -19,10 +19,10 @@ export function newRequest(input, init) {
   return new Request(input, init);
 }
 
-/** `fetch(request)` with `Authorization: Bearer <token>` when a token is given, after keeping an untouched copy
- * for one retry (a body can be read once). Throws as `Request.clone()` or `Headers.set` throw; resolves to
- * `{ response, status, challenge, retry }` (`challenge`: the WWW-Authenticate header or null) and rejects as
- * `fetch` rejects. */
+/** `fetch(request)` with `Authorization: Bearer <token>` and `redirect: "manual"` when a token is given, after
+ * keeping an untouched copy for one retry (a body can be read once). Throws as `Request.clone()` or `Headers.set`
+ * throw; resolves to `{ response, status, type, challenge, retry }` (`type`: the response type, "opaqueredirect"
+ * for a redirect not followed; `challenge`: the WWW-Authenticate header or null) and rejects as `fetch` rejects. */
 export function sendRequest(request, token) {
   const retry = request.clone();
   if (token != null) {
