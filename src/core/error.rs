@@ -185,7 +185,7 @@ impl Error {
 pub struct Cause(Rc<dyn Any>);
 
 impl Cause {
-    /// The cause as a `T` (e.g. `wasm_bindgen::JsValue`), if it is one.
+    /// The cause as a `T` (in the browser: the JS value), if it is one.
     pub fn get<T: Any>(&self) -> Option<&T> {
         self.0.downcast_ref()
     }
