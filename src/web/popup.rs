@@ -55,13 +55,17 @@ pub const POLL_MS: i32 = 100;
 /// After `closed` is seen, how long a message already on its way may still win.
 pub const CLOSE_GRACE_MS: i32 = 150;
 /// COOP severs a popup within this long of the provider's page committing (measured in Chromium: 6-35 ms,
-/// one round trip through the browser after the blank page unloads; the rest is room for a loaded machine).
-/// A popup seen open later was not severed.
-pub const SEVER_MS: f64 = 90.0;
-/// Nobody closes a popup within this long of the provider's page committing: the page has to load and be
-/// seen first (an automated close right after the page appears is seen 110 ms or more after the commit). A
-/// close first seen later than this was a person's, not COOP's.
-pub const HUMAN_MS: f64 = 100.0;
+/// one round trip through the browser after the blank page unloads), plus [`LAG_FACTOR`] times this page's
+/// lateness at the commit. A popup seen open later was not severed.
+pub const SEVER_MS: f64 = 50.0;
+/// Nobody closes a popup within this long of the provider's page committing (plus [`LAG_FACTOR`] times this
+/// page's lateness at the commit): the page has to load and be seen first (an automated close right after the
+/// page appears is seen about 100 ms or more after the commit). A close first seen later was a person's.
+pub const HUMAN_MS: f64 = 65.0;
+/// Both windows grow by this many times the page's own lateness at the commit (how long the task right after
+/// `pagehide` waited): on a loaded machine COOP's severing is seen later, and a person, or a test robot, closes
+/// later too.
+pub const LAG_FACTOR: f64 = 2.0;
 /// How often the popup is looked at from the commit until [`HUMAN_MS`] after it.
 pub const WATCH_MS: i32 = 10;
 /// Default popup timeout (DESIGN.md): 300 s.
@@ -86,6 +90,8 @@ struct Seen {
     open_at: Cell<Option<f64>>,
     /// The first time it was seen closed.
     closed_at: Cell<Option<f64>>,
+    /// How long the first task after the blank page's `pagehide` waited: this page's lateness at the commit.
+    lag: Cell<f64>,
 }
 
 /// Who closed a popup that reads closed.
@@ -99,12 +105,18 @@ enum ClosedBy {
 impl Seen {
     /// Seen open on the provider's page [`SEVER_MS`] or more after its commit: not severed by COOP.
     fn open_past_severing(&self) -> bool {
-        self.left_at.get().is_some_and(|commit| self.open_at.get().is_some_and(|t| t - commit >= SEVER_MS))
+        let sever = SEVER_MS + LAG_FACTOR * self.lag.get();
+        self.left_at.get().is_some_and(|commit| self.open_at.get().is_some_and(|t| t - commit >= sever))
+    }
+
+    /// [`HUMAN_MS`], widened by this page's lateness at the commit.
+    fn human_ms(&self) -> f64 {
+        HUMAN_MS + LAG_FACTOR * self.lag.get()
     }
 
     fn verdict(&self, provider_watchable: bool) -> ClosedBy {
         let Some(commit) = self.left_at.get() else { return ClosedBy::User }; // before the provider's page
-        let closed_late = self.closed_at.get().is_some_and(|t| t - commit > HUMAN_MS);
+        let closed_late = self.closed_at.get().is_some_and(|t| t - commit > self.human_ms());
         if provider_watchable || self.open_past_severing() || closed_late {
             ClosedBy::User
         } else {
@@ -212,7 +224,9 @@ impl Popup {
                 }
                 // The pagehide time is the commit, even if a poll saw the provider's page first.
                 popup.seen.left_at.set(Some(at));
-                popup.watch_until(at + HUMAN_MS + f64::from(WATCH_MS), provider);
+                popup.seen.lag.set((now_ms() - at).max(0.0));
+                let until = at + popup.seen.human_ms() + f64::from(WATCH_MS);
+                popup.watch_until(until, provider);
             });
             if let Ok(w) = window() {
                 let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
