@@ -170,11 +170,14 @@ fn bit_length(bytes: &[u8]) -> usize {
 }
 
 /// A member that must be a string when present; `Err(())` for any other type.
-fn opt_str(obj: &JsonObject, name: &str) -> core::result::Result<Option<String>, ()> {
+fn opt_str(obj: &JsonObject, bad: &mut bool, name: &str) -> Option<String> {
     match obj.get(name) {
-        None => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(()),
+        None => None,
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(_) => {
+            *bad = true;
+            None
+        }
     }
 }
 
@@ -191,18 +194,24 @@ impl Jwk {
         if obj.contains_key("d") || obj.contains_key("k") {
             return None;
         }
+        // A member of the wrong type makes the key unusable; read them all, then decide once (no early
+        // return per member: see `FirstError`).
+        let mut bad = false;
         let key = Jwk {
-            kty: opt_str(obj, "kty").ok()??,
-            kid: opt_str(obj, "kid").ok()?,
-            alg: opt_str(obj, "alg").ok()?,
-            use_: opt_str(obj, "use").ok()?,
-            crv: opt_str(obj, "crv").ok()?,
-            n: opt_str(obj, "n").ok()?,
-            e: opt_str(obj, "e").ok()?,
-            x: opt_str(obj, "x").ok()?,
-            y: opt_str(obj, "y").ok()?,
+            kty: opt_str(obj, &mut bad, "kty").unwrap_or_default(),
+            kid: opt_str(obj, &mut bad, "kid"),
+            alg: opt_str(obj, &mut bad, "alg"),
+            use_: opt_str(obj, &mut bad, "use"),
+            crv: opt_str(obj, &mut bad, "crv"),
+            n: opt_str(obj, &mut bad, "n"),
+            e: opt_str(obj, &mut bad, "e"),
+            x: opt_str(obj, &mut bad, "x"),
+            y: opt_str(obj, &mut bad, "y"),
             raw: obj.clone(),
         };
+        if bad || key.kty.is_empty() {
+            return None;
+        }
         // RFC 7517 §4.2: a key for encryption (or anything but signatures) must not verify signatures.
         if key.use_.as_deref().is_some_and(|u| u != "sig") {
             return None;
