@@ -237,6 +237,14 @@ impl FirstError {
         T::default()
     }
 
+    /// The value of `r`, or (noting its error) `T::default()`.
+    pub fn take<T: Default>(&mut self, r: Result<T>) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => self.note(e),
+        }
+    }
+
     /// `value` when nothing was noted, else the first failure.
     pub fn or_ok<T>(self, value: T) -> Result<T> {
         match self.0 {
