@@ -486,7 +486,7 @@ impl StepUpClient {
         let provider_origin = web_sys::Url::new(&self.inner.provider.metadata.authorization_endpoint)
             .map(|u| u.origin())
             .unwrap_or_default();
-        let popup = match Popup::open_blank(&provider_origin) {
+        let popup = match Popup::open_blank() {
             Ok(p) => p,
             Err(e) => return ready(Err(e)),
         };

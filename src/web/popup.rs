@@ -22,7 +22,8 @@
 //! So, with the popup looked at every [`WATCH_MS`] from the commit until [`HUMAN_MS`] after it:
 //! - closed before the provider's page committed → `popup_closed`, whatever the provider;
 //! - seen open [`SEVER_MS`] or more after the commit, or first seen closed more than [`HUMAN_MS`] after
-//!   it, or a provider an earlier popup of this page proved COOP-free → `popup_closed`;
+//!   it, or a provider whose answer to an earlier popup of this page came through `window.opener` (so its
+//!   pages do not send COOP) → `popup_closed`;
 //! - else (closed within [`HUMAN_MS`], never seen open past [`SEVER_MS`]): severed by COOP. From then on no
 //!   browser API tells whether the window is still open: we wait for the BroadcastChannel until the
 //!   timeout. This is the one undecidable case (README, "Known limits").
@@ -154,14 +155,13 @@ fn features(w: &Window) -> String {
 impl Popup {
     /// Open an empty popup. Call this synchronously inside the user's click (before any `await`):
     /// browsers only allow popups during a user activation. A `null` result is `popup_blocked`.
-    /// `provider` is the origin of the provider's authorization endpoint (see [`WaitOptions`]).
-    pub fn open_blank(provider: &str) -> Result<Popup> {
+    pub fn open_blank() -> Result<Popup> {
         let w = window()?;
         let blocked = || Error::new(ErrorCode::PopupBlocked, "the browser blocked the popup (open it inside a click)");
         match w.open_with_url_and_target_and_features("", "_blank", &features(&w)) {
             Ok(Some(popup)) => {
                 let popup = Popup { window: popup, seen: Rc::new(Seen::default()) };
-                popup.watch_first_unload(String::from(provider));
+                popup.watch_first_unload();
                 Ok(popup)
             }
             Ok(None) => Err(blocked()),
@@ -214,7 +214,7 @@ impl Popup {
     /// is closing, or went to a page of ours, which relays the answer itself). From the commit until
     /// [`HUMAN_MS`] after it the popup is looked at every [`WATCH_MS`], so that COOP's severing and a
     /// person's close are seen when they happen, not at the next 100 ms poll.
-    fn watch_first_unload(&self, provider: String) {
+    fn watch_first_unload(&self) {
         let popup = self.clone();
         let on_pagehide = Closure::once_into_js(move || {
             let at = now_ms();
@@ -226,7 +226,7 @@ impl Popup {
                 popup.seen.left_at.set(Some(at));
                 popup.seen.lag.set((now_ms() - at).max(0.0));
                 let until = at + popup.seen.human_ms() + f64::from(WATCH_MS);
-                popup.watch_until(until, provider);
+                popup.watch_until(until);
             });
             if let Ok(w) = window() {
                 let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
@@ -236,17 +236,14 @@ impl Popup {
     }
 
     /// Look every [`WATCH_MS`] until `until` or until the popup reads closed.
-    fn watch_until(self, until: f64, provider: String) {
+    fn watch_until(self, until: f64) {
         if self.look() {
             return;
-        }
-        if self.seen.open_past_severing() {
-            remember_watchable(&provider);
         }
         if now_ms() >= until {
             return;
         }
-        let next = Closure::once_into_js(move || self.watch_until(until, provider));
+        let next = Closure::once_into_js(move || self.watch_until(until));
         if let Ok(w) = window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), WATCH_MS);
         }
@@ -434,9 +431,6 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
                 return;
             }
             if !popup.look() {
-                if popup.seen.open_past_severing() {
-                    remember_watchable(&provider);
-                }
                 return;
             }
             if popup.seen.verdict(is_watchable(&provider)) == ClosedBy::MaybeCoop {
