@@ -57,7 +57,7 @@ function minifyNames(wasmOpt, pkg) {
 
 export function build({ tools = bootstrap({ browser: false }) } = {}) {
   const t0 = Date.now();
-  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "js", "--lib"]);
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "js", "--lib"]);
   const pkg = join(root, "pkg");
   rmSync(pkg, { recursive: true, force: true });
   mkdirSync(pkg);

@@ -71,7 +71,8 @@ impl<'a> Options<'a> {
     pub fn uint(&self, key: &str) -> Result<Option<u64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER && n.fract() == 0.0 => Ok(Some(*n as u64)),
+            // In range, the cast is exact for integers and truncates fractions, which the comparison then rejects.
+            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER && (*n as u64) as f64 == *n => Ok(Some(*n as u64)),
             Some(_) => Err(invalid(key, "a non-negative integer")),
         }
     }
@@ -80,7 +81,8 @@ impl<'a> Options<'a> {
     pub fn time(&self, key: &str) -> Result<Option<i64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::Number(n)) if n.is_finite() && *n >= 0.0 && *n <= MAX_SAFE_INTEGER => Ok(Some(n.floor() as i64)),
+            // Non-negative and in range, so the cast truncates toward zero: the floor.
+            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER => Ok(Some(*n as i64)),
             Some(_) => Err(invalid(key, "seconds since the epoch")),
         }
     }

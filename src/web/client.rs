@@ -15,6 +15,7 @@
 //! - methods that may open a popup do so synchronously, before returning their future, because
 //!   browsers only allow popups during the user's click.
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -22,7 +22,7 @@ use web_sys::CryptoKey;
 
 use super::crypto;
 use super::http;
-use super::util::{now_millis, Settle};
+use super::util::{now_millis, PageLocal, Settle};
 use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::jwk::{self, select_key, Algorithm, Jwk, Jwks};
 use crate::core::jwt::JoseHeader;
@@ -82,11 +82,9 @@ struct Entry {
     in_flight: Option<Settle<Fetched>>,
 }
 
-std::thread_local! {
-    // Per page and per jwks_uri: every client (and verifyIdToken) of one issuer shares the set.
-    static CACHE: RefCell<Vec<(String, Entry)>> = const { RefCell::new(Vec::new()) };
-    static IMPORTED: RefCell<Vec<(String, CryptoKey)>> = const { RefCell::new(Vec::new()) };
-}
+// Per page and per jwks_uri: every client (and verifyIdToken) of one issuer shares the set.
+static CACHE: PageLocal<RefCell<Vec<(String, Entry)>>> = PageLocal::new(RefCell::new(Vec::new()));
+static IMPORTED: PageLocal<RefCell<Vec<(String, CryptoKey)>>> = PageLocal::new(RefCell::new(Vec::new()));
 
 fn with_entry<T>(uri: &str, f: impl FnOnce(&mut Entry) -> T) -> T {
     CACHE.with(|c| {

@@ -38,7 +38,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
-use super::util::{get, object, set_str, window, Settle};
+use super::util::{get, object, set_str, window, PageLocal, Settle};
 
 /// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
 fn now_ms() -> f64 {
@@ -254,11 +254,9 @@ impl Popup {
     }
 }
 
-std::thread_local! {
-    /// Provider origins whose pages this page has seen stay open in a popup past [`SEVER_MS`], i.e. that
-    /// do not sever the opener with COOP. For them a popup that reads closed was closed by the user.
-    static WATCHABLE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
+/// Provider origins whose pages this page has seen stay open in a popup past [`SEVER_MS`], i.e. that
+/// do not sever the opener with COOP. For them a popup that reads closed was closed by the user.
+static WATCHABLE: PageLocal<RefCell<Vec<String>>> = PageLocal::new(RefCell::new(Vec::new()));
 
 fn is_watchable(origin: &str) -> bool {
     WATCHABLE.with(|w| w.borrow().iter().any(|o| o == origin))
