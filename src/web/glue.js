@@ -71,3 +71,11 @@ function base64url(v) {
   }
   return v;
 }
+
+/** `window.open("", "_blank")` as a popup of `width`×`height` centred over this window: the window, or null when the
+ * browser blocked it; throws what `open` throws. */
+export function openPopup(width, height) {
+  const left = Math.round(screenX + (outerWidth - width) / 2);
+  const top = Math.round(screenY + (outerHeight - height) / 2);
+  return open("", "_blank", `popup=yes,width=${width},height=${height},left=${left},top=${top}`);
+}

@@ -44,7 +44,7 @@ use super::util::{get, object, set_str, window, PageLocal, Settle};
 fn now_ms() -> f64 {
     window().ok().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
-use crate::core::authorize::{self, push_u64};
+use crate::core::authorize;
 use crate::core::error::{Error, ErrorCode, Result};
 
 /// The `type` of our relay message.
@@ -72,8 +72,8 @@ pub const WATCH_MS: i32 = 10;
 /// Default popup timeout (DESIGN.md): 300 s.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 300;
 
-const WIDTH: i64 = 500;
-const HEIGHT: i64 = 650;
+const WIDTH: u32 = 500;
+const HEIGHT: u32 = 650;
 
 /// An open popup window.
 #[derive(Clone, Debug)]
@@ -132,33 +132,20 @@ fn channel_name(state: &str) -> String {
     n
 }
 
-fn push_i64(out: &mut String, v: i64) {
-    push_u64(out, u64::try_from(v.max(0)).unwrap_or(0));
-}
-
-/// `window.open` features: a popup of 500×650 centred over the opener. Integers only (no float formatting).
-fn features(w: &Window) -> String {
-    let num = |v: core::result::Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as i64;
-    let left = num(w.screen_x()) + (num(w.outer_width()) - WIDTH) / 2;
-    let top = num(w.screen_y()) + (num(w.outer_height()) - HEIGHT) / 2;
-    let mut f = String::from("popup=yes,width=");
-    push_i64(&mut f, WIDTH);
-    f.push_str(",height=");
-    push_i64(&mut f, HEIGHT);
-    f.push_str(",left=");
-    push_i64(&mut f, left);
-    f.push_str(",top=");
-    push_i64(&mut f, top);
-    f
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `openPopup`: `window.open` of a blank popup, centred over this window; `None` when blocked.
+    #[wasm_bindgen(catch, js_name = openPopup)]
+    fn open_popup_js(width: u32, height: u32) -> core::result::Result<Option<Window>, JsValue>;
 }
 
 impl Popup {
     /// Open an empty popup. Call this synchronously inside the user's click (before any `await`):
     /// browsers only allow popups during a user activation. A `null` result is `popup_blocked`.
     pub fn open_blank() -> Result<Popup> {
-        let w = window()?;
+        window()?; // a page, not a worker
         let blocked = || Error::new(ErrorCode::PopupBlocked, "the browser blocked the popup (open it inside a click)");
-        match w.open_with_url_and_target_and_features("", "_blank", &features(&w)) {
+        match open_popup_js(WIDTH, HEIGHT) {
             Ok(Some(popup)) => {
                 let popup = Popup { window: popup, seen: Rc::new(Seen::default()) };
                 popup.watch_first_unload();
