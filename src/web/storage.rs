@@ -100,6 +100,9 @@ fn to_text(tx: &Transaction) -> Result<String> {
     if let Some(u) = &tx.pending.user {
         set_str(&o, "user", u);
     }
+    if let Some(s) = &tx.pending.scope {
+        set_str(&o, "scope", s);
+    }
     set(&o, "createdAt", &JsValue::from_f64(tx.created_at as f64));
     js_sys::JSON::stringify(&o)
         .ok()
@@ -121,6 +124,7 @@ fn from_text(text: &str) -> Result<Transaction> {
                 nonce: o.required_string("nonce")?,
                 verifier: o.required_string("verifier")?,
                 redirect_uri: o.required_string("redirectUri")?,
+                scope: o.string("scope")?,
                 acr_values: o.strings("acrValues")?,
                 max_age: o.uint("maxAge")?,
                 // The transaction is saved as the request is sent.
