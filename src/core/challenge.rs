@@ -254,16 +254,16 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
     if body.len() != s.len() && s.len() % 4 != 0 {
         return None;
     }
-    let mut url = String::with_capacity(body.len());
-    for c in body.chars() {
-        url.push(match c {
-            '+' => '-',
-            '/' => '_',
-            '-' | '_' => return None,
-            c => c,
+    let mut url = Vec::with_capacity(body.len());
+    for b in body.bytes() {
+        url.push(match b {
+            b'+' => b'-',
+            b'/' => b'_',
+            b'-' | b'_' => return None,
+            b => b,
         });
     }
-    super::base64url::decode(&url).ok()
+    super::base64url::decode(core::str::from_utf8(&url).ok()?).ok()
 }
 
 /// Entra ID's challenge: `error="insufficient_claims"` with `claims` = base64 of a JSON object.
