@@ -207,6 +207,34 @@ describe("interop: providers that omit acr, name amr their own way, step up by s
     await context.close();
   });
 
+  test("scope-step-up in redirect mode: loginWithRedirect({ scope }) and requireStepUp(policy, { scope, mode: \"redirect\" }) record the granted scope", async () => {
+    const idp = idps["scope-step-up"];
+    const { context, page, authorizeUrls } = await openApp(idp);
+    for (const [action, arg, want] of [
+      [(o) => window.client.loginWithRedirect(o), { scope: "openid mfa" }, ["password", "otp"]],
+      [([p, o]) => window.client.requireStepUp(p, o), [{ amr: { allOf: ["otp"] } }, { scope: "openid mfa", mode: "redirect" }], ["password", "otp"]],
+    ]) {
+      const nav = page.waitForURL((u) => u.href.startsWith(idp.issuer), { timeout: 10000 });
+      await click(page, action, arg);
+      await nav;
+      assert.equal(authorizeUrls.at(-1).searchParams.get("scope"), "openid mfa");
+      const pages = await signInAtIdp(page, idp, { stopAt: app.url });
+      assert.deepEqual(pages, want);
+      await page.waitForFunction(() => window.done === true, null, { timeout: 15000 });
+      const result = await page.evaluate(() => window.result);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      // The token response lists no OpenID scope here (only the API's, none): the session keeps the one requested.
+      assert.deepEqual(result.value.session.scope.split(" ").sort(), ["mfa", "openid"]);
+      assert.deepEqual(result.value.session.amr, ["pwd", "otp"]);
+      // Back to the app page for the next round (a fresh context: no single sign-on between the rounds).
+      await context.clearCookies();
+      await page.goto(`${app.url}/app.html`);
+      await page.waitForFunction(() => window.ready === true);
+      await page.evaluate((c) => window.createClient(c), config(idp));
+    }
+    await context.close();
+  });
+
   test("levels: acrLevels accepts the level achieved at or above the one asked; without it membership is exact; loa-2 for loa-3 is acr_not_satisfied", async () => {
     const idp = idps.levels;
     const levels = { acrLevels: LOA_LEVELS, stepUpAcr: "loa-3" };
