@@ -1,4 +1,5 @@
-//! `WWW-Authenticate` parsing (RFC 9110 §11.6.1, §11.2) and the RFC 9470 step-up challenge in it.
+//! `WWW-Authenticate` parsing (RFC 9110 §11.6.1, §11.2) and the step-up challenges in it: RFC 9470's, and
+//! Microsoft Entra ID's `insufficient_claims` claims challenge.
 //!
 //! Grammar (RFC 9110 §11.2, §5.6):
 //! ```text

@@ -280,8 +280,8 @@ impl JsStepUpClient {
         promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
     }
 
-    /// `fetch` with the session's bearer token; an RFC 9470 step-up challenge is answered with a popup
-    /// step-up and one retry.
+    /// `fetch` with the session's bearer token; an RFC 9470 step-up challenge (or Entra ID's
+    /// `insufficient_claims`) is answered with a popup step-up and one retry.
     #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
     pub fn fetch(
         &self,

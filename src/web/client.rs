@@ -347,7 +347,10 @@ impl StepUpClient {
 
     /// Return the current session if it satisfies `policy`; else log in again with the `acr_values`
     /// / `max_age` the policy needs, and check the result against the policy (`acr_not_satisfied`,
-    /// `amr_not_satisfied`, `auth_time_too_old` when the provider did not deliver).
+    /// `amr_not_satisfied`, `auth_time_too_old` when the provider did not deliver). `acr_values` derived from an
+    /// `mfa` / `amr` / `max_age` policy are only a hint: the new token is judged by the policy (`policy::acr_binds`).
+    /// With `options.scope` the login asks for that scope, and the current session counts only if its granted
+    /// scope holds it (providers that step up by scope).
     ///
     /// The decision is made and the popup opened during this call. In redirect mode the tab leaves
     /// and the returned future never completes; the session comes from `handle_redirect_callback`.
@@ -385,7 +388,8 @@ impl StepUpClient {
 
     /// `fetch` with the session's access token as a Bearer token. A 401 carrying an RFC 9470
     /// `insufficient_user_authentication` challenge starts a popup step-up with the challenge's
-    /// `acr_values` / `max_age`, then the request is sent once more with the new token. When the
+    /// `acr_values` / `max_age` (an Entra ID `insufficient_claims` challenge: with its `claims` request), then
+    /// the request is sent once more with the new token. When the
     /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         self.check_token_audience(&util::get(&request, "url").as_string().unwrap_or_default())?;
