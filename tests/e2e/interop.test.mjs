@@ -115,6 +115,23 @@ describe("interop: providers that omit acr, name amr their own way, step up by s
         assert.equal((await session(page)).idToken, result.value.idToken);
         await context.close();
       }
+      // A step-up over a password session: max_age makes this provider sign the user in again (it ignores
+      // acr_values), its policy asks for the second factor, and the answer (still without acr) meets the policy
+      // (two factors, fresh: the 5 s leave room for the token request on a loaded machine).
+      const { context, page } = await openApp(idp);
+      idp.guardian.policies = [];
+      const login = await popupFlow(idp, page, (o) => window.client.loginWithPopup(o));
+      assert.deepEqual(login.result.value.amr, ["pwd"]);
+      idp.guardian.policies = ["all-applications"];
+      // Wait (on the clock, not a guess) until the password login is older than the policy's maxAge.
+      await page.waitForFunction((t) => Date.now() / 1000 > t + 6, login.result.value.authTime, { timeout: 15000, polling: 100 });
+      const { result, pages } = await popupFlow(idp, page, requireStepUp, [{ mfa: true, maxAge: 5 }]);
+      assert.deepEqual(pages, ["password", "otp"]);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.equal(result.value.acr, undefined);
+      assert.deepEqual(result.value.amr, ["pwd", "otp"]);
+      assert.equal(result.value.claims.sub, login.result.value.claims.sub);
+      await context.close();
     } finally {
       idp.guardian.policies = [];
     }
