@@ -321,6 +321,25 @@ describe("interop: options are checked before any popup opens", () => {
   });
 });
 
+describe("interop: auth_time 0", () => {
+  test("a provider that cannot tell when the user authenticated: auth_time 0 never meets a maxAge, however long", async () => {
+    const { context, page } = await openApp(idps.standard);
+    const decisions = await page.evaluate(() => {
+      const now = Math.floor(Date.now() / 1000);
+      const judge = (claims, policy) => window.stepup.evaluateStepUp(claims, policy, now);
+      return {
+        zero: judge({ auth_time: 0, amr: ["pwd", "otp"] }, { mfa: true, maxAge: 100 * 365 * 86400 }),
+        one: judge({ auth_time: 1, amr: ["pwd", "otp"] }, { mfa: true, maxAge: 100 * 365 * 86400 }),
+        noMaxAge: judge({ auth_time: 0, amr: ["pwd", "otp"] }, { mfa: true }),
+      };
+    });
+    assert.deepEqual(decisions.zero.reasons, ["auth_time_too_old"]);
+    assert.equal(decisions.one.satisfied, true, "a real time, however old, is judged by its age");
+    assert.equal(decisions.noMaxAge.satisfied, true, "reported, and judged only when an age is asked");
+    await context.close();
+  });
+});
+
 describe("interop: Microsoft Entra ID style insufficient_claims", () => {
   test("parseStepUpChallenge decodes the claims; client.fetch steps up with that claims request and the retry succeeds", async () => {
     const idp = idps.standard;
