@@ -204,7 +204,7 @@ impl StepUpChallenge {
     /// of the access token (Entra's `acrs`) is for the server to judge on the retry.
     pub fn step_up(&self, step_up_acr: &str) -> (StepUpPolicy, Option<Vec<String>>) {
         if let Some(text) = &self.claims {
-            let acr = claims_acr(text, true);
+            let acr = claims_acr(text, true).unwrap_or_default();
             return (StepUpPolicy { acr: (!acr.is_empty()).then_some(acr), ..StepUpPolicy::default() }, None);
         }
         let mfa = self.acr_values.is_none() && self.max_age.is_none();
@@ -222,16 +222,13 @@ pub const INSUFFICIENT_CLAIMS: &str = "insufficient_claims";
 
 /// The `acr` (OIDC Core §5.5.1.1) and `acrs` (Entra) values a `claims` request names, in order, each once:
 /// `value` and `values` of `id_token.acr`, then (unless `id_token_only`) of `access_token.acrs` / `.acr` and
-/// `userinfo.acr`. Unparseable text names none.
-fn claims_acr(text: &str, id_token_only: bool) -> Vec<String> {
+/// `userinfo.acr`. `None` when the text is not a JSON object.
+fn claims_acr(text: &str, id_token_only: bool) -> Option<Vec<String>> {
+    const PLACES: [(&str, &str); 4] = [("id_token", "acr"), ("access_token", "acrs"), ("access_token", "acr"), ("userinfo", "acr")];
+    let doc = super::json::parse(text, super::error::ErrorCode::InvalidConfig).ok()?;
+    doc.as_object()?;
     let mut out: Vec<String> = Vec::new();
-    let Ok(doc) = super::json::parse(text, super::error::ErrorCode::InvalidConfig) else { return out };
-    let places: &[(&str, &str)] = if id_token_only {
-        &[("id_token", "acr")]
-    } else {
-        &[("id_token", "acr"), ("access_token", "acrs"), ("access_token", "acr"), ("userinfo", "acr")]
-    };
-    for (member, claim) in places {
+    for (member, claim) in PLACES.get(..if id_token_only { 1 } else { 4 }).unwrap_or_default() {
         let Some(request) = doc.get(member).and_then(|m| m.get(claim)) else { continue };
         let mut add = |v: &Json| {
             if let Some(v) = v.as_str().filter(|v| !v.is_empty() && !out.iter().any(|o| o == v)) {
@@ -245,7 +242,7 @@ fn claims_acr(text: &str, id_token_only: bool) -> Vec<String> {
             add(v);
         }
     }
-    out
+    Some(out)
 }
 
 /// Standard base64 (RFC 4648 §4, Entra's `claims`), padding allowed: rewritten to base64url and decoded
@@ -273,8 +270,7 @@ fn insufficient_claims(ch: &Challenge) -> Option<StepUpChallenge> {
         return None;
     }
     let text = String::from_utf8(decode_base64(ch.param("claims")?)?).ok()?;
-    super::json::parse(&text, super::error::ErrorCode::InvalidConfig).ok()?.as_object()?;
-    let acr = claims_acr(&text, false);
+    let acr = claims_acr(&text, false)?;
     Some(StepUpChallenge {
         error: String::from(INSUFFICIENT_CLAIMS),
         error_description: ch.param("error_description").map(String::from),
