@@ -7,11 +7,6 @@ use crate::core::session::Session;
 use crate::core::validate::DEFAULT_LEEWAY;
 use crate::web::client::StepUpClient;
 
-/// The client's `step_up_acr` and leeway, or the defaults when there is no client yet.
-fn settings(client: Option<&StepUpClient>) -> (&str, u64) {
-    client.map_or((DEFAULT_STEP_UP_ACR, DEFAULT_LEEWAY), |c| (c.step_up_acr(), c.leeway()))
-}
-
 /// A session judged against a policy.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Judgement {
@@ -29,8 +24,12 @@ pub(crate) fn judge(client: Option<&StepUpClient>, session: Option<&Session>, po
     if session.is_expired(now, 0) {
         return Judgement::default();
     }
-    let (step_up_acr, leeway) = settings(client);
-    if !policy::evaluate(&session.auth_context(), policy, session.provider_now(now), step_up_acr, leeway).satisfied {
+    let (ctx, at) = (session.auth_context(), session.provider_now(now));
+    let decision = match client {
+        Some(c) => c.evaluate(&ctx, policy, at),
+        None => policy::evaluate(&ctx, policy, at, DEFAULT_STEP_UP_ACR, DEFAULT_LEEWAY),
+    };
+    if !decision.satisfied {
         return Judgement::default();
     }
     let expiry = session.expires_at.or(session.claims.exp);

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256, Sha384};
 use stepup::core::base64url;
 use stepup::core::json;
 use stepup::core::jwk::{select_key, Algorithm, Jwks};
+use stepup::core::policy::{acr_binds, evaluate, AmrPolicy, AuthContext, StepUpPolicy};
 use stepup::core::validate::{check_header, validate, Expectations};
 use stepup::ErrorCode;
 
@@ -33,10 +34,17 @@ struct Case {
     want: Result<(), &'static str>,
     /// When set, the error's `claim` must be this.
     claim: Option<&'static str>,
+    /// A step-up with this policy (from no session): the `acr_values` it sends bind the token only when the
+    /// caller asked for `acr` (`policy::acr_binds`), and the new token is then judged by the policy.
+    policy: Option<fn() -> StepUpPolicy>,
 }
 
 const BASE: Case =
-    Case { name: "", header: |_| {}, claims: |_| {}, token: |t| t, expect: |_| {}, want: Ok(()), claim: None };
+    Case { name: "", header: |_| {}, claims: |_| {}, token: |t| t, expect: |_| {}, want: Ok(()), claim: None, policy: None };
+
+fn mfa_policy() -> StepUpPolicy {
+    StepUpPolicy { mfa: true, ..Default::default() }
+}
 
 fn base_header() -> Obj {
     obj(json!({"alg": "RS256", "kid": "k1", "typ": "JWT"}))
@@ -191,6 +199,19 @@ fn cases() -> Vec<Case> {
         Case { name: "acr among acr_values", expect: |e| e.acr_values = Some(vec!["urn:loa:3".into(), MFA.into()]), ..BASE },
         Case { name: "acr weaker but none requested", claims: |c| set(c, "acr", json!("0")), ..BASE },
         Case { name: "acr as array", claims: |c| set(c, "acr", json!([MFA])), want: Err("invalid_claim"), claim: Some("acr"), ..BASE },
+        // The policy is the judge (OIDC Core 5.5.1.1: acr_values is voluntary, a provider may omit acr): acr_values
+        // derived from an mfa / amr policy are a hint; an acr the caller asked for binds.
+        Case { name: "acr absent, policy mfa met by amr (pwd + otp)", claims: |c| { c.remove("acr"); }, policy: Some(mfa_policy), ..BASE },
+        Case { name: "acr absent, policy amr allOf otp met by amr", claims: |c| { c.remove("acr"); }, policy: Some(|| StepUpPolicy { amr: Some(AmrPolicy { all_of: vec!["otp".into()], ..Default::default() }), ..Default::default() }), ..BASE },
+        Case { name: "acr absent, policy mfa, amr pwd only", claims: |c| { c.remove("acr"); set(c, "amr", json!(["pwd"])); }, policy: Some(mfa_policy), want: Err("amr_not_satisfied"), claim: Some("amr"), ..BASE },
+        Case { name: "acr absent, caller asked acr (policy acr), amr meets mfa", claims: |c| { c.remove("acr"); }, policy: Some(|| StepUpPolicy { acr: Some(vec![MFA.into()]), ..Default::default() }), want: Err("acr_not_satisfied"), claim: Some("acr"), ..BASE },
+        Case { name: "acr absent, caller asked acr (acrValues), amr meets mfa", claims: |c| { c.remove("acr"); }, expect: |e| e.acr_values = Some(vec![MFA.into()]), want: Err("acr_not_satisfied"), claim: Some("acr"), ..BASE },
+        Case { name: "acr weaker, policy mfa met by amr", claims: |c| set(c, "acr", json!("urn:loa:1")), policy: Some(mfa_policy), ..BASE },
+        // Ordered levels (acrLevels): a level at or above the one asked satisfies it; without levels, exact.
+        Case { name: "levels: asked loa-3, got loa-4", claims: |c| set(c, "acr", json!("loa-4")), expect: |e| { e.acr_values = Some(vec!["loa-3".into()]); e.acr_levels = levels(); }, ..BASE },
+        Case { name: "levels: asked loa-3, got loa-2", claims: |c| set(c, "acr", json!("loa-2")), expect: |e| { e.acr_values = Some(vec!["loa-3".into()]); e.acr_levels = levels(); }, want: Err("acr_not_satisfied"), claim: Some("acr"), ..BASE },
+        Case { name: "no levels: asked loa-3, got loa-4", claims: |c| set(c, "acr", json!("loa-4")), expect: |e| e.acr_values = Some(vec!["loa-3".into()]), want: Err("acr_not_satisfied"), ..BASE },
+        Case { name: "levels: asked loa-3, got a value that is no level", claims: |c| set(c, "acr", json!("gold")), expect: |e| { e.acr_values = Some(vec!["loa-3".into()]); e.acr_levels = levels(); }, want: Err("acr_not_satisfied"), ..BASE },
         // --- auth_time and max_age (#13)
         Case { name: "max_age sent, auth_time missing", claims: |c| { c.remove("auth_time"); }, expect: |e| e.max_age = Some(300), want: Err("missing_claim"), claim: Some("auth_time"), ..BASE },
         Case { name: "max_age sent, auth_time too old", claims: |c| set(c, "auth_time", json!(NOW - 3600)), expect: |e| e.max_age = Some(300), want: Err("auth_time_too_old"), claim: Some("auth_time"), ..BASE },
@@ -209,6 +230,10 @@ fn cases() -> Vec<Case> {
         Case { name: "auth_time as a string", claims: |c| set(c, "auth_time", json!("1700000000")), want: Err("invalid_claim"), claim: Some("auth_time"), ..BASE },
         Case { name: "no max_age, old auth_time", claims: |c| set(c, "auth_time", json!(NOW - 86400 * 30)), ..BASE },
         Case { name: "no max_age, no auth_time", claims: |c| { c.remove("auth_time"); }, ..BASE },
+        // auth_time 0: a provider that cannot tell. Reported as is, never fresh for any max_age.
+        Case { name: "auth_time 0, no max_age", claims: |c| set(c, "auth_time", json!(0)), ..BASE },
+        Case { name: "auth_time 0, max_age of 100 years", claims: |c| set(c, "auth_time", json!(0)), expect: |e| e.max_age = Some(100 * 365 * 86400), want: Err("auth_time_too_old"), claim: Some("auth_time"), ..BASE },
+        Case { name: "auth_time 0, policy maxAge of 100 years", claims: |c| set(c, "auth_time", json!(0)), policy: Some(|| StepUpPolicy { max_age: Some(100 * 365 * 86400), ..Default::default() }), want: Err("auth_time_too_old"), claim: Some("auth_time"), ..BASE },
         // --- amr type (the amr policy itself is policy.rs)
         Case { name: "amr as a string", claims: |c| set(c, "amr", json!("mfa")), want: Err("invalid_claim"), claim: Some("amr"), ..BASE },
         Case { name: "amr with a number", claims: |c| set(c, "amr", json!(["pwd", 2])), want: Err("invalid_claim"), ..BASE },
@@ -247,7 +272,23 @@ fn run(case: &Case) -> Result<(), stepup::Error> {
     let token = (case.token)(build(&header, &claims));
     let mut exp = base_expectations();
     (case.expect)(&mut exp);
-    validate(&token, &exp).map(|_| ())
+    let Some(policy) = case.policy.map(|f| f()) else {
+        return validate(&token, &exp).map(|_| ());
+    };
+    // What the client does: ask for what the policy needs, bind acr only when the caller asked for it,
+    // validate, then judge the new authentication by the policy.
+    let ask = evaluate(&AuthContext::default(), &policy, NOW, MFA, LEEWAY as u64);
+    exp.acr_values = ask.acr_values.filter(|_| acr_binds(Some(&policy)));
+    exp.max_age = ask.max_age;
+    let jwt = validate(&token, &exp)?;
+    match evaluate(&AuthContext::from(&jwt.claims), &policy, NOW, MFA, LEEWAY as u64).to_error() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn levels() -> Vec<String> {
+    ["loa-1", "loa-2", "loa-3", "loa-4"].map(String::from).to_vec()
 }
 
 #[test]

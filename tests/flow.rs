@@ -485,6 +485,7 @@ fn rfc9470_example_verbatim() {
             error_description: Some("A different authentication level is required".into()),
             acr_values: Some(s(&[MFA])),
             max_age: Some(300),
+            claims: None,
         }
     );
     // RFC 9470 §3's second example: max_age only, as a token.
@@ -533,6 +534,70 @@ fn case_whitespace_and_escapes() {
     // Empty acr_values is absent; error_description keeps non-ASCII text.
     let c = parse_step_up_challenge(r#"Bearer error="insufficient_user_authentication", acr_values="  ", error_description="Zoë""#).unwrap();
     assert_eq!((c.acr_values, c.error_description.as_deref()), (None, Some("Zoë")));
+}
+
+/// Microsoft Entra ID's Conditional Access challenge (its documented example, standard base64 with padding).
+const ENTRA_CLAIMS_JSON: &str = r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#;
+
+fn std_base64(bytes: &[u8]) -> String {
+    // Standard alphabet with padding, from the base64url encoder.
+    let url = stepup::core::base64url::encode(bytes).replace('-', "+").replace('_', "/");
+    format!("{url}{}", "=".repeat((4 - url.len() % 4) % 4))
+}
+
+#[test]
+fn entra_insufficient_claims() {
+    let b64 = std_base64(ENTRA_CLAIMS_JSON.as_bytes());
+    assert_eq!(b64, "eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzEifX19");
+    let h = format!(r#"Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="{b64}""#);
+    let c = parse_step_up_challenge(&h).unwrap();
+    assert_eq!((c.scheme.as_str(), c.error.as_str()), ("Bearer", "insufficient_claims"));
+    assert_eq!(c.claims.as_deref(), Some(ENTRA_CLAIMS_JSON));
+    assert_eq!(c.acr_values, Some(s(&["c1"])));
+    // The step-up sends the claims; the access token's acrs are the API's to judge, so the ID token is not bound.
+    let (policy, acr_values) = c.step_up(MFA);
+    assert_eq!((policy, acr_values), (StepUpPolicy::default(), None));
+
+    // An id_token acr request (OIDC Core 5.5.1.1) binds the new ID token; padding of one and of two.
+    for json in [r#"{"id_token":{"acr":{"essential":true,"values":["urn:a","urn:b"]}}}"#, r#"{"id_token":{"acr":{"value":"urn:a"}}} "#] {
+        let h = format!(r#"Bearer error="insufficient_claims", claims="{}""#, std_base64(json.as_bytes()));
+        let c = parse_step_up_challenge(&h).unwrap();
+        let (policy, acr_values) = c.step_up(MFA);
+        assert_eq!(acr_values, None);
+        assert_eq!(policy.acr.as_deref().map(|a| a[0].as_str()), Some("urn:a"));
+        assert!(!policy.mfa && policy.max_age.is_none());
+    }
+    // Also without padding, as a token, and in a DPoP challenge after others.
+    let bare = std_base64(ENTRA_CLAIMS_JSON.as_bytes()).trim_end_matches('=').to_owned();
+    let c = parse_step_up_challenge(&format!(r#"Basic realm="x", DPoP error=insufficient_claims, claims={bare}"#)).unwrap();
+    assert_eq!((c.scheme.as_str(), c.acr_values.clone()), ("DPoP", Some(s(&["c1"]))));
+    // RFC 9470's challenge keeps its own meaning and no claims.
+    assert_eq!(parse_step_up_challenge(RFC9470_EXAMPLE).unwrap().claims, None);
+}
+
+#[test]
+fn entra_claims_that_cannot_be_read_are_no_challenge() {
+    let h = |claims: &str| parse_step_up_challenge(&format!(r#"Bearer error="insufficient_claims", claims="{claims}""#));
+    let ok = std_base64(ENTRA_CLAIMS_JSON.as_bytes());
+    assert!(h(&ok).is_some());
+    let symbols = std_base64(br#"{"a":">>>???"}"#);
+    assert!(symbols.contains('+') && symbols.contains('/') && h(&symbols).is_some());
+    for bad in [
+        String::new(),
+        "not base64!".into(),
+        symbols.replace('+', "-").replace('/', "_"), // base64url characters are not standard base64
+        format!("{ok}="),                     // padding past a multiple of four
+        format!("a{ok}"),                     // an impossible length
+        std_base64(b"[1,2]"),                 // JSON, but not an object
+        std_base64(b"{\"a\":"),               // not JSON
+        std_base64(&[0xff, 0xfe, 0x7b, 0x7d]), // not UTF-8
+    ] {
+        assert!(h(&bad).is_none(), "{bad}");
+    }
+    assert!(parse_step_up_challenge(r#"Bearer error="insufficient_claims""#).is_none(), "no claims");
+    // An unreadable Entra challenge does not hide a later RFC 9470 one.
+    let c = parse_step_up_challenge(r#"Bearer error="insufficient_claims", claims="@", DPoP error="insufficient_user_authentication", max_age=1"#).unwrap();
+    assert_eq!((c.error.as_str(), c.max_age), ("insufficient_user_authentication", Some(1)));
 }
 
 #[test]

@@ -29,6 +29,7 @@ fn tx(state: &str, created_at: i64) -> Transaction {
             nonce: "n".into(),
             verifier: "v".repeat(43),
             redirect_uri: "https://app.example/cb".into(),
+            scope: Some("openid mfa".into()),
             acr_values: Some(vec!["urn:mfa".into()]),
             max_age: Some(300),
             sent_at: created_at,

@@ -1,4 +1,5 @@
-//! `WWW-Authenticate` parsing (RFC 9110 §11.6.1, §11.2) and the RFC 9470 step-up challenge in it.
+//! `WWW-Authenticate` parsing (RFC 9110 §11.6.1, §11.2) and the step-up challenges in it: RFC 9470's, and
+//! Microsoft Entra ID's `insufficient_claims` claims challenge.
 //!
 //! Grammar (RFC 9110 §11.2, §5.6):
 //! ```text
@@ -17,6 +18,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::json::Json;
 use super::policy::StepUpPolicy;
 
 /// One challenge. `scheme` is kept as sent (compare it case-insensitively: [`Challenge::is_scheme`]);
@@ -173,24 +175,38 @@ pub fn parse_www_authenticate(header: &str) -> Option<Vec<Challenge>> {
     Some(out)
 }
 
-/// An RFC 9470 §3 challenge: the resource server wants a stronger or fresher authentication.
+/// A step-up challenge: the resource server wants a stronger or fresher authentication. Either RFC 9470 §3
+/// (`insufficient_user_authentication`) or Microsoft Entra ID's Conditional Access authentication context
+/// (`insufficient_claims` with a `claims` request to send back).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StepUpChallenge {
     /// `"Bearer"` or `"DPoP"` (normalized to that spelling).
     pub scheme: String,
-    /// Always `insufficient_user_authentication`.
+    /// `insufficient_user_authentication` or `insufficient_claims`.
     pub error: String,
     pub error_description: Option<String>,
-    /// In the server's order of preference; `None` when absent or empty.
+    /// In the server's order of preference; `None` when absent or empty. For `insufficient_claims`, the
+    /// `acr` / `acrs` values its `claims` names (under `id_token`, `access_token` or `userinfo`).
     pub acr_values: Option<Vec<String>>,
     pub max_age: Option<u64>,
+    /// `insufficient_claims` only: the OIDC Core §5.5 `claims` request to send with the new authorization
+    /// request, as JSON text (decoded from the header's base64; always a JSON object).
+    pub claims: Option<String>,
 }
 
 impl StepUpChallenge {
     /// What the resource server asks for (RFC 9470 §5), as the policy the new login is judged by and the
     /// `acr_values` to send: its `acr_values` (binding: the server listed them) and `max_age`; a challenge
     /// naming neither still asks for a stronger login, which is `mfa` with `[step_up_acr]` as a hint.
+    ///
+    /// An `insufficient_claims` challenge sends its `claims` and no `acr_values`: the ID token must then carry
+    /// an `acr` its `id_token` member lists (the server asked for it; OIDC Core §5.5.1.1), while what it asks
+    /// of the access token (Entra's `acrs`) is for the server to judge on the retry.
     pub fn step_up(&self, step_up_acr: &str) -> (StepUpPolicy, Option<Vec<String>>) {
+        if let Some(text) = &self.claims {
+            let acr = claims_acr(text, true).unwrap_or_default();
+            return (StepUpPolicy { acr: (!acr.is_empty()).then_some(acr), ..StepUpPolicy::default() }, None);
+        }
         let mfa = self.acr_values.is_none() && self.max_age.is_none();
         let policy = StepUpPolicy { acr: self.acr_values.clone(), amr: None, mfa, max_age: self.max_age };
         let acr_values = self.acr_values.clone().or_else(|| mfa.then(|| alloc::vec![String::from(step_up_acr)]));
@@ -201,8 +217,72 @@ impl StepUpChallenge {
 /// RFC 9470 §3: the error code that asks for step-up.
 pub const INSUFFICIENT_USER_AUTHENTICATION: &str = "insufficient_user_authentication";
 
+/// Microsoft Entra ID's error code for a Conditional Access authentication context the token lacks.
+pub const INSUFFICIENT_CLAIMS: &str = "insufficient_claims";
+
+/// The `acr` (OIDC Core §5.5.1.1) and `acrs` (Entra) values a `claims` request names, in order, each once:
+/// `value` and `values` of `id_token.acr`, then (unless `id_token_only`) of `access_token.acrs` / `.acr` and
+/// `userinfo.acr`. `None` when the text is not a JSON object.
+fn claims_acr(text: &str, id_token_only: bool) -> Option<Vec<String>> {
+    const PLACES: [(&str, &str); 4] = [("id_token", "acr"), ("access_token", "acrs"), ("access_token", "acr"), ("userinfo", "acr")];
+    let doc = super::json::parse(text, super::error::ErrorCode::InvalidConfig).ok()?;
+    doc.as_object()?;
+    let mut out: Vec<String> = Vec::new();
+    for (member, claim) in PLACES.get(..if id_token_only { 1 } else { 4 }).unwrap_or_default() {
+        let Some(request) = doc.get(member).and_then(|m| m.get(claim)) else { continue };
+        let mut add = |v: &Json| {
+            if let Some(v) = v.as_str().filter(|v| !v.is_empty() && !out.iter().any(|o| o == v)) {
+                out.push(String::from(v));
+            }
+        };
+        if let Some(v) = request.get("value") {
+            add(v);
+        }
+        for v in request.get("values").and_then(Json::as_array).unwrap_or_default() {
+            add(v);
+        }
+    }
+    Some(out)
+}
+
+/// Standard base64 (RFC 4648 §4, Entra's `claims`), padding allowed: rewritten to base64url and decoded
+/// strictly (canonical bits, no whitespace).
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let body = s.strip_suffix("==").or_else(|| s.strip_suffix('=')).unwrap_or(s);
+    if body.len() != s.len() && s.len() % 4 != 0 {
+        return None;
+    }
+    let mut url = Vec::with_capacity(body.len());
+    for b in body.bytes() {
+        url.push(match b {
+            b'+' => b'-',
+            b'/' => b'_',
+            b'-' | b'_' => return None,
+            b => b,
+        });
+    }
+    super::base64url::decode(core::str::from_utf8(&url).ok()?).ok()
+}
+
+/// Entra ID's challenge: `error="insufficient_claims"` with `claims` = base64 of a JSON object.
+fn insufficient_claims(ch: &Challenge) -> Option<StepUpChallenge> {
+    if ch.param("error") != Some(INSUFFICIENT_CLAIMS) {
+        return None;
+    }
+    let text = String::from_utf8(decode_base64(ch.param("claims")?)?).ok()?;
+    let acr = claims_acr(&text, false)?;
+    Some(StepUpChallenge {
+        error: String::from(INSUFFICIENT_CLAIMS),
+        error_description: ch.param("error_description").map(String::from),
+        acr_values: (!acr.is_empty()).then_some(acr),
+        claims: Some(text),
+        ..StepUpChallenge::default()
+    })
+}
+
 /// The first `Bearer` or `DPoP` (RFC 9449 §7.1) challenge whose `error` is
-/// `insufficient_user_authentication`, if any.
+/// `insufficient_user_authentication`, or `insufficient_claims` with a readable `claims` (base64 of a JSON
+/// object), if any.
 ///
 /// `acr_values` is split on spaces in order; `max_age` must be a non-negative decimal integer (as a token
 /// or a quoted-string, RFC 9470 §3). A `max_age` that is not one makes the whole challenge unreadable
@@ -210,8 +290,13 @@ pub const INSUFFICIENT_USER_AUTHENTICATION: &str = "insufficient_user_authentica
 pub fn parse_step_up_challenge(header: &str) -> Option<StepUpChallenge> {
     let challenges = parse_www_authenticate(header)?;
     let ch = challenges.iter().find(|c| {
-        (c.is_scheme("bearer") || c.is_scheme("dpop")) && c.param("error") == Some(INSUFFICIENT_USER_AUTHENTICATION)
+        (c.is_scheme("bearer") || c.is_scheme("dpop"))
+            && (c.param("error") == Some(INSUFFICIENT_USER_AUTHENTICATION) || insufficient_claims(c).is_some())
     })?;
+    let scheme = String::from(if ch.is_scheme("dpop") { "DPoP" } else { "Bearer" });
+    if let Some(out) = insufficient_claims(ch) {
+        return Some(StepUpChallenge { scheme, ..out });
+    }
     let mut acr_values = Vec::new();
     for v in ch.param("acr_values").unwrap_or_default().split(' ') {
         if !v.is_empty() {
@@ -224,11 +309,12 @@ pub fn parse_step_up_challenge(header: &str) -> Option<StepUpChallenge> {
         Some(v) => Some(parse_u64(v)?),
     };
     Some(StepUpChallenge {
-        scheme: String::from(if ch.is_scheme("dpop") { "DPoP" } else { "Bearer" }),
+        scheme,
         error: String::from(INSUFFICIENT_USER_AUTHENTICATION),
         error_description: ch.param("error_description").map(String::from),
         acr_values,
         max_age,
+        claims: None,
     })
 }
 

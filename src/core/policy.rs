@@ -156,6 +156,11 @@ pub fn is_mfa(amr: &[String], acr: Option<&str>, step_up_acr: &str) -> bool {
 /// so the age needs no leeway: a 60 s allowance would make every `max_age` under a minute void.
 pub fn freshness(auth_time: Option<i64>, max_age: u64, now: i64, leeway: u64) -> Option<Reason> {
     let Some(t) = auth_time else { return Some(Reason::AuthTimeMissing) };
+    // `auth_time: 0` is what a provider writes when it cannot tell: the session reports it as it is, and it
+    // never proves freshness, whatever the `max_age` (1970 would be "fresh" for a max_age over 56 years).
+    if t <= 0 {
+        return Some(Reason::AuthTimeTooOld);
+    }
     let age = i128::from(now) - i128::from(t);
     if age > i128::from(max_age) {
         Some(Reason::AuthTimeTooOld)
@@ -175,6 +180,37 @@ pub fn acr_binds(policy: Option<&StepUpPolicy>) -> bool {
     policy.map_or(true, |p| p.acr.as_ref().is_some_and(|l| !l.is_empty()))
 }
 
+/// Whether a returned `acr` meets a requested list (OIDC Core §5.5.1.1): it is one of them, or, with ordered
+/// `levels` (the client's `acrLevels`, weakest first), it is a listed level at or above the weakest requested
+/// value that is a level. Providers with levels of assurance answer with the level achieved, which may be
+/// above the one asked for. Without levels, or for values that are not levels, membership is exact.
+pub fn acr_meets(acr: Option<&str>, wanted: &[String], levels: &[String]) -> bool {
+    let Some(acr) = acr else { return false };
+    let rank = |v: &str| levels.iter().position(|l| l == v);
+    let got = rank(acr);
+    wanted.iter().any(|w| w == acr || rank(w).is_some_and(|r| got.is_some_and(|g| g >= r)))
+}
+
+/// The `amr` a policy is judged on: each of the provider's method names replaced by its RFC 8176 value from
+/// `aliases` (the client's `amrAliases`, e.g. `totp` → `otp`), others kept; no value twice. The raw list
+/// stays in the ID token's claims.
+pub fn alias_amr(amr: &[String], aliases: &[(String, String)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(amr.len());
+    for m in amr {
+        let mapped = aliases.iter().find(|(from, _)| from == m).map_or(m, |(_, to)| to);
+        if !out.contains(mapped) {
+            out.push(mapped.clone());
+        }
+    }
+    out
+}
+
+/// Whether a granted `scope` (space-separated) holds every scope of `requested` (RFC 6749 §3.3).
+pub fn scope_covers(granted: Option<&str>, requested: &str) -> bool {
+    let granted = granted.unwrap_or_default();
+    requested.split(' ').all(|s| s.is_empty() || granted.split(' ').any(|g| g == s))
+}
+
 /// The first second (in `auth_time`'s clock) at which [`freshness`] stops holding for `max_age`.
 pub fn stale_at(auth_time: i64, max_age: u64) -> i64 {
     auth_time.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX)).saturating_add(1)
@@ -187,12 +223,25 @@ pub fn stale_at(auth_time: i64, max_age: u64) -> i64 {
 /// `[step_up_acr]` when the policy asks for `mfa` or an `amr` (even if only freshness failed: a re-login
 /// without it could come back single-factor); `max_age` is the policy's, since sending it forces re-auth.
 pub fn evaluate(ctx: &AuthContext, policy: &StepUpPolicy, now: i64, step_up_acr: &str, leeway: u64) -> StepUpDecision {
+    evaluate_with_levels(ctx, policy, now, step_up_acr, leeway, &[])
+}
+
+/// [`evaluate`] with ordered acr `levels` (weakest first, see [`acr_meets`]): a policy's `acr` and the
+/// `mfa` rule's `step_up_acr` are met by a level at or above them.
+pub fn evaluate_with_levels(
+    ctx: &AuthContext,
+    policy: &StepUpPolicy,
+    now: i64,
+    step_up_acr: &str,
+    leeway: u64,
+    levels: &[String],
+) -> StepUpDecision {
     let mut reasons = Vec::new();
     let acr_list = policy.acr.as_deref().filter(|l| !l.is_empty());
 
-    // OIDC Core §5.5.1.1: the returned acr must be one of the requested values.
+    // OIDC Core §5.5.1.1: the returned acr must be one of the requested values (or a level above them).
     if let Some(list) = acr_list {
-        if !ctx.acr.as_ref().is_some_and(|a| list.contains(a)) {
+        if !acr_meets(ctx.acr.as_deref(), list, levels) {
             reasons.push(Reason::AcrNotSatisfied);
         }
     }
@@ -205,7 +254,8 @@ pub fn evaluate(ctx: &AuthContext, policy: &StepUpPolicy, now: i64, step_up_acr:
             reasons.push(Reason::AmrNotSatisfied);
         }
     }
-    if policy.mfa && !is_mfa(&ctx.amr, ctx.acr.as_deref(), step_up_acr) {
+    let above_step_up = || !levels.is_empty() && acr_meets(ctx.acr.as_deref(), &[String::from(step_up_acr)], levels);
+    if policy.mfa && !is_mfa(&ctx.amr, ctx.acr.as_deref(), step_up_acr) && !above_step_up() {
         reasons.push(Reason::MfaNotSatisfied);
     }
     // OIDC Core §3.1.3.7 rule 11 (max_age): auth_time required and recent enough.
@@ -319,6 +369,72 @@ mod tests {
     }
 
     #[test]
+    fn acr_levels_accept_a_level_at_or_above_the_one_asked() {
+        let levels = s(&["loa-1", "loa-2", "loa-3", "loa-4"]);
+        let want = s(&["loa-3"]);
+        assert!(acr_meets(Some("loa-3"), &want, &levels));
+        assert!(acr_meets(Some("loa-4"), &want, &levels), "above the one asked");
+        assert!(!acr_meets(Some("loa-2"), &want, &levels), "below");
+        assert!(!acr_meets(Some("loa-9"), &want, &levels), "not a level");
+        assert!(!acr_meets(None, &want, &levels), "absent");
+        assert!(!acr_meets(Some("loa-4"), &want, &[]), "without levels membership is exact");
+        assert!(acr_meets(Some("loa-3"), &want, &[]));
+        // The weakest requested level is the floor; a non-level in the list still matches exactly.
+        assert!(acr_meets(Some("loa-3"), &s(&["loa-4", "loa-2"]), &levels));
+        assert!(acr_meets(Some("gold"), &s(&["gold", "loa-4"]), &levels));
+        assert!(!acr_meets(Some("loa-3"), &s(&["gold"]), &levels), "no requested value is a level");
+        let p = StepUpPolicy { acr: Some(want.clone()), ..Default::default() };
+        assert!(evaluate_with_levels(&ctx(Some("loa-4"), &[], None), &p, NOW, MFA, 0, &levels).satisfied);
+        let d = evaluate_with_levels(&ctx(Some("loa-2"), &[], None), &p, NOW, MFA, 0, &levels);
+        assert_eq!((d.reasons, d.acr_values), (alloc::vec![Reason::AcrNotSatisfied], Some(want)));
+        assert!(!evaluate(&ctx(Some("loa-4"), &[], None), &p, NOW, MFA, 0).satisfied, "evaluate has no levels");
+        // mfa with stepUpAcr = a level: a level above it counts, one below does not.
+        let mfa = StepUpPolicy { mfa: true, ..Default::default() };
+        assert!(evaluate_with_levels(&ctx(Some("loa-4"), &["pwd"], None), &mfa, NOW, "loa-3", 0, &levels).satisfied);
+        assert!(!evaluate_with_levels(&ctx(Some("loa-2"), &["pwd"], None), &mfa, NOW, "loa-3", 0, &levels).satisfied);
+        assert!(!evaluate(&ctx(Some("loa-4"), &["pwd"], None), &mfa, NOW, "loa-3", 0).satisfied);
+    }
+
+    #[test]
+    fn amr_aliases_map_provider_names_before_the_policy() {
+        let aliases = alloc::vec![
+            ("password".to_string(), "pwd".to_string()),
+            ("totp".to_string(), "otp".to_string()),
+            ("webauthn".to_string(), "hwk".to_string()),
+            ("otp".to_string(), "otp".to_string()),
+        ];
+        assert_eq!(alias_amr(&s(&["password", "totp"]), &aliases), ["pwd", "otp"]);
+        assert_eq!(alias_amr(&s(&["totp", "otp", "geo"]), &aliases), ["otp", "geo"], "no value twice, unknown kept");
+        assert_eq!(alias_amr(&s(&["password", "totp"]), &[]), ["password", "totp"]);
+        let mfa = StepUpPolicy { mfa: true, ..Default::default() };
+        let raw = ctx(None, &["password", "totp"], None);
+        assert!(!evaluate(&raw, &mfa, NOW, MFA, 0).satisfied, "provider names are in no RFC 8176 category");
+        let mapped = AuthContext { amr: alias_amr(&raw.amr, &aliases), ..raw };
+        assert!(evaluate(&mapped, &mfa, NOW, MFA, 0).satisfied);
+    }
+
+    #[test]
+    fn scope_covers_every_requested_scope() {
+        assert!(scope_covers(Some("openid profile mfa"), "openid mfa"));
+        assert!(scope_covers(Some("openid"), " openid  "));
+        assert!(!scope_covers(Some("openid profile"), "openid mfa"));
+        assert!(!scope_covers(Some("openid mfa2"), "mfa"), "whole scope tokens only");
+        assert!(!scope_covers(None, "mfa"));
+        assert!(scope_covers(None, ""));
+    }
+
+    #[test]
+    fn auth_time_zero_never_proves_freshness() {
+        for max_age in [0, 300, 9_007_199_254_740_991] {
+            assert_eq!(freshness(Some(0), max_age, NOW, 60), Some(Reason::AuthTimeTooOld));
+        }
+        assert_eq!(freshness(Some(-5), u64::MAX, NOW, 60), Some(Reason::AuthTimeTooOld));
+        assert_eq!(freshness(Some(1), u64::MAX, NOW, 60), None, "a positive time is judged by age");
+        // No max_age: auth_time 0 is only reported, not judged.
+        assert!(evaluate(&ctx(None, &[], Some(0)), &StepUpPolicy::default(), NOW, MFA, 0).satisfied);
+    }
+
+    #[test]
     fn max_age_boundaries() {
         let p = StepUpPolicy { max_age: Some(300), ..Default::default() };
         let at = |t: i64, leeway: u64| evaluate(&ctx(None, &[], Some(t)), &p, NOW, MFA, leeway);
@@ -344,7 +460,8 @@ mod tests {
         assert!(!evaluate(&ctx(None, &[], Some(NOW - 1)), &zero, NOW, MFA, 0).satisfied);
         // No overflow at the extremes.
         let huge = StepUpPolicy { max_age: Some(u64::MAX), ..Default::default() };
-        assert!(evaluate(&ctx(None, &[], Some(i64::MIN)), &huge, i64::MAX, MFA, u64::MAX).satisfied);
+        assert!(evaluate(&ctx(None, &[], Some(1)), &huge, i64::MAX, MFA, u64::MAX).satisfied);
+        assert!(!evaluate(&ctx(None, &[], Some(i64::MIN)), &huge, i64::MAX, MFA, u64::MAX).satisfied, "not positive");
         assert!(!evaluate(&ctx(None, &[], Some(i64::MIN)), &p, i64::MAX, MFA, 60).satisfied);
         assert!(!evaluate(&ctx(None, &[], Some(i64::MAX)), &p, i64::MIN, MFA, 60).satisfied);
     }

@@ -33,8 +33,11 @@ pub struct Expectations {
     /// When that request was sent, seconds since the epoch in *this* clock (`now`'s). `max_age` counts
     /// back from it; without it, from the token's `iat`.
     pub sent_at: Option<i64>,
-    /// `acr_values` sent for step-up; when set the returned `acr` must be one of them.
+    /// `acr_values` sent for step-up; when set the returned `acr` must be one of them (or, with
+    /// `acr_levels`, a level at or above them: `policy::acr_meets`).
     pub acr_values: Option<Vec<String>>,
+    /// Ordered acr levels, weakest first (the client's `acrLevels`); empty by default (exact membership).
+    pub acr_levels: Vec<String>,
     /// Allowed clock skew in seconds. Default 60; 0 means exactly 0.
     pub leeway: u64,
     /// Current time, seconds since the epoch (injected: core has no clock).
@@ -68,6 +71,7 @@ impl Expectations {
             max_age: None,
             sent_at: None,
             acr_values: None,
+            acr_levels: Vec::new(),
             leeway: DEFAULT_LEEWAY,
             now,
             algorithms: DEFAULT_ALGORITHMS.to_vec(),
@@ -217,12 +221,12 @@ fn check_nonce(nonce: Option<&str>, exp: &Expectations) -> Result<()> {
     }
 }
 
-/// §3.1.3.7 #12 with §5.5.1.1: when we asked for `acr_values`, the returned `acr` must be one of them.
-/// Providers may answer a voluntary request with a weaker `acr`; for step-up that is a failure, and the
-/// error carries the values to ask for again.
+/// §3.1.3.7 #12 with §5.5.1.1: when we asked for `acr_values`, the returned `acr` must be one of them (or a
+/// level at or above them, with ordered levels). Providers may answer a voluntary request with a weaker
+/// `acr`; for step-up that is a failure, and the error carries the values to ask for again.
 fn check_acr_requested(acr: Option<&str>, exp: &Expectations) -> Result<()> {
     match &exp.acr_values {
-        Some(wanted) if !acr.is_some_and(|a| wanted.iter().any(|w| w == a)) => {
+        Some(wanted) if !super::policy::acr_meets(acr, wanted, &exp.acr_levels) => {
             Err(err(ErrorCode::AcrNotSatisfied, "acr", "acr is not one of the requested acr_values")
                 .with_step_up(exp.acr_values.clone(), exp.max_age))
         }
@@ -251,6 +255,11 @@ fn check_auth_time_max_age(auth_time: Option<i64>, iat: Option<i64>, exp: &Expec
     }
     let Some(max_age) = exp.max_age else { return Ok(()) };
     let t = auth_time.ok_or_else(|| missing("auth_time"))?;
+    // `auth_time: 0` (a provider that cannot tell when the user authenticated) never meets a `max_age`.
+    if t <= 0 {
+        return Err(err(ErrorCode::AuthTimeTooOld, "auth_time", "auth_time 0 does not say when the user authenticated")
+            .with_step_up(exp.acr_values.clone(), exp.max_age));
+    }
     // `iat` is required and checked before this rule; `now` stands in for a caller that skipped it.
     let issued = iat.map_or(now, i128::from);
     let sent = exp.sent_at.map_or(issued, |s| i128::from(s).min(now) + (issued - now));
@@ -337,7 +346,7 @@ mod tests {
         exp.now = i64::MAX;
         exp.max_age = Some(u64::MAX);
         exp.sent_at = Some(i64::MIN);
-        assert!(check_auth_time_max_age(Some(0), Some(i64::MIN), &exp).is_ok());
+        assert!(check_auth_time_max_age(Some(1), Some(i64::MIN), &exp).is_ok());
     }
 
     /// Issue: the 60 s leeway was added to `max_age`, so `max_age=0` accepted an `auth_time` 59 s old.

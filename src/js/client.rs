@@ -51,6 +51,12 @@ export interface ClientConfig {
   apiOrigins?: string[];
   /** Audiences an ID token may carry besides clientId (then azp must be clientId); any other is invalid_audience. */
   trustedAudiences?: string[];
+  /** The provider's amr method names → RFC 8176 values, e.g. { password: "pwd", totp: "otp", webauthn: "hwk" },
+   * applied to a new session's amr before any policy is judged (session.claims.amr keeps the raw names). */
+  amrAliases?: Record<string, string>;
+  /** Ordered acr levels, weakest first, e.g. ["loa-1", "loa-2", "loa-3", "loa-4"]: a returned acr at or above
+   * the requested one satisfies it. Without it a returned acr must be one of those requested. */
+  acrLevels?: string[];
 }
 
 export interface AuthorizeOptions {
@@ -61,6 +67,8 @@ export interface AuthorizeOptions {
   /** Also request acr as an essential claim, so the provider must meet it or fail. */
   essentialAcr?: boolean;
   extraParams?: Record<string, string>;
+  /** The scope of this login instead of the config's (providers that step up by scope); "openid" is always sent. */
+  scope?: string;
 }
 
 export interface PopupLoginOptions extends AuthorizeOptions { signal?: AbortSignal }
@@ -76,6 +84,9 @@ export interface RequireStepUpOptions {
   signal?: AbortSignal;
   /** Redirect mode: returned by handleRedirectCallback. */
   appState?: unknown;
+  /** The scope to log in with instead of the config's (providers that step up by scope); the current session
+   * then counts only if its granted scope holds all of it. */
+  scope?: string;
 }
 
 export interface Session {
@@ -84,12 +95,14 @@ export interface Session {
   tokenType?: string;
   /** Seconds since the epoch. */
   expiresAt?: number;
+  /** The scope granted (the token response's, else the one requested). */
   scope?: string;
-  /** Every claim of the verified ID token. */
+  /** Every claim of the verified ID token, as the provider wrote it (claims.amr: the raw method names). */
   claims: IdTokenClaims;
   acr?: string;
+  /** The claims' amr through the config's amrAliases: what policies are judged on. */
   amr: string[];
-  /** Seconds since the epoch. */
+  /** Seconds since the epoch, as the provider wrote it (0 when it could not tell; that never meets a maxAge). */
   authTime?: number;
 }
 
@@ -256,7 +269,8 @@ impl JsStepUpClient {
                 Some("redirect") => Mode::Redirect,
                 Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "mode must be \"popup\" or \"redirect\"").with_claim("mode")),
             };
-            Ok((policy, StepUpOptions { mode, signal: signal_of(&options)?, app_state: app_state_of(&options)? }))
+            let (signal, app_state, scope) = (signal_of(&options)?, app_state_of(&options)?, o.string("scope")?);
+            Ok((policy, StepUpOptions { mode, signal, app_state, scope }))
         })();
         let (policy, opts) = match parsed {
             Ok(p) => p,
@@ -266,8 +280,8 @@ impl JsStepUpClient {
         promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
     }
 
-    /// `fetch` with the session's bearer token; an RFC 9470 step-up challenge is answered with a popup
-    /// step-up and one retry.
+    /// `fetch` with the session's bearer token; an RFC 9470 step-up challenge (or Entra ID's
+    /// `insufficient_claims`) is answered with a popup step-up and one retry.
     #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
     pub fn fetch(
         &self,

@@ -111,5 +111,8 @@ pub fn parse_step_up_challenge(#[wasm_bindgen(unchecked_param_type = "string")] 
     if let Some(max_age) = c.max_age {
         out.push(("maxAge", Json::Number(max_age as f64)));
     }
+    if let Some(claims) = c.claims.and_then(|t| crate::core::json::parse(&t, ErrorCode::InvalidConfig).ok()) {
+        out.push(("claims", claims));
+    }
     json::to_js(&object(out))
 }

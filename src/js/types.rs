@@ -77,5 +77,15 @@ export type StepUpReason =
 
 export interface StepUpDecision { satisfied: boolean; reasons: StepUpReason[]; acrValues?: string[]; maxAge?: number }
 
-export interface StepUpChallenge { scheme: string; error: string; errorDescription?: string; acrValues?: string[]; maxAge?: number }
+export interface StepUpChallenge {
+  scheme: string;
+  /** "insufficient_user_authentication" (RFC 9470) or "insufficient_claims" (Microsoft Entra ID). */
+  error: string;
+  errorDescription?: string;
+  /** RFC 9470's acr_values; for insufficient_claims, the acr / acrs values its claims request names. */
+  acrValues?: string[];
+  maxAge?: number;
+  /** insufficient_claims: the decoded claims request, e.g. { access_token: { acrs: { essential: true, value: "c1" } } }. */
+  claims?: Record<string, unknown>;
+}
 "#;

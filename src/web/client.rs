@@ -77,6 +77,12 @@ pub struct ClientConfig {
     /// Audiences an ID token may carry besides `client_id` (OIDC Core §3.1.3.7 #3); any other is
     /// `invalid_audience`. Empty by default.
     pub trusted_audiences: Vec<String>,
+    /// The provider's authentication method names → RFC 8176 values (`totp` → `otp`), applied to a new
+    /// session's `amr` before any policy is judged; the ID token's claims keep the raw names.
+    pub amr_aliases: Vec<(String, String)>,
+    /// Ordered acr levels, weakest first: a returned `acr` at or above the requested one satisfies it
+    /// (`policy::acr_meets`). Empty: membership is exact.
+    pub acr_levels: Vec<String>,
 }
 
 impl ClientConfig {
@@ -106,8 +112,26 @@ impl ClientConfig {
             step_up_acr: err.take(o.string("stepUpAcr")),
             api_origins: err.take(o.strings("apiOrigins")).unwrap_or_default(),
             trusted_audiences: err.take(o.strings("trustedAudiences")).unwrap_or_default(),
+            amr_aliases: err.take(string_map(&o, "amrAliases")),
+            acr_levels: err.take(o.strings("acrLevels")).unwrap_or_default(),
         };
         err.or_ok(config)
+    }
+}
+
+/// An object whose members are all strings (`extraParams`, `amrAliases`), as pairs; absent is empty.
+fn string_map(o: &Options<'_>, key: &'static str) -> Result<Vec<(String, String)>> {
+    let bad = || Error::new(ErrorCode::InvalidConfig, "must be an object of strings").with_claim(key);
+    match o.get(key) {
+        None => Ok(Vec::new()),
+        Some(Json::Object(map)) => {
+            let mut pairs = Vec::with_capacity(map.len());
+            for (k, v) in map.iter() {
+                pairs.push((k.clone(), v.as_str().ok_or_else(bad)?.into()));
+            }
+            Ok(pairs)
+        }
+        Some(_) => Err(bad()),
     }
 }
 
@@ -121,33 +145,23 @@ pub struct AuthorizeOptions {
     /// Also request `acr` as an essential claim (the provider must meet it or fail).
     pub essential_acr: bool,
     pub extra_params: Vec<(String, String)>,
+    /// The scope of this login instead of the config's (providers that step up by scope); `openid` is
+    /// always sent.
+    pub scope: Option<String>,
 }
 
 impl AuthorizeOptions {
     pub fn from_json(value: Option<&Json>) -> Result<Self> {
         let o = Options::new(value, "options")?;
         let mut err = FirstError::default();
-        let extra_params = match o.get("extraParams") {
-            None => Vec::new(),
-            Some(Json::Object(map)) => {
-                let mut params = Vec::with_capacity(map.len());
-                for (k, v) in map.iter() {
-                    match v {
-                        Json::String(s) => params.push((k.clone(), s.clone())),
-                        _ => err.note(Error::new(ErrorCode::InvalidConfig, "extraParams values must be strings").with_claim("extraParams")),
-                    }
-                }
-                params
-            }
-            Some(_) => err.note(Error::new(ErrorCode::InvalidConfig, "extraParams must be an object").with_claim("extraParams")),
-        };
         let options = AuthorizeOptions {
             acr_values: err.take(o.strings("acrValues")),
             max_age: err.take(o.uint("maxAge")),
             prompt: err.take(o.string("prompt")),
             login_hint: err.take(o.string("loginHint")),
             essential_acr: err.take(o.boolean("essentialAcr")).unwrap_or(false),
-            extra_params,
+            extra_params: err.take(string_map(&o, "extraParams")),
+            scope: err.take(o.string("scope")),
         };
         err.or_ok(options)
     }
@@ -169,6 +183,9 @@ pub struct StepUpOptions {
     pub signal: Option<AbortSignal>,
     /// Redirect mode: returned by `handle_redirect_callback` (JSON text).
     pub app_state: Option<String>,
+    /// The scope to log in with instead of the config's, for providers that step up by scope. The current
+    /// session then counts only if its granted scope holds every one of these.
+    pub scope: Option<String>,
 }
 
 /// What `handle_redirect_callback` returns.
@@ -288,6 +305,12 @@ impl StepUpClient {
         &self.inner.provider.metadata
     }
 
+    /// Judge `ctx` against `policy` at `now` (the provider's clock) with this client's `step_up_acr`, leeway
+    /// and `acr_levels`: the one judgement `require_step_up`, its result check and the adapters share.
+    pub fn evaluate(&self, ctx: &policy::AuthContext, policy: &StepUpPolicy, now: i64) -> policy::StepUpDecision {
+        self.inner.provider.evaluate(ctx, policy, now)
+    }
+
     /// The current session (the last login that passed every check), if any.
     pub fn session(&self) -> Option<Session> {
         self.inner.session.borrow().clone()
@@ -329,7 +352,10 @@ impl StepUpClient {
 
     /// Return the current session if it satisfies `policy`; else log in again with the `acr_values`
     /// / `max_age` the policy needs, and check the result against the policy (`acr_not_satisfied`,
-    /// `amr_not_satisfied`, `auth_time_too_old` when the provider did not deliver).
+    /// `amr_not_satisfied`, `auth_time_too_old` when the provider did not deliver). `acr_values` derived from an
+    /// `mfa` / `amr` / `max_age` policy are only a hint: the new token is judged by the policy (`policy::acr_binds`).
+    /// With `options.scope` the login asks for that scope, and the current session counts only if its granted
+    /// scope holds it (providers that step up by scope).
     ///
     /// The decision is made and the popup opened during this call. In redirect mode the tab leaves
     /// and the returned future never completes; the session comes from `handle_redirect_callback`.
@@ -339,8 +365,10 @@ impl StepUpClient {
         let current = self.session().filter(|s| !s.is_expired(now, 0));
         let ctx = current.as_ref().map(Session::auth_context).unwrap_or_default();
         let provider_now = current.as_ref().map_or(now, |s| s.provider_now(now));
-        let decision = policy::evaluate(&ctx, policy, provider_now, &provider.step_up_acr, provider.leeway);
-        if decision.satisfied {
+        let decision = provider.evaluate(&ctx, policy, provider_now);
+        // A step-up by scope: the session counts only if it was granted every scope asked for.
+        let scoped = options.scope.as_deref().map_or(true, |s| policy::scope_covers(current.as_ref().and_then(|c| c.scope.as_deref()), s));
+        if decision.satisfied && scoped {
             if let Some(session) = current {
                 return ready(Ok(session));
             }
@@ -351,6 +379,7 @@ impl StepUpClient {
             acr_values: decision.acr_values.clone(),
             max_age: decision.max_age,
             login_hint,
+            scope: options.scope,
             ..AuthorizeOptions::default()
         };
         match options.mode {
@@ -364,7 +393,8 @@ impl StepUpClient {
 
     /// `fetch` with the session's access token as a Bearer token. A 401 carrying an RFC 9470
     /// `insufficient_user_authentication` challenge starts a popup step-up with the challenge's
-    /// `acr_values` / `max_age`, then the request is sent once more with the new token. When the
+    /// `acr_values` / `max_age` (an Entra ID `insufficient_claims` challenge: with its `claims` request), then
+    /// the request is sent once more with the new token. When the
     /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         self.check_token_audience(&util::get(&request, "url").as_string().unwrap_or_default())?;
@@ -377,8 +407,15 @@ impl StepUpClient {
         };
         let (policy, acr_values) = challenge.step_up(&self.inner.provider.step_up_acr);
         let (user, login_hint) = step_up_binding(self.session().as_ref());
-        let authorize =
-            AuthorizeOptions { acr_values: acr_values.clone(), max_age: challenge.max_age, login_hint, ..Default::default() };
+        // Entra's insufficient_claims: its `claims` request goes back to the provider as is.
+        let extra_params = challenge.claims.map(|c| alloc::vec![(String::from("claims"), c)]).unwrap_or_default();
+        let authorize = AuthorizeOptions {
+            acr_values: acr_values.clone(),
+            max_age: challenge.max_age,
+            login_hint,
+            extra_params,
+            ..Default::default()
+        };
         // RFC 9470 §5: re-authorize with the server's values, even if our own view says the session is
         // strong enough; the resource server is the judge.
         let session = match self.popup_flow(authorize, Some(policy), user, None).await {
@@ -472,6 +509,14 @@ impl StepUpClient {
         user: Option<String>,
         signal: Option<AbortSignal>,
     ) -> LocalFuture<Result<Session>> {
+        // Every option is checked (the request built) before a popup opens: a bad one never flashes a window.
+        let provider = &self.inner.provider;
+        let redirect_uri = provider.config.popup_redirect_uri.clone().unwrap_or_else(|| provider.config.redirect_uri.clone());
+        let (mut pending, url) = match flow::begin(provider, &redirect_uri, &options, policy::acr_binds(policy.as_ref())) {
+            Ok(started) => started,
+            Err(e) => return ready(Err(e)),
+        };
+        pending.user = user;
         let joined = self.inner.flow.borrow().as_ref().map(|(shared, _)| shared.clone());
         if let Some(shared) = joined {
             let inner = self.inner.clone();
@@ -491,21 +536,10 @@ impl StepUpClient {
             Ok(p) => p,
             Err(e) => return ready(Err(e)),
         };
-        let provider = &self.inner.provider;
-        let redirect_uri = provider.config.popup_redirect_uri.clone().unwrap_or_else(|| provider.config.redirect_uri.clone());
-        let binds = policy::acr_binds(policy.as_ref());
-        let started = flow::begin(provider, &redirect_uri, &options, binds).and_then(|(mut pending, url)| {
-            pending.user = user;
-            popup.navigate(&url)?;
-            Ok(pending)
-        });
-        let pending = match started {
-            Ok(p) => p,
-            Err(e) => {
-                popup.close();
-                return ready(Err(e));
-            }
-        };
+        if let Err(e) = popup.navigate(&url) {
+            popup.close();
+            return ready(Err(e));
+        }
         let shared: Shared = Settle::new();
         *self.inner.flow.borrow_mut() = Some((shared.clone(), popup.clone()));
         let inner = self.inner.clone();
@@ -555,7 +589,7 @@ async fn run_popup(
 /// The policy judged on a fresh session: the provider may have authenticated less than asked.
 fn check_policy(provider: &Provider, policy: &StepUpPolicy, session: &Session) -> Result<()> {
     let now = session.provider_now(now_seconds());
-    let decision = policy::evaluate(&session.auth_context(), policy, now, &provider.step_up_acr, provider.leeway);
+    let decision = provider.evaluate(&session.auth_context(), policy, now);
     match decision.to_error() {
         Some(e) => Err(e),
         None => Ok(()),

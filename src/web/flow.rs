@@ -20,6 +20,7 @@ use crate::core::discovery::ProviderMetadata;
 use crate::core::error::Result;
 use crate::core::jwk::Algorithm;
 use crate::core::pkce::{self, Pkce};
+use crate::core::policy::{self, AuthContext, StepUpDecision, StepUpPolicy};
 use crate::core::session::Session;
 use crate::core::token;
 use crate::core::validate::Expectations;
@@ -35,6 +36,13 @@ pub struct Provider {
     pub step_up_acr: String,
 }
 
+impl Provider {
+    /// A policy judged with this client's settings: `step_up_acr`, leeway and ordered `acr_levels`.
+    pub fn evaluate(&self, ctx: &AuthContext, policy: &StepUpPolicy, now: i64) -> StepUpDecision {
+        policy::evaluate_with_levels(ctx, policy, now, &self.step_up_acr, self.leeway, &self.config.acr_levels)
+    }
+}
+
 /// The secrets and parameters of one request in flight, needed to finish it.
 #[derive(Clone, Default, PartialEq)]
 pub struct Pending {
@@ -42,6 +50,8 @@ pub struct Pending {
     pub nonce: String,
     pub verifier: String,
     pub redirect_uri: String,
+    /// The scope sent: what was granted when the token response does not say (RFC 6749 §5.1).
+    pub scope: Option<String>,
     /// The `acr_values` the returned `acr` must be one of (`None` when those sent were only a hint, see
     /// `policy::acr_binds`) and the `max_age` sent (`auth_time` must be
     /// recent enough).
@@ -63,6 +73,7 @@ impl core::fmt::Debug for Pending {
             .field("nonce", &Redacted)
             .field("verifier", &Redacted)
             .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
             .field("acr_values", &self.acr_values)
             .field("max_age", &self.max_age)
             .field("sent_at", &self.sent_at)
@@ -79,10 +90,11 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
     let pair = Pkce::from_random(&crypto::random_array::<32>()?);
     let config = &provider.config;
     let acr_values = opts.acr_values.clone().filter(|v| !v.is_empty());
+    let scope = opts.scope.clone().or_else(|| config.scope.clone()).unwrap_or_else(|| String::from("openid profile"));
     let request = AuthorizationRequest {
         client_id: config.client_id.clone(),
         redirect_uri: String::from(redirect_uri),
-        scope: config.scope.clone().unwrap_or_else(|| String::from("openid profile")),
+        scope: scope.clone(),
         state: state.clone(),
         nonce: nonce.clone(),
         code_challenge: pair.challenge,
@@ -100,6 +112,7 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
         nonce,
         verifier: pair.verifier,
         redirect_uri: String::from(redirect_uri),
+        scope: Some(scope),
         acr_values: acr_values.filter(|_| acr_binds || opts.essential_acr),
         max_age: opts.max_age,
         sent_at: now_seconds(),
@@ -129,6 +142,7 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         max_age: pending.max_age,
         sent_at: Some(pending.sent_at),
         acr_values: pending.acr_values.clone(),
+        acr_levels: provider.config.acr_levels.clone(),
         leeway: provider.leeway,
         now,
         algorithms: provider.algorithms.clone(),
@@ -137,5 +151,14 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         access_token: tokens.access_token.clone(),
     };
     let decoded = verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?;
-    Ok(Session::new(tokens, decoded.claims, now))
+    let mut session = Session::new(tokens, decoded.claims, now);
+    // The provider's method names in RFC 8176 terms before any policy sees them (the claims keep the raw ones).
+    session.amr = policy::alias_amr(&session.amr, &provider.config.amr_aliases);
+    // RFC 6749 §5.1: a token response without `scope` granted the scope requested. An empty one says nothing
+    // either (a provider may list only the access token's resource scopes, none here): the ID token proves
+    // at least `openid` was granted.
+    if session.scope.as_deref().unwrap_or_default().is_empty() {
+        session.scope = pending.scope.clone();
+    }
+    Ok(session)
 }

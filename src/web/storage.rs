@@ -100,6 +100,9 @@ fn to_text(tx: &Transaction) -> Result<String> {
     if let Some(u) = &tx.pending.user {
         set_str(&o, "user", u);
     }
+    if let Some(s) = &tx.pending.scope {
+        set_str(&o, "scope", s);
+    }
     set(&o, "createdAt", &JsValue::from_f64(tx.created_at as f64));
     js_sys::JSON::stringify(&o)
         .ok()
@@ -121,6 +124,7 @@ fn from_text(text: &str) -> Result<Transaction> {
             nonce: err.take(o.required_string("nonce")),
             verifier: err.take(o.required_string("verifier")),
             redirect_uri: err.take(o.required_string("redirectUri")),
+            scope: err.take(o.string("scope")),
             acr_values: err.take(o.strings("acrValues")),
             max_age: err.take(o.uint("maxAge")),
             // The transaction is saved as the request is sent.

@@ -522,3 +522,64 @@ describe("a passkey as the second factor of requireStepUp (dev identity provider
     }
   });
 });
+
+describe("ordered levels (the provider's levels profile): a passkey reaches loa-4", () => {
+  let idp, dataDir, LOA_LEVELS;
+
+  before(async () => {
+    let startIdp;
+    ({ LOA_LEVELS, startIdp } = await import("../../www/idp/provider.mjs"));
+    dataDir = mkdtempSync(join(tmpdir(), "stepup-levels-"));
+    idp = await startIdp({ profile: "levels", appOrigins: [server.url], redirectPaths: ["/stepup-callback.html", "/stepup-popup.html"], testMode: true, dataDir, pkgDir: resolve(repoRoot, PKG) });
+  });
+
+  after(async () => {
+    await idp?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const config = (extra) => ({ issuer: idp.issuer, clientId: idp.clientId, redirectUri: `${server.url}/stepup-callback.html`,
+    popupRedirectUri: `${server.url}/stepup-popup.html`, ...extra });
+
+  test("acrLevels: asking loa-3 and receiving loa-4 resolves; without acrLevels the same answer is acr_not_satisfied", async () => {
+    const { context, page, cdp, authenticatorId, errors } = await openPage({ path: "stepup.html" });
+    try {
+      const enrolled = await page.evaluate(([issuer]) => window.enroll(issuer, "alice"), [idp.issuer]);
+      assert.equal(enrolled.verified, true, JSON.stringify(enrolled));
+      await page.evaluate((c) => window.createClient(c), config({ acrLevels: LOA_LEVELS }));
+      const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+      const opened = page.waitForEvent("popup");
+      await page.evaluate(() => window.requireStepUp({ acr: ["loa-3"] }));
+      const popup = await opened;
+      // The popup is another tab with its own virtual authenticator: give it a copy of the passkey.
+      const popupCdp = await context.newCDPSession(popup);
+      await popupCdp.send("WebAuthn.enable", { enableUI: false });
+      const { authenticatorId: popupAuthenticator } = await popupCdp.send("WebAuthn.addVirtualAuthenticator", { options: AUTHENTICATOR });
+      for (const credential of credentials) await popupCdp.send("WebAuthn.addCredential", { authenticatorId: popupAuthenticator, credential });
+      await popup.waitForSelector("#password", { timeout: 15000 });
+      await popup.fill("#username", "alice");
+      await popup.fill("#password", "password123");
+      await popup.click("#login");
+      await popup.waitForSelector("#use-passkey", { timeout: 15000 });
+      await popup.click("#use-passkey");
+      await page.waitForFunction(() => window.outcome, null, { timeout: 20000 });
+      const outcome = await page.evaluate(() => window.outcome);
+      assert.ok(outcome.ok, JSON.stringify(outcome.err));
+      assert.equal(outcome.ok.acr, "loa-4", "the provider answered with the level achieved");
+      assert.ok(outcome.ok.amr.includes("hwk"), `amr ${outcome.ok.amr}`);
+
+      // A client without acrLevels asks loa-3 too; the provider's session answers loa-4 at once (no page).
+      await page.evaluate((c) => { window.outcome = null; return window.createClient(c); }, config());
+      const again = page.waitForEvent("popup");
+      await page.evaluate(() => window.requireStepUp({ acr: ["loa-3"] }));
+      await again;
+      await page.waitForFunction(() => window.outcome, null, { timeout: 20000 });
+      const exact = await page.evaluate(() => window.outcome);
+      assert.equal(exact.err?.code, "acr_not_satisfied", JSON.stringify(exact));
+      assert.equal(await page.evaluate(() => window.client.session), null, "the loa-4 answer was not taken");
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+});

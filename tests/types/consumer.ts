@@ -203,7 +203,8 @@ export function tokens(idToken: string, accessToken: string): string | undefined
     const c: StepUpChallenge = challenge;
     const words: [string, string, string | undefined, string[] | undefined, number | undefined] =
       [c.scheme, c.error, c.errorDescription, c.acrValues, c.maxAge];
-    void words;
+    const claimsRequest: Record<string, unknown> | undefined = c.claims;
+    void [words, claimsRequest];
   }
   void [alg, kid, iss, aud, exp, authTime, amr, custom, reasons, again, within, decision.satisfied];
   return claims.sub;
@@ -234,6 +235,8 @@ export async function client(button: HTMLButtonElement, signal: AbortSignal): Pr
     algorithms: ["RS256"],
     stepUpAcr: MFA,
     apiOrigins: ["https://api.example.com"],
+    amrAliases: { password: "pwd", totp: "otp", webauthn: "hwk" },
+    acrLevels: ["loa-1", "loa-2", "loa-3"],
   };
   const c: StepUpClient = await StepUpClient.create(config);
   const current: Session | null = c.session;
@@ -247,11 +250,11 @@ export async function client(button: HTMLButtonElement, signal: AbortSignal): Pr
 
   const authorize: AuthorizeOptions = {
     acrValues: [MFA], maxAge: 0, prompt: "login", loginHint: "alice@example.com", essentialAcr: true,
-    extraParams: { ui_locales: "fr" },
+    extraParams: { ui_locales: "fr" }, scope: "openid mfa",
   };
   const popup: PopupLoginOptions = { ...authorize, signal };
   const redirect: RedirectLoginOptions = { ...authorize, appState: { returnTo: "/transfer" } };
-  const stepUp: RequireStepUpOptions = { mode: "popup", signal, appState: { step: 2 } };
+  const stepUp: RequireStepUpOptions = { mode: "popup", signal, appState: { step: 2 }, scope: "openid mfa" };
 
   button.addEventListener("click", async () => {
     try {
@@ -335,6 +338,10 @@ export async function wrong(c: StepUpClient, token: string): Promise<void> {
   await c.loginWithPopup({ acrValues: MFA });
   // @ts-expect-error extraParams values are strings
   await c.loginWithRedirect({ extraParams: { max: 1 } });
+  // @ts-expect-error amrAliases maps names to one RFC 8176 value each
+  await StepUpClient.create({ ...config, amrAliases: { totp: ["otp"] } });
+  // @ts-expect-error scope is a space-separated string
+  await c.requireStepUp({ mfa: true }, { scope: ["openid", "mfa"] });
   // @ts-expect-error session is read-only
   c.session = null;
   // @ts-expect-error verifyIdToken resolves to claims, not a Session

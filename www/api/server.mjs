@@ -3,6 +3,10 @@
 //   POST /api/transfer        {amount?, to?, dryRun?}  needs MFA (acr = the MFA URI, or amr contains "mfa")
 //   PUT  /api/payout-account  {iban}          within the last 300 s, else 401 +
 //                             WWW-Authenticate: Bearer error="insufficient_user_authentication"
+//   GET  /api/audit-log       needs MFA, asked the way Microsoft Entra ID asks for a Conditional Access
+//                             authentication context: 401 + WWW-Authenticate: Bearer error="insufficient_claims",
+//                             claims="<base64 of an OIDC claims request>" (here an essential acr, which
+//                             oidc-provider understands; Entra writes {"access_token":{"acrs":…}})
 // Access tokens are JWTs (RFC 9068 from the dev IdP; any JWT profile from another provider when
 // `typ` is null), verified with `jose` against the issuer's JWKS. Balances live in memory, per user.
 import { createServer } from "node:http";
@@ -23,6 +27,18 @@ const CORS = {
 export function bearerChallenge(params) {
   const parts = Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}="${v}"`);
   return parts.length ? `Bearer ${parts.join(", ")}` : "Bearer";
+}
+
+/**
+ * The claims request of the audit log's challenge (OIDC Core 5.5): the MFA acr, essential. Sent as Entra
+ * sends its own: standard base64 with padding, in a quoted `claims` parameter.
+ */
+export const AUDIT_LOG_CLAIMS = { id_token: { acr: { essential: true, value: MFA_ACR } } };
+
+/** An Entra ID style `insufficient_claims` challenge for `claims` (realm and authorization_uri as Entra writes them). */
+export function claimsChallenge(issuer, claims) {
+  const encoded = Buffer.from(JSON.stringify(claims)).toString("base64");
+  return `Bearer realm="", authorization_uri="${issuer}/auth", error="insufficient_claims", claims="${encoded}"`;
 }
 
 /**
@@ -122,7 +138,7 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
         return;
       }
       const route = `${req.method} ${url.pathname}`;
-      const routes = ["GET /api/balance", "POST /api/transfer", "PUT /api/payout-account"];
+      const routes = ["GET /api/balance", "POST /api/transfer", "PUT /api/payout-account", "GET /api/audit-log"];
       if (!routes.includes(route)) {
         send(404, { error: "not_found", message: `No route ${route}. Try ${routes.join(", ")}.` });
         return;
@@ -135,6 +151,16 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
       const mine = account(claims.sub);
       if (route === "GET /api/balance") {
         send(200, { sub: claims.sub, balance: mine.balance, currency: "EUR", payoutAccount: mine.payoutAccount });
+        return;
+      }
+      if (route === "GET /api/audit-log") {
+        if (claims.acr !== MFA_ACR) {
+          send(401, { error: "insufficient_claims", message: "The audit log needs multi-factor authentication." }, {
+            "www-authenticate": claimsChallenge(issuer, AUDIT_LOG_CLAIMS),
+          });
+          return;
+        }
+        send(200, { sub: claims.sub, acr: claims.acr, entries: [{ at: claims.auth_time, event: "signed in with a second factor" }] });
         return;
       }
       const denied = stepUpDenied(claims, route === "POST /api/transfer" ? "A transfer" : "Changing the payout account");

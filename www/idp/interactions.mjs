@@ -4,10 +4,9 @@
 // oidc-provider decides *whether* to interact (its policy plus our acr_step_up check); this module
 // decides *what* to ask and which acr/amr result. The second-factor routes are in second-factor.mjs.
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { ACR_MFA, ACR_PWD, AMR, USERS } from "./config.mjs";
+import { USERS } from "./config.mjs";
 import { HttpError, readBody, redirect, sendHtml, sendJson } from "./http.mjs";
 import { waitText } from "./lockout.mjs";
-import { requestedAcr, targetAcr } from "./oidc.mjs";
 import { loginPage, messagePage } from "./pages.mjs";
 import { createSecondFactor } from "./second-factor.mjs";
 
@@ -55,7 +54,7 @@ export function createInteractions({ app }) {
     }
     if (interaction.uid !== uid) throw new HttpError(400, "This sign-in page does not belong to your current sign-in. Go back to the app and start again.");
     const state = progress.get(uid) ?? {};
-    const target = targetAcr(requestedAcr(interaction.params, interaction.params.claims), app.switches);
+    const target = app.profile.target(interaction.params, app.switches);
     const reasons = interaction.prompt.reasons ?? [];
     const sessionUser = interaction.session?.accountId;
     // Step-up on an existing session: the password step is already done.
@@ -86,9 +85,8 @@ export function createInteractions({ app }) {
    */
   async function complete(req, res, ctx, factorAmr, { asJson = false } = {}) {
     const { uid, state } = ctx;
-    const login = factorAmr
-      ? { accountId: state.accountId, acr: ACR_MFA, amr: [AMR.pwd, ...factorAmr, AMR.mfa] }
-      : { accountId: state.accountId, acr: ACR_PWD, amr: [AMR.pwd] };
+    // What the login reports (acr, amr) is the profile's: see profiles.mjs.
+    const login = { accountId: state.accountId, ...app.profile.result(factorAmr) };
     if (factorAmr) {
       const device = cookie(req, DEVICE_COOKIE) ?? randomBytes(24).toString("base64url");
       factors.rememberDevice(state.accountId, device);
@@ -141,6 +139,11 @@ export function createInteractions({ app }) {
     }
 
     if (req.method === "GET" && action === "") {
+      // A profile that enrolls nothing during a sign-in answers with the level achieved: the password.
+      if (state.accountId && !app.profile.enrollment && factors.needsEnrollment(state.accountId)) {
+        await complete(req, res, ctx, null);
+        return true;
+      }
       await render(res, 200, ctx);
       return true;
     }
@@ -170,8 +173,8 @@ export function createInteractions({ app }) {
         return true;
       }
       app.lockout.succeed(key);
-      const policy = target === ACR_MFA ? null : policyReason(req, username);
-      if (target === ACR_MFA || policy) {
+      const policy = target >= 1 ? null : policyReason(req, username);
+      if (target >= 1 || policy) {
         state.accountId = username;
         state.why = policy ?? "This action needs a second factor.";
         redirect(res, `/interaction/${uid}`);

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // Start the dev identity provider and the demo API together, for `npm start` and by hand:
 //   node www/idp/main.mjs [--idp-port 4010] [--api-port 4020] [--app-origin http://localhost:5173]...
-//                         [--data-dir DIR] [--test-mode]
-// Environment works too: IDP_PORT, API_PORT, APP_ORIGINS (comma-separated), IDP_DATA_DIR, IDP_TEST_MODE=1.
+//                         [--data-dir DIR] [--test-mode] [--profile standard|no-acr|custom-amr|scope-step-up|levels]
+// Environment works too: IDP_PORT, API_PORT, APP_ORIGINS (comma-separated), IDP_DATA_DIR, IDP_TEST_MODE=1,
+// IDP_PROFILE (profiles.mjs: how the provider reports strength, emulating other providers).
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { startApi } from "../api/server.mjs";
 import { DEMO_CLIENT_ID, DEMO_TOTP_SECRET, startIdp, USERS } from "./provider.mjs";
 
 /** Start both servers; `close()` stops both. Ports default to 0 (random). */
-export async function startDevStack({ idpPort = 0, apiPort = 0, appOrigins = [], dataDir, testMode = false } = {}) {
-  const idp = await startIdp({ port: idpPort, appOrigins, dataDir, testMode });
+export async function startDevStack({ idpPort = 0, apiPort = 0, appOrigins = [], dataDir, testMode = false, profile } = {}) {
+  const idp = await startIdp({ port: idpPort, appOrigins, dataDir, testMode, profile });
   let api;
   try {
     api = await startApi({ port: apiPort, issuer: idp.issuer, audience: idp.audience });
@@ -35,6 +36,7 @@ async function main() {
       "app-origin": { type: "string", multiple: true, default: (process.env.APP_ORIGINS ?? "").split(",").filter(Boolean) },
       "data-dir": { type: "string", default: process.env.IDP_DATA_DIR },
       "test-mode": { type: "boolean", default: process.env.IDP_TEST_MODE === "1" },
+      profile: { type: "string", default: process.env.IDP_PROFILE ?? "standard" },
     },
   });
   const stack = await startDevStack({
@@ -43,6 +45,7 @@ async function main() {
     appOrigins: values["app-origin"],
     dataDir: values["data-dir"],
     testMode: values["test-mode"],
+    profile: values.profile,
   });
   const users = Object.entries(USERS).map(([name, u]) => `${name} / ${u.password}`).join(", ");
   const { policies, factors } = stack.idp.guardian;
@@ -52,6 +55,7 @@ async function main() {
   dev outbox  ${stack.idp.issuer}/outbox    (codes by email, text, call; push approvals)
   client_id   ${DEMO_CLIENT_ID}   audience ${stack.idp.audience}
   users       ${users}   alice's TOTP secret ${DEMO_TOTP_SECRET}
+  profile     ${stack.idp.profile}
   MFA         policy ${policies[0] ?? "none (step-up only)"}; factors on: ${Object.keys(factors).filter((f) => factors[f]).join(", ")}
   factor data ${stack.idp.store.file}${values["test-mode"] ? "\n  TEST MODE: /__test/* and /passkey/* are open" : ""}
 demo API  ${stack.api.url}   GET /api/balance, POST /api/transfer (needs MFA in the last 300 s)`);

@@ -1,59 +1,31 @@
 // The oidc-provider configuration: what makes this a step-up capable OpenID provider.
 import Provider, { errors, interactionPolicy } from "oidc-provider";
-import { ACR_LEVELS, ACR_MFA, ACR_PWD, API_SCOPES, USERS } from "./config.mjs";
+import { API_SCOPES, USERS } from "./config.mjs";
 import { esc, layout, logoutPage, messagePage } from "./pages.mjs";
 
-/** The acr values a request asks for: `acr_values` (voluntary) and `claims` acr (maybe essential). */
-export function requestedAcr(params, claims) {
-  const fromValues = typeof params.acr_values === "string" ? params.acr_values.split(" ").filter(Boolean) : [];
-  let parsed = claims;
-  if (typeof parsed === "string") {
-    try {
-      parsed = JSON.parse(parsed);
-    } catch {
-      parsed = undefined;
-    }
-  }
-  const acr = parsed?.id_token?.acr;
-  const fromClaims = acr ? [...(acr.value !== undefined ? [acr.value] : []), ...(Array.isArray(acr.values) ? acr.values : [])] : [];
-  return { values: [...fromValues, ...fromClaims], essential: acr?.essential === true ? fromClaims : [] };
-}
-
-/**
- * The strongest level this provider will deliver for a request: MFA when the MFA URI was asked
- * for (unless the ignoreAcrValues test switch is on), else password. `null` when an essential acr
- * was asked that we do not support at all (the caller answers unmet_authentication_requirements).
- */
-export function targetAcr({ values, essential }, switches) {
-  if (switches.ignoreAcrValues) return ACR_PWD;
-  if (essential.length && !essential.some((v) => ACR_LEVELS.includes(v))) return null;
-  return values.includes(ACR_MFA) ? ACR_MFA : ACR_PWD;
-}
-
-export const strength = (acr) => ACR_LEVELS.indexOf(acr);
-
-function buildPolicy(switches) {
+function buildPolicy(switches, profile) {
   const policy = interactionPolicy.base();
   const login = policy.get("login");
 
   // `acr_values` are voluntary (OIDC Core 5.5.1.1), so oidc-provider never prompts for them.
-  // Our provider honours them: a session weaker than the requested level must log in again
-  // (the interaction then asks only for the missing second factor).
+  // Our provider honours them (or, by profile, the scope): a session weaker than the request wants
+  // must log in again (the interaction then asks only for the missing second factor).
   login.checks.add(
     new interactionPolicy.Check("acr_step_up", "the requested authentication level is stronger than the session's", "login_required", (ctx) => {
       const { oidc } = ctx;
       if (switches.ignoreAcrValues || !oidc.session.accountId || oidc.result?.login) return false;
-      const target = targetAcr(requestedAcr(oidc.params, oidc.params.claims), switches);
-      return target !== null && strength(oidc.acr) < strength(target);
+      const target = profile.target(oidc.params, switches);
+      return target !== null && profile.level({ acr: oidc.acr, amr: oidc.amr }) < target;
     }),
   );
 
   // The ignoreAcrValues test switch makes the provider misbehave on purpose: it must not honour
-  // essential acr claims either, or oidc-provider's own checks would ask for a login again.
+  // essential acr claims either, or oidc-provider's own checks would ask for a login again. Profiles
+  // other than standard judge an essential acr by their own levels (the check above), or ignore it.
   for (const reason of ["essential_acr", "essential_acrs"]) {
     const check = login.checks.get(reason);
     const original = check.check;
-    check.check = (ctx) => (switches.ignoreAcrValues ? false : original(ctx));
+    check.check = (ctx) => (switches.ignoreAcrValues || !profile.honoursAcr ? false : original(ctx));
   }
   return policy;
 }
@@ -68,21 +40,22 @@ function buildPolicy(switches) {
  * @param {string[]} o.audiences resource indicators of APIs that get JWT access tokens
  * @param {object} o.switches the live test switches
  * @param {Function} o.Adapter
+ * @param {object} o.profile the provider profile (profiles.mjs): levels, what a login reports
  */
-export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllowed, audiences, switches, Adapter }) {
+export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllowed, audiences, switches, Adapter, profile }) {
   const provider = new Provider(issuer, {
     adapter: Adapter,
     clients,
     jwks,
     cookies: { keys: cookieKeys },
-    acrValues: ACR_LEVELS,
+    acrValues: profile.acrValues,
     // acr, amr and auth_time must be listed or oidc-provider leaves them out of ID tokens.
     claims: {
       openid: ["sub", "acr", "amr", "auth_time"],
       profile: ["name", "preferred_username"],
       email: ["email", "email_verified"],
     },
-    scopes: ["openid", "offline_access", "profile", "email"],
+    scopes: ["openid", "offline_access", "profile", "email", ...profile.scopes],
     responseTypes: ["code", "none"],
     // Auth0-style `audience` is accepted as a synonym of RFC 8707 `resource`.
     extraParams: ["audience"],
@@ -160,7 +133,7 @@ export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllo
       };
     },
     interactions: {
-      policy: buildPolicy(switches),
+      policy: buildPolicy(switches, profile),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: async (ctx, out) => {

@@ -22,6 +22,7 @@ import { createOutbox } from "./outbox.mjs";
 import { createOutboxRoutes } from "./outbox-routes.mjs";
 import { messagePage } from "./pages.mjs";
 import { createPasskeys } from "./passkeys.mjs";
+import { getProfile } from "./profiles.mjs";
 import { openStore } from "./store.mjs";
 import { createTestApi } from "./testapi.mjs";
 import { TOTP_PERIOD, totpCode, totpStepAt } from "./totp.mjs";
@@ -29,6 +30,7 @@ import { TOTP_PERIOD, totpCode, totpStepAt } from "./totp.mjs";
 export * from "./config.mjs";
 export { totpCode } from "./totp.mjs";
 export { FACTOR_NAMES, POLICY_NAMES, loadGuardian, validateGuardian } from "./guardian.mjs";
+export { CUSTOM_AMR, LOA_LEVELS, MFA_SCOPE, PROFILE_NAMES } from "./profiles.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../..");
@@ -82,6 +84,8 @@ export function appRedirects(origin, { redirectPaths = DEFAULT_REDIRECT_PATHS, p
  * @param {boolean} [options.testMode=false] mounts /__test/* and the /passkey/* JSON API
  * @param {string} [options.guardianFile] factor settings (default www/idp/guardian.json)
  * @param {object} [options.guardian] factor settings as an object, instead of the file
+ * @param {string} [options.profile="standard"] how the provider reports and asks for strength, emulating
+ *   other providers: standard, no-acr, custom-amr, scope-step-up, levels (see profiles.mjs)
  */
 export async function startIdp(options = {}) {
   const {
@@ -99,6 +103,7 @@ export async function startIdp(options = {}) {
     if (typeof path !== "string" || !path.startsWith("/")) throw new Error(`startIdp: redirect paths start with "/", not ${JSON.stringify(path)}`);
   }
   const lockout = createLockout(options.lockout);
+  const profile = getProfile(options.profile);
 
   const requestLog = [];
   // Test switches: all off unless a test turns them on. See README.md.
@@ -149,7 +154,7 @@ export async function startIdp(options = {}) {
   const corsAllowed = (origin) => appOrigins.has(origin) || extraOrigins.has(origin);
 
   function build() {
-    provider = createOidcProvider({ issuer, jwks, cookieKeys: cookies, clients: clients(), corsAllowed, audiences, switches, Adapter });
+    provider = createOidcProvider({ issuer, jwks, cookieKeys: cookies, clients: clients(), corsAllowed, audiences, switches, Adapter, profile });
     provider.on("server_error", (_ctx, err) => console.error("[idp] server error:", err));
     providerHandler = provider.callback();
   }
@@ -157,6 +162,7 @@ export async function startIdp(options = {}) {
 
   const app = {
     issuer,
+    profile,
     switches,
     store,
     guardian,
@@ -249,6 +255,8 @@ export async function startIdp(options = {}) {
 
   return {
     issuer,
+    /** The provider profile's name (profiles.mjs). */
+    profile: profile.name,
     port: actualPort,
     url: issuer,
     clientId: DEMO_CLIENT_ID,
