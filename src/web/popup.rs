@@ -33,12 +33,13 @@ use alloc::string::String;
 use core::cell::{Cell, RefCell};
 use alloc::vec::Vec;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::Object;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
-use super::util::{get, object, set_str, window, PageLocal, Settle};
+use super::util::{get, window, PageLocal, Settle};
+use super::redirect;
 
 /// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
 fn now_ms() -> f64 {
@@ -137,6 +138,9 @@ extern "C" {
     /// glue.js `openPopup`: `window.open` of a blank popup, centred over this window; `None` when blocked.
     #[wasm_bindgen(catch, js_name = openPopup)]
     fn open_popup_js(width: u32, height: u32) -> core::result::Result<Option<Window>, JsValue>;
+    /// glue.js `relay`: `{ type, url }` to `window.opener` with `origin` as the target, and over the channel.
+    #[wasm_bindgen(js_name = relay)]
+    fn relay_js(kind: &str, url: &str, origin: &str, channel: &str);
 }
 
 impl Popup {
@@ -472,35 +476,15 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
 /// was severed by Cross-Origin-Opener-Policy. The opener takes the first that arrives.
 pub fn relay_callback() -> Result<bool> {
     let w = window()?;
-    let location = w.location();
-    let url = location.href().map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot read the callback URL").with_cause(e))?;
-    let origin = location.origin().unwrap_or_default();
+    let url = redirect::current_url()?;
     let params = authorize::parse_callback(&url)?;
     let Some(state) = params.state.filter(|s| !s.is_empty()) else {
         return Ok(false);
     };
-    let msg = object();
-    set_str(&msg, "type", MESSAGE_TYPE);
-    set_str(&msg, "url", &url);
-
-    let opener = w.opener().unwrap_or(JsValue::NULL);
-    if !opener.is_null() && !opener.is_undefined() {
-        // The opener may be cross-origin (then targetOrigin drops the message): call postMessage
-        // through the WindowProxy without assuming anything else about it.
-        if let Ok(post) = Reflect::get(&opener, &JsValue::from_str("postMessage")) {
-            if let Some(f) = post.dyn_ref::<Function>() {
-                let _ = f.call2(&opener, &msg, &JsValue::from_str(&origin));
-            }
-        }
-    }
-    if let Ok(channel) = BroadcastChannel::new(&channel_name(&state)) {
-        let _ = channel.post_message(&msg);
-        channel.close();
-    }
+    let origin = w.location().origin().unwrap_or_default();
+    relay_js(MESSAGE_TYPE, &url, &origin, &channel_name(&state));
     // The code must not stay in this window's history.
-    if let Ok(history) = w.history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&authorize::clean_url(&url)));
-    }
+    redirect::clean_current_url(&url);
     let _ = w.close();
     Ok(true)
 }
