@@ -51,6 +51,10 @@ export interface ClientConfig {
   apiOrigins?: string[];
   /** Audiences an ID token may carry besides clientId (then azp must be clientId); any other is invalid_audience. */
   trustedAudiences?: string[];
+  /** Bind the tokens to a key pair that never leaves this browser (RFC 9449 DPoP; default false): authorization
+   * requests carry dpop_jkt, token requests a DPoP proof, the token response must say token_type "DPoP", and
+   * client.fetch sends `Authorization: DPoP <token>` with a proof. The private key is not extractable. */
+  useDpop?: boolean;
 }
 
 export interface AuthorizeOptions {
@@ -280,6 +284,29 @@ impl JsStepUpClient {
             let response = client.fetch(request.js()?).await.js()?;
             Ok(response.into())
         })
+    }
+
+    /// A DPoP proof (RFC 9449) for a request the app sends itself with `Authorization: DPoP <accessToken>`:
+    /// for `method` and `url` as sent, with `ath` of the session's access token, and the server's nonce
+    /// (`nonce` when given: a DPoP-Nonce the app received, remembered for that origin; else the last one
+    /// that origin sent). Rejects with invalid_config without `useDpop`.
+    #[wasm_bindgen(js_name = dpopProof, unchecked_return_type = "Promise<string>")]
+    pub fn dpop_proof(
+        &self,
+        method: String,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
+        nonce: Option<String>,
+    ) -> Promise {
+        // A string, or a URL object's href.
+        let url = url.as_string().or_else(|| member(&url, "href").as_string()).unwrap_or_default();
+        self.inner.dpop_proof_promise(&method, &url, nonce).unwrap_or_else(reject)
+    }
+
+    /// The RFC 7638 thumbprint of the DPoP key (the `cnf.jkt` of the tokens bound to it), or `null`
+    /// without `useDpop`.
+    #[wasm_bindgen(getter, js_name = dpopThumbprint)]
+    pub fn dpop_thumbprint(&self) -> Option<String> {
+        self.inner.dpop_thumbprint()
     }
 
     /// The current session, or `null`.
