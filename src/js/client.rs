@@ -302,8 +302,8 @@ impl JsStepUpClient {
         self.inner.dpop_proof_promise(&method, &url, nonce).unwrap_or_else(reject)
     }
 
-    /// The RFC 7638 thumbprint of the DPoP key (the `cnf.jkt` of the tokens bound to it), or `null`
-    /// without `useDpop`.
+    /// The RFC 7638 thumbprint of the DPoP key (the `cnf.jkt` of the tokens bound to it); `undefined`
+    /// without `useDpop`, and for the moment `logout()` takes to make the next key pair.
     #[wasm_bindgen(getter, js_name = dpopThumbprint)]
     pub fn dpop_thumbprint(&self) -> Option<String> {
         self.inner.dpop_thumbprint()
