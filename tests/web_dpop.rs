@@ -80,6 +80,22 @@ async fn indexeddb_keeps_one_non_extractable_pair_per_client_until_deleted() {
     assert!(stored_at("https://idp.example\nanother-client").await.starts_with("InvalidAccessError"), "other clients keep theirs");
 }
 
+/// Two tabs loading the same client's pair at once, with none stored yet: both end with the one that was stored
+/// first (`add`, not `put`), so a reload finds the key their tokens are bound to.
+#[wasm_bindgen_test]
+async fn two_tabs_making_the_first_pair_at_once_agree_on_one() {
+    let tab = |_| {
+        let dpop = Dpop::new("https://idp.example", "web-dpop-race", KeyStorage::IndexedDb);
+        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_str(dpop.key().await.unwrap().thumbprint())) })
+    };
+    let both = JsFuture::from(js_sys::Promise::all(&js_sys::Array::of2(&tab(1), &tab(2)))).await.unwrap();
+    let both: js_sys::Array = both.into();
+    assert_eq!(both.get(0), both.get(1));
+    let stored = stored_at("https://idp.example\nweb-dpop-race").await;
+    let parts: Vec<&str> = stored.split(' ').collect();
+    assert_eq!(JsValue::from_str(&dpop::thumbprint(&dpop::public_jwk(parts[2], parts[3]))), both.get(0));
+}
+
 #[wasm_bindgen_test]
 async fn memory_keys_are_not_stored_and_a_redirect_hand_over_is_taken_once() {
     let name = "https://idp.example\nweb-dpop-memory";

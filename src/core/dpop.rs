@@ -153,12 +153,10 @@ pub fn resource_wants_nonce(status: u16, www_authenticate: Option<&str>) -> bool
 }
 
 /// The latest nonce of each server (by origin), as RFC 9449 §8.2 asks: a server may hand out a new one in
-/// any response, and the next proof to that server carries it. Bounded: the oldest origin goes first.
+/// any response, and the next proof to that server carries it. One entry per origin a client talks to with
+/// DPoP (its provider, its own origin and `apiOrigins`, and those `dpopProof` was given a nonce for).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Nonces(Vec<(String, String)>);
-
-/// How many servers' nonces are kept.
-pub const MAX_NONCE_ORIGINS: usize = 16;
 
 impl Nonces {
     /// The nonce for the server of `url`, if it gave one.
@@ -172,15 +170,17 @@ impl Nonces {
     pub fn remember(&mut self, url: &str, nonce: Option<&str>) -> bool {
         let Some(nonce) = nonce.filter(|n| valid_nonce(n)) else { return false };
         let o = origin(url);
-        if self.get(url) == Some(nonce) {
-            return false;
+        match self.0.iter_mut().find(|(k, _)| k == o) {
+            Some((_, v)) if v == nonce => false,
+            Some((_, v)) => {
+                *v = String::from(nonce);
+                true
+            }
+            None => {
+                self.0.push((String::from(o), String::from(nonce)));
+                true
+            }
         }
-        // This origin's old nonce goes, and when the list is full the oldest origin's (one pass; not
-        // `Vec::remove`, whose bounds panic would link the formatting machinery into the wasm).
-        let mut drop_oldest = self.0.len() >= MAX_NONCE_ORIGINS && self.get(url).is_none();
-        self.0.retain(|(k, _)| k != o && !core::mem::take(&mut drop_oldest));
-        self.0.push((String::from(o), String::from(nonce)));
-        true
     }
 
     pub fn clear(&mut self) {
@@ -307,12 +307,10 @@ mod tests {
         }
         assert!(!n.remember("https://idp.example/token", None));
         assert_eq!(n.get("https://idp.example/token"), Some("n2"));
-        for i in 0..MAX_NONCE_ORIGINS + 3 {
-            n.remember(&format!("https://s{i}.example/"), Some("x"));
-        }
-        assert_eq!(n.0.len(), MAX_NONCE_ORIGINS);
-        assert_eq!(n.get("https://idp.example/token"), None, "the oldest origin went first");
+        assert!(n.remember("https://api.example/x", Some("a1")));
+        assert_eq!((n.get("https://idp.example/"), n.get("https://api.example/")), (Some("n2"), Some("a1")));
+        assert_eq!(n.0.len(), 2, "one entry per origin");
         n.clear();
-        assert_eq!(n.get("https://s20.example/"), None);
+        assert_eq!(n.get("https://api.example/x"), None);
     }
 }

@@ -51,7 +51,8 @@ export async function dpopKey(name, op) {
   let pair = op ? await idb("readwrite", (s) => s.get(name), op == 2 && ((s) => s.delete(name))) : null;
   if (!pair) {
     pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
-    if (op == 1) await idb("readwrite", (s) => s.put(pair, name));
+    // `add` fails when another tab stored a pair meanwhile: then both use that one.
+    if (op == 1) pair = await idb("readwrite", (s) => s.add(pair, name)).then(() => pair, () => idb("readonly", (s) => s.get(name)));
   }
   const { x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
   return { pair, x, y };
