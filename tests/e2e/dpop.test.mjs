@@ -291,6 +291,10 @@ describe("DPoP (RFC 9449) in Chromium", () => {
     const login = await popupFlow(page, () => window.client.loginWithPopup());
     assert.equal(login.result.ok, true, JSON.stringify(login.result));
     const url = `${api.url}/api/transfer`;
+    const challenges = [];
+    page.on("response", async (r) => {
+      if (r.url() === url && r.request().method() === "POST") challenges.push([r.status(), await r.headerValue("www-authenticate")]);
+    });
     const { result, pages } = await popupFlow(page, async (u) => {
       const r = await window.client.fetch(u, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amount: 3 }) });
       return { status: r.status, body: await r.json(), session: window.client.session };
@@ -301,6 +305,9 @@ describe("DPoP (RFC 9449) in Chromium", () => {
     assert.deepEqual(pages, ["otp"]);
     const posts = requests.filter((q) => q.url === url && q.method === "POST");
     assert.equal(posts.length, 2, "the first call and one retry");
+    assert.equal(challenges[0][0], 401);
+    assert.match(challenges[0][1], /^DPoP .*error="insufficient_user_authentication"/, "the API challenged with the DPoP scheme");
+    assert.deepEqual(challenges[1], [200, null]);
     const [firstProof, retryProof] = await Promise.all(posts.map((q) => readProof(q.headers.dpop)));
     const newToken = result.value.session.accessToken;
     assert.notEqual(newToken, login.result.value.accessToken);
