@@ -2,20 +2,15 @@
 //! authorization code and the tokens to its key, and the server nonces it must echo.
 //!
 //! Everything but the signature is here, pure and testable: the browser layer (`web::dpop`) holds the
-//! ES256 key pair (WebCrypto, private key never extractable), asks for the [`signing_input`], signs it with
-//! ECDSA P-256 SHA-256 (WebCrypto's raw `r || s` is already the JWS form, RFC 7518 §3.4) and calls
-//! [`finish`].
-
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
-// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
-#![allow(clippy::result_large_err)]
+//! ES256 key pair (WebCrypto, private key never extractable) and asks for the [`signing_input`]; `glue.js`
+//! signs it with ECDSA P-256 SHA-256 on the request's way out and appends the signature (WebCrypto's raw
+//! `r || s` is already the JWS form, RFC 7518 §3.4).
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::authorize::push_u64;
 use super::challenge::parse_www_authenticate;
-use super::error::{Error, ErrorCode, Result};
 use super::json::{write_string, Json};
 use super::{base64url, sha};
 
@@ -120,19 +115,6 @@ pub fn signing_input(jwk: &str, c: &Claims) -> String {
     out
 }
 
-/// The compact proof: the signing input, `.`, and the signature (base64url). An ES256 signature is the
-/// raw `r || s`, 64 bytes, 86 base64url characters (RFC 7518 §3.4); anything else (a DER signature) is
-/// refused rather than sent.
-pub fn finish(signing_input: String, signature: &str) -> Result<String> {
-    if signature.len() != 86 || base64url::decode(signature).is_err() {
-        return Err(Error::new(ErrorCode::InvalidSignature, "the DPoP proof signature is not a raw ES256 signature"));
-    }
-    let mut out = signing_input;
-    out.push('.');
-    out.push_str(signature);
-    Ok(out)
-}
-
 /// A `DPoP-Nonce` header value we may echo: RFC 9449 §8.1 `nonce = 1*NQCHAR`. Anything else is ignored.
 pub fn valid_nonce(nonce: &str) -> bool {
     !nonce.is_empty() && nonce.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e))
@@ -192,6 +174,7 @@ impl Nonces {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::core::error::ErrorCode;
     use crate::core::json::parse;
     use alloc::format;
 
@@ -267,16 +250,6 @@ mod tests {
         let payload = decode_part(signing_input(&public_jwk(X, Y), &c).split_once('.').unwrap().1);
         assert_eq!(payload.get("ath").and_then(Json::as_str), Some("fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"));
         assert_eq!(payload.get("nonce").and_then(Json::as_str), Some("eyJ7S_zG.eyJH0-Z.HX4w-7v"));
-    }
-
-    #[test]
-    fn finish_takes_only_a_raw_es256_signature() {
-        let raw = base64url::encode(&[1u8; 64]);
-        assert_eq!(finish(String::from("a.b"), &raw).unwrap(), format!("a.b.{raw}"));
-        // A DER signature (70-72 bytes), a short one, and text that is not base64url are refused.
-        for bad in [base64url::encode(&[1u8; 71]), base64url::encode(&[1u8; 63]), "=".repeat(86)] {
-            assert_eq!(finish(String::from("a.b"), &bad).unwrap_err().code(), "invalid_signature");
-        }
     }
 
     #[test]
