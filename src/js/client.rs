@@ -100,6 +100,13 @@ export interface Session {
 export interface RedirectCallbackResult { session: Session; appState?: unknown }
 
 export interface LogoutOptions { returnTo?: string }
+
+export interface DpopProofOptions {
+  /** A DPoP-Nonce the server sent (it is remembered for that origin); default the last one that origin sent. */
+  nonce?: string;
+  /** The access token the request carries (the proof's ath); default the session's. */
+  accessToken?: string;
+}
 "#;
 
 /// A copy of an options object without the members that are not JSON (`signal`, `appState`).
@@ -287,19 +294,21 @@ impl JsStepUpClient {
     }
 
     /// A DPoP proof (RFC 9449) for a request the app sends itself with `Authorization: DPoP <accessToken>`:
-    /// for `method` and `url` as sent, with `ath` of the session's access token, and the server's nonce
-    /// (`nonce` when given: a DPoP-Nonce the app received, remembered for that origin; else the last one
-    /// that origin sent). Rejects with invalid_config without `useDpop`.
+    /// for `method` and the absolute `url` as the request carries them, with `ath` of `options.accessToken`
+    /// (default: the session's), and the server's nonce (`options.nonce`: a DPoP-Nonce the app received,
+    /// remembered for that origin; else the last one that origin sent). One proof per request. Rejects with
+    /// invalid_config without `useDpop`.
     #[wasm_bindgen(js_name = dpopProof, unchecked_return_type = "Promise<string>")]
     pub fn dpop_proof(
         &self,
         method: String,
         #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
-        nonce: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "DpopProofOptions")] options: JsValue,
     ) -> Promise {
         // A string, or a URL object's href.
         let url = url.as_string().or_else(|| member(&url, "href").as_string()).unwrap_or_default();
-        self.inner.dpop_proof_promise(&method, &url, nonce).unwrap_or_else(reject)
+        let (nonce, token) = (member(&options, "nonce").as_string(), member(&options, "accessToken").as_string());
+        self.inner.dpop_proof_promise(&method, &url, nonce, token).unwrap_or_else(reject)
     }
 
     /// The RFC 7638 thumbprint of the DPoP key (the `cnf.jkt` of the tokens bound to it); `undefined`

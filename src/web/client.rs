@@ -449,23 +449,30 @@ impl StepUpClient {
     }
 
     /// A DPoP proof (RFC 9449 §4) for a request the app sends itself with `Authorization: DPoP
-    /// <access token>`: `method` and `url` as sent, `ath` of the session's access token when there is one,
-    /// and the server's nonce: `nonce` when given (a `DPoP-Nonce` the app received; it is remembered for that
-    /// origin), else the last one that origin sent us. Without `use_dpop`: `invalid_config`.
-    pub async fn dpop_proof(&self, method: &str, url: &str, nonce: Option<String>) -> Result<String> {
-        let signed = wasm_bindgen_futures::JsFuture::from(self.dpop_proof_promise(method, url, nonce)?).await;
+    /// <access token>`: `method` and the absolute `url` as sent, `ath` of `access_token` (default: the
+    /// session's, when there is one), and the server's nonce: `nonce` when given (a `DPoP-Nonce` the app
+    /// received; it is remembered for that origin), else the last one that origin sent us. Without
+    /// `use_dpop`: `invalid_config`.
+    pub async fn dpop_proof(&self, method: &str, url: &str, nonce: Option<String>, access_token: Option<String>) -> Result<String> {
+        let signed = wasm_bindgen_futures::JsFuture::from(self.dpop_proof_promise(method, url, nonce, access_token)?).await;
         signed.map(|p| p.as_string().unwrap_or_default()).map_err(|e| {
             Error::new(ErrorCode::UnsupportedAlgorithm, "the DPoP proof could not be signed").with_cause(e)
         })
     }
 
     /// [`Self::dpop_proof`] as a promise of the proof (what the JS method returns).
-    pub fn dpop_proof_promise(&self, method: &str, url: &str, nonce: Option<String>) -> Result<js_sys::Promise> {
+    pub fn dpop_proof_promise(
+        &self,
+        method: &str,
+        url: &str,
+        nonce: Option<String>,
+        access_token: Option<String>,
+    ) -> Result<js_sys::Promise> {
         let d = self.inner.provider.dpop.as_ref().ok_or_else(|| {
             Error::new(ErrorCode::InvalidConfig, "useDpop is off: this client has no DPoP key").with_claim("useDpop")
         })?;
         d.remember_nonce(url, nonce.as_deref());
-        d.sign(&method.to_ascii_uppercase(), url, self.bearer().as_deref())
+        d.sign(&method.to_ascii_uppercase(), url, access_token.or_else(|| self.bearer()).as_deref())
     }
 
     /// Forget the session; when the provider has an `end_session_endpoint`, go there (RP-initiated

@@ -333,21 +333,25 @@ describe("DPoP (RFC 9449) in Chromium", () => {
     await context.close();
   });
 
-  test("dpopProof(method, url, nonce?) for requests the app sends itself; invalid_config without useDpop", async () => {
+  test("dpopProof(method, url, { nonce, accessToken }) for requests the app sends itself; invalid_config without useDpop", async () => {
     reset();
     const { context, page } = await openApp();
     const { result } = await popupFlow(page, () => window.client.loginWithPopup());
     assert.equal(result.ok, true, JSON.stringify(result));
     const url = `${api.url}/api/balance`;
     const own = await page.evaluate(async (u) => {
-      const proof = await window.client.dpopProof("get", new URL(u), "app-nonce");
+      const proof = await window.client.dpopProof("get", new URL(u), { nonce: "app-nonce" });
       const res = await fetch(u, { headers: { authorization: `DPoP ${window.client.session.accessToken}`, dpop: proof } });
-      return { proof, status: res.status };
+      const forToken = await window.client.dpopProof("GET", u, { accessToken: "another.token" });
+      return { proof, status: res.status, forToken };
     }, url);
     assert.equal(own.status, 200);
     const proof = await readProof(own.proof);
     assert.deepEqual([proof.payload.htm, proof.payload.htu, proof.payload.nonce, proof.payload.ath],
       ["GET", url, "app-nonce", sha256(result.value.accessToken)]);
+    const forToken = await readProof(own.forToken);
+    assert.deepEqual([forToken.payload.ath, forToken.payload.nonce], [sha256("another.token"), "app-nonce"], "the given token's ath; the remembered nonce");
+    assert.notEqual(forToken.payload.jti, proof.payload.jti);
     const off = await page.evaluate(async (c) => {
       const plain = await window.StepUpClient.create(c);
       return { thumbprint: plain.dpopThumbprint, proof: await plain.dpopProof("GET", location.href).then(() => "made", (e) => `${e.code}:${e.claim}`) };

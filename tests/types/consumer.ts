@@ -241,7 +241,7 @@ export async function client(button: HTMLButtonElement, signal: AbortSignal): Pr
   const c: StepUpClient = await StepUpClient.create(config);
   const jkt: string | undefined = c.dpopThumbprint;
   const proof: string = await c.dpopProof("GET", "https://api.example.com/balance");
-  const proof2: string = await c.dpopProof("POST", new URL("https://api.example.com/transfer"), "server-nonce");
+  const proof2: string = await c.dpopProof("POST", new URL("https://api.example.com/transfer"), { nonce: "server-nonce", accessToken: "at" });
   void [jkt, proof, proof2];
   const current: Session | null = c.session;
   if (current) {
@@ -346,6 +346,8 @@ export async function wrong(c: StepUpClient, token: string): Promise<void> {
   c.session = null;
   // @ts-expect-error the DPoP key's thumbprint is read-only
   c.dpopThumbprint = "x";
+  // @ts-expect-error dpopProof takes its nonce in an options object
+  await c.dpopProof("GET", "https://api.example.com/", "nonce");
   // @ts-expect-error useDpop is a boolean
   await StepUpClient.create({ issuer: ISSUER, clientId: "spa", redirectUri: "https://app.example/cb", useDpop: "yes" });
   // @ts-expect-error verifyIdToken resolves to claims, not a Session
