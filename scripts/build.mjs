@@ -11,9 +11,53 @@ function run(cmd, args, env = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
 }
 
+const FEATURES = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+  "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
+
+/**
+ * Short names for the wasm's imports, exports and import module, and the glue rewritten to match.
+ * wasm-bindgen names each import after the JS function plus a 16-hex-digit hash (`__wbg_fetch_1a2b…`); they
+ * appear in the wasm and again in the glue's import object, where no minifier may touch them. binaryen
+ * renames them and prints the mapping; every renamed name must then occur in the glue exactly as expected,
+ * or the build fails rather than ship a module whose imports do not match.
+ */
+function minifyNames(wasmOpt, pkg) {
+  const bg = join(pkg, "stepup_bg.wasm");
+  const r = spawnSync(wasmOpt, [bg, "--minify-imports-and-exports-and-modules", ...FEATURES, "-o", bg], { encoding: "utf8", cwd: root });
+  if (r.status !== 0) throw new Error(`wasm-opt --minify-imports-and-exports-and-modules failed: ${r.stderr}`);
+  const map = JSON.parse(r.stdout.slice(r.stdout.indexOf("{")));
+  const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(bg))).map((i) => i.module));
+  if (modules.size !== 1) throw new Error(`expected one import module after minifying, got ${[...modules]}`);
+  const [module] = modules;
+  const glue = join(pkg, "stepup.js");
+  let js = readFileSync(glue, "utf8");
+  const once = (from, to) => {
+    const parts = js.split(from);
+    if (parts.length !== 2) throw new Error(`minifyNames: ${JSON.stringify(from)} occurs ${parts.length - 1} times in the glue`);
+    js = parts.join(to);
+  };
+  const ident = (name) => /^[A-Za-z_$][\w$]*$/.test(name);
+  for (const [mod, from, to] of map.imports) {
+    if (mod !== "./stepup_bg.js") throw new Error(`minifyNames: unexpected import module ${mod}`);
+    once(`        ${from}: function(`, `        ${JSON.stringify(to)}: function(`);
+  }
+  once(`"./stepup_bg.js": import0`, `${JSON.stringify(module)}: import0`);
+  const types = join(pkg, "stepup_bg.wasm.d.ts");
+  let dts = readFileSync(types, "utf8");
+  for (const [from, to] of map.exports) {
+    const use = new RegExp(`\\bwasm\\.${from.replace(/\$/g, "\\$")}\\b`, "g");
+    js = js.replace(use, ident(to) ? `wasm.${to}` : `wasm[${JSON.stringify(to)}]`);
+    dts = dts.replace(new RegExp(`^export const ${from}:`, "m"), `export const ${JSON.stringify(to).slice(1, -1)}:`);
+  }
+  const left = js.match(/\bwasm\.(?!memory\b)[A-Za-z_]\w{3,}/g)?.filter((n) => !map.exports.some(([, to]) => `wasm.${to}` === n));
+  if (left?.length) throw new Error(`minifyNames: the glue still uses ${[...new Set(left)]}`);
+  writeFileSync(glue, js);
+  writeFileSync(types, dts);
+}
+
 export function build({ tools = bootstrap({ browser: false }) } = {}) {
   const t0 = Date.now();
-  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "js", "--lib"]);
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "js", "--lib"]);
   const pkg = join(root, "pkg");
   rmSync(pkg, { recursive: true, force: true });
   mkdirSync(pkg);
@@ -30,6 +74,7 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
     run(wasmOpt, ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
       "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers",
       bg, "-o", bg]);
+    minifyNames(wasmOpt, pkg);
   }
   const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
   const version = cargo.match(/^version = "([^"]+)"/m)?.[1] ?? "0.0.0";

@@ -46,6 +46,9 @@ step("README examples are the tested ones", () => {
 step("clippy (native, all targets)", () => run("cargo", ["clippy", "--all-targets", "--", "-D", "warnings"]));
 step("clippy (wasm32, features js + leptos + yew)", () =>
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "js,leptos,yew", "--lib", "--", "-D", "warnings"]));
+// The npm build: `js` without std (scripts/build.mjs), with its own panic handler.
+step("clippy (wasm32, js without std: the npm build)", () =>
+  run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "js", "--lib", "--", "-D", "warnings"]));
 // Rust users build without `js`: that configuration must stay clean too.
 step("clippy (wasm32, no features)", () =>
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--", "-D", "warnings"]));

@@ -48,7 +48,21 @@
 // on every error for no gain in a single-threaded wasm module.
 #![allow(clippy::result_large_err)]
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
 extern crate alloc;
+
+// Without std the module must bring its own panic handler and allocator: only the npm build (`js`) does.
+#[cfg(not(any(feature = "std", feature = "js")))]
+compile_error!("stepup needs its default `std` feature unless it is built as the npm package (feature `js`)");
+
+/// Without std (the npm build), a panic (none is reachable: clippy denies its sources, the parsers are
+/// fuzzed) stops the module with a trap instead of formatting a message nobody reads.
+#[cfg(all(not(feature = "std"), feature = "js", target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo) -> ! {
+    ::core::arch::wasm32::unreachable()
+}
 
 pub mod core;
 #[cfg(target_arch = "wasm32")]

@@ -12,7 +12,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{Error, ErrorCode, Result};
+use super::error::{Error, ErrorCode, FirstError, Result};
 use super::json::{Json, JsonObject};
 
 /// The claims stepup reads, typed; the rest in `extra`.
@@ -47,41 +47,49 @@ fn invalid(claim: &'static str, msg: &'static str) -> Error {
     Error::new(ErrorCode::InvalidClaim, msg).with_claim(claim)
 }
 
-/// An optional string claim.
-fn string(obj: &JsonObject, name: &'static str) -> Result<Option<String>> {
-    match obj.get(name) {
-        None => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid(name, "claim must be a string")),
-    }
+/// Reads the claims one by one and keeps the first error ([`FirstError`]).
+struct Reader<'a> {
+    obj: &'a JsonObject,
+    err: FirstError,
 }
 
-/// An optional array of strings (`amr`); absent is empty.
-fn string_array(obj: &JsonObject, name: &'static str) -> Result<Vec<String>> {
-    match obj.get(name) {
-        None => Ok(Vec::new()),
-        Some(v) => v.as_strings().ok_or_else(|| invalid(name, "claim must be an array of strings")),
+impl Reader<'_> {
+    fn fail<T: Default>(&mut self, claim: &'static str, msg: &'static str) -> T {
+        self.err.note(invalid(claim, msg))
     }
-}
 
-/// `aud`: RFC 7519 §4.1.3 allows one string or an array of strings.
-fn audience(obj: &JsonObject) -> Result<Vec<String>> {
-    match obj.get("aud") {
-        Some(Json::String(s)) => Ok(alloc::vec![s.clone()]),
-        _ => string_array(obj, "aud"),
+    /// An optional string claim.
+    fn string(&mut self, name: &'static str) -> Option<String> {
+        match self.obj.get(name) {
+            None => None,
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(_) => self.fail(name, "claim must be a string"),
+        }
     }
-}
 
-/// A NumericDate (RFC 7519 §2): a JSON number of seconds. Fractions are allowed by the RFC and floored;
-/// negative values and values beyond 2^53 (where doubles stop being exact) are rejected.
-fn numeric_date(obj: &JsonObject, name: &'static str) -> Result<Option<i64>> {
-    match obj.get(name) {
-        None => Ok(None),
-        // The range check also rejects NaN (every comparison is false) and ±infinity, which a JS
-        // caller's object could carry even though JSON text cannot.
-        Some(Json::Number(n)) if (0.0..=MAX_NUMERIC_DATE).contains(n) => Ok(Some(*n as i64)),
-        Some(Json::Number(_)) => Err(invalid(name, "date claim out of range")),
-        Some(_) => Err(invalid(name, "date claim must be a number")),
+    /// An optional array of strings (`amr`); absent is empty. `aud` (RFC 7519 §4.1.3) may also be one string.
+    fn strings(&mut self, name: &'static str) -> Vec<String> {
+        match self.obj.get(name) {
+            None => Vec::new(),
+            Some(Json::String(s)) if name == "aud" => alloc::vec![s.clone()],
+            Some(v) => match v.as_strings() {
+                Some(list) => list,
+                None => self.fail(name, "claim must be an array of strings"),
+            },
+        }
+    }
+
+    /// A NumericDate (RFC 7519 §2): a JSON number of seconds. Fractions are allowed by the RFC and floored;
+    /// negative values and values beyond 2^53 (where doubles stop being exact) are rejected.
+    fn numeric_date(&mut self, name: &'static str) -> Option<i64> {
+        match self.obj.get(name) {
+            None => None,
+            // The range check also rejects NaN (every comparison is false) and ±infinity, which a JS
+            // caller's object could carry even though JSON text cannot.
+            Some(Json::Number(n)) if (0.0..=MAX_NUMERIC_DATE).contains(n) => Some(*n as i64),
+            Some(Json::Number(_)) => self.fail(name, "date claim out of range"),
+            Some(_) => self.fail(name, "date claim must be a number"),
+        }
     }
 }
 
@@ -91,30 +99,30 @@ impl Claims {
     pub fn from_json(value: &Json) -> Result<Claims> {
         let obj =
             value.as_object().ok_or_else(|| Error::new(ErrorCode::InvalidClaim, "claims must be a JSON object"))?;
-        Ok(Claims {
-            iss: string(obj, "iss")?,
-            sub: string(obj, "sub")?,
-            aud: audience(obj)?,
-            exp: numeric_date(obj, "exp")?,
-            iat: numeric_date(obj, "iat")?,
-            nbf: numeric_date(obj, "nbf")?,
-            auth_time: numeric_date(obj, "auth_time")?,
-            nonce: string(obj, "nonce")?,
-            acr: string(obj, "acr")?,
-            amr: string_array(obj, "amr")?,
-            azp: string(obj, "azp")?,
-            at_hash: string(obj, "at_hash")?,
-            sid: string(obj, "sid")?,
-            extra: {
-                let mut extra = JsonObject::new();
-                for (k, v) in obj.iter() {
-                    if !KNOWN.contains(&k.as_str()) {
-                        extra.insert(k.clone(), v.clone());
-                    }
-                }
-                extra
-            },
-        })
+        let mut r = Reader { obj, err: FirstError::default() };
+        let mut extra = JsonObject::new();
+        for (k, v) in obj.iter() {
+            if !KNOWN.contains(&k.as_str()) {
+                extra.insert(k.clone(), v.clone());
+            }
+        }
+        let claims = Claims {
+            iss: r.string("iss"),
+            sub: r.string("sub"),
+            aud: r.strings("aud"),
+            exp: r.numeric_date("exp"),
+            iat: r.numeric_date("iat"),
+            nbf: r.numeric_date("nbf"),
+            auth_time: r.numeric_date("auth_time"),
+            nonce: r.string("nonce"),
+            acr: r.string("acr"),
+            amr: r.strings("amr"),
+            azp: r.string("azp"),
+            at_hash: r.string("at_hash"),
+            sid: r.string("sid"),
+            extra,
+        };
+        r.err.or_ok(claims)
     }
 
     /// Whether `aud` lists `client_id`.

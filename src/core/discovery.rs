@@ -8,7 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::authorize::is_secure_url;
-use super::error::{Error, ErrorCode, Result};
+use super::error::{Error, ErrorCode, FirstError, Result};
 use super::json::{Json, JsonObject};
 
 /// OIDC Discovery §4.1: any terminating `/` of the issuer is removed before appending the well-known path,
@@ -40,6 +40,42 @@ fn failed(msg: &'static str) -> Error {
     Error::new(ErrorCode::DiscoveryFailed, msg)
 }
 
+/// An optional string member (`null` reads as absent).
+fn string(obj: &JsonObject, err: &mut FirstError, name: &str) -> Option<String> {
+    match obj.get(name) {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(_) => err.note(failed("a discovery member is not a string")),
+    }
+}
+
+/// An optional endpoint: https (http on localhost) when present.
+fn endpoint(obj: &JsonObject, err: &mut FirstError, name: &str) -> Option<String> {
+    match string(obj, err, name) {
+        Some(url) if !is_secure_url(&url) => err.note(failed("a discovery endpoint is not an https URL")),
+        url => url,
+    }
+}
+
+fn required(obj: &JsonObject, err: &mut FirstError, name: &str) -> String {
+    match endpoint(obj, err, name) {
+        Some(url) => url,
+        None => err.note(failed("a required discovery endpoint is missing")),
+    }
+}
+
+/// An optional list of strings; absent is empty.
+fn list(obj: &JsonObject, err: &mut FirstError, name: &str) -> Vec<String> {
+    match obj.get(name) {
+        None | Some(Json::Null) => Vec::new(),
+        Some(v @ Json::Array(_)) => match v.as_strings() {
+            Some(list) => list,
+            None => err.note(failed("a discovery list holds a non-string")),
+        },
+        Some(_) => err.note(failed("a discovery member is not a list")),
+    }
+}
+
 impl ProviderMetadata {
     /// Check a discovery document against the configured issuer, in this order:
     /// 1. `issuer` equals `expected_issuer` exactly (OIDC Discovery §4.3, RFC 8414 §3.3: the mix-up defence)
@@ -60,45 +96,25 @@ impl ProviderMetadata {
             return Err(Error::new(ErrorCode::InvalidConfig, "the issuer must be an https URL without query or fragment"));
         }
 
-        let string = |name: &str| -> Result<Option<String>> {
-            match obj.get(name) {
-                None | Some(Json::Null) => Ok(None),
-                Some(Json::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(failed("a discovery member is not a string")),
-            }
-        };
-        let endpoint = |name: &str| -> Result<Option<String>> {
-            match string(name)? {
-                Some(url) if !is_secure_url(&url) => Err(failed("a discovery endpoint is not an https URL")),
-                url => Ok(url),
-            }
-        };
-        let required = |name: &str| endpoint(name)?.ok_or_else(|| failed("a required discovery endpoint is missing"));
-        let list = |name: &str| -> Result<Vec<String>> {
-            match obj.get(name) {
-                None | Some(Json::Null) => Ok(Vec::new()),
-                Some(v @ Json::Array(_)) => v.as_strings().ok_or_else(|| failed("a discovery list holds a non-string")),
-                Some(_) => Err(failed("a discovery member is not a list")),
-            }
-        };
-
+        let mut err = FirstError::default();
         let meta = ProviderMetadata {
             issuer: String::from(issuer),
-            authorization_endpoint: required("authorization_endpoint")?,
-            token_endpoint: required("token_endpoint")?,
-            jwks_uri: required("jwks_uri")?,
-            end_session_endpoint: endpoint("end_session_endpoint")?,
-            userinfo_endpoint: endpoint("userinfo_endpoint")?,
+            authorization_endpoint: required(obj, &mut err, "authorization_endpoint"),
+            token_endpoint: required(obj, &mut err, "token_endpoint"),
+            jwks_uri: required(obj, &mut err, "jwks_uri"),
+            end_session_endpoint: endpoint(obj, &mut err, "end_session_endpoint"),
+            userinfo_endpoint: endpoint(obj, &mut err, "userinfo_endpoint"),
             authorization_response_iss_parameter_supported: match obj.get("authorization_response_iss_parameter_supported") {
                 None | Some(Json::Null) => false,
                 Some(Json::Bool(b)) => *b,
-                Some(_) => return Err(failed("authorization_response_iss_parameter_supported is not a boolean")),
+                Some(_) => err.note(failed("authorization_response_iss_parameter_supported is not a boolean")),
             },
-            code_challenge_methods_supported: list("code_challenge_methods_supported")?,
-            id_token_signing_alg_values_supported: list("id_token_signing_alg_values_supported")?,
-            acr_values_supported: list("acr_values_supported")?,
+            code_challenge_methods_supported: list(obj, &mut err, "code_challenge_methods_supported"),
+            id_token_signing_alg_values_supported: list(obj, &mut err, "id_token_signing_alg_values_supported"),
+            acr_values_supported: list(obj, &mut err, "acr_values_supported"),
             raw: obj.clone(),
         };
+        let meta = err.or_ok(meta)?;
         // PKCE S256 is the only method we use; a provider that lists methods without it would refuse us.
         if matches!(obj.get("code_challenge_methods_supported"), Some(Json::Array(_))) && !meta.code_challenge_methods_supported.iter().any(|m| m == "S256") {
             return Err(failed("the provider does not support PKCE S256"));

@@ -222,6 +222,38 @@ impl core::error::Error for Error {}
 
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
+/// The first of several failures. A reader checks every member, notes what is wrong and returns once at the
+/// end: a `?` per member would make the compiler drop every member read so far at each of its return
+/// points, a ladder of drop code per reader (bench/size-ledger.md has the bytes).
+#[derive(Default)]
+pub struct FirstError(Option<Error>);
+
+impl FirstError {
+    /// Keep `err` unless an earlier failure is kept; the member reads as `T::default()`.
+    pub fn note<T: Default>(&mut self, err: Error) -> T {
+        if self.0.is_none() {
+            self.0 = Some(err);
+        }
+        T::default()
+    }
+
+    /// The value of `r`, or (noting its error) `T::default()`.
+    pub fn take<T: Default>(&mut self, r: Result<T>) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => self.note(e),
+        }
+    }
+
+    /// `value` when nothing was noted, else the first failure.
+    pub fn or_ok<T>(self, value: T) -> Result<T> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(value),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use super::base64url;
 use super::error::{Error, ErrorCode, Result};
-use super::json::{Json, JsonObject};
+use super::json::{write_string, Json, JsonObject};
 use super::jwt::JoseHeader;
 
 /// The asymmetric JWS algorithms stepup can verify with WebCrypto (RFC 7518 §3, RFC 8037).
@@ -170,11 +170,14 @@ fn bit_length(bytes: &[u8]) -> usize {
 }
 
 /// A member that must be a string when present; `Err(())` for any other type.
-fn opt_str(obj: &JsonObject, name: &str) -> core::result::Result<Option<String>, ()> {
+fn opt_str(obj: &JsonObject, bad: &mut bool, name: &str) -> Option<String> {
     match obj.get(name) {
-        None => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(()),
+        None => None,
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(_) => {
+            *bad = true;
+            None
+        }
     }
 }
 
@@ -191,18 +194,24 @@ impl Jwk {
         if obj.contains_key("d") || obj.contains_key("k") {
             return None;
         }
+        // A member of the wrong type makes the key unusable; read them all, then decide once (no early
+        // return per member: see `FirstError`).
+        let mut bad = false;
         let key = Jwk {
-            kty: opt_str(obj, "kty").ok()??,
-            kid: opt_str(obj, "kid").ok()?,
-            alg: opt_str(obj, "alg").ok()?,
-            use_: opt_str(obj, "use").ok()?,
-            crv: opt_str(obj, "crv").ok()?,
-            n: opt_str(obj, "n").ok()?,
-            e: opt_str(obj, "e").ok()?,
-            x: opt_str(obj, "x").ok()?,
-            y: opt_str(obj, "y").ok()?,
+            kty: opt_str(obj, &mut bad, "kty").unwrap_or_default(),
+            kid: opt_str(obj, &mut bad, "kid"),
+            alg: opt_str(obj, &mut bad, "alg"),
+            use_: opt_str(obj, &mut bad, "use"),
+            crv: opt_str(obj, &mut bad, "crv"),
+            n: opt_str(obj, &mut bad, "n"),
+            e: opt_str(obj, &mut bad, "e"),
+            x: opt_str(obj, &mut bad, "x"),
+            y: opt_str(obj, &mut bad, "y"),
             raw: obj.clone(),
         };
+        if bad || key.kty.is_empty() {
+            return None;
+        }
         // RFC 7517 §4.2: a key for encryption (or anything but signatures) must not verify signatures.
         if key.use_.as_deref().is_some_and(|u| u != "sig") {
             return None;
@@ -271,6 +280,85 @@ pub fn select_key<'a>(jwks: &'a Jwks, header: &JoseHeader, alg: Algorithm) -> Re
         None => compatible.next(),
     };
     found.ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "no key in the JWKS matches the token").with_claim("kid"))
+}
+
+/// What WebCrypto is asked to do for one signature, decided here so the browser layer makes one call:
+/// import this key with these parameters and verify with those (RFC 7518 §3 for each algorithm).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerificationPlan {
+    /// `importKey`'s algorithm, as JSON text.
+    pub import_params: &'static str,
+    /// The JWK for `importKey`, as JSON text: the public key material only. Copying `alg`, `key_ops`, `use`
+    /// or `ext` from the JWKS would let the provider's document steer what WebCrypto accepts (RFC 8725).
+    pub jwk: String,
+    /// `verify`'s algorithm, as JSON text.
+    pub verify_params: &'static str,
+}
+
+impl Algorithm {
+    /// `(importKey, verify)` parameters: RSASSA-PKCS1-v1_5 and RSA-PSS bind the hash at import, and PSS
+    /// uses a salt as long as the hash (RFC 7518 §3.5); ECDSA names the curve at import and the hash at verify.
+    const fn webcrypto(self) -> (&'static str, &'static str) {
+        match self {
+            Algorithm::RS256 => (r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-256"}"#, r#"{"name":"RSASSA-PKCS1-v1_5"}"#),
+            Algorithm::RS384 => (r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-384"}"#, r#"{"name":"RSASSA-PKCS1-v1_5"}"#),
+            Algorithm::RS512 => (r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-512"}"#, r#"{"name":"RSASSA-PKCS1-v1_5"}"#),
+            Algorithm::PS256 => (r#"{"name":"RSA-PSS","hash":"SHA-256"}"#, r#"{"name":"RSA-PSS","saltLength":32}"#),
+            Algorithm::PS384 => (r#"{"name":"RSA-PSS","hash":"SHA-384"}"#, r#"{"name":"RSA-PSS","saltLength":48}"#),
+            Algorithm::PS512 => (r#"{"name":"RSA-PSS","hash":"SHA-512"}"#, r#"{"name":"RSA-PSS","saltLength":64}"#),
+            Algorithm::ES256 => (r#"{"name":"ECDSA","namedCurve":"P-256"}"#, r#"{"name":"ECDSA","hash":"SHA-256"}"#),
+            Algorithm::ES384 => (r#"{"name":"ECDSA","namedCurve":"P-384"}"#, r#"{"name":"ECDSA","hash":"SHA-384"}"#),
+            Algorithm::ES512 => (r#"{"name":"ECDSA","namedCurve":"P-521"}"#, r#"{"name":"ECDSA","hash":"SHA-512"}"#),
+            Algorithm::EdDSA => (r#"{"name":"Ed25519"}"#, r#"{"name":"Ed25519"}"#),
+        }
+    }
+
+    /// Length of an ECDSA signature (raw `r || s`, RFC 7518 §3.4): twice the coordinate size (P-521: 66 bytes).
+    const fn ecdsa_signature_len(self) -> Option<usize> {
+        match self {
+            Algorithm::ES256 => Some(64),
+            Algorithm::ES384 => Some(96),
+            Algorithm::ES512 => Some(132),
+            _ => None,
+        }
+    }
+}
+
+/// The plan to verify `signature` with `jwk` for `alg` (already allow-listed):
+/// - the key must fit the algorithm (`kty`, `crv`, and the JWK's own `alg` when it names one): an RSA key can
+///   never verify an EC or HMAC token → `unsupported_algorithm`;
+/// - an ECDSA signature must be raw `r || s` of exactly twice the coordinate size, never DER, whatever a
+///   lenient engine might make of it → `invalid_signature`;
+/// - a key without its public members → `key_not_found`.
+pub fn verification_plan(jwk: &Jwk, alg: Algorithm, signature: &[u8]) -> Result<VerificationPlan> {
+    if !jwk.is_compatible(alg) {
+        return Err(Error::new(ErrorCode::UnsupportedAlgorithm, "the key's type does not fit the token's alg").with_claim("alg"));
+    }
+    if alg.ecdsa_signature_len().is_some_and(|len| signature.len() != len) {
+        return Err(Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature"));
+    }
+    let mut out = String::from(r#"{"kty":"#);
+    write_string(&mut out, alg.kty());
+    let members: [(&str, &Option<String>); 3] = match alg.kty() {
+        "RSA" => [("n", &jwk.n), ("e", &jwk.e), ("", &None)],
+        "EC" => [("crv", &jwk.crv), ("x", &jwk.x), ("y", &jwk.y)],
+        _ => [("crv", &jwk.crv), ("x", &jwk.x), ("", &None)],
+    };
+    for (name, value) in members {
+        if name.is_empty() {
+            continue;
+        }
+        let Some(value) = value else {
+            return Err(Error::new(ErrorCode::KeyNotFound, "the JWK lacks a public key member").with_claim(name));
+        };
+        out.push(',');
+        write_string(&mut out, name);
+        out.push(':');
+        write_string(&mut out, value);
+    }
+    out.push('}');
+    let (import_params, verify_params) = alg.webcrypto();
+    Ok(VerificationPlan { import_params, jwk: out, verify_params })
 }
 
 #[cfg(test)]
@@ -403,4 +491,53 @@ mod tests {
         assert_eq!(select_key(&set, &header(None), Algorithm::ES384).unwrap_err().code(), "key_not_found");
         assert_eq!(select_key(&set, &header(None), Algorithm::EdDSA).unwrap_err().code(), "key_not_found");
     }
+
+    #[test]
+    fn the_plan_imports_only_public_members_and_checks_ecdsa_length() {
+        let set = jwks(r#"{"keys":[{"kty":"EC","crv":"P-256","x":"AQ","y":"Ag","kid":"k","alg":"ES256","key_ops":["verify"],"ext":true},
+            {"kty":"RSA","n":"AQAB","e":"AQAB","kid":"r"}]}"#).unwrap();
+        let ec = &set.keys[0];
+        let plan = verification_plan(ec, Algorithm::ES256, &[0; 64]).unwrap();
+        assert_eq!(plan.jwk, r#"{"kty":"EC","crv":"P-256","x":"AQ","y":"Ag"}"#);
+        assert_eq!((plan.import_params, plan.verify_params), (r#"{"name":"ECDSA","namedCurve":"P-256"}"#, r#"{"name":"ECDSA","hash":"SHA-256"}"#));
+        // DER or truncated ECDSA signatures never reach WebCrypto.
+        for len in [0, 63, 65, 70, 72] {
+            assert_eq!(verification_plan(ec, Algorithm::ES256, &vec![0; len]).unwrap_err().code(), "invalid_signature");
+        }
+        // An EC key for an RSA algorithm (and the reverse): refused before WebCrypto sees it.
+        assert_eq!(verification_plan(ec, Algorithm::RS256, &[]).unwrap_err().code(), "unsupported_algorithm");
+        assert_eq!(verification_plan(ec, Algorithm::ES384, &[0; 96]).unwrap_err().code(), "unsupported_algorithm");
+        let rsa = Jwk { kty: "RSA".into(), n: Some("bg".into()), e: Some("AQAB".into()), ..ec.clone() };
+        let rsa = Jwk { crv: None, x: None, y: None, alg: None, ..rsa };
+        assert_eq!(verification_plan(&rsa, Algorithm::ES256, &[0; 64]).unwrap_err().code(), "unsupported_algorithm");
+        let plan = verification_plan(&rsa, Algorithm::PS384, &[1; 256]).unwrap();
+        assert_eq!(plan.jwk, r#"{"kty":"RSA","n":"bg","e":"AQAB"}"#);
+        assert_eq!(plan.verify_params, r#"{"name":"RSA-PSS","saltLength":48}"#);
+        let no_e = Jwk { e: None, ..rsa };
+        assert_eq!(verification_plan(&no_e, Algorithm::RS256, &[]).unwrap_err().code(), "key_not_found");
+    }
+
+    #[test]
+    fn every_algorithm_has_webcrypto_parameters_naming_its_hash_or_curve() {
+        for alg in Algorithm::ALL {
+            let (import, verify) = alg.webcrypto();
+            let import = parse(import, ErrorCode::InvalidConfig).unwrap();
+            let verify = parse(verify, ErrorCode::InvalidConfig).unwrap();
+            let named = |j: &Json, m: &str| j.get(m).and_then(Json::as_str).map(String::from);
+            match alg.kty() {
+                "RSA" => {
+                    assert_eq!(named(&import, "hash").unwrap(), alloc::format!("SHA-{}", alg.hash_bits()));
+                    if alg.name().starts_with("PS") {
+                        assert_eq!(verify.get("saltLength").and_then(Json::as_f64), Some(f64::from(alg.hash_bits() / 8)));
+                    }
+                }
+                "EC" => {
+                    assert_eq!(named(&import, "namedCurve").as_deref(), alg.curve());
+                    assert_eq!(named(&verify, "hash").unwrap(), alloc::format!("SHA-{}", alg.hash_bits()));
+                }
+                _ => assert_eq!(named(&import, "name").as_deref(), Some("Ed25519")),
+            }
+        }
+    }
+
 }

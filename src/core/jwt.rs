@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use super::base64url;
 use super::claims::Claims;
-use super::error::{Error, ErrorCode, Result};
+use super::error::{Error, ErrorCode, FirstError, Result};
 use super::json::{self, Json, JsonObject};
 
 /// Longest token accepted, in bytes. ID tokens are a few KiB; the cap bounds the work (base64, JSON,
@@ -53,11 +53,11 @@ fn header_error(member: &'static str, msg: &'static str) -> Error {
 }
 
 /// An optional header member that must be a string when present.
-fn header_str(obj: &JsonObject, name: &'static str) -> Result<Option<String>> {
+fn header_str(obj: &JsonObject, err: &mut FirstError, name: &'static str) -> Option<String> {
     match obj.get(name) {
-        None => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(header_error(name, "header member must be a string")),
+        None => None,
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(_) => err.note(header_error(name, "header member must be a string")),
     }
 }
 
@@ -66,15 +66,27 @@ impl JoseHeader {
     /// array of strings (§4.1.11). Anything else of the wrong type is `malformed_token`.
     pub fn from_json(value: &Json) -> Result<JoseHeader> {
         let obj = value.as_object().ok_or_else(|| malformed("JOSE header is not a JSON object"))?;
-        let alg = header_str(obj, "alg")?.ok_or_else(|| header_error("alg", "JOSE header has no alg"))?;
+        let mut err = FirstError::default();
+        let alg = match header_str(obj, &mut err, "alg") {
+            Some(alg) => alg,
+            None => err.note(header_error("alg", "JOSE header has no alg")),
+        };
         let crit = match obj.get("crit") {
             None => Vec::new(),
-            Some(v @ Json::Array(items)) if !items.is_empty() => {
-                v.as_strings().ok_or_else(|| header_error("crit", "crit must list strings"))?
-            }
-            Some(_) => return Err(header_error("crit", "crit must be a non-empty array")),
+            Some(v @ Json::Array(items)) if !items.is_empty() => match v.as_strings() {
+                Some(crit) => crit,
+                None => err.note(header_error("crit", "crit must list strings")),
+            },
+            Some(_) => err.note(header_error("crit", "crit must be a non-empty array")),
         };
-        Ok(JoseHeader { alg, kid: header_str(obj, "kid")?, typ: header_str(obj, "typ")?, crit, raw: obj.clone() })
+        let header = JoseHeader {
+            alg,
+            kid: header_str(obj, &mut err, "kid"),
+            typ: header_str(obj, &mut err, "typ"),
+            crit,
+            raw: obj.clone(),
+        };
+        err.or_ok(header)
     }
 }
 

@@ -6,7 +6,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{Error, ErrorCode, Result};
+use super::error::{Error, ErrorCode, FirstError, Result};
 use super::jwk::Algorithm;
 use super::json::Json;
 use super::policy::{AmrPolicy, StepUpPolicy};
@@ -71,7 +71,8 @@ impl<'a> Options<'a> {
     pub fn uint(&self, key: &str) -> Result<Option<u64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER && n.fract() == 0.0 => Ok(Some(*n as u64)),
+            // In range, the cast is exact for integers and truncates fractions, which the comparison then rejects.
+            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER && (*n as u64) as f64 == *n => Ok(Some(*n as u64)),
             Some(_) => Err(invalid(key, "a non-negative integer")),
         }
     }
@@ -80,7 +81,8 @@ impl<'a> Options<'a> {
     pub fn time(&self, key: &str) -> Result<Option<i64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::Number(n)) if n.is_finite() && *n >= 0.0 && *n <= MAX_SAFE_INTEGER => Ok(Some(n.floor() as i64)),
+            // Non-negative and in range, so the cast truncates toward zero: the floor.
+            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER => Ok(Some(*n as i64)),
             Some(_) => Err(invalid(key, "seconds since the epoch")),
         }
     }
@@ -122,29 +124,37 @@ pub fn secure_url(url: &str, member: &'static str) -> Result<()> {
 /// `ClaimExpectations` → [`Expectations`]. `now` is used when the object has no `now`.
 pub fn expectations(value: Option<&Json>, now: i64) -> Result<Expectations> {
     let o = Options::new(value, "expectations")?;
-    let mut exp = Expectations::new(o.required_string("issuer")?, o.required_string("clientId")?, now);
-    exp.nonce = o.string("nonce")?;
-    exp.max_age = o.uint("maxAge")?;
-    exp.acr_values = o.strings("acrValues")?;
-    exp.leeway = o.uint("leeway")?.unwrap_or(DEFAULT_LEEWAY);
-    exp.now = o.time("now")?.unwrap_or(now);
-    if let Some(names) = o.strings("algorithms")? {
-        exp.algorithms = algorithms(&names)?;
+    let mut err = FirstError::default();
+    let mut exp = Expectations::new(err.take(o.required_string("issuer")), err.take(o.required_string("clientId")), now);
+    exp.nonce = err.take(o.string("nonce"));
+    exp.max_age = err.take(o.uint("maxAge"));
+    exp.acr_values = err.take(o.strings("acrValues"));
+    exp.leeway = err.take(o.uint("leeway")).unwrap_or(DEFAULT_LEEWAY);
+    exp.now = err.take(o.time("now")).unwrap_or(now);
+    if let Some(names) = err.take(o.strings("algorithms")) {
+        exp.algorithms = err.take(algorithms(&names));
     }
-    exp.access_token = o.string("accessToken")?;
-    exp.trusted_audiences = o.strings("trustedAudiences")?.unwrap_or_default();
-    Ok(exp)
+    exp.access_token = err.take(o.string("accessToken"));
+    exp.trusted_audiences = err.take(o.strings("trustedAudiences")).unwrap_or_default();
+    err.or_ok(exp)
 }
 
 /// `StepUpPolicy` → [`StepUpPolicy`].
 pub fn policy(value: Option<&Json>) -> Result<StepUpPolicy> {
     let o = Options::new(value, "policy")?;
     let amr = o.object("amr")?;
-    let amr = match (amr.strings("anyOf")?, amr.strings("allOf")?) {
+    let mut err = FirstError::default();
+    let amr = match (err.take(amr.strings("anyOf")), err.take(amr.strings("allOf"))) {
         (None, None) => None,
         (any_of, all_of) => Some(AmrPolicy { any_of: any_of.unwrap_or_default(), all_of: all_of.unwrap_or_default() }),
     };
-    Ok(StepUpPolicy { acr: o.strings("acr")?, amr, mfa: o.boolean("mfa")?.unwrap_or(false), max_age: o.uint("maxAge")? })
+    let policy = StepUpPolicy {
+        acr: err.take(o.strings("acr")),
+        amr,
+        mfa: err.take(o.boolean("mfa")).unwrap_or(false),
+        max_age: err.take(o.uint("maxAge")),
+    };
+    err.or_ok(policy)
 }
 
 #[cfg(test)]

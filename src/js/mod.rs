@@ -1,6 +1,7 @@
 //! The npm package's exports (feature `js`). Thin `#[wasm_bindgen]` wrappers only: every rule lives in
 //! `core` or `web`; this layer converts JS values in and out and maps errors to `StepUpError`.
 
+use alloc::boxed::Box;
 use core::future::Future;
 use core::pin::Pin;
 

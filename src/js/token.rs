@@ -1,5 +1,6 @@
 //! The synchronous helpers: `decodeJwt`, `validateIdTokenClaims`, `evaluateStepUp`, `parseStepUpChallenge`.
 
+use alloc::vec;
 use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 

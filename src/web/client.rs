@@ -15,6 +15,7 @@
 //! - methods that may open a popup do so synchronously, before returning their future, because
 //!   browsers only allow popups during the user's click.
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -37,7 +38,7 @@ use crate::core::authorize::logout_url;
 use crate::core::challenge::parse_step_up_challenge;
 use crate::core::discovery::{discovery_url, ProviderMetadata};
 use crate::core::dpop;
-use crate::core::error::{Error, ErrorCode, Result};
+use crate::core::error::{Error, ErrorCode, FirstError, Result};
 use crate::core::json::Json;
 use crate::core::jwk::DEFAULT_ALGORITHMS;
 use crate::core::options::{self, Options};
@@ -90,26 +91,28 @@ impl ClientConfig {
     /// Read the camelCase object of the JS contract; a wrong type is `invalid_config` naming the member.
     pub fn from_json(value: Option<&Json>) -> Result<Self> {
         let o = Options::new(value, "config")?;
-        Ok(ClientConfig {
-            issuer: o.required_string("issuer")?,
-            client_id: o.required_string("clientId")?,
-            redirect_uri: o.required_string("redirectUri")?,
-            popup_redirect_uri: o.string("popupRedirectUri")?,
-            scope: o.string("scope")?,
-            audience: o.string("audience")?,
-            leeway: o.uint("leeway")?,
-            popup_timeout_seconds: o.uint("popupTimeoutSeconds")?,
+        let mut err = FirstError::default();
+        let config = ClientConfig {
+            issuer: err.take(o.required_string("issuer")),
+            client_id: err.take(o.required_string("clientId")),
+            redirect_uri: err.take(o.required_string("redirectUri")),
+            popup_redirect_uri: err.take(o.string("popupRedirectUri")),
+            scope: err.take(o.string("scope")),
+            audience: err.take(o.string("audience")),
+            leeway: err.take(o.uint("leeway")),
+            popup_timeout_seconds: err.take(o.uint("popupTimeoutSeconds")),
             metadata: match o.get("metadata") {
                 None => None,
                 Some(m @ Json::Object(_)) => Some(m.clone()),
-                Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "metadata must be an object").with_claim("metadata")),
+                Some(_) => err.note(Error::new(ErrorCode::InvalidConfig, "metadata must be an object").with_claim("metadata")),
             },
-            algorithms: o.strings("algorithms")?,
-            step_up_acr: o.string("stepUpAcr")?,
-            api_origins: o.strings("apiOrigins")?.unwrap_or_default(),
-            trusted_audiences: o.strings("trustedAudiences")?.unwrap_or_default(),
-            use_dpop: o.boolean("useDpop")?.unwrap_or(false),
-        })
+            algorithms: err.take(o.strings("algorithms")),
+            step_up_acr: err.take(o.string("stepUpAcr")),
+            api_origins: err.take(o.strings("apiOrigins")).unwrap_or_default(),
+            trusted_audiences: err.take(o.strings("trustedAudiences")).unwrap_or_default(),
+            use_dpop: err.take(o.boolean("useDpop")).unwrap_or(false),
+        };
+        err.or_ok(config)
     }
 }
 
@@ -128,28 +131,30 @@ pub struct AuthorizeOptions {
 impl AuthorizeOptions {
     pub fn from_json(value: Option<&Json>) -> Result<Self> {
         let o = Options::new(value, "options")?;
+        let mut err = FirstError::default();
         let extra_params = match o.get("extraParams") {
             None => Vec::new(),
             Some(Json::Object(map)) => {
                 let mut params = Vec::with_capacity(map.len());
                 for (k, v) in map.iter() {
-                    let Json::String(s) = v else {
-                        return Err(Error::new(ErrorCode::InvalidConfig, "extraParams values must be strings").with_claim("extraParams"));
-                    };
-                    params.push((k.clone(), s.clone()));
+                    match v {
+                        Json::String(s) => params.push((k.clone(), s.clone())),
+                        _ => err.note(Error::new(ErrorCode::InvalidConfig, "extraParams values must be strings").with_claim("extraParams")),
+                    }
                 }
                 params
             }
-            Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "extraParams must be an object").with_claim("extraParams")),
+            Some(_) => err.note(Error::new(ErrorCode::InvalidConfig, "extraParams must be an object").with_claim("extraParams")),
         };
-        Ok(AuthorizeOptions {
-            acr_values: o.strings("acrValues")?,
-            max_age: o.uint("maxAge")?,
-            prompt: o.string("prompt")?,
-            login_hint: o.string("loginHint")?,
-            essential_acr: o.boolean("essentialAcr")?.unwrap_or(false),
+        let options = AuthorizeOptions {
+            acr_values: err.take(o.strings("acrValues")),
+            max_age: err.take(o.uint("maxAge")),
+            prompt: err.take(o.string("prompt")),
+            login_hint: err.take(o.string("loginHint")),
+            essential_acr: err.take(o.boolean("essentialAcr")).unwrap_or(false),
             extra_params,
-        })
+        };
+        err.or_ok(options)
     }
 }
 
@@ -579,7 +584,7 @@ impl StepUpClient {
         let provider_origin = web_sys::Url::new(&self.inner.provider.metadata.authorization_endpoint)
             .map(|u| u.origin())
             .unwrap_or_default();
-        let popup = match Popup::open_blank(&provider_origin) {
+        let popup = match Popup::open_blank() {
             Ok(p) => p,
             Err(e) => return ready(Err(e)),
         };

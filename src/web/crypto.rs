@@ -1,19 +1,18 @@
 //! WebCrypto: random bytes, SHA-256, and JWS signature verification with keys from a JWKS.
 //!
-//! The rules that matter here (RFC 8725): the algorithm must fit the key (`kty`, `crv`); only the
-//! public members of a JWK reach `importKey` (never the JWKS's `alg`, `key_ops` or `ext`, which could
-//! make the browser accept something we did not choose); ECDSA signatures are raw `r || s` of exactly
-//! twice the coordinate size, never DER; RSA-PSS uses a salt as long as the hash.
+//! Every rule of a signature check (RFC 8725: the key fits the algorithm, only public members reach
+//! `importKey`, raw ECDSA signatures, PSS salt length) is decided by `core::jwk::verification_plan`; this
+//! module hands its plan to WebCrypto in one call.
 
 use alloc::vec::Vec;
 
-use js_sys::{Array, Object, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Crypto, CryptoKey, SubtleCrypto};
+use web_sys::{Crypto, SubtleCrypto};
 
-use super::util::{await_promise, error_name, get, object, set, set_str};
+use super::util::{await_promise, error_name, get};
 use crate::core::error::{Error, ErrorCode, Result};
-use crate::core::jwk::{Algorithm, Jwk};
+use crate::core::jwk::{self, Algorithm, Jwk};
 
 fn crypto() -> Result<Crypto> {
     let c = get(&js_sys::global(), "crypto");
@@ -59,147 +58,35 @@ pub async fn sha256(data: &[u8]) -> Result<Vec<u8>> {
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
-fn hash_name(alg: Algorithm) -> &'static str {
-    match alg.hash_bits() {
-        384 => "SHA-384",
-        512 => "SHA-512",
-        _ => "SHA-256",
-    }
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `verifySignature`: `importKey` (kept per page by algorithm and key) then `verify`.
+    #[wasm_bindgen(catch, js_name = verifySignature)]
+    fn verify_signature_js(import_params: &str, jwk: &str, verify_params: &str, signature: &[u8], data: &[u8])
+        -> core::result::Result<js_sys::Promise, JsValue>;
+    /// glue.js `forgetKeys`: drop the imported keys.
+    #[wasm_bindgen(js_name = forgetKeys)]
+    pub(crate) fn forget_keys();
 }
 
-/// Length in bytes of an ECDSA signature (`r || s`) for each curve: twice the coordinate size.
-/// P-521 coordinates take 66 bytes.
-fn ecdsa_signature_len(alg: Algorithm) -> Option<usize> {
-    match alg {
-        Algorithm::ES256 => Some(64),
-        Algorithm::ES384 => Some(96),
-        Algorithm::ES512 => Some(132),
-        _ => None,
-    }
-}
-
-/// The WebCrypto algorithm object for `importKey`.
-fn import_params(alg: Algorithm) -> JsValue {
-    let p = object();
-    match alg {
-        Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => {
-            set_str(&p, "name", "RSASSA-PKCS1-v1_5");
-            set_str(&p, "hash", hash_name(alg));
+/// Verify `signature` over `signing_input` with `jwk` for `alg`, as [`jwk::verification_plan`] says: one call
+/// that imports the key (once per page) and verifies. A browser without the algorithm (Ed25519 in older
+/// engines: `NotSupportedError`) is `unsupported_algorithm`; any other failure is `invalid_signature`.
+pub async fn verify_signature(jwk: &Jwk, alg: Algorithm, signature: &[u8], signing_input: &[u8]) -> Result<()> {
+    let plan = jwk::verification_plan(jwk, alg, signature)?;
+    subtle()?;
+    let failed = |e: JsValue| {
+        if error_name(&e) == "NotSupportedError" {
+            Error::new(ErrorCode::UnsupportedAlgorithm, "this browser does not support the token's algorithm").with_claim(alg.name())
+        } else {
+            Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature")
         }
-        Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => {
-            set_str(&p, "name", "RSA-PSS");
-            set_str(&p, "hash", hash_name(alg));
-        }
-        Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 => {
-            set_str(&p, "name", "ECDSA");
-            set_str(&p, "namedCurve", alg.curve().unwrap_or_default());
-        }
-        Algorithm::EdDSA => set_str(&p, "name", "Ed25519"),
-    }
-    p
-}
-
-/// The WebCrypto algorithm object for `verify`.
-fn verify_params(alg: Algorithm) -> JsValue {
-    let p = object();
-    match alg {
-        Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => set_str(&p, "name", "RSASSA-PKCS1-v1_5"),
-        Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => {
-            set_str(&p, "name", "RSA-PSS");
-            // RFC 7518 §3.5: the salt is as long as the hash output.
-            set(&p, "saltLength", &JsValue::from(u32::from(alg.hash_bits() / 8)));
-        }
-        Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 => {
-            set_str(&p, "name", "ECDSA");
-            set_str(&p, "hash", hash_name(alg));
-        }
-        Algorithm::EdDSA => set_str(&p, "name", "Ed25519"),
-    }
-    p
-}
-
-/// The JWK handed to `importKey`: only the public key material. Copying `alg`, `key_ops`, `use` or
-/// `ext` from the JWKS would let the provider's document steer what WebCrypto accepts.
-fn public_jwk(jwk: &Jwk, alg: Algorithm) -> Result<Object> {
-    let out = object();
-    let member = |name: &'static str, v: &Option<alloc::string::String>| -> Result<JsValue> {
-        v.as_deref()
-            .map(JsValue::from_str)
-            .ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "the JWK lacks a public key member").with_claim(name))
+        .with_cause(e)
     };
-    set_str(&out, "kty", alg.kty());
-    match alg.kty() {
-        "RSA" => {
-            set(&out, "n", &member("n", &jwk.n)?);
-            set(&out, "e", &member("e", &jwk.e)?);
-        }
-        "EC" => {
-            set_str(&out, "crv", alg.curve().unwrap_or_default());
-            set(&out, "x", &member("x", &jwk.x)?);
-            set(&out, "y", &member("y", &jwk.y)?);
-        }
-        _ => {
-            set_str(&out, "crv", alg.curve().unwrap_or_default());
-            set(&out, "x", &member("x", &jwk.x)?);
-        }
-    }
-    Ok(out.unchecked_into())
-}
-
-/// Import `jwk` as a verification key for `alg`. The key must fit the algorithm (`kty`, `crv`, and
-/// the JWK's own `alg` when it names one): an RSA key can never verify an EC or HMAC token.
-pub async fn import_key(jwk: &Jwk, alg: Algorithm) -> Result<CryptoKey> {
-    if !jwk.is_compatible(alg) {
-        return Err(Error::new(ErrorCode::UnsupportedAlgorithm, "the key's type does not fit the token's alg")
-            .with_claim("alg"));
-    }
-    let data = public_jwk(jwk, alg)?;
-    let params: Object = import_params(alg).unchecked_into();
-    let usages: JsValue = Array::of1(&JsValue::from_str("verify")).into();
-    let promise = subtle()?
-        .import_key_with_object("jwk", &data, &params, false, &usages)
-        .map_err(|e| import_error(alg, e))?;
-    match wasm_bindgen_futures::JsFuture::from(promise).await {
-        Ok(key) => Ok(key.unchecked_into()),
-        Err(e) => Err(import_error(alg, e)),
-    }
-}
-
-fn import_error(alg: Algorithm, e: JsValue) -> Error {
-    // NotSupportedError: the browser lacks the algorithm (Ed25519 in older engines). Anything else
-    // (DataError) is a key that does not parse as what it claims to be: it cannot verify anything.
-    let code = if error_name(&e) == "NotSupportedError" { ErrorCode::UnsupportedAlgorithm } else { ErrorCode::InvalidSignature };
-    let message = if code == ErrorCode::UnsupportedAlgorithm {
-        "this browser does not support the token's algorithm"
-    } else {
-        "the JWKS key could not be imported"
-    };
-    Error::new(code, message).with_claim(alg.name()).with_cause(e)
-}
-
-/// Verify `signature` over `signing_input` with an imported key. Any failure is `invalid_signature`.
-pub async fn verify_with_key(key: &CryptoKey, alg: Algorithm, signature: &[u8], signing_input: &[u8]) -> Result<()> {
-    let bad = || Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature");
-    if let Some(len) = ecdsa_signature_len(alg) {
-        // Raw r||s only (RFC 7518 §3.4): a DER-encoded or truncated signature is rejected here,
-        // whatever a lenient engine might make of it.
-        if signature.len() != len {
-            return Err(bad());
-        }
-    }
-    let params: Object = verify_params(alg).unchecked_into();
-    let promise = subtle()?
-        .verify_with_object_and_u8_array_and_u8_array(&params, key, signature, signing_input)
-        .map_err(|e| bad().with_cause(e))?;
+    let promise = verify_signature_js(plan.import_params, &plan.jwk, plan.verify_params, signature, signing_input).map_err(failed)?;
     match wasm_bindgen_futures::JsFuture::from(promise).await {
         Ok(v) if v.as_bool() == Some(true) => Ok(()),
-        Ok(_) => Err(bad()),
-        Err(e) => Err(bad().with_cause(e)),
+        Ok(_) => Err(Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature")),
+        Err(e) => Err(failed(e)),
     }
-}
-
-/// Import `jwk` and verify in one step.
-pub async fn verify_jws(jwk: &Jwk, alg: Algorithm, signature: &[u8], signing_input: &[u8]) -> Result<()> {
-    let key = import_key(jwk, alg).await?;
-    verify_with_key(&key, alg, signature, signing_input).await
 }

@@ -132,3 +132,35 @@ function base64url(v) {
   }
   return v;
 }
+
+/** `window.open("", "_blank")` as a popup of `width`×`height` centred over this window: the window, or null when the
+ * browser blocked it; throws what `open` throws. */
+export function openPopup(width, height) {
+  const left = Math.round(screenX + (outerWidth - width) / 2);
+  const top = Math.round(screenY + (outerHeight - height) / 2);
+  return open("", "_blank", `popup=yes,width=${width},height=${height},left=${left},top=${top}`);
+}
+
+/** Imported verification keys, by import parameters and public JWK (both JSON text), oldest first: a page
+ * verifies tokens of one or two issuers, so 32 is plenty. */
+const keys = new Map();
+
+/** `crypto.subtle.importKey("jwk", …)` of `jwk` with `importParams` (once per page and key), then
+ * `crypto.subtle.verify(verifyParams, key, signature, data)`: a promise of the boolean, rejected with WebCrypto's
+ * error. Parameters and key come from src/core/jwk.rs `verification_plan`, as JSON text. */
+export function verifySignature(importParams, jwk, verifyParams, signature, data) {
+  const id = importParams + jwk;
+  let key = keys.get(id);
+  if (!key) {
+    key = crypto.subtle.importKey("jwk", JSON.parse(jwk), JSON.parse(importParams), false, ["verify"]);
+    keys.set(id, key);
+    key.catch(() => keys.delete(id));
+    if (keys.size > 32) keys.delete(keys.keys().next().value);
+  }
+  return key.then((k) => crypto.subtle.verify(JSON.parse(verifyParams), k, signature, data));
+}
+
+/** Forget every imported key. */
+export function forgetKeys() {
+  keys.clear();
+}

@@ -10,27 +10,23 @@
 //!   every [`REFETCH_INTERVAL_MS`], failed requests included, so neither made-up `kid`s nor a failing
 //!   `jwks_uri` turn us into a request amplifier. Within the interval an unknown `kid` is `key_not_found`
 //!   and a failed fetch answers its error again without a request.
-//! - Imported WebCrypto keys are cached by algorithm and key material (inline sets too), so a verification
-//!   costs one `importKey` per key per page.
+//! - Imported WebCrypto keys are kept by algorithm and key material (inline sets too, `glue.js`), so a
+//!   verification costs one `importKey` per key per page.
 
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use web_sys::CryptoKey;
-
 use super::crypto;
 use super::http;
-use super::util::{now_millis, Settle};
+use super::util::{now_millis, PageLocal, Settle};
 use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::jwk::{self, select_key, Algorithm, Jwk, Jwks};
 use crate::core::jwt::JoseHeader;
 
 /// Minimum time between two requests for one `jwks_uri` after its first rotation refetch.
 pub const REFETCH_INTERVAL_MS: f64 = 60_000.0;
-/// Imported keys kept per page (a page verifies tokens of one or two issuers, a handful of keys each).
-const MAX_IMPORTED: usize = 32;
 
 /// The keys to verify an ID token with.
 #[derive(Clone, Debug)]
@@ -49,13 +45,12 @@ impl JwksSource {
         JwksSource::Remote(uri.into())
     }
 
-    /// The imported WebCrypto key for a token with this header and (already allow-listed) algorithm.
-    pub async fn key_for(&self, header: &JoseHeader, alg: Algorithm) -> Result<CryptoKey> {
-        let jwk = match self {
-            JwksSource::Static(jwks) => select_key(jwks, header, alg)?.clone(),
-            JwksSource::Remote(uri) => remote_jwk(uri, header, alg).await?,
-        };
-        import_cached(&jwk, alg).await
+    /// The key for a token with this header and (already allow-listed) algorithm.
+    pub async fn key_for(&self, header: &JoseHeader, alg: Algorithm) -> Result<Jwk> {
+        match self {
+            JwksSource::Static(jwks) => select_key(jwks, header, alg).cloned(),
+            JwksSource::Remote(uri) => remote_jwk(uri, header, alg).await,
+        }
     }
 
     /// Fetch the remote set now unless a fresh one is cached, so the first verification does not wait
@@ -82,11 +77,8 @@ struct Entry {
     in_flight: Option<Settle<Fetched>>,
 }
 
-std::thread_local! {
-    // Per page and per jwks_uri: every client (and verifyIdToken) of one issuer shares the set.
-    static CACHE: RefCell<Vec<(String, Entry)>> = const { RefCell::new(Vec::new()) };
-    static IMPORTED: RefCell<Vec<(String, CryptoKey)>> = const { RefCell::new(Vec::new()) };
-}
+// Per page and per jwks_uri: every client (and verifyIdToken) of one issuer shares the set.
+static CACHE: PageLocal<RefCell<Vec<(String, Entry)>>> = PageLocal::new(RefCell::new(Vec::new()));
 
 fn with_entry<T>(uri: &str, f: impl FnOnce(&mut Entry) -> T) -> T {
     CACHE.with(|c| {
@@ -108,7 +100,7 @@ fn with_entry<T>(uri: &str, f: impl FnOnce(&mut Entry) -> T) -> T {
 /// Forget every cached JWKS and imported key (tests; or an app that wants to force a refetch).
 pub fn clear_cache() {
     CACHE.with(|c| c.borrow_mut().clear());
-    IMPORTED.with(|c| c.borrow_mut().clear());
+    crypto::forget_keys();
 }
 
 /// Request the set, or join the request in flight.
@@ -192,31 +184,4 @@ async fn remote_jwk(uri: &str, header: &JoseHeader, alg: Algorithm) -> Result<Jw
     }
     let fresh = fetch_shared(uri).await?;
     select_key(&fresh, header, alg).cloned()
-}
-
-/// Identity of an imported key: the algorithm and the public key material (not the `kid`, which a
-/// rotated set may reuse for a different key).
-fn key_id(jwk: &Jwk, alg: Algorithm) -> String {
-    let mut id = String::from(alg.name());
-    for part in [&jwk.n, &jwk.e, &jwk.x, &jwk.y, &jwk.crv].into_iter().flatten() {
-        id.push('|');
-        id.push_str(part);
-    }
-    id
-}
-
-async fn import_cached(jwk: &Jwk, alg: Algorithm) -> Result<CryptoKey> {
-    let id = key_id(jwk, alg);
-    if let Some(key) = IMPORTED.with(|c| c.borrow().iter().find(|(k, _)| *k == id).map(|(_, key)| key.clone())) {
-        return Ok(key);
-    }
-    let key = crypto::import_key(jwk, alg).await?;
-    IMPORTED.with(|c| {
-        let mut cache = c.borrow_mut();
-        if cache.len() >= MAX_IMPORTED {
-            cache.remove(0);
-        }
-        cache.push((id, key.clone()));
-    });
-    Ok(key)
 }

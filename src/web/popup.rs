@@ -22,7 +22,8 @@
 //! So, with the popup looked at every [`WATCH_MS`] from the commit until [`HUMAN_MS`] after it:
 //! - closed before the provider's page committed → `popup_closed`, whatever the provider;
 //! - seen open [`SEVER_MS`] or more after the commit, or first seen closed more than [`HUMAN_MS`] after
-//!   it, or a provider an earlier popup of this page proved COOP-free → `popup_closed`;
+//!   it, or a provider whose answer to an earlier popup of this page came through `window.opener` (so its
+//!   pages do not send COOP) → `popup_closed`;
 //! - else (closed within [`HUMAN_MS`], never seen open past [`SEVER_MS`]): severed by COOP. From then on no
 //!   browser API tells whether the window is still open: we wait for the BroadcastChannel until the
 //!   timeout. This is the one undecidable case (README, "Known limits").
@@ -37,13 +38,13 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
-use super::util::{get, object, set_str, window, Settle};
+use super::util::{get, object, set_str, window, PageLocal, Settle};
 
 /// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
 fn now_ms() -> f64 {
     window().ok().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
-use crate::core::authorize::{self, push_u64};
+use crate::core::authorize;
 use crate::core::error::{Error, ErrorCode, Result};
 
 /// The `type` of our relay message.
@@ -71,8 +72,8 @@ pub const WATCH_MS: i32 = 10;
 /// Default popup timeout (DESIGN.md): 300 s.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 300;
 
-const WIDTH: i64 = 500;
-const HEIGHT: i64 = 650;
+const WIDTH: u32 = 500;
+const HEIGHT: u32 = 650;
 
 /// An open popup window.
 #[derive(Clone, Debug)]
@@ -131,37 +132,23 @@ fn channel_name(state: &str) -> String {
     n
 }
 
-fn push_i64(out: &mut String, v: i64) {
-    push_u64(out, u64::try_from(v.max(0)).unwrap_or(0));
-}
-
-/// `window.open` features: a popup of 500×650 centred over the opener. Integers only (no float formatting).
-fn features(w: &Window) -> String {
-    let num = |v: core::result::Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as i64;
-    let left = num(w.screen_x()) + (num(w.outer_width()) - WIDTH) / 2;
-    let top = num(w.screen_y()) + (num(w.outer_height()) - HEIGHT) / 2;
-    let mut f = String::from("popup=yes,width=");
-    push_i64(&mut f, WIDTH);
-    f.push_str(",height=");
-    push_i64(&mut f, HEIGHT);
-    f.push_str(",left=");
-    push_i64(&mut f, left);
-    f.push_str(",top=");
-    push_i64(&mut f, top);
-    f
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `openPopup`: `window.open` of a blank popup, centred over this window; `None` when blocked.
+    #[wasm_bindgen(catch, js_name = openPopup)]
+    fn open_popup_js(width: u32, height: u32) -> core::result::Result<Option<Window>, JsValue>;
 }
 
 impl Popup {
     /// Open an empty popup. Call this synchronously inside the user's click (before any `await`):
     /// browsers only allow popups during a user activation. A `null` result is `popup_blocked`.
-    /// `provider` is the origin of the provider's authorization endpoint (see [`WaitOptions`]).
-    pub fn open_blank(provider: &str) -> Result<Popup> {
-        let w = window()?;
+    pub fn open_blank() -> Result<Popup> {
+        window()?; // a page, not a worker
         let blocked = || Error::new(ErrorCode::PopupBlocked, "the browser blocked the popup (open it inside a click)");
-        match w.open_with_url_and_target_and_features("", "_blank", &features(&w)) {
+        match open_popup_js(WIDTH, HEIGHT) {
             Ok(Some(popup)) => {
                 let popup = Popup { window: popup, seen: Rc::new(Seen::default()) };
-                popup.watch_first_unload(String::from(provider));
+                popup.watch_first_unload();
                 Ok(popup)
             }
             Ok(None) => Err(blocked()),
@@ -214,7 +201,7 @@ impl Popup {
     /// is closing, or went to a page of ours, which relays the answer itself). From the commit until
     /// [`HUMAN_MS`] after it the popup is looked at every [`WATCH_MS`], so that COOP's severing and a
     /// person's close are seen when they happen, not at the next 100 ms poll.
-    fn watch_first_unload(&self, provider: String) {
+    fn watch_first_unload(&self) {
         let popup = self.clone();
         let on_pagehide = Closure::once_into_js(move || {
             let at = now_ms();
@@ -226,7 +213,7 @@ impl Popup {
                 popup.seen.left_at.set(Some(at));
                 popup.seen.lag.set((now_ms() - at).max(0.0));
                 let until = at + popup.seen.human_ms() + f64::from(WATCH_MS);
-                popup.watch_until(until, provider);
+                popup.watch_until(until);
             });
             if let Ok(w) = window() {
                 let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
@@ -236,17 +223,14 @@ impl Popup {
     }
 
     /// Look every [`WATCH_MS`] until `until` or until the popup reads closed.
-    fn watch_until(self, until: f64, provider: String) {
+    fn watch_until(self, until: f64) {
         if self.look() {
             return;
-        }
-        if self.seen.open_past_severing() {
-            remember_watchable(&provider);
         }
         if now_ms() >= until {
             return;
         }
-        let next = Closure::once_into_js(move || self.watch_until(until, provider));
+        let next = Closure::once_into_js(move || self.watch_until(until));
         if let Ok(w) = window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), WATCH_MS);
         }
@@ -257,11 +241,9 @@ impl Popup {
     }
 }
 
-std::thread_local! {
-    /// Provider origins whose pages this page has seen stay open in a popup past [`SEVER_MS`], i.e. that
-    /// do not sever the opener with COOP. For them a popup that reads closed was closed by the user.
-    static WATCHABLE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
+/// Provider origins whose pages this page has seen stay open in a popup past [`SEVER_MS`], i.e. that
+/// do not sever the opener with COOP. For them a popup that reads closed was closed by the user.
+static WATCHABLE: PageLocal<RefCell<Vec<String>>> = PageLocal::new(RefCell::new(Vec::new()));
 
 fn is_watchable(origin: &str) -> bool {
     WATCHABLE.with(|w| w.borrow().iter().any(|o| o == origin))
@@ -434,9 +416,6 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
                 return;
             }
             if !popup.look() {
-                if popup.seen.open_past_severing() {
-                    remember_watchable(&provider);
-                }
                 return;
             }
             if popup.seen.verdict(is_watchable(&provider)) == ClosedBy::MaybeCoop {

@@ -14,7 +14,7 @@ use web_sys::Storage;
 
 use super::util::{object, set, set_str, window};
 use super::flow::Pending;
-use crate::core::error::{Error, ErrorCode, Result};
+use crate::core::error::{Error, ErrorCode, FirstError, Result};
 use crate::core::json::{self, Json};
 use crate::core::options::{self, Options};
 use crate::core::policy::StepUpPolicy;
@@ -111,31 +111,27 @@ fn from_text(text: &str) -> Result<Transaction> {
     let corrupt = || Error::new(ErrorCode::MissingTransaction, "the stored transaction is unreadable");
     let value: Json = json::parse(text, ErrorCode::MissingTransaction)?;
     let o = Options::new(Some(&value), "transaction").map_err(|_| corrupt())?;
-    let read = || -> Result<Transaction> {
-        let created_at = o.time("createdAt")?.unwrap_or(0);
-        Ok(Transaction {
-            issuer: o.required_string("issuer")?,
-            client_id: o.required_string("clientId")?,
-            pending: Pending {
-                state: o.required_string("state")?,
-                nonce: o.required_string("nonce")?,
-                verifier: o.required_string("verifier")?,
-                redirect_uri: o.required_string("redirectUri")?,
-                acr_values: o.strings("acrValues")?,
-                max_age: o.uint("maxAge")?,
-                // The transaction is saved as the request is sent.
-                sent_at: created_at,
-                user: o.string("user")?,
-            },
-            policy: match o.get("policy") {
-                Some(p) => Some(options::policy(Some(p))?),
-                None => None,
-            },
-            app_state: o.string("appState")?,
-            created_at,
-        })
+    let mut err = FirstError::default();
+    let created_at = err.take(o.time("createdAt")).unwrap_or(0);
+    let tx = Transaction {
+        issuer: err.take(o.required_string("issuer")),
+        client_id: err.take(o.required_string("clientId")),
+        pending: Pending {
+            state: err.take(o.required_string("state")),
+            nonce: err.take(o.required_string("nonce")),
+            verifier: err.take(o.required_string("verifier")),
+            redirect_uri: err.take(o.required_string("redirectUri")),
+            acr_values: err.take(o.strings("acrValues")),
+            max_age: err.take(o.uint("maxAge")),
+            // The transaction is saved as the request is sent.
+            sent_at: created_at,
+            user: err.take(o.string("user")),
+        },
+        policy: o.get("policy").map(|p| err.take(options::policy(Some(p)))),
+        app_state: err.take(o.string("appState")),
+        created_at,
     };
-    read().map_err(|_| corrupt())
+    err.or_ok(tx).map_err(|_| corrupt())
 }
 
 fn key(state: &str) -> String {

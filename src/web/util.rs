@@ -11,6 +11,27 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::core::error::{Error, ErrorCode, Result};
 
+/// A value shared by the whole page: what `thread_local!` gives, also without std. A wasm32 module without
+/// the `atomics` target feature runs on the one thread of its page (or worker), so a static is only ever
+/// reached from that thread; `with` mirrors `LocalKey::with` so call sites read the same.
+pub struct PageLocal<T>(T);
+
+// SAFETY: see above: without `atomics` there is no second thread to share the value with.
+unsafe impl<T> Sync for PageLocal<T> {}
+
+#[cfg(target_feature = "atomics")]
+compile_error!("stepup's web layer assumes one thread: build wasm32 without the atomics target feature");
+
+impl<T> PageLocal<T> {
+    pub const fn new(value: T) -> Self {
+        PageLocal(value)
+    }
+
+    pub fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.0)
+    }
+}
+
 /// The page's `window`; flows that open popups or navigate need one (not a worker).
 pub fn window() -> Result<web_sys::Window> {
     web_sys::window().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "no window: this needs a browser page"))

@@ -13,8 +13,8 @@ use crate::core::validate::{self, Expectations};
 pub async fn verify_id_token(token: &str, expect: &Expectations, keys: &JwksSource) -> Result<DecodedJwt> {
     let decoded = jwt::decode(token)?;
     let alg = validate::check_header(&decoded.header, expect)?;
-    let key = keys.key_for(&decoded.header, alg).await?;
-    crypto::verify_with_key(&key, alg, &decoded.signature, decoded.signing_input.as_bytes()).await?;
+    let jwk = keys.key_for(&decoded.header, alg).await?;
+    crypto::verify_signature(&jwk, alg, &decoded.signature, decoded.signing_input.as_bytes()).await?;
     validate::validate_claims(&decoded, expect)?;
     Ok(decoded)
 }

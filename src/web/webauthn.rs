@@ -41,6 +41,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::util::get as prop;
+use super::util::PageLocal;
 use crate::core::json::Json;
 use crate::core::passkey;
 use crate::web::json;
@@ -213,9 +214,7 @@ async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bool, signal:
 
 // ---- abort: one ceremony at a time per module, linked to the caller's signal ----
 
-thread_local! {
-    static CURRENT: RefCell<Option<AbortController>> = const { RefCell::new(None) };
-}
+static CURRENT: PageLocal<RefCell<Option<AbortController>>> = PageLocal::new(RefCell::new(None));
 
 /// The running ceremony: its controller is the module's current one until a newer ceremony replaces it.
 /// Dropping it unlinks the caller's signal and aborts the browser call (a no-op once settled), so a
