@@ -12,7 +12,7 @@ use stepup::core::json::{self, Json};
 use stepup::core::pkce::Pkce;
 use stepup::core::policy::{evaluate, AmrPolicy, AuthContext, Reason, StepUpPolicy, DEFAULT_STEP_UP_ACR};
 use stepup::core::session::Session;
-use stepup::core::token::{parse_token_response, token_request_body, TokenResponse};
+use stepup::core::token::{parse_token_response, parse_token_response_for, token_request_body, TokenResponse};
 use stepup::ErrorCode;
 
 const AUTHZ: &str = "https://tenant.example.auth0.com/authorize";
@@ -60,6 +60,17 @@ fn minimal_request_url_is_exact() {
          &redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=openid%20profile&state=st&nonce=no\
          &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
     );
+}
+
+/// RFC 9449 §10: `dpop_jkt` carries the key thumbprint; only stepup sets it (extraParams may not).
+#[test]
+fn dpop_jkt_is_sent_and_reserved() {
+    let jkt = "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U";
+    let url = AuthorizationRequest { dpop_jkt: Some(jkt.into()), ..request() }.to_url(AUTHZ).unwrap();
+    assert_eq!(param(&url, "dpop_jkt").as_deref(), Some(jkt));
+    assert_eq!(param(&request().to_url(AUTHZ).unwrap(), "dpop_jkt"), None);
+    let r = AuthorizationRequest { extra: vec![("dpop_jkt".into(), "attacker".into())], ..request() };
+    assert_eq!(r.to_url(AUTHZ).unwrap_err().code(), "invalid_config");
 }
 
 #[test]
@@ -382,6 +393,28 @@ fn token_responses() {
         let e = parse_token_response(status, Some(&body(text))).unwrap_err();
         assert_eq!(e.code(), "token_request_failed", "{text}");
     }
+}
+
+/// RFC 9449 §5: a client that sent a DPoP proof takes only `token_type: DPoP`; a `Bearer` answer (the
+/// provider ignored the proof) or any other type is token_request_failed, like a DPoP answer without a proof.
+#[test]
+fn token_responses_with_dpop_need_token_type_dpop() {
+    for text in [r#"{"id_token":"x","token_type":"DPoP"}"#, r#"{"id_token":"x","token_type":"dpop"}"#] {
+        let t = parse_token_response_for(200, Some(&body(text)), true).unwrap();
+        assert_eq!(t.token_type.as_deref(), Some("DPoP"), "{text}");
+    }
+    for text in [
+        r#"{"id_token":"x","token_type":"Bearer"}"#,
+        r#"{"id_token":"x","token_type":"mac"}"#,
+        r#"{"id_token":"x","token_type":"DPoP "}"#,
+        r#"{"id_token":"x"}"#,
+    ] {
+        let e = parse_token_response_for(200, Some(&body(text)), true).unwrap_err();
+        assert_eq!((e.code(), e.message()), ("token_request_failed", if text.contains("token_type") { "token_type is not DPoP" } else { "the token response has no token_type" }), "{text}");
+    }
+    // Without a proof, nothing changes: Bearer only.
+    assert!(parse_token_response_for(200, Some(&body(r#"{"id_token":"x","token_type":"DPoP"}"#)), false).is_err());
+    assert!(parse_token_response_for(200, Some(&body(r#"{"id_token":"x","token_type":"Bearer"}"#)), false).is_ok());
 }
 
 // ---------------------------------------------------------------- discovery

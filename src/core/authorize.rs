@@ -36,6 +36,9 @@ pub struct AuthorizationRequest {
     /// Also ask for `acr` as an essential claim with `acr_values` as its values (OIDC Core §5.5.1.1), which
     /// obliges the provider to meet one of them or fail, instead of silently returning less.
     pub essential_acr: bool,
+    /// The RFC 7638 thumbprint of the client's DPoP key (RFC 9449 §10): the provider binds the code to it,
+    /// so only a token request proving that key can redeem it.
+    pub dpop_jkt: Option<String>,
     /// Further parameters. They may not repeat a parameter already sent (RFC 6749 §3.1: at most once) nor
     /// name a security parameter ([`RESERVED_PARAMS`]), so a caller cannot weaken the request.
     pub extra: Vec<(String, String)>,
@@ -53,6 +56,7 @@ pub const RESERVED_PARAMS: &[&str] = &[
     "code_challenge_method",
     "request",
     "request_uri",
+    "dpop_jkt",
 ];
 
 fn config(msg: &'static str) -> Error {
@@ -159,7 +163,9 @@ impl AuthorizationRequest {
             push_u64(&mut v, max_age);
             q.add("max_age", &v)?;
         }
-        for (name, value) in [("prompt", &self.prompt), ("login_hint", &self.login_hint), ("audience", &self.audience)] {
+        for (name, value) in
+            [("prompt", &self.prompt), ("login_hint", &self.login_hint), ("audience", &self.audience), ("dpop_jkt", &self.dpop_jkt)]
+        {
             if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
                 q.add(name, v)?;
             }

@@ -17,6 +17,7 @@ pub mod validate;
 pub mod authorize;
 pub mod challenge;
 pub mod discovery;
+pub mod dpop;
 pub mod passkey;
 pub mod pkce;
 pub mod policy;

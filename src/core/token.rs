@@ -63,6 +63,13 @@ fn failed(msg: &'static str) -> Error {
 /// §5.1 requires it, and a `DPoP` token (RFC 9449 §5) is useless without a proof key this client does not hold.
 /// `expires_in` may be a non-negative integer or a string of digits (older Azure AD sent strings).
 pub fn parse_token_response(status: u16, body: Option<&Json>) -> Result<TokenResponse> {
+    parse_token_response_for(status, body, false)
+}
+
+/// [`parse_token_response`] for a client that sent a DPoP proof (`dpop`) or not. With a proof the
+/// `token_type` must be `DPoP` (RFC 9449 §5): a `Bearer` answer means the provider ignored the proof, and
+/// the token would be a plain bearer token after all, which a client that asked for binding must not use.
+pub fn parse_token_response_for(status: u16, body: Option<&Json>, dpop: bool) -> Result<TokenResponse> {
     let obj = body.and_then(Json::as_object);
     // RFC 6749 §5.2: the error response.
     if let Some(error) = obj.and_then(|o| o.get("error")).filter(|e| **e != Json::Null) {
@@ -84,11 +91,12 @@ pub fn parse_token_response(status: u16, body: Option<&Json>) -> Result<TokenRes
         }
     };
     let id_token = string("id_token")?.filter(|t| !t.is_empty()).ok_or_else(|| failed("the token response has no id_token"))?;
-    // RFC 6749 §5.1 / §7.1 (case-insensitive): the only type we can use is Bearer.
+    // RFC 6749 §5.1 / §7.1 (case-insensitive): the only type we can use is the one we asked for.
+    let want = if dpop { "DPoP" } else { "Bearer" };
     let token_type = match string("token_type")? {
-        Some(t) if t.eq_ignore_ascii_case("bearer") => Some(String::from("Bearer")),
+        Some(t) if t.eq_ignore_ascii_case(want) => Some(String::from(want)),
         None => return Err(failed("the token response has no token_type")),
-        Some(_) => return Err(failed("token_type is not Bearer")),
+        Some(_) => return Err(failed(if dpop { "token_type is not DPoP" } else { "token_type is not Bearer" })),
     };
     let expires_in = match obj.get("expires_in") {
         None | Some(Json::Null) => None,

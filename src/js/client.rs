@@ -57,6 +57,10 @@ export interface ClientConfig {
   /** Ordered acr levels, weakest first, e.g. ["loa-1", "loa-2", "loa-3", "loa-4"]: a returned acr at or above
    * the requested one satisfies it. Without it a returned acr must be one of those requested. */
   acrLevels?: string[];
+  /** Bind the tokens to a key pair that never leaves this browser (RFC 9449 DPoP; default false): authorization
+   * requests carry dpop_jkt, token requests a DPoP proof, the token response must say token_type "DPoP", and
+   * client.fetch sends `Authorization: DPoP <token>` with a proof. The private key is not extractable. */
+  useDpop?: boolean;
 }
 
 export interface AuthorizeOptions {
@@ -109,6 +113,13 @@ export interface Session {
 export interface RedirectCallbackResult { session: Session; appState?: unknown }
 
 export interface LogoutOptions { returnTo?: string }
+
+export interface DpopProofOptions {
+  /** A DPoP-Nonce the server sent (it is remembered for that origin); default the last one that origin sent. */
+  nonce?: string;
+  /** The access token the request carries (the proof's ath); default the session's. */
+  accessToken?: string;
+}
 "#;
 
 /// A copy of an options object without the members that are not JSON (`signal`, `appState`).
@@ -294,6 +305,31 @@ impl JsStepUpClient {
             let response = client.fetch(request.js()?).await.js()?;
             Ok(response.into())
         })
+    }
+
+    /// A DPoP proof (RFC 9449) for a request the app sends itself with `Authorization: DPoP <accessToken>`:
+    /// for `method` and the absolute `url` as the request carries them, with `ath` of `options.accessToken`
+    /// (default: the session's), and the server's nonce (`options.nonce`: a DPoP-Nonce the app received,
+    /// remembered for that origin; else the last one that origin sent). One proof per request. Rejects with
+    /// invalid_config without `useDpop`.
+    #[wasm_bindgen(js_name = dpopProof, unchecked_return_type = "Promise<string>")]
+    pub fn dpop_proof(
+        &self,
+        method: String,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "DpopProofOptions")] options: JsValue,
+    ) -> Promise {
+        // A string, or a URL object's href.
+        let url = url.as_string().or_else(|| member(&url, "href").as_string()).unwrap_or_default();
+        let (nonce, token) = (member(&options, "nonce").as_string(), member(&options, "accessToken").as_string());
+        self.inner.dpop_proof_promise(&method, &url, nonce, token).unwrap_or_else(reject)
+    }
+
+    /// The RFC 7638 thumbprint of the DPoP key (the `cnf.jkt` of the tokens bound to it); `undefined`
+    /// without `useDpop`, and for the moment `logout()` takes to make the next key pair.
+    #[wasm_bindgen(getter, js_name = dpopThumbprint)]
+    pub fn dpop_thumbprint(&self) -> Option<String> {
+        self.inner.dpop_thumbprint()
     }
 
     /// The current session, or `null`.

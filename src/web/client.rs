@@ -25,6 +25,7 @@ use core::pin::Pin;
 
 use web_sys::AbortSignal;
 
+use super::dpop::{Dpop, KeyStorage};
 use super::flow::{self, Pending, Provider};
 use super::http;
 use super::util;
@@ -36,6 +37,7 @@ use super::util::{now_seconds, Settle};
 use crate::core::authorize::logout_url;
 use crate::core::challenge::parse_step_up_challenge;
 use crate::core::discovery::{discovery_url, ProviderMetadata};
+use crate::core::dpop;
 use crate::core::error::{Error, ErrorCode, FirstError, Result};
 use crate::core::json::Json;
 use crate::core::jwk::DEFAULT_ALGORITHMS;
@@ -83,6 +85,8 @@ pub struct ClientConfig {
     /// Ordered acr levels, weakest first: a returned `acr` at or above the requested one satisfies it
     /// (`policy::acr_meets`). Empty: membership is exact.
     pub acr_levels: Vec<String>,
+    /// Bind the tokens to a key pair held in this browser (RFC 9449 DPoP). Default false.
+    pub use_dpop: bool,
 }
 
 impl ClientConfig {
@@ -114,6 +118,7 @@ impl ClientConfig {
             trusted_audiences: err.take(o.strings("trustedAudiences")).unwrap_or_default(),
             amr_aliases: err.take(string_map(&o, "amrAliases")),
             acr_levels: err.take(o.strings("acrLevels")).unwrap_or_default(),
+            use_dpop: err.take(o.boolean("useDpop")).unwrap_or(false),
         };
         err.or_ok(config)
     }
@@ -250,6 +255,11 @@ impl StepUpClient {
             }
         };
         let client = Self::with_metadata(config, metadata)?;
+        // With DPoP the key pair must be ready before the first login: the authorization URL carries its
+        // thumbprint and is built during the user's click.
+        if let Some(d) = &client.inner.provider.dpop {
+            d.key().await?;
+        }
         // Have the signing keys ready before the user clicks: the popup's round trip then waits only for
         // the token endpoint. In the background, so `create` does not wait for it either.
         let jwks = client.inner.provider.jwks.clone();
@@ -257,7 +267,8 @@ impl StepUpClient {
         Ok(client)
     }
 
-    /// Build from metadata already checked with `ProviderMetadata::from_json`.
+    /// Build from metadata already checked with `ProviderMetadata::from_json`. With `use_dpop`, await
+    /// [`Self::dpop_key`] before the first login ([`Self::create`] does).
     pub fn with_metadata(config: ClientConfig, metadata: ProviderMetadata) -> Result<StepUpClient> {
         for (value, name) in [(&config.client_id, "clientId"), (&config.redirect_uri, "redirectUri")] {
             if value.is_empty() {
@@ -276,7 +287,10 @@ impl StepUpClient {
             Some(names) => options::algorithms(names)?,
             None => DEFAULT_ALGORITHMS.to_vec(),
         };
+        // The key pair is kept in memory, as the tokens are.
+        let dpop = config.use_dpop.then(|| Rc::new(Dpop::new(&metadata.issuer, &config.client_id, KeyStorage::Memory)));
         let provider = Provider {
+            dpop,
             leeway: config.leeway.unwrap_or(DEFAULT_LEEWAY),
             step_up_acr: config.step_up_acr.clone().unwrap_or_else(|| String::from(DEFAULT_STEP_UP_ACR)),
             jwks: JwksSource::remote(metadata.jwks_uri.clone()),
@@ -342,6 +356,9 @@ impl StepUpClient {
         if tx.issuer != provider.metadata.issuer || tx.client_id != provider.config.client_id {
             return Err(Error::new(ErrorCode::MissingTransaction, "the login in progress belongs to another client"));
         }
+        if let Some(d) = &provider.dpop {
+            d.take_handoff(&tx.pending.state).await?;
+        }
         let session = flow::finish(provider, &tx.pending, &url).await?;
         if let Some(p) = &tx.policy {
             check_policy(provider, p, &session)?;
@@ -398,7 +415,7 @@ impl StepUpClient {
     /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         self.check_token_audience(&util::get(&request, "url").as_string().unwrap_or_default())?;
-        let first = http::send(&request, self.bearer()).await?;
+        let first = self.send(&request, self.bearer()).await?;
         if first.status != 401 {
             return Ok(first.response);
         }
@@ -428,7 +445,76 @@ impl StepUpClient {
             }
             Err(e) => return Err(e),
         };
-        Ok(http::send(&first.retry, session.access_token).await?.response)
+        Ok(self.send(&first.retry, session.access_token).await?.response)
+    }
+
+    /// Send with the access token: as a Bearer token, or with DPoP as `Authorization: DPoP` plus a proof for
+    /// this method, URL and token (RFC 9449 §7.1). A `401` DPoP `use_dpop_nonce` challenge with a new
+    /// `DPoP-Nonce` is answered once with a proof carrying it (§9).
+    async fn send(&self, request: &web_sys::Request, token: Option<String>) -> Result<http::Sent> {
+        let dpop = self.inner.provider.dpop.as_deref().filter(|_| token.is_some());
+        let method = util::get(request, "method").as_string().unwrap_or_default();
+        let url = util::get(request, "url").as_string().unwrap_or_default();
+        let mut request = Clone::clone(request); // the JS object, not `Request.clone()`
+        let mut retry = true;
+        loop {
+            let proof = match dpop {
+                Some(d) => Some(d.proof(&method, &url, token.as_deref())?),
+                None => None,
+            };
+            let sent = http::send(&request, token.clone(), proof).await?;
+            match dpop {
+                Some(d)
+                    if retry
+                        && d.remember_nonce(&url, sent.dpop_nonce.as_deref())
+                        && dpop::resource_wants_nonce(sent.status, sent.challenge.as_deref()) =>
+                {
+                    retry = false;
+                    request = sent.retry;
+                }
+                _ => return Ok(sent),
+            }
+        }
+    }
+
+    /// The DPoP key pair, loaded (IndexedDB) or made when needed; `None` without `use_dpop`.
+    pub async fn dpop_key(&self) -> Result<Option<String>> {
+        match &self.inner.provider.dpop {
+            Some(d) => Ok(Some(String::from(d.key().await?.thumbprint()))),
+            None => Ok(None),
+        }
+    }
+
+    /// The RFC 7638 thumbprint of the DPoP key (the `cnf.jkt` of tokens bound to it), when one is loaded.
+    pub fn dpop_thumbprint(&self) -> Option<String> {
+        self.inner.provider.dpop.as_ref().and_then(|d| d.loaded()).map(|k| String::from(k.thumbprint()))
+    }
+
+    /// A DPoP proof (RFC 9449 §4) for a request the app sends itself with `Authorization: DPoP
+    /// <access token>`: `method` and the absolute `url` as sent, `ath` of `access_token` (default: the
+    /// session's, when there is one), and the server's nonce: `nonce` when given (a `DPoP-Nonce` the app
+    /// received; it is remembered for that origin), else the last one that origin sent us. Without
+    /// `use_dpop`: `invalid_config`.
+    pub async fn dpop_proof(&self, method: &str, url: &str, nonce: Option<String>, access_token: Option<String>) -> Result<String> {
+        let signed = wasm_bindgen_futures::JsFuture::from(self.dpop_proof_promise(method, url, nonce, access_token)?).await;
+        signed.map(|p| p.as_string().unwrap_or_default()).map_err(|e| {
+            Error::new(ErrorCode::UnsupportedAlgorithm, "the DPoP proof could not be signed").with_cause(e)
+        })
+    }
+
+    /// [`Self::dpop_proof`] as a promise of the proof (what the JS method returns).
+    pub fn dpop_proof_promise(
+        &self,
+        method: &str,
+        url: &str,
+        nonce: Option<String>,
+        access_token: Option<String>,
+    ) -> Result<js_sys::Promise> {
+        let d = self.inner.provider.dpop.as_ref().ok_or_else(|| {
+            Error::new(ErrorCode::InvalidConfig, "useDpop is off: this client has no DPoP key").with_claim("useDpop")
+        })?;
+        d.remember_nonce(url, nonce.as_deref());
+        d.sign(&method.to_ascii_uppercase(), url, access_token.or_else(|| self.bearer()).as_deref())
     }
 
     /// Forget the session; when the provider has an `end_session_endpoint`, go there (RP-initiated
@@ -444,6 +530,13 @@ impl StepUpClient {
             popup.close();
         }
         storage::discard_all();
+        // Logout deletes the DPoP key pair (tokens bound to it become useless everywhere) and makes the next.
+        if let Some(d) = self.inner.provider.dpop.clone() {
+            d.delete();
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = d.key().await;
+            });
+        }
         let session = self.inner.session.borrow_mut().take();
         let provider = &self.inner.provider;
         let Some(endpoint) = provider.metadata.end_session_endpoint.as_deref() else {
@@ -497,7 +590,11 @@ impl StepUpClient {
             created_at,
         };
         storage::save(&tx, tx.created_at)?;
-        redirect::navigate(&url)
+        match &provider.dpop {
+            // A key kept in memory crosses the navigation in IndexedDB.
+            Some(d) => d.leave(&tx.pending.state, &url),
+            None => redirect::navigate(&url),
+        }
     }
 
     /// Open the popup now (or join the one already open), run the flow detached, and return a future

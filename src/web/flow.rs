@@ -6,23 +6,26 @@
 //! verified (signature and every claim rule with this transaction's nonce, `max_age` and `acr_values`)
 //! before a session exists.
 
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::client::{AuthorizeOptions, ClientConfig};
 use super::crypto;
+use super::dpop::Dpop;
 use super::http;
 use super::jwks::JwksSource;
 use super::util::now_seconds;
 use super::verify::verify_id_token;
 use crate::core::authorize::{self, AuthorizationRequest};
 use crate::core::discovery::ProviderMetadata;
+use crate::core::dpop;
 use crate::core::error::Result;
 use crate::core::jwk::Algorithm;
 use crate::core::pkce::{self, Pkce};
 use crate::core::policy::{self, AuthContext, StepUpDecision, StepUpPolicy};
 use crate::core::session::Session;
-use crate::core::token;
+use crate::core::token::{self, TokenResponse};
 use crate::core::validate::Expectations;
 
 /// Everything fixed for a client: its configuration, the provider's checked metadata, its keys.
@@ -34,6 +37,8 @@ pub struct Provider {
     pub algorithms: Vec<Algorithm>,
     pub leeway: u64,
     pub step_up_acr: String,
+    /// The DPoP key and nonces when the client binds its tokens (RFC 9449; config `use_dpop`).
+    pub dpop: Option<Rc<Dpop>>,
 }
 
 impl Provider {
@@ -104,6 +109,8 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
         login_hint: opts.login_hint.clone(),
         audience: config.audience.clone(),
         essential_acr: opts.essential_acr,
+        // RFC 9449 §10: the code is bound to our key, so only a proof of that key redeems it.
+        dpop_jkt: provider.dpop.as_ref().map(|d| d.thumbprint()).transpose()?,
         extra: opts.extra_params.clone(),
     };
     let url = request.to_url(&provider.metadata.authorization_endpoint)?;
@@ -121,6 +128,31 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
     Ok((pending, url))
 }
 
+/// One request to the token endpoint, any grant (`body`: the form, e.g. [`token::token_request_body`]), and
+/// its answer read by [`token::parse_token_response_for`]. With DPoP (RFC 9449 §5) the request carries a
+/// proof of the client's key and the answer must be `token_type: DPoP`; a `400 use_dpop_nonce` with a new
+/// `DPoP-Nonce` is retried once with that nonce (§8), and any nonce the endpoint sends is remembered.
+pub async fn token_request(provider: &Provider, body: String) -> Result<TokenResponse> {
+    let url = &provider.metadata.token_endpoint;
+    let dpop = provider.dpop.as_deref();
+    let mut retry = true;
+    loop {
+        let proof = match dpop {
+            Some(d) => Some(d.proof("POST", url, None)?),
+            None => None,
+        };
+        let response = http::post_form_with_proof(url, body.clone(), proof).await?;
+        if let Some(d) = dpop {
+            let fresh = d.remember_nonce(url, response.dpop_nonce.as_deref());
+            if retry && fresh && dpop::token_endpoint_wants_nonce(response.status, response.body.as_ref()) {
+                retry = false;
+                continue;
+            }
+        }
+        return token::parse_token_response_for(response.status, response.body.as_ref(), dpop.is_some());
+    }
+}
+
 /// Check the callback, redeem the code, verify the ID token, and build the session.
 pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) -> Result<Session> {
     let meta = &provider.metadata;
@@ -132,8 +164,7 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         meta.authorization_response_iss_parameter_supported,
     )?;
     let body = token::token_request_body(&code, &pending.redirect_uri, &provider.config.client_id, &pending.verifier);
-    let response = http::post_form(&meta.token_endpoint, body).await?;
-    let tokens = token::parse_token_response(response.status, response.body.as_ref())?;
+    let tokens = token_request(provider, body).await?;
     let now = now_seconds();
     let expect = Expectations {
         issuer: meta.issuer.clone(),

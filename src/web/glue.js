@@ -1,16 +1,19 @@
 // Browser primitives behind a few coarse calls, so the wasm imports one function per job instead of a
 // shim per Web API member it touches. Plain JS without decisions: every check stays in Rust (src/web/).
 
-/** GET `url` (no `form`) or POST the urlencoded `form` to it, accepting JSON, without credentials.
- * Throws synchronously when `Request` rejects the URL; the promise resolves to `{ status, text, cacheControl }` or
- * rejects with what `fetch` or the body read rejected with. */
-export function sendJson(url, form) {
+/** GET `url` (no `form`) or POST the urlencoded `form` to it, accepting JSON, without credentials, with a `DPoP`
+ * header when a key `pair` is given (the proof: `input` signed, see dpopSign). Throws synchronously when `Request`
+ * rejects the URL; the promise resolves to `{ status, text, cacheControl, nonce }` (`nonce`: the DPoP-Nonce
+ * header) or rejects with what signing, `fetch` or the body read rejected with. */
+export function sendJson(url, form, pair, input) {
   const headers = { Accept: "application/json" };
   if (form != null) headers["Content-Type"] = "application/x-www-form-urlencoded";
   const request = new Request(url, { method: form == null ? "GET" : "POST", headers, body: form, credentials: "omit" });
   return (async () => {
+    if (pair) request.headers.set("DPoP", await dpopSign(pair, input));
     const response = await fetch(request);
-    return { status: response.status, text: await response.text(), cacheControl: response.headers.get("cache-control") };
+    const h = response.headers;
+    return { status: response.status, text: await response.text(), cacheControl: h.get("cache-control"), nonce: h.get("dpop-nonce") };
   })();
 }
 
@@ -19,19 +22,77 @@ export function newRequest(input, init) {
   return new Request(input, init);
 }
 
-/** `fetch(request)` with `Authorization: Bearer <token>` and `redirect: "manual"` when a token is given, after
- * keeping an untouched copy for one retry (a body can be read once). Throws as `Request.clone()` or `Headers.set`
- * throw; resolves to `{ response, status, type, challenge, retry }` (`type`: the response type, "opaqueredirect"
- * for a redirect not followed; `challenge`: the WWW-Authenticate header or null) and rejects as `fetch` rejects. */
-export function sendRequest(request, token) {
+/** `fetch(request)` with `Authorization: Bearer <token>` (or, when a key `pair` is given, `DPoP <token>` and the
+ * `DPoP` header: `input` signed, see dpopSign) and `redirect: "manual"` when a token is given, after keeping an
+ * untouched copy for one retry (a body can be read once). Throws as `Request.clone()` or `Headers.set` throw;
+ * resolves to `{ response, status, type, challenge, nonce, retry }` (`type`: the response type, "opaqueredirect"
+ * for a redirect not followed; `challenge`: the WWW-Authenticate header or null; `nonce`: the DPoP-Nonce header
+ * or null) and rejects as signing or `fetch` reject. */
+export function sendRequest(request, token, pair, input) {
   const retry = request.clone();
   if (token != null) {
     // With the token attached, redirects are not followed: src/web/http.rs refuses one.
     request = new Request(request, { redirect: "manual" });
-    request.headers.set("Authorization", "Bearer " + token);
+    request.headers.set("Authorization", (pair ? "DPoP " : "Bearer ") + token);
   }
-  return fetch(request).then((response) =>
-    ({ response, status: response.status, type: response.type, challenge: response.headers.get("WWW-Authenticate"), retry }));
+  return (async () => {
+    if (pair) request.headers.set("DPoP", await dpopSign(pair, input));
+    const response = await fetch(request);
+    const h = response.headers;
+    return { response, status: response.status, type: response.type, challenge: h.get("WWW-Authenticate"), nonce: h.get("DPoP-Nonce"), retry };
+  })();
+}
+
+/** The DPoP key pair (RFC 9449) stored in IndexedDB under `name`, or a new ES256 pair whose private key is not
+ * extractable. `op` 0: a new pair, kept nowhere (memory); 1: the stored pair, else a new one stored (IndexedDB);
+ * 2: the stored pair, deleted from storage (a redirect's hand-over), else a new one. Resolves to `{ pair, x, y }`
+ * (`x`, `y`: the public key's coordinates) and rejects as WebCrypto or IndexedDB reject. */
+export async function dpopKey(name, op) {
+  let pair = op ? await idb("readwrite", (s) => s.get(name), op == 2 && ((s) => s.delete(name))) : null;
+  if (!pair) {
+    pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    // `add` fails when another tab stored a pair meanwhile: then both use that one.
+    if (op == 1) pair = await idb("readwrite", (s) => s.add(pair, name)).then(() => pair, () => idb("readonly", (s) => s.get(name)));
+  }
+  const { x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+  return { pair, x, y };
+}
+
+/** Store `pair` under `name` in IndexedDB (a CryptoKey survives structured cloning, still not extractable), then
+ * go to `url` (also when storing failed: the redirect callback then finds no pair and says so). */
+export function dpopLeave(name, pair, url) {
+  idb("readwrite", (s) => s.put(pair, name)).catch(() => {}).then(() => location.assign(url));
+}
+
+/** Delete the pair stored under `name` and the hand-overs stored under `name` + "\n" + anything (in the background:
+ * IndexedDB runs it before any transaction opened later). */
+export function dpopDelete(name) {
+  idb("readwrite", (s) => s.delete(name), (s) => s.delete(IDBKeyRange.bound(name + "\n", name + "\n\uffff"))).catch(() => {});
+}
+
+/** A DPoP proof: the JWS signing `input` (built by src/core/dpop.rs), ".", and its ES256 signature by `pair`'s
+ * private key (WebCrypto's raw r || s is the JWS form, RFC 7518 §3.4) in base64url. */
+export async function dpopSign(pair, input) {
+  return input + "." + base64url(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, new TextEncoder().encode(input)));
+}
+
+/** One transaction on the "keys" store of the "stepup-dpop" database: `first`, then `then` when given. Resolves
+ * to the result of `first`'s request once the transaction completed. */
+function idb(mode, first, then) {
+  return new Promise((ok, ko) => {
+    const open = indexedDB.open("stepup-dpop", 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("keys");
+    open.onerror = () => ko(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction("keys", mode);
+      const store = tx.objectStore("keys");
+      const request = first(store);
+      if (then) then(store);
+      tx.oncomplete = () => { db.close(); ok(request.result); };
+      tx.onerror = tx.onabort = () => { db.close(); ko(tx.error); };
+    };
+  });
 }
 
 /** WebAuthn options JSON, already checked by src/web/webauthn.rs, converted by the browser's own

@@ -23,6 +23,8 @@ pub struct JsonResponse {
     pub body: Option<Json>,
     /// The `Cache-Control` header, when the server sent one (and CORS exposes it: it is a safelisted header).
     pub cache_control: Option<String>,
+    /// The `DPoP-Nonce` header (RFC 9449 §8), when the server sent one and CORS exposes it.
+    pub dpop_nonce: Option<String>,
 }
 
 impl JsonResponse {
@@ -39,13 +41,18 @@ fn network_error(cause: JsValue) -> Error {
 extern "C" {
     /// glue.js `sendJson`: the request, sent with the global `fetch`, and the body read as text.
     #[wasm_bindgen(catch, js_name = sendJson)]
-    fn send_json_js(url: &str, form: Option<String>) -> core::result::Result<Promise, JsValue>;
+    fn send_json_js(url: &str, form: Option<String>, pair: &JsValue, input: Option<String>) -> core::result::Result<Promise, JsValue>;
     /// glue.js `newRequest`: `new Request(input, init)`.
     #[wasm_bindgen(catch, js_name = newRequest)]
     fn new_request_js(input: &JsValue, init: &JsValue) -> core::result::Result<web_sys::Request, JsValue>;
-    /// glue.js `sendRequest`: a copy kept for a retry, the bearer token set, `fetch`.
+    /// glue.js `sendRequest`: a copy kept for a retry, the bearer (or DPoP) token and proof set, `fetch`.
     #[wasm_bindgen(catch, js_name = sendRequest)]
-    fn send_request_js(request: &web_sys::Request, token: Option<String>) -> core::result::Result<Promise, JsValue>;
+    fn send_request_js(
+        request: &web_sys::Request,
+        token: Option<String>,
+        pair: &JsValue,
+        input: Option<String>,
+    ) -> core::result::Result<Promise, JsValue>;
 }
 
 /// `new Request(input, init)` as `fetch(input, init)` would build it (`input`: a URL string, a `URL` or a
@@ -64,10 +71,23 @@ pub struct Sent {
     pub status: u16,
     /// The `WWW-Authenticate` header.
     pub challenge: Option<String>,
+    /// The `DPoP-Nonce` header (RFC 9449 §9).
+    pub dpop_nonce: Option<String>,
     pub retry: web_sys::Request,
 }
 
-/// Send `request` with `Authorization: Bearer <token>` when a token is given. A request whose body was
+/// A DPoP proof to sign and send: the key pair and the proof's signing input (`web::dpop::Dpop::proof`).
+pub type Proof = Option<(JsValue, String)>;
+
+fn split(proof: Proof) -> (JsValue, Option<String>) {
+    match proof {
+        Some((pair, input)) => (pair, Some(input)),
+        None => (JsValue::UNDEFINED, None),
+    }
+}
+
+/// Send `request` with `Authorization: Bearer <token>` when a token is given (`DPoP <token>` and the
+/// `DPoP` header, the proof signed on the way, when a proof is given too: RFC 9449 §7.1). A request whose body was
 /// already read (it cannot be copied for the retry) or a token the header cannot carry is `invalid_config`;
 /// a `fetch` rejection is `network_error`.
 ///
@@ -75,9 +95,10 @@ pub struct Sent {
 /// server (current browsers drop `Authorization` on a cross-origin redirect, older ones did not, and a
 /// same-origin redirect may lead anywhere next). With a token the request goes with `redirect: "manual"`,
 /// and a redirect answer is `network_error`.
-pub async fn send(request: &web_sys::Request, token: Option<String>) -> Result<Sent> {
+pub async fn send(request: &web_sys::Request, token: Option<String>, proof: Proof) -> Result<Sent> {
     let with_token = token.is_some();
-    let promise = send_request_js(request, token)
+    let (pair, input) = split(proof);
+    let promise = send_request_js(request, token, &pair, input)
         .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent (a used body, or a bad token)").with_cause(e))?;
     let done = JsFuture::from(promise).await.map_err(network_error)?;
     if with_token && get(&done, "type").as_string().as_deref() == Some("opaqueredirect") {
@@ -87,27 +108,39 @@ pub async fn send(request: &web_sys::Request, token: Option<String>) -> Result<S
         response: get(&done, "response").unchecked_into(),
         status: get(&done, "status").as_f64().map_or(0, |s| s as u16),
         challenge: get(&done, "challenge").as_string(),
+        dpop_nonce: get(&done, "nonce").as_string(),
         retry: get(&done, "retry").unchecked_into(),
     })
 }
 
-async fn send_json(url: &str, form: Option<String>) -> Result<JsonResponse> {
-    let promise = send_json_js(url, form).map_err(|_| Error::new(ErrorCode::InvalidConfig, "the request URL is not valid"))?;
+async fn send_json(url: &str, form: Option<String>, proof: Proof) -> Result<JsonResponse> {
+    let (pair, input) = split(proof);
+    let promise = send_json_js(url, form, &pair, input).map_err(|_| Error::new(ErrorCode::InvalidConfig, "the request URL is not valid"))?;
     let done = JsFuture::from(promise).await.map_err(network_error)?;
     // A status outside 0..=999 cannot come from fetch; it reads as 0 (not ok) either way.
     let status = get(&done, "status").as_f64().map_or(0, |s| s as u16);
     // A body that is not JSON is `None`: the caller decides what that means for its endpoint.
     let body = get(&done, "text").as_string().and_then(|t| json::parse(&t, ErrorCode::NetworkError).ok());
-    Ok(JsonResponse { status, body, cache_control: get(&done, "cacheControl").as_string() })
+    Ok(JsonResponse {
+        status,
+        body,
+        cache_control: get(&done, "cacheControl").as_string(),
+        dpop_nonce: get(&done, "nonce").as_string(),
+    })
 }
 
 /// GET `url` expecting JSON (discovery, JWKS). No credentials are sent: these are public documents.
 pub async fn get_json(url: &str) -> Result<JsonResponse> {
-    send_json(url, None).await
+    send_json(url, None, None).await
 }
 
 /// POST `body` (already `application/x-www-form-urlencoded`) to `url`, expecting JSON back
 /// (the token endpoint; RFC 6749 §4.1.3). No credentials (cookies) are sent.
 pub async fn post_form(url: &str, body: String) -> Result<JsonResponse> {
-    send_json(url, Some(body)).await
+    send_json(url, Some(body), None).await
+}
+
+/// [`post_form`] with a `DPoP` header carrying `proof`, signed on the way (RFC 9449 §5).
+pub async fn post_form_with_proof(url: &str, body: String, proof: Proof) -> Result<JsonResponse> {
+    send_json(url, Some(body), proof).await
 }

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod crypto;
+pub mod dpop;
 pub mod flow;
 pub mod http;
 pub mod json;

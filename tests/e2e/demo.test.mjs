@@ -332,6 +332,22 @@ describe("the demo: Stepup Bank", () => {
     assert.equal(await page.textContent("#user-name"), "Bob Example");
     await done();
   });
+
+  test("the DPoP switch: after sign-in the inspector shows the key thumbprint and the access token's cnf.jkt naming it; the balance loads with DPoP", async () => {
+    const { page, done } = await openDemo();
+    await page.check("#dpop");
+    await page.waitForSelector("#sign-in-hero:not([disabled])");
+    assert.equal(await page.isChecked("#dpop"), true, "the preference survives the reload");
+    await signInWithPopup(page);
+    assert.equal(await page.textContent("#token-type"), "DPoP");
+    const jkt = await page.textContent("#dpop-jkt");
+    assert.match(jkt, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(await page.textContent("#cnf-jkt"), jkt);
+    assert.match(await page.textContent("#cnf-match"), /names this key/);
+    assert.match(await page.textContent("#balance"), /^€[\d,.]+$/, "the API took the DPoP-bound token");
+    await shot(page, "dpop-inspector");
+    await done();
+  });
 });
 
 describe("the demo against another provider (STEPUP_ISSUER)", () => {

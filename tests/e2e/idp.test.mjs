@@ -195,7 +195,7 @@ describe("dev identity provider", () => {
     assert.equal(transfer.status, 401);
     const challenge = transfer.headers.get("www-authenticate");
     assert.match(challenge, /^Bearer error="insufficient_user_authentication", error_description="[^"]+", acr_values="http:\/\/schemas\.openid\.net\/pape\/policies\/2007\/06\/multi-factor", max_age="300"$/);
-    assert.equal(transfer.headers.get("access-control-expose-headers"), "WWW-Authenticate");
+    assert.equal(transfer.headers.get("access-control-expose-headers"), "WWW-Authenticate, DPoP-Nonce");
 
     // Step-up on the same session: only the second factor is asked, and auth_time moves on.
     const stepUp = await login(idp, ua, { acr_values: ACR_MFA }, { expectPassword: false });

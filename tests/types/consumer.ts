@@ -74,6 +74,8 @@ export type _noAny = [
   Assert<NoAnyFn<StepUpClient["handleRedirectCallback"]>>,
   Assert<NoAnyFn<StepUpClient["requireStepUp"]>>,
   Assert<NoAnyFn<StepUpClient["fetch"]>>,
+  Assert<NoAnyFn<StepUpClient["dpopProof"]>>,
+  Assert<Equals<StepUpClient["dpopThumbprint"], string | undefined>>,
   Assert<NoAnyFn<StepUpClient["logout"]>>,
   Assert<Equals<StepUpClient["session"], Session | null>>,
   // No option/result member is `any`.
@@ -237,8 +239,13 @@ export async function client(button: HTMLButtonElement, signal: AbortSignal): Pr
     apiOrigins: ["https://api.example.com"],
     amrAliases: { password: "pwd", totp: "otp", webauthn: "hwk" },
     acrLevels: ["loa-1", "loa-2", "loa-3"],
+    useDpop: true,
   };
   const c: StepUpClient = await StepUpClient.create(config);
+  const jkt: string | undefined = c.dpopThumbprint;
+  const proof: string = await c.dpopProof("GET", "https://api.example.com/balance");
+  const proof2: string = await c.dpopProof("POST", new URL("https://api.example.com/transfer"), { nonce: "server-nonce", accessToken: "at" });
+  void [jkt, proof, proof2];
   const current: Session | null = c.session;
   if (current) {
     const s: Session = current;
@@ -344,6 +351,12 @@ export async function wrong(c: StepUpClient, token: string): Promise<void> {
   await c.requireStepUp({ mfa: true }, { scope: ["openid", "mfa"] });
   // @ts-expect-error session is read-only
   c.session = null;
+  // @ts-expect-error the DPoP key's thumbprint is read-only
+  c.dpopThumbprint = "x";
+  // @ts-expect-error dpopProof takes its nonce in an options object
+  await c.dpopProof("GET", "https://api.example.com/", "nonce");
+  // @ts-expect-error useDpop is a boolean
+  await StepUpClient.create({ issuer: ISSUER, clientId: "spa", redirectUri: "https://app.example/cb", useDpop: "yes" });
   // @ts-expect-error verifyIdToken resolves to claims, not a Session
   const s: Session = await verifyIdToken(token, { issuer: ISSUER, clientId: "spa", jwksUri: "x" });
   // @ts-expect-error not a code of the contract

@@ -9,25 +9,36 @@
 //                             oidc-provider understands; Entra writes {"access_token":{"acrs":…}})
 // Access tokens are JWTs (RFC 9068 from the dev IdP; any JWT profile from another provider when
 // `typ` is null), verified with `jose` against the issuer's JWKS. Balances live in memory, per user.
+// A DPoP-bound token (RFC 9449: `cnf.jkt`) is accepted only as `Authorization: DPoP <token>` with a valid
+// proof of its key (see verifyDpop); a bound token sent as a Bearer token is refused.
+import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
+import { calculateJwkThumbprint, createRemoteJWKSet, EmbeddedJWK, errors as joseErrors, jwtVerify } from "jose";
 
 export const MFA_ACR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 
 const CORS = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, PUT, OPTIONS",
-  "access-control-allow-headers": "authorization, content-type",
-  // Without this a cross-origin SPA cannot read the step-up challenge.
-  "access-control-expose-headers": "WWW-Authenticate",
+  "access-control-allow-headers": "authorization, content-type, dpop",
+  // Without this a cross-origin SPA cannot read the step-up challenge, nor the DPoP nonce.
+  "access-control-expose-headers": "WWW-Authenticate, DPoP-Nonce",
   "access-control-max-age": "600",
 };
 
 /** An RFC 6750 / RFC 9470 challenge; values are quoted strings (no quotes or backslashes in ours). */
-export function bearerChallenge(params) {
+export function bearerChallenge(params, scheme = "Bearer") {
   const parts = Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}="${v}"`);
-  return parts.length ? `Bearer ${parts.join(", ")}` : "Bearer";
+  return parts.length ? `${scheme} ${parts.join(", ")}` : scheme;
 }
+
+/** The `DPoP` challenge of RFC 9449 §7.1 (with the algorithms we accept). */
+export const dpopChallenge = (params) => bearerChallenge({ algs: DPOP_ALGS.join(" "), ...params }, "DPoP");
+
+/** Proof algorithms accepted (asymmetric only, RFC 9449 §4.2). */
+export const DPOP_ALGS = ["ES256", "PS256", "RS256", "EdDSA"];
+
+const sha256 = (text) => createHash("sha256").update(text).digest("base64url");
 
 /**
  * The claims request of the audit log's challenge (OIDC Core 5.5): the MFA acr, essential. Sent as Entra
@@ -54,8 +65,9 @@ export function claimsChallenge(issuer, claims) {
  *   (Auth0's default token profile writes "JWT")
  * @param {string} [o.claimsNamespace] also read acr/amr/auth_time as `<namespace>acr` etc.: providers
  *   such as Auth0 let a post-login Action add them to access tokens only as namespaced custom claims
+ * @param {number} [o.dpopIatWindow=60] how far a DPoP proof's `iat` may be from now, in seconds
  */
-export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1", hostname = "localhost", maxAge = 300, jwksCooldownMs = 0, typ = "at+jwt", claimsNamespace }) {
+export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1", hostname = "localhost", maxAge = 300, jwksCooldownMs = 0, typ = "at+jwt", claimsNamespace, dpopIatWindow = 60 }) {
   if (!issuer || !audience) throw new Error("startApi needs { issuer, audience }");
   let jwks;
   async function keySet() {
@@ -72,6 +84,62 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
   }
 
   const requestLog = [];
+  /** Test switches: `requireDpopNonce` makes every DPoP proof carry a nonce this API handed out (RFC 9449 §9). */
+  const switches = { requireDpopNonce: false };
+  /** jti of the proofs seen (with the time they stop mattering): a proof is used once (RFC 9449 §11.1). */
+  const seenJti = new Map();
+  /** Nonces handed out, with their expiry; the newest is sent with every DPoP answer. */
+  const nonces = new Map();
+  let currentNonce = null;
+  function nonce() {
+    const now = Date.now();
+    for (const [n, exp] of nonces) if (exp < now) nonces.delete(n);
+    if (!currentNonce || !nonces.has(currentNonce) || nonces.get(currentNonce) - now < 60_000) {
+      currentNonce = randomBytes(16).toString("base64url");
+      nonces.set(currentNonce, now + 300_000);
+    }
+    return currentNonce;
+  }
+
+  /**
+   * RFC 9449 §4.3 and §7.1: the proof in the DPoP header, checked for this request and this access token.
+   * Returns null when it is good, else the reason (and whether a nonce is what is missing).
+   */
+  async function verifyDpop(req, token, jkt, url) {
+    const header = req.headers.dpop;
+    if (typeof header !== "string" || !header) return { reason: "a DPoP-bound token needs a DPoP proof" };
+    let payload, protectedHeader;
+    try {
+      // The proof is signed by the key in its own header (jose's EmbeddedJWK), with an asymmetric algorithm.
+      ({ payload, protectedHeader } = await jwtVerify(header, EmbeddedJWK, { typ: "dpop+jwt", algorithms: DPOP_ALGS }));
+    } catch {
+      return { reason: "the DPoP proof does not verify" };
+    }
+    if (protectedHeader.jwk.d !== undefined) return { reason: "the DPoP proof header holds a private key" };
+    if (payload.htm !== req.method) return { reason: "the DPoP proof is for another method (htm)" };
+    let htu;
+    try {
+      htu = new URL(payload.htu);
+      htu.search = "";
+      htu.hash = "";
+    } catch {
+      return { reason: "the DPoP proof htu is not a URL" };
+    }
+    if (htu.href !== url) return { reason: "the DPoP proof is for another URL (htu)" };
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof payload.iat !== "number" || Math.abs(now - payload.iat) > dpopIatWindow) return { reason: "the DPoP proof is too old or from the future (iat)" };
+    if (payload.ath !== sha256(token)) return { reason: "the DPoP proof is for another access token (ath)" };
+    if ((await calculateJwkThumbprint(protectedHeader.jwk)) !== jkt) return { reason: "the DPoP proof key is not the token's (cnf.jkt)" };
+    if (switches.requireDpopNonce && !(typeof payload.nonce === "string" && nonces.has(payload.nonce))) {
+      return { reason: "this API wants its nonce in the DPoP proof", nonce: true };
+    }
+    if (typeof payload.jti !== "string" || !payload.jti) return { reason: "the DPoP proof has no jti" };
+    for (const [key, exp] of seenJti) if (exp < now) seenJti.delete(key);
+    const replayKey = `${jkt} ${payload.jti}`;
+    if (seenJti.has(replayKey)) return { reason: "the DPoP proof was used before (jti)" };
+    seenJti.set(replayKey, now + 2 * dpopIatWindow);
+    return null;
+  }
   /** Per user: { balance, payoutAccount }. A demo: memory only, reset at restart. */
   const accounts = new Map();
   const account = (sub) => {
@@ -79,12 +147,14 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
     return accounts.get(sub);
   };
 
-  async function authenticate(req) {
+  async function authenticate(req, url) {
     const header = req.headers.authorization ?? "";
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-    if (!match) return { error: { status: 401, challenge: bearerChallenge({ realm: "stepup-demo" }), body: { error: "missing_token", message: "Send an access token: Authorization: Bearer <token>." } } };
+    const match = /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+    if (!match) return { error: { status: 401, challenge: `${bearerChallenge({ realm: "stepup-demo" })}, ${dpopChallenge({})}`, body: { error: "missing_token", message: "Send an access token: Authorization: Bearer <token> (or DPoP <token> with a DPoP proof)." } } };
+    const dpop = match[1] === "DPoP";
+    const challenge = dpop ? dpopChallenge : bearerChallenge;
     try {
-      const { payload } = await jwtVerify(match[1], await keySet(), {
+      const { payload } = await jwtVerify(match[2], await keySet(), {
         issuer,
         audience,
         ...(typ ? { typ } : {}),
@@ -93,10 +163,22 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
       if (claimsNamespace) {
         for (const name of ["acr", "amr", "auth_time"]) payload[name] ??= payload[`${claimsNamespace}${name}`];
       }
-      return { claims: payload };
+      // RFC 9449 §7.1: a bound token only with its proof; an unbound one not under the DPoP scheme.
+      const jkt = payload.cnf?.jkt;
+      if (typeof jkt === "string" && !dpop) {
+        return { error: { status: 401, challenge: dpopChallenge({ error: "invalid_token", error_description: "this access token is DPoP-bound" }), body: { error: "invalid_token", message: "This access token is DPoP-bound: send it as Authorization: DPoP with a proof of its key." } } };
+      }
+      if (dpop) {
+        const failed = typeof jkt === "string" ? await verifyDpop(req, match[2], jkt, url) : { reason: "the access token is not DPoP-bound" };
+        if (failed) {
+          const error = failed.nonce ? "use_dpop_nonce" : "invalid_dpop_proof";
+          return { error: { status: 401, challenge: dpopChallenge({ error, error_description: failed.reason }), body: { error, message: failed.reason } } };
+        }
+      }
+      return { claims: payload, challenge };
     } catch (err) {
       const description = err instanceof joseErrors.JWTExpired ? "the access token expired" : "the access token is invalid";
-      return { error: { status: 401, challenge: bearerChallenge({ error: "invalid_token", error_description: description }), body: { error: "invalid_token", message: description } } };
+      return { error: { status: 401, challenge: challenge({ error: "invalid_token", error_description: description }), body: { error: "invalid_token", message: description } } };
     }
   }
 
@@ -124,11 +206,15 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
     }
   }
 
+  /** This API's own URL, what a DPoP proof's htu must name (RFC 9449 §4.3). */
+  let publicUrl;
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://api.invalid");
     requestLog.push({ time: Date.now(), method: req.method, path: url.pathname });
     const send = (status, body, headers = {}) => {
-      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...CORS, ...headers });
+      // RFC 9449 §9: the nonce to use next, on every answer to a DPoP request.
+      const fresh = req.headers.dpop !== undefined ? { "dpop-nonce": nonce() } : {};
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...CORS, ...fresh, ...headers });
       res.end(JSON.stringify(body));
     };
     try {
@@ -143,7 +229,7 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
         send(404, { error: "not_found", message: `No route ${route}. Try ${routes.join(", ")}.` });
         return;
       }
-      const { claims, error } = await authenticate(req);
+      const { claims, error, challenge } = await authenticate(req, new URL(url.pathname, publicUrl).href);
       if (error) {
         send(error.status, error.body, { "www-authenticate": error.challenge });
         return;
@@ -166,7 +252,7 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
       const denied = stepUpDenied(claims, route === "POST /api/transfer" ? "A transfer" : "Changing the payout account");
       if (denied) {
         send(401, { error: "insufficient_user_authentication", message: denied }, {
-          "www-authenticate": bearerChallenge({
+          "www-authenticate": challenge({
             error: "insufficient_user_authentication",
             error_description: denied,
             acr_values: MFA_ACR,
@@ -222,10 +308,13 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
     server.listen(port, host, ok);
   });
   const actualPort = server.address().port;
+  publicUrl = `http://${hostname}:${actualPort}`;
   return {
-    url: `http://${hostname}:${actualPort}`,
+    url: publicUrl,
     port: actualPort,
     requestLog,
+    /** Test switches ({ requireDpopNonce }), live. */
+    switches,
     close: () => new Promise((ok) => {
       server.closeAllConnections?.();
       server.close(() => ok());

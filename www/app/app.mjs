@@ -14,6 +14,7 @@ import { shell } from "./shell.mjs";
 /** What sensitive actions need: a second factor, used in the last 5 minutes. */
 const POLICY = { mfa: true, maxAge: 300 };
 const MODE_KEY = "stepup-demo:mode"; // popup or redirect: a preference, not a secret
+const DPOP_KEY = "stepup-demo:dpop"; // "on": tokens bound to a DPoP key (RFC 9449); a preference too
 
 const state = {
   config: null,
@@ -35,6 +36,14 @@ async function boot() {
     input.checked = input.value === state.mode;
     input.addEventListener("change", () => setMode(input.value));
   }
+  // The client is created with or without DPoP, so switching makes a new one: reload (the session, in
+  // memory, goes; the redirect callback page reads the same preference).
+  const dpop = $("#dpop");
+  dpop.checked = localStorage.getItem(DPOP_KEY) === "on";
+  dpop.addEventListener("change", () => {
+    localStorage.setItem(DPOP_KEY, dpop.checked ? "on" : "off");
+    location.assign("/");
+  });
   wire();
   try {
     const res = await fetch("/config.json", { cache: "no-store" });
@@ -50,7 +59,7 @@ async function boot() {
     fatal("The stepup package did not load", "Build it with `npm run build` (npm start does it for you), then reload.");
     return;
   }
-  inspector = createInspector({ decodeJwt, evaluateStepUp, policy: POLICY });
+  inspector = createInspector({ decodeJwt, evaluateStepUp, policy: POLICY, dpopThumbprint: () => state.client?.dpopThumbprint });
   renderIntro();
   const { issuer, clientId, audience, scope } = state.config;
   try {
@@ -63,6 +72,7 @@ async function boot() {
       apiOrigins: [new URL(state.config.apiUrl).origin],
       redirectUri: `${location.origin}/callback.html`,
       popupRedirectUri: `${location.origin}/popup-callback.html`,
+      useDpop: localStorage.getItem(DPOP_KEY) === "on",
     });
   } catch (err) {
     showError(err);

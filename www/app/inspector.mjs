@@ -22,8 +22,9 @@ function decodeOrNull(decodeJwt, token) {
  * @param {Function} o.decodeJwt from the stepup package
  * @param {Function} o.evaluateStepUp from the stepup package
  * @param {object} o.policy the policy of sensitive actions, e.g. { mfa: true, maxAge: 300 }
+ * @param {() => string | undefined} o.dpopThumbprint the client's DPoP key thumbprint (RFC 7638), when it uses DPoP
  */
-export function createInspector({ decodeJwt, evaluateStepUp, policy }) {
+export function createInspector({ decodeJwt, evaluateStepUp, policy, dpopThumbprint }) {
   const policyText = `{ ${Object.entries(policy).map(([k, v]) => `${k}: ${v}`).join(", ")} }`;
   let current = null; // { session, claims }
   let lastVerdict; // the decision last drawn, to redraw (and announce) only on change
@@ -58,6 +59,7 @@ export function createInspector({ decodeJwt, evaluateStepUp, policy }) {
           : html`<span id="auth-time">not in the token</span>`}</dd>
         <dt>exp</dt>
         <dd>${typeof claims.exp === "number" ? html`${clock(claims.exp)} <span id="exp-in" class="age"></span>` : "—"}</dd>
+        ${dpopFacts(session, access)}
       </dl>
       <section id="decision" class="decision" aria-live="polite"></section>
       <details class="raw"><summary>ID token header</summary><pre id="id-header">${json(id.header)}</pre></details>
@@ -66,6 +68,17 @@ export function createInspector({ decodeJwt, evaluateStepUp, policy }) {
     `);
     lastVerdict = undefined;
     tick();
+  }
+
+  /** DPoP (RFC 9449): the key's thumbprint and the access token's `cnf.jkt`, which must be the same. */
+  function dpopFacts(session, access) {
+    const jkt = dpopThumbprint?.();
+    if (!jkt) return html`<dt>token type</dt><dd><code id="token-type">${session.tokenType ?? "—"}</code><small>a bearer token: whoever holds it can use it</small></dd>`;
+    const cnf = access?.claims?.cnf?.jkt;
+    return html`
+      <dt>token type</dt><dd><code id="token-type">${session.tokenType ?? "—"}</code><small>bound to a key this browser holds (DPoP)</small></dd>
+      <dt>DPoP key</dt><dd><code id="dpop-jkt">${jkt}</code><small>thumbprint of the key pair; its private key cannot be read, not even by this page</small></dd>
+      <dt>cnf.jkt</dt><dd><code id="cnf-jkt">${cnf ?? "—"}</code><small id="cnf-match">${cnf === jkt ? "the access token names this key: without it, the token is refused" : "does not name this key"}</small></dd>`;
   }
 
   /** The parts that change with the clock. */

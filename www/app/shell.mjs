@@ -17,6 +17,9 @@ export function shell() {
       <input type="radio" name="mode" value="popup" id="mode-popup"><label for="mode-popup">Popup</label>
       <input type="radio" name="mode" value="redirect" id="mode-redirect"><label for="mode-redirect">Redirect</label>
     </fieldset>
+    <label class="toggle" title="Bind the tokens to a key that never leaves this browser (RFC 9449). Changing it reloads the page and signs you out.">
+      <input type="checkbox" id="dpop"> DPoP
+    </label>
     <div class="user" id="user-area"></div>
   </header>
 

@@ -41,8 +41,9 @@ function buildPolicy(switches, profile) {
  * @param {object} o.switches the live test switches
  * @param {Function} o.Adapter
  * @param {object} o.profile the provider profile (profiles.mjs): levels, what a login reports
+ * @param {Buffer} o.dpopNonceSecret 32 bytes: the key of the DPoP-Nonce values this provider hands out
  */
-export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllowed, audiences, switches, Adapter, profile }) {
+export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllowed, audiences, switches, Adapter, profile, dpopNonceSecret }) {
   const provider = new Provider(issuer, {
     adapter: Adapter,
     clients,
@@ -75,6 +76,11 @@ export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllo
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
+      // RFC 9449: a token request with a DPoP proof gets DPoP-bound access and refresh tokens (cnf.jkt), a
+      // code requested with dpop_jkt is redeemed only with that key, and DPoP-Nonce values are handed out
+      // (and exposed to browsers). With the requireDpopNonce switch every proof must carry one, so clients
+      // meet `400 use_dpop_nonce` first.
+      dPoP: { enabled: true, nonceSecret: dpopNonceSecret, requireNonce: () => switches.requireDpopNonce === true },
       revocation: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

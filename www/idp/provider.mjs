@@ -5,6 +5,7 @@
 //   const idp = await startIdp({ appOrigins: ["http://localhost:5173"], testMode: true });
 //   idp.issuer  // "http://localhost:<port>"
 //   await idp.close();
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -107,7 +108,7 @@ export async function startIdp(options = {}) {
 
   const requestLog = [];
   // Test switches: all off unless a test turns them on. See README.md.
-  const switches = { ignoreAcrValues: false, coopHeaders: false, wrongIss: false, tamperState: false };
+  const switches = { ignoreAcrValues: false, coopHeaders: false, wrongIss: false, tamperState: false, requireDpopNonce: false };
 
   // Factor settings (Auth0 Guardian's vocabulary). A live object: tests change it in-process
   // (idp.guardian.policies = ["confidence-score"]) or through POST /__test/guardian.
@@ -119,6 +120,8 @@ export async function startIdp(options = {}) {
   const Adapter = createMemoryAdapter();
   const cookies = cookieKeys();
   let jwks = await generateSigningKeys();
+  // Kept across rebuilds (key rotation, new app origins), so nonces handed out stay valid.
+  const dpopNonceSecret = randomBytes(32);
   let provider;
   let providerHandler;
 
@@ -154,7 +157,7 @@ export async function startIdp(options = {}) {
   const corsAllowed = (origin) => appOrigins.has(origin) || extraOrigins.has(origin);
 
   function build() {
-    provider = createOidcProvider({ issuer, jwks, cookieKeys: cookies, clients: clients(), corsAllowed, audiences, switches, Adapter, profile });
+    provider = createOidcProvider({ issuer, jwks, cookieKeys: cookies, clients: clients(), corsAllowed, audiences, switches, Adapter, profile, dpopNonceSecret });
     provider.on("server_error", (_ctx, err) => console.error("[idp] server error:", err));
     providerHandler = provider.callback();
   }
