@@ -63,6 +63,16 @@ fn failed(msg: &'static str) -> Error {
 /// §5.1 requires it, and a `DPoP` token (RFC 9449 §5) is useless without a proof key this client does not hold.
 /// `expires_in` may be a non-negative integer or a string of digits (older Azure AD sent strings).
 pub fn parse_token_response(status: u16, body: Option<&Json>) -> Result<TokenResponse> {
+    parse(status, body, true)
+}
+
+/// Read the answer to a refresh-token grant: as [`parse_token_response`], except that the ID token may be
+/// absent (RFC 6749 §6 and OIDC Core §12.2: a refresh need not return one); it is then the empty string.
+pub fn parse_refresh_response(status: u16, body: Option<&Json>) -> Result<TokenResponse> {
+    parse(status, body, false)
+}
+
+fn parse(status: u16, body: Option<&Json>, id_token_required: bool) -> Result<TokenResponse> {
     let obj = body.and_then(Json::as_object);
     // RFC 6749 §5.2: the error response.
     if let Some(error) = obj.and_then(|o| o.get("error")).filter(|e| **e != Json::Null) {
@@ -83,7 +93,11 @@ pub fn parse_token_response(status: u16, body: Option<&Json>) -> Result<TokenRes
             Some(_) => Err(failed("a token response member is not a string")),
         }
     };
-    let id_token = string("id_token")?.filter(|t| !t.is_empty()).ok_or_else(|| failed("the token response has no id_token"))?;
+    let id_token = match string("id_token")?.filter(|t| !t.is_empty()) {
+        Some(t) => t,
+        None if !id_token_required => String::new(),
+        None => return Err(failed("the token response has no id_token")),
+    };
     // RFC 6749 §5.1 / §7.1 (case-insensitive): the only type we can use is Bearer.
     let token_type = match string("token_type")? {
         Some(t) if t.eq_ignore_ascii_case("bearer") => Some(String::from("Bearer")),

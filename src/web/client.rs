@@ -30,9 +30,11 @@ use super::util;
 use super::jwks::JwksSource;
 use super::popup::{self, Popup, WaitOptions};
 use super::redirect;
+use super::session_store::{self, SessionCache};
 use super::storage::{self, Transaction};
 use super::util::{now_seconds, Settle};
 use crate::core::authorize::logout_url;
+use crate::core::cache::CacheLocation;
 use crate::core::challenge::parse_step_up_challenge;
 use crate::core::discovery::{discovery_url, ProviderMetadata};
 use crate::core::error::{Error, ErrorCode, Result};
@@ -76,6 +78,11 @@ pub struct ClientConfig {
     /// Audiences an ID token may carry besides `client_id` (OIDC Core §3.1.3.7 #3); any other is
     /// `invalid_audience`. Empty by default.
     pub trusted_audiences: Vec<String>,
+    /// Where the session is kept: memory (the default: nothing outlives the page), this tab's
+    /// `sessionStorage`, or `localStorage` (shared by every tab). See `core::cache`.
+    pub cache_location: CacheLocation,
+    /// Ask for `offline_access` and renew access tokens with the refresh-token grant.
+    pub use_refresh_tokens: bool,
 }
 
 impl ClientConfig {
@@ -104,6 +111,8 @@ impl ClientConfig {
             step_up_acr: o.string("stepUpAcr")?,
             api_origins: o.strings("apiOrigins")?.unwrap_or_default(),
             trusted_audiences: o.strings("trustedAudiences")?.unwrap_or_default(),
+            cache_location: CacheLocation::parse(o.string("cacheLocation")?.as_deref())?,
+            use_refresh_tokens: o.boolean("useRefreshTokens")?.unwrap_or(false),
         })
     }
 }
@@ -177,19 +186,21 @@ pub struct RedirectResult {
 type Shared = Settle<Result<Session>>;
 
 #[derive(Debug)]
-struct Inner {
-    provider: Provider,
-    session: RefCell<Option<Session>>,
+pub(super) struct Inner {
+    pub(super) provider: Provider,
+    pub(super) session: RefCell<Option<Session>>,
     /// The popup flow in progress, which later callers join, and its window.
     flow: RefCell<Option<(Shared, Popup)>>,
     /// Counts logouts: a flow that started before the last one ends `aborted` and stores nothing.
-    epoch: Cell<u32>,
+    pub(super) epoch: Cell<u32>,
+    /// The refresh token and the other APIs' access tokens; the storage, lock and tabs (`session_store`).
+    pub(super) cache: SessionCache,
 }
 
 /// The step-up client. Cheap to clone (shared state).
 #[derive(Clone, Debug)]
 pub struct StepUpClient {
-    inner: Rc<Inner>,
+    pub(super) inner: Rc<Inner>,
 }
 
 /// Clones are the same client (one shared state); separately created clients are not equal.
@@ -262,7 +273,11 @@ impl StepUpClient {
             metadata,
             config,
         };
-        Ok(StepUpClient { inner: Rc::new(Inner { provider, session: RefCell::new(None), flow: RefCell::new(None), epoch: Cell::new(0) }) })
+        let cache = SessionCache::new(&provider);
+        let inner = Rc::new(Inner { provider, session: RefCell::new(None), flow: RefCell::new(None), epoch: Cell::new(0), cache });
+        // create() resolves with the cached session already in place.
+        session_store::attach(&inner);
+        Ok(StepUpClient { inner })
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -314,11 +329,11 @@ impl StepUpClient {
         if tx.issuer != provider.metadata.issuer || tx.client_id != provider.config.client_id {
             return Err(Error::new(ErrorCode::MissingTransaction, "the login in progress belongs to another client"));
         }
-        let session = flow::finish(provider, &tx.pending, &url).await?;
+        let (session, refresh_token) = flow::finish(provider, &tx.pending, &url).await?;
         if let Some(p) = &tx.policy {
             check_policy(provider, p, &session)?;
         }
-        *self.inner.session.borrow_mut() = Some(session.clone());
+        self.inner.adopt(session.clone(), refresh_token);
         Ok(RedirectResult { session, app_state: tx.app_state })
     }
 
@@ -331,12 +346,18 @@ impl StepUpClient {
     pub fn require_step_up(&self, policy: &StepUpPolicy, options: StepUpOptions) -> LocalFuture<Result<Session>> {
         let provider = &self.inner.provider;
         let now = now_seconds();
-        let current = self.session().filter(|s| !s.is_expired(now, 0));
+        // With a refresh token, expired tokens are renewed: the interactive context is what is judged.
+        let renewable = self.can_refresh();
+        let current = self.session().filter(|s| renewable || !s.is_expired(now, 0));
         let ctx = current.as_ref().map(Session::auth_context).unwrap_or_default();
         let provider_now = current.as_ref().map_or(now, |s| s.provider_now(now));
         let decision = policy::evaluate(&ctx, policy, provider_now, &provider.step_up_acr, provider.leeway);
         if decision.satisfied {
             if let Some(session) = current {
+                if session.is_expired(now, 0) {
+                    let client = self.clone();
+                    return Box::pin(async move { client.renewed_session().await });
+                }
                 return ready(Ok(session));
             }
         }
@@ -363,7 +384,17 @@ impl StepUpClient {
     /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         self.check_token_audience(&util::get(&request, "url").as_string().unwrap_or_default())?;
-        let first = http::send(&request, self.bearer()).await?;
+        let token = match self.bearer().await {
+            // The token endpoint answered `mfa_required`: step up as for an RFC 9470 challenge.
+            Err(e) if e.kind() == ErrorCode::StepUpRequired => {
+                let policy = StepUpPolicy { mfa: true, ..StepUpPolicy::default() };
+                let acr_values = e.acr_values;
+                let flow = self.api_step_up(policy, acr_values.clone(), None);
+                flow.await.map_err(|e| popup_blocked_to_step_up(e, acr_values, None))?.access_token
+            }
+            other => other?,
+        };
+        let first = http::send(&request, token).await?;
         if first.status != 401 {
             return Ok(first.response);
         }
@@ -371,22 +402,18 @@ impl StepUpClient {
             return Ok(first.response);
         };
         let (policy, acr_values) = challenge.step_up(&self.inner.provider.step_up_acr);
-        let (user, login_hint) = step_up_binding(self.session().as_ref());
-        let authorize =
-            AuthorizeOptions { acr_values: acr_values.clone(), max_age: challenge.max_age, login_hint, ..Default::default() };
         // RFC 9470 §5: re-authorize with the server's values, even if our own view says the session is
         // strong enough; the resource server is the judge.
-        let session = match self.popup_flow(authorize, Some(policy), user, None).await {
-            Ok(s) => s,
-            Err(e) if e.kind() == ErrorCode::PopupBlocked => {
-                let mut err = Error::new(ErrorCode::StepUpRequired, "the API asks for step-up; call requireStepUp from a click")
-                    .with_step_up(acr_values, challenge.max_age);
-                err.cause = e.cause;
-                return Err(err);
-            }
-            Err(e) => return Err(e),
-        };
+        let flow = self.api_step_up(policy, acr_values.clone(), challenge.max_age);
+        let session = flow.await.map_err(|e| popup_blocked_to_step_up(e, acr_values, challenge.max_age))?;
         Ok(http::send(&first.retry, session.access_token).await?.response)
+    }
+
+    /// The popup step-up an API asked for (RFC 9470 challenge, or `mfa_required`), for the signed-in user.
+    fn api_step_up(&self, policy: StepUpPolicy, acr_values: Option<Vec<String>>, max_age: Option<u64>) -> LocalFuture<Result<Session>> {
+        let (user, login_hint) = step_up_binding(self.session().as_ref());
+        let authorize = AuthorizeOptions { acr_values, max_age, login_hint, ..Default::default() };
+        self.popup_flow(authorize, Some(policy), user, None)
     }
 
     /// Forget the session; when the provider has an `end_session_endpoint`, go there (RP-initiated
@@ -396,19 +423,29 @@ impl StepUpClient {
     /// flow's callers get `aborted` and its window is closed (no token request follows), and this tab's
     /// pending redirect transactions are discarded (their callback finds `missing_transaction`).
     pub fn logout(&self, return_to: Option<&str>) -> Result<()> {
-        self.inner.epoch.set(self.inner.epoch.get().wrapping_add(1));
-        if let Some((shared, popup)) = self.inner.flow.borrow_mut().take() {
-            shared.settle(Err(signed_out()));
-            popup.close();
-        }
-        storage::discard_all();
-        let session = self.inner.session.borrow_mut().take();
+        self.inner.end_flows();
+        let session = self.inner.session.borrow().clone();
+        // Every tab of this client follows (session_store), then the provider's logout.
+        self.inner.sign_out(true);
         let provider = &self.inner.provider;
         let Some(endpoint) = provider.metadata.end_session_endpoint.as_deref() else {
             return Ok(());
         };
         let hint = session.as_ref().map(|s| s.id_token.as_str());
         redirect::navigate(&logout_url(endpoint, &provider.config.client_id, hint, return_to))
+    }
+
+    /// The session's own access token for `fetch`: none without a session; renewed with the refresh token
+    /// when there is one; else the current token while it is valid (an expired one is not sent).
+    async fn bearer(&self) -> Result<Option<String>> {
+        if self.session().is_none() {
+            return Ok(None);
+        }
+        if self.can_refresh() {
+            return self.inner.access_token(None, None).await.map(Some);
+        }
+        let now = now_seconds();
+        Ok(self.inner.session.borrow().as_ref().filter(|s| !s.is_expired(now, 0)).and_then(|s| s.access_token.clone()))
     }
 
     /// RFC 9700 §4.9 / RFC 6750 §5.3: a bearer token goes only where it is meant to. `fetch` attaches it for
@@ -423,16 +460,6 @@ impl StepUpClient {
         }
         Err(Error::new(ErrorCode::InvalidConfig, "fetch: this origin is not in apiOrigins; the access token is not sent there")
             .with_claim("apiOrigins"))
-    }
-
-    fn bearer(&self) -> Option<String> {
-        let now = now_seconds();
-        self.inner
-            .session
-            .borrow()
-            .as_ref()
-            .filter(|s| !s.is_expired(now, 0))
-            .and_then(|s| s.access_token.clone())
     }
 
     fn redirect_flow(
@@ -517,10 +544,11 @@ impl StepUpClient {
             if inner.epoch.get() != epoch {
                 return; // signed out meanwhile: logout settled this flow and may have started none or another
             }
-            if let Ok(session) = &result {
-                *inner.session.borrow_mut() = Some(session.clone());
-            }
             *inner.flow.borrow_mut() = None;
+            let result = result.map(|(session, refresh_token)| {
+                inner.adopt(session.clone(), refresh_token);
+                session
+            });
             settle.settle(result);
         });
         Box::pin(async move { shared.wait().await.unwrap_or_else(|| Err(flow_lost())) })
@@ -534,17 +562,31 @@ async fn run_popup(
     pending: &Pending,
     wait: &WaitOptions,
     policy: Option<&StepUpPolicy>,
-) -> Result<Session> {
+) -> Result<(Session, Option<String>)> {
     let provider = &inner.provider;
     let callback = popup::wait_for_callback(popup, wait).await?;
     if inner.epoch.get() != epoch {
         return Err(signed_out()); // no token request for a login the user signed out of
     }
-    let session = flow::finish(provider, pending, &callback).await?;
+    let (session, refresh_token) = flow::finish(provider, pending, &callback).await?;
     if let Some(p) = policy {
         check_policy(provider, p, &session)?;
     }
-    Ok(session)
+    Ok((session, refresh_token))
+}
+
+impl Inner {
+    /// End every login in progress, so that nothing finishing later can sign the user back in: a popup
+    /// flow's callers get `aborted` and its window is closed (no token request follows), and this tab's
+    /// pending redirect transactions are discarded (their callback finds `missing_transaction`).
+    pub(super) fn end_flows(&self) {
+        self.epoch.set(self.epoch.get().wrapping_add(1));
+        if let Some((shared, popup)) = self.flow.borrow_mut().take() {
+            shared.settle(Err(signed_out()));
+            popup.close();
+        }
+        storage::discard_all();
+    }
 }
 
 /// The policy judged on a fresh session: the provider may have authenticated less than asked.
@@ -557,6 +599,18 @@ fn check_policy(provider: &Provider, policy: &StepUpPolicy, session: &Session) -
     }
 }
 
+/// When the popup an API's step-up needs cannot open (no user activation any more), `step_up_required`
+/// carries what to ask for, from a click.
+fn popup_blocked_to_step_up(e: Error, acr_values: Option<Vec<String>>, max_age: Option<u64>) -> Error {
+    if e.kind() != ErrorCode::PopupBlocked {
+        return e;
+    }
+    let mut err =
+        Error::new(ErrorCode::StepUpRequired, "the API asks for step-up; call requireStepUp from a click").with_step_up(acr_values, max_age);
+    err.cause = e.cause;
+    err
+}
+
 /// A step-up is for the signed-in user: the answer must carry their `sub` (`user_mismatch`), and the
 /// provider is asked for their account with `login_hint`. Without a session, nothing is bound.
 fn step_up_binding(current: Option<&Session>) -> (Option<String>, Option<String>) {
@@ -566,7 +620,7 @@ fn step_up_binding(current: Option<&Session>) -> (Option<String>, Option<String>
     }
 }
 
-fn signed_out() -> Error {
+pub(super) fn signed_out() -> Error {
     Error::new(ErrorCode::Aborted, "the user signed out while the login was in progress")
 }
 

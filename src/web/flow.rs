@@ -16,6 +16,7 @@ use super::jwks::JwksSource;
 use super::util::now_seconds;
 use super::verify::verify_id_token;
 use crate::core::authorize::{self, AuthorizationRequest};
+use crate::core::claims::Claims;
 use crate::core::discovery::ProviderMetadata;
 use crate::core::error::Result;
 use crate::core::jwk::Algorithm;
@@ -79,10 +80,15 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
     let pair = Pkce::from_random(&crypto::random_array::<32>()?);
     let config = &provider.config;
     let acr_values = opts.acr_values.clone().filter(|v| !v.is_empty());
+    let mut scope = config.scope.clone().unwrap_or_else(|| String::from("openid profile"));
+    // OIDC Core §11: a refresh token is asked for with offline_access.
+    if config.use_refresh_tokens && !scope.split(' ').any(|s| s == "offline_access") {
+        scope.push_str(" offline_access");
+    }
     let request = AuthorizationRequest {
         client_id: config.client_id.clone(),
         redirect_uri: String::from(redirect_uri),
-        scope: config.scope.clone().unwrap_or_else(|| String::from("openid profile")),
+        scope,
         state: state.clone(),
         nonce: nonce.clone(),
         code_challenge: pair.challenge,
@@ -108,8 +114,37 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
     Ok((pending, url))
 }
 
-/// Check the callback, redeem the code, verify the ID token, and build the session.
-pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) -> Result<Session> {
+/// Send a grant to the token endpoint and read the answer: the authorization-code grant (`refresh`
+/// false: an ID token is required) and the refresh-token grant. The one place every token request goes
+/// through, so a sender-constraining proof (a DPoP header) is added here for both.
+pub async fn token_request(provider: &Provider, body: String, refresh: bool) -> Result<token::TokenResponse> {
+    let response = http::post_form(&provider.metadata.token_endpoint, body).await?;
+    if refresh {
+        token::parse_refresh_response(response.status, response.body.as_ref())
+    } else {
+        token::parse_token_response(response.status, response.body.as_ref())
+    }
+}
+
+/// Verify the ID token of a refresh answer like any other (signature, `iss`, `aud`, `exp`, `iat`,
+/// `at_hash`), and that it is for the signed-in user `sub` (`user_mismatch`). No nonce, `max_age` or
+/// `acr` is checked: no authentication happened. `None` when the answer has no ID token.
+pub async fn verify_refreshed(provider: &Provider, tokens: &token::TokenResponse, sub: Option<String>, now: i64) -> Result<Option<Claims>> {
+    if tokens.id_token.is_empty() {
+        return Ok(None);
+    }
+    let mut expect = Expectations::new(provider.metadata.issuer.clone(), provider.config.client_id.clone(), now);
+    expect.leeway = provider.leeway;
+    expect.algorithms = provider.algorithms.clone();
+    expect.trusted_audiences = provider.config.trusted_audiences.clone();
+    expect.subject = sub;
+    expect.access_token = tokens.access_token.clone();
+    Ok(Some(verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?.claims))
+}
+
+/// Check the callback, redeem the code, verify the ID token, and build the session; with it, the
+/// refresh token when the provider issued one.
+pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) -> Result<(Session, Option<String>)> {
     let meta = &provider.metadata;
     let params = authorize::parse_callback(callback_url)?;
     let code = authorize::validate_callback(
@@ -119,8 +154,7 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         meta.authorization_response_iss_parameter_supported,
     )?;
     let body = token::token_request_body(&code, &pending.redirect_uri, &provider.config.client_id, &pending.verifier);
-    let response = http::post_form(&meta.token_endpoint, body).await?;
-    let tokens = token::parse_token_response(response.status, response.body.as_ref())?;
+    let mut tokens = token_request(provider, body, false).await?;
     let now = now_seconds();
     let expect = Expectations {
         issuer: meta.issuer.clone(),
@@ -137,5 +171,6 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         access_token: tokens.access_token.clone(),
     };
     let decoded = verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?;
-    Ok(Session::new(tokens, decoded.claims, now))
+    let refresh_token = tokens.refresh_token.take();
+    Ok((Session::new(tokens, decoded.claims, now), refresh_token))
 }

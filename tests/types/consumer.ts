@@ -75,6 +75,8 @@ export type _noAny = [
   Assert<NoAnyFn<StepUpClient["requireStepUp"]>>,
   Assert<NoAnyFn<StepUpClient["fetch"]>>,
   Assert<NoAnyFn<StepUpClient["logout"]>>,
+  Assert<NoAnyFn<StepUpClient["getAccessToken"]>>,
+  Assert<NoAnyFn<StepUpClient["onSessionChange"]>>,
   Assert<Equals<StepUpClient["session"], Session | null>>,
   // No option/result member is `any`.
   Assert<NoAnyMembers<ClaimExpectations>>,
@@ -234,8 +236,15 @@ export async function client(button: HTMLButtonElement, signal: AbortSignal): Pr
     algorithms: ["RS256"],
     stepUpAcr: MFA,
     apiOrigins: ["https://api.example.com"],
+    cacheLocation: "localStorage",
+    useRefreshTokens: true,
   };
   const c: StepUpClient = await StepUpClient.create(config);
+  const token: string = await c.getAccessToken();
+  const token2: string = await c.getAccessToken({ audience: "https://api2.example.com", scope: "read", signal });
+  const unsubscribe: () => void = c.onSessionChange((s: Session | null) => console.log(s?.acr));
+  unsubscribe();
+  void [token, token2];
   const current: Session | null = c.session;
   if (current) {
     const s: Session = current;
@@ -337,6 +346,10 @@ export async function wrong(c: StepUpClient, token: string): Promise<void> {
   await c.loginWithRedirect({ extraParams: { max: 1 } });
   // @ts-expect-error session is read-only
   c.session = null;
+  // @ts-expect-error cacheLocation is one of three names
+  await StepUpClient.create({ issuer: ISSUER, clientId: "spa", redirectUri: "/", cacheLocation: "cookie" });
+  // @ts-expect-error the listener gets a Session or null
+  c.onSessionChange((s: string) => s);
   // @ts-expect-error verifyIdToken resolves to claims, not a Session
   const s: Session = await verifyIdToken(token, { issuer: ISSUER, clientId: "spa", jwksUri: "x" });
   // @ts-expect-error not a code of the contract
