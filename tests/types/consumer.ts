@@ -143,6 +143,8 @@ export function advice(e: StepUpError): "retry" | "login" | "fix-config" | "tell
       return "retry";
     case "popup_blocked": case "user_mismatch":
       return "tell-user";
+    case "login_required":
+      return "login";
     case "webauthn_not_supported": case "webauthn_aborted": case "webauthn_not_allowed":
     case "webauthn_already_registered": case "webauthn_invalid_domain": case "webauthn_invalid_rp_id":
     case "webauthn_unsupported_algorithm": case "webauthn_constraint": case "webauthn_invalid_options":
