@@ -161,14 +161,17 @@ pub fn apply_refresh(
             }
         }
         Some((aud, scope)) => {
-            tokens.apis.retain(|t| !(t.audience == *aud && t.scope == *scope));
-            tokens.apis.push(ApiToken {
+            let token = ApiToken {
                 audience: aud.clone(),
                 scope: scope.clone(),
                 access_token: access_token.clone(),
                 token_type: response.token_type,
                 expires_at,
-            });
+            };
+            match tokens.apis.iter_mut().find(|t| t.audience == *aud && t.scope == *scope) {
+                Some(old) => *old = token,
+                None => tokens.apis.push(token),
+            }
         }
     }
     Ok(access_token)

@@ -355,8 +355,11 @@ impl StepUpClient {
         if decision.satisfied {
             if let Some(session) = current {
                 if session.is_expired(now, 0) {
-                    let client = self.clone();
-                    return Box::pin(async move { client.renewed_session().await });
+                    let inner = self.inner.clone();
+                    return Box::pin(async move {
+                        inner.access_token(None, None).await?;
+                        inner.session.borrow().clone().ok_or_else(session_store::login_required)
+                    });
                 }
                 return ready(Ok(session));
             }

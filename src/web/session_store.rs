@@ -14,7 +14,7 @@
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::{Cell, RefCell};
+use core::cell::RefCell;
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -26,7 +26,9 @@ use super::flow::{self, Provider};
 use super::util::{now_millis, now_seconds, Settle};
 use crate::core::cache::{self, CacheLocation, Tokens};
 use crate::core::error::{Error, ErrorCode, Result};
+use crate::core::claims::Claims;
 use crate::core::session::Session;
+use crate::core::token::TokenResponse;
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
@@ -43,7 +45,8 @@ extern "C" {
 
 const LOGOUT: &str = "logout";
 
-type Listener = Rc<dyn Fn(Option<&Session>)>;
+/// A listener; `None` once unsubscribed (its slot is its id).
+type Listener = Option<Rc<dyn Fn(Option<&Session>)>>;
 /// glue.js `watch`'s `send`, and the closure it calls.
 type Tabs = (Function, Closure<dyn FnMut(JsValue)>);
 
@@ -53,8 +56,7 @@ pub struct SessionCache {
     location: CacheLocation,
     key: String,
     lock_name: String,
-    listeners: RefCell<Vec<(u32, Listener)>>,
-    next_id: Cell<u32>,
+    listeners: RefCell<Vec<Listener>>,
     /// glue.js `watch`'s `send`, and the closure it calls (kept alive while the client lives).
     tabs: RefCell<Option<Tabs>>,
     /// Settled by the next storage event or tab message (see `Inner::catch_up`).
@@ -76,7 +78,6 @@ impl SessionCache {
             key: cache::name("stepup.session ", issuer, client_id),
             lock_name: cache::name("stepup.refresh ", issuer, client_id),
             listeners: RefCell::new(Vec::new()),
-            next_id: Cell::new(0),
             tabs: RefCell::new(None),
             changed: RefCell::new(None),
         }
@@ -134,7 +135,7 @@ impl Drop for Held {
     }
 }
 
-fn login_required() -> Error {
+pub(super) fn login_required() -> Error {
     Error::new(ErrorCode::LoginRequired, "there is no session to get a token from; sign in")
 }
 
@@ -162,12 +163,9 @@ impl Inner {
     }
 
     fn notify(&self) {
-        let mut listeners: Vec<Listener> = Vec::new();
-        for (_, l) in self.cache.listeners.borrow().iter() {
-            listeners.push(l.clone());
-        }
+        let listeners = self.cache.listeners.borrow().clone();
         let session = self.session.borrow().clone();
-        for l in listeners {
+        for l in listeners.iter().flatten() {
             l(session.as_ref());
         }
     }
@@ -246,10 +244,9 @@ impl Inner {
         if let Some(t) = self.cached(key) {
             return Ok(t);
         }
-        let session = self.session.borrow().clone().ok_or_else(login_required)?;
-        let refresh_token = self.cache.tokens.borrow().refresh_token.clone().ok_or_else(login_required)?;
-        let (epoch, provider) = (self.epoch.get(), &self.provider);
-        let body = cache::refresh_request_body(&refresh_token, &provider.config.client_id, key);
+        let (session, body) = self.refresh_body(key)?;
+        let epoch = self.epoch.get();
+        let provider = &self.provider;
         let result: Result<_> = async {
             let response = flow::token_request(provider, body, true).await?;
             let now = now_seconds();
@@ -257,6 +254,27 @@ impl Inner {
             Ok((response, claims, now))
         }
         .await;
+        self.refreshed(session, epoch, result, key)
+    }
+
+    /// The session to renew and the refresh grant's body; `login_required` without a refresh token.
+    #[inline(never)]
+    fn refresh_body(&self, key: Option<&(String, String)>) -> Result<(Session, String)> {
+        let session = self.session.borrow().clone().ok_or_else(login_required)?;
+        let tokens = self.cache.tokens.borrow();
+        let refresh_token = tokens.refresh_token.as_deref().ok_or_else(login_required)?;
+        Ok((session, cache::refresh_request_body(refresh_token, &self.provider.config.client_id, key)))
+    }
+
+    /// Take the refresh grant's answer for `session` (renewed when `epoch` was current).
+    #[inline(never)]
+    fn refreshed(
+        &self,
+        session: Session,
+        epoch: u32,
+        result: Result<(TokenResponse, Option<Claims>, i64)>,
+        key: Option<&(String, String)>,
+    ) -> Result<String> {
         // Signed out, or signed in again, while the grant was out: its answer belongs to no session now.
         let same = self.session.borrow().as_ref().is_some_and(|s| s.id_token == session.id_token);
         if self.epoch.get() != epoch || !same {
@@ -268,14 +286,13 @@ impl Inner {
                 let mut tokens = core::mem::take(&mut *self.cache.tokens.borrow_mut());
                 let token = cache::apply_refresh(&mut renewed, &mut tokens, response, claims, key, now);
                 self.set(Some(renewed), tokens, true);
-                let token = token?;
-                Ok(token)
+                token
             }
             Err(e) => {
                 let (e, drop) = match e.kind() {
                     // The provider answered for someone else: nothing of this session can be trusted.
                     ErrorCode::UserMismatch => (e, true),
-                    _ => cache::refresh_failure(e, &provider.step_up_acr),
+                    _ => cache::refresh_failure(e, &self.provider.step_up_acr),
                 };
                 if drop {
                     self.sign_out(false);
@@ -301,7 +318,7 @@ pub struct TokenOptions {
 #[must_use = "the listener is removed when this guard is dropped"]
 pub struct SessionListener {
     inner: Weak<Inner>,
-    id: u32,
+    id: usize,
 }
 
 impl core::fmt::Debug for SessionListener {
@@ -313,7 +330,9 @@ impl core::fmt::Debug for SessionListener {
 impl Drop for SessionListener {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.upgrade() {
-            inner.cache.listeners.borrow_mut().retain(|(id, _)| *id != self.id);
+            if let Some(slot) = inner.cache.listeners.borrow_mut().get_mut(self.id) {
+                *slot = None;
+            }
         }
     }
 }
@@ -332,10 +351,9 @@ impl StepUpClient {
     /// and the same in another tab (a logout always; everything with `localStorage`). It is removed when
     /// the returned guard is dropped.
     pub fn on_session_change(&self, listener: impl Fn(Option<&Session>) + 'static) -> SessionListener {
-        let id = self.inner.cache.next_id.get().wrapping_add(1);
-        self.inner.cache.next_id.set(id);
-        self.inner.cache.listeners.borrow_mut().push((id, Rc::new(listener)));
-        SessionListener { inner: Rc::downgrade(&self.inner), id }
+        let mut listeners = self.inner.cache.listeners.borrow_mut();
+        listeners.push(Some(Rc::new(listener)));
+        SessionListener { inner: Rc::downgrade(&self.inner), id: listeners.len() - 1 }
     }
 
     /// Whether the session holds a refresh token, so expired access tokens are renewed rather than lost.
@@ -343,9 +361,4 @@ impl StepUpClient {
         self.inner.session.borrow().is_some() && self.inner.cache.tokens.borrow().refresh_token.is_some()
     }
 
-    /// The session after renewing its own access token.
-    pub(super) async fn renewed_session(&self) -> Result<Session> {
-        self.inner.access_token(None, None).await?;
-        self.session().ok_or_else(login_required)
-    }
 }

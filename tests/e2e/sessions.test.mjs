@@ -362,12 +362,20 @@ describe("sessions in Chromium", () => {
   });
 
   for (const cacheLocation of ["memory", "localStorage"]) {
-    test(`logout in one tab (${cacheLocation}) → the other tab's session is null and its listener ran, within 1 s`, async () => {
+    test(`${cacheLocation}: logout in one tab → the other tab's session is null and its listener ran, within 1 s${cacheLocation === "localStorage" ? "; a new session reaches it too" : ""}`, async () => {
       const extra = { useRefreshTokens: true, cacheLocation };
       const a = await openTab(extra);
-      await pwdLogin(a.page);
       const b = await openTab(extra, a.context);
-      if (cacheLocation === "memory") await pwdLogin(b.page); // each tab signs in on its own
+      await listen(b.page);
+      const { session } = await pwdLogin(a.page);
+      if (cacheLocation === "memory") {
+        assert.equal(await b.page.evaluate(() => window.client.session), null, "memory: a login stays in its tab");
+        await pwdLogin(b.page); // each tab signs in on its own
+      } else {
+        // localStorage: the new session reaches the other tab (storage event) and its listener.
+        await b.page.waitForFunction((id) => window.changes.some((c) => c.idToken === id), session.idToken, { timeout: 5000 });
+        assert.equal(await b.page.evaluate(() => window.client.session.idToken), session.idToken);
+      }
       assert.ok(await b.page.evaluate(() => window.client.session));
       await listen(b.page);
       // A listener that unsubscribed is not called.
@@ -381,8 +389,8 @@ describe("sessions in Chromium", () => {
         return t;
       });
       await b.page.waitForFunction(() => window.changes.length > 0, null, { timeout: 5000, polling: 20 });
-      const { changes, session, stale } = await b.page.evaluate(() => ({ changes: window.changes, session: window.client.session, stale: window.stale }));
-      assert.equal(session, null);
+      const { changes, now, stale } = await b.page.evaluate(() => ({ changes: window.changes, now: window.client.session, stale: window.stale }));
+      assert.equal(now, null);
       assert.equal(changes[0].idToken, null);
       assert.ok(changes[0].at - t0 < 1000, `the listener ran ${changes[0].at - t0} ms after the logout`);
       assert.equal(stale, 0);

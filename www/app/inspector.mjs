@@ -62,8 +62,7 @@ export function createInspector({ decodeJwt, evaluateStepUp, policy }) {
         <dt>exp</dt>
         <dd>${typeof claims.exp === "number" ? html`${clock(claims.exp)} <span id="exp-in" class="age"></span>` : "—"}</dd>
       </dl>
-      <p class="muted" id="context">Context from the sign-in at ${typeof context.auth_time === "number" ? clock(context.auth_time) : "—"}
-        (${amr.join(" + ") || "no amr"})${renewedAt ? html`; access token renewed at <time id="renewed-at">${clock(renewedAt)}</time>` : ""}.</p>
+      <p class="muted" id="context">Context from the sign-in at ${typeof context.auth_time === "number" ? clock(context.auth_time) : "—"} (${amr.join(" + ") || "no amr"})${renewedAt ? html`; access token renewed at <time id="renewed-at">${clock(renewedAt)}</time>` : ""}.</p>
       <section id="decision" class="decision" aria-live="polite"></section>
       <details class="raw"><summary>ID token header</summary><pre id="id-header">${json(id.header)}</pre></details>
       <details class="raw"><summary>ID token claims</summary><pre id="id-claims">${json(claims)}</pre></details>
