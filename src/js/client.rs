@@ -322,17 +322,21 @@ impl JsStepUpClient {
     }
 
     /// Call `listener(session)` after every change of the session (here or in another tab); returns the
-    /// function that unsubscribes it.
+    /// function that unsubscribes it. A listener that is not a function is `invalid_config`.
     #[wasm_bindgen(js_name = onSessionChange, unchecked_return_type = "() => void")]
     pub fn on_session_change(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "(session: Session | null) => void")] listener: js_sys::Function,
-    ) -> JsValue {
+        #[wasm_bindgen(unchecked_param_type = "(session: Session | null) => void")] listener: JsValue,
+    ) -> core::result::Result<JsValue, JsValue> {
+        if !listener.is_function() {
+            return Err(to_js(Error::new(ErrorCode::InvalidConfig, "the listener must be a function").with_claim("listener")));
+        }
+        let listener: js_sys::Function = listener.unchecked_into();
         let guard = self.inner.on_session_change(move |s| {
             let _ = listener.call1(&JsValue::NULL, &s.map_or(JsValue::NULL, session_to_js));
         });
         let mut guard = Some(guard);
-        Closure::<dyn FnMut()>::new(move || drop(guard.take())).into_js_value()
+        Ok(Closure::<dyn FnMut()>::new(move || drop(guard.take())).into_js_value())
     }
 
     /// The current session, or `null`.

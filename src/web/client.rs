@@ -381,7 +381,8 @@ impl StepUpClient {
         }
     }
 
-    /// `fetch` with the session's access token as a Bearer token. A 401 carrying an RFC 9470
+    /// `fetch` with the session's access token as a Bearer token (renewed first with the refresh token when
+    /// it expired; a renewal answered `mfa_required` steps up in a popup first). A 401 carrying an RFC 9470
     /// `insufficient_user_authentication` challenge starts a popup step-up with the challenge's
     /// `acr_values` / `max_age`, then the request is sent once more with the new token. When the
     /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.

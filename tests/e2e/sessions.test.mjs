@@ -108,6 +108,29 @@ const listen = (page) => page.evaluate(() => {
 });
 
 describe("sessions in Chromium", () => {
+  test("without a session getAccessToken is login_required; wrong arguments are invalid_config", async () => {
+    const { context, page } = await openTab({ useRefreshTokens: true });
+    assert.deepEqual(await getToken(page), { code: "login_required", error: undefined, acrValues: undefined });
+    const codes = await page.evaluate(async (c) => {
+      const code = (f) => Promise.resolve().then(f).then(() => "ok", (e) => `${e.code}:${e.claim ?? ""}`);
+      return {
+        location: await code(() => window.StepUpClient.create({ ...c, cacheLocation: "cookie" })),
+        refresh: await code(() => window.StepUpClient.create({ ...c, useRefreshTokens: "yes" })),
+        audience: await code(() => window.client.getAccessToken({ audience: 5 })),
+        options: await code(() => window.client.getAccessToken("api")),
+        listener: await code(() => window.client.onSessionChange("not a function")),
+      };
+    }, config());
+    assert.deepEqual(codes, {
+      location: "invalid_config:cacheLocation",
+      refresh: "invalid_config:useRefreshTokens",
+      audience: "invalid_config:audience",
+      options: "invalid_config:",
+      listener: "invalid_config:listener",
+    });
+    await context.close();
+  });
+
   for (const cacheLocation of ["sessionStorage", "localStorage"]) {
     test(`reload with ${cacheLocation}: the session is back after create(), same acr/amr/authTime; no flow secret stored`, async () => {
       const flowSecrets = [];
