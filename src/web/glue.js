@@ -86,13 +86,14 @@ export function store(local, key, value) {
   }
 }
 
-/** Call `onChange(message)` when another tab writes `key` in localStorage (message undefined) or posts on the
- * BroadcastChannel `name`. Returns `send(message)`: a string is posted to the other tabs, null stops listening. */
+/** Call `onChange(event)` when another tab writes `key` in localStorage (a StorageEvent) or posts on the
+ * BroadcastChannel `name` (a MessageEvent, its `data` the message). Returns `send(message)`: a string is posted to
+ * the other tabs, null stops listening. */
 export function watch(key, name, onChange) {
-  const onStorage = (e) => { if (e.key === key || e.key === null) onChange(); };
+  const onStorage = (e) => { if (e.key === key || e.key === null) onChange(e); };
   addEventListener("storage", onStorage);
   const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(name) : null;
-  if (channel) channel.onmessage = (e) => onChange(e.data);
+  if (channel) channel.onmessage = onChange;
   return (message) => {
     if (message != null) return channel?.postMessage(message);
     removeEventListener("storage", onStorage);
@@ -100,19 +101,19 @@ export function watch(key, name, onChange) {
   };
 }
 
-/** Wait for the Web Lock `name` (`navigator.locks`; where there is none, nothing is locked). Resolves to
- * `[release, mark]`: the function that releases it, and the newest mark `publish`ed for `name` by any tab (0 for
- * none), read from the lock manager once the lock is held; rejects with the signal's reason when `signal` aborts. */
+/** Wait for the Web Lock `name` (`navigator.locks`; where there is none, nothing is locked). Resolves to the
+ * function that releases it, whose `mark` is the newest mark `publish`ed for `name` by any tab (0 for none), read
+ * from the lock manager once the lock is held; rejects with the signal's reason when `signal` aborts. */
 export function lock(name, signal) {
   const locks = navigator.locks;
-  if (!locks) return Promise.resolve([() => {}, 0]);
+  if (!locks) return Promise.resolve(Object.assign(() => {}, { mark: 0 }));
   return new Promise((ok, ko) => {
     locks.request(name, signal ? { signal } : {}, async () => {
       let mark = 0;
       for (const held of (await locks.query()).held) {
         if (held.name.startsWith(name + "#")) mark = Math.max(mark, held.name.slice(name.length + 1));
       }
-      return new Promise((release) => ok([release, mark]));
+      return new Promise((release) => ok(Object.assign(release, { mark })));
     }).catch(ko);
   });
 }

@@ -16,14 +16,14 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortSignal;
+use web_sys::{AbortSignal, MessageEvent};
 
 use super::client::{signed_out, Inner, StepUpClient};
 use super::flow::{self, Provider};
-use super::util::{now_millis, now_seconds, Settle};
+use super::util::{get, now_millis, now_seconds, Settle};
 use crate::core::cache::{self, CacheLocation, Tokens};
 use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::claims::Claims;
@@ -36,8 +36,9 @@ extern "C" {
     fn store(local: bool, key: &str, value: JsValue) -> Option<String>;
     /// glue.js `publish`: hold the lock `name#mark`, so every tab's `lock` reads the newest mark.
     fn publish(name: &str, mark: f64);
-    /// glue.js `watch`: storage events for `key` and the BroadcastChannel `name`; returns `send`.
-    fn watch(key: &str, name: &str, on_change: &Closure<dyn FnMut(JsValue)>) -> Function;
+    /// glue.js `watch`: storage events for `key` and the BroadcastChannel `name`; returns `send`. (A storage
+    /// event comes as the `MessageEvent` of the closure's type, shared with the popup's: only `data` is read.)
+    fn watch(key: &str, name: &str, on_change: &Closure<dyn FnMut(MessageEvent)>) -> Function;
     /// glue.js `lock`: wait for a Web Lock; resolves to its release function and the newest published mark.
     #[wasm_bindgen(catch)]
     fn lock(name: &str, signal: Option<AbortSignal>) -> core::result::Result<Promise, JsValue>;
@@ -48,7 +49,7 @@ const LOGOUT: &str = "logout";
 /// A listener; `None` once unsubscribed (its slot is its id).
 type Listener = Option<Rc<dyn Fn(Option<&Session>)>>;
 /// glue.js `watch`'s `send`, and the closure it calls.
-type Tabs = (Function, Closure<dyn FnMut(JsValue)>);
+type Tabs = (Function, Closure<dyn FnMut(MessageEvent)>);
 
 /// A client's cache: its tokens besides the session, where they are stored, the tab wiring, listeners.
 pub struct SessionCache {
@@ -101,12 +102,12 @@ impl SessionCache {
 pub(super) fn attach(inner: &Rc<Inner>) {
     inner.reload(false);
     let weak: Weak<Inner> = Rc::downgrade(inner);
-    let on_change = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+    let on_change = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let Some(inner) = weak.upgrade() else { return };
         if let Some(changed) = inner.cache.changed.borrow_mut().take() {
             changed.settle(());
         }
-        if message.as_string().as_deref() == Some(LOGOUT) {
+        if get(&event, "data").as_string().as_deref() == Some(LOGOUT) {
             // Another tab signed out: so does this one, logins in progress included.
             inner.end_flows();
             inner.sign_out(false);
@@ -235,9 +236,9 @@ impl Inner {
         }
         let aborted = |e: JsValue| Error::new(ErrorCode::Aborted, "the token request was aborted").with_cause(e);
         let promise = lock(&self.cache.lock_name, signal).map_err(aborted)?;
-        let held = JsFuture::from(promise).await.map_err(aborted)?;
-        let _held = Held(Reflect::get_u32(&held, 0).unwrap_or(JsValue::UNDEFINED).unchecked_into());
-        let mark = Reflect::get_u32(&held, 1).ok().and_then(|m| m.as_f64()).unwrap_or(0.0) as u64;
+        let release = JsFuture::from(promise).await.map_err(aborted)?;
+        let mark = get(&release, "mark").as_f64().unwrap_or(0.0) as u64;
+        let _held = Held(release.unchecked_into());
         // Another tab (or call) may have renewed while we waited: take its token, not a second grant.
         self.catch_up(mark).await;
         self.reload(true);

@@ -263,11 +263,11 @@ describe("sessions in Chromium", () => {
     }
     let stale = 0;
     for (let i = 1; i <= 40; i++) {
-      await a.evaluate(() => window.glue.lock("e2e-lock").then(([release]) => { window.release = release; }));
-      const got = b.evaluate(() => window.glue.lock("e2e-lock").then(([release, mark]) => {
+      await a.evaluate(() => window.glue.lock("e2e-lock").then((release) => { window.release = release; }));
+      const got = b.evaluate(() => window.glue.lock("e2e-lock").then((release) => {
         const seen = localStorage.getItem("e2e-entry");
         release();
-        return { mark, seen };
+        return { mark: release.mark, seen };
       }));
       await a.evaluate((n) => {
         localStorage.setItem("e2e-entry", String(n));
