@@ -21,7 +21,9 @@ pub(crate) struct Judgement {
 /// Judge `session` against `policy` at `now` (seconds since the epoch).
 pub(crate) fn judge(client: Option<&StepUpClient>, session: Option<&Session>, policy: &StepUpPolicy, now: i64) -> Judgement {
     let Some(session) = session else { return Judgement::default() };
-    if session.is_expired(now, 0) {
+    // With a refresh token, expired tokens are renewed on use: only the interactive context is judged.
+    let renewable = client.is_some_and(StepUpClient::can_refresh);
+    if session.is_expired(now, 0) && !renewable {
         return Judgement::default();
     }
     let (ctx, at) = (session.auth_context(), session.provider_now(now));
@@ -32,7 +34,7 @@ pub(crate) fn judge(client: Option<&StepUpClient>, session: Option<&Session>, po
     if !decision.satisfied {
         return Judgement::default();
     }
-    let expiry = session.expires_at.or(session.claims.exp);
+    let expiry = session.expires_at.or(session.claims.exp).filter(|_| !renewable);
     // `stale_at` is in the provider's clock; the timer runs in ours.
     let stale = match (policy.max_age, session.auth_time) {
         (Some(max_age), Some(auth_time)) => Some(policy::stale_at(auth_time, max_age).saturating_sub(session.clock_offset)),

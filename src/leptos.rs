@@ -75,9 +75,9 @@ use crate::adapter;
 /// The step-up state of a component tree: the client, the session as a signal, pending logins and
 /// the last error. `Copy`: capture it in as many closures as you like.
 ///
-/// Every operation that can change the session (login, step-up, redirect callback, `fetch` with an
-/// RFC 9470 retry, logout) goes through this handle, which updates [`session`](Self::session) when
-/// it ends. If you call the [`StepUpClient`] directly, call [`refresh`](Self::refresh) afterwards.
+/// The handle follows the client with [`StepUpClient::on_session_change`]: [`session`](Self::session)
+/// changes with every login, step-up, renewed token and logout, whether through this handle, the client
+/// directly, or another tab (a logout there ends the session here, and guards fall back at once).
 #[derive(Clone, Copy)]
 pub struct StepUp {
     state: State,
@@ -193,6 +193,13 @@ impl StepUp {
             in_flight: RwSignal::new(0),
             clock: RwSignal::new(0),
         };
+        if let Some(c) = state.client() {
+            // Kept in the owner's arena: dropped (unsubscribed) when the owner is cleaned up.
+            let listener = c.on_session_change(move |s| {
+                state.session.try_set(s.cloned());
+            });
+            let _ = StoredValue::new_local(listener);
+        }
         // The action's closure runs synchronously inside `dispatch`, so the popup opens in the click.
         let require = Action::new_local(move |policy: &StepUpPolicy| state.require_step_up(policy, StepUpOptions::default()));
         StepUp { state, require }
@@ -310,7 +317,8 @@ impl StepUp {
         result
     }
 
-    /// Read the session from the client again (after calling the client directly).
+    /// Read the session from the client again. Not needed: the handle follows every change of the client's
+    /// session by itself (`on_session_change`); kept for existing code.
     pub fn refresh(&self) {
         self.state.refresh();
     }

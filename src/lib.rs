@@ -77,6 +77,7 @@ pub mod leptos;
 #[cfg(feature = "yew")]
 pub mod yew;
 
+pub use crate::core::cache::CacheLocation;
 pub use crate::core::claims::Claims;
 pub use crate::core::error::{Error, ErrorCode, Result};
 pub use crate::core::policy::{evaluate, AmrPolicy, AuthContext, StepUpDecision, StepUpPolicy, DEFAULT_STEP_UP_ACR};
@@ -85,6 +86,8 @@ pub use crate::core::validate::Expectations;
 
 #[cfg(target_arch = "wasm32")]
 pub use crate::web::client::{AuthorizeOptions, ClientConfig, Mode, RedirectResult, StepUpClient, StepUpOptions};
+#[cfg(target_arch = "wasm32")]
+pub use crate::web::session_store::{SessionListener, TokenOptions};
 /// For the page the provider redirects the popup to: relay the response to the opener (our origin
 /// only) or over the state's BroadcastChannel. `Ok(false)` when the URL holds no OAuth response.
 #[cfg(target_arch = "wasm32")]

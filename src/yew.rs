@@ -141,9 +141,9 @@ impl Reducible for State {
 /// The step-up state of a component tree, from [`use_step_up`]. Cheap to clone; clone it into
 /// callbacks.
 ///
-/// Every operation that can change the session (login, step-up, redirect callback, `fetch` with an
-/// RFC 9470 retry, logout) goes through this handle, which re-renders the tree with the new session
-/// when it ends. If you call the [`StepUpClient`] directly, call [`refresh`](Self::refresh) afterwards.
+/// The provider follows the client with [`StepUpClient::on_session_change`]: the tree re-renders with every
+/// login, step-up, renewed token and logout, whether through this handle, the client directly, or another
+/// tab (a logout there ends the session here, and guards fall back at once).
 #[derive(Clone)]
 pub struct StepUpHandle {
     client: Option<StepUpClient>,
@@ -295,7 +295,8 @@ impl StepUpHandle {
         result
     }
 
-    /// Read the session from the client again (after calling the client directly).
+    /// Read the session from the client again. Not needed: the provider follows every change of the
+    /// client's session by itself (`on_session_change`); kept for existing code.
     pub fn refresh(&self) {
         if let (Some(client), Some(dispatcher)) = (&self.client, &self.dispatcher) {
             dispatcher.dispatch(Msg::Session(client.session()));
@@ -356,10 +357,14 @@ pub fn StepUpProvider(props: &StepUpProviderProps) -> Html {
     let client = props.client.clone();
     let state = use_reducer(|| State { session: client.session(), ..State::default() });
     {
-        // A different client: take its session.
-        let state = state.clone();
+        // A different client: take its session, and follow its changes until the next one (or unmount).
+        let dispatcher = state.dispatcher();
         let client = ClientKey(props.client.clone());
-        use_effect_with(client, move |c| state.dispatch(Msg::Session(c.0.session())));
+        use_effect_with(client, move |c| {
+            dispatcher.dispatch(Msg::Session(c.0.session()));
+            let listener = c.0.on_session_change(move |s| dispatcher.dispatch(Msg::Session(s.cloned())));
+            move || drop(listener)
+        });
     }
     let handle = StepUpHandle {
         client: Some(props.client.clone()),

@@ -128,7 +128,8 @@ async function onPort(start, port, fallback) {
  * @param {number} [o.appPort=0] @param {number} [o.idpPort=0] @param {number} [o.apiPort=0]
  * @param {boolean} [o.portFallback=false] take a free port when a requested one is busy
  * @param {object} [o.env=process.env] STEPUP_ISSUER, STEPUP_CLIENT_ID, STEPUP_AUDIENCE, STEPUP_SCOPE,
- *   STEPUP_API_CLAIMS_NAMESPACE
+ *   STEPUP_API_CLAIMS_NAMESPACE; STEPUP_ACCESS_TOKEN_TTL (seconds, the dev provider's access tokens: short to watch
+ *   "Keep me signed in" renew them)
  * @param {string} [o.dataDir] the dev provider's factor store (default www/idp/.data)
  * @param {boolean} [o.testMode=false] the dev provider's test endpoints
  * @param {string} [o.pkgDir] what /pkg/ serves
@@ -151,7 +152,8 @@ export async function startDemo({ appPort = 0, idpPort = 0, apiPort = 0, portFal
       stopping.push(api);
       config = { issuer: env.STEPUP_ISSUER, clientId: env.STEPUP_CLIENT_ID, audience, scope: env.STEPUP_SCOPE || undefined, apiUrl: api.url, localIdp: null };
     } else {
-      idp = await onPort((port) => startIdp({ port, appOrigins: [app.url], dataDir, testMode, pkgDir, guardian }), idpPort, portFallback);
+      const accessTokenTtl = Number(env.STEPUP_ACCESS_TOKEN_TTL) > 0 ? Number(env.STEPUP_ACCESS_TOKEN_TTL) : undefined;
+      idp = await onPort((port) => startIdp({ port, appOrigins: [app.url], dataDir, testMode, pkgDir, guardian, accessTokenTtl }), idpPort, portFallback);
       stopping.push(idp);
       api = await onPort((port) => startApi({ port, issuer: idp.issuer, audience: idp.audience }), apiPort, portFallback);
       stopping.push(api);

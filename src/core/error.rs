@@ -71,6 +71,7 @@ codes! {
     Aborted => "aborted", "the operation was aborted",
     StepUpRequired => "step_up_required", "a stronger authentication is required",
     UserMismatch => "user_mismatch", "the provider answered for another user than the one signed in",
+    LoginRequired => "login_required", "there is no session, or its refresh token is no longer valid",
     // webauthn
     WebauthnNotSupported => "webauthn_not_supported", "WebAuthn is not supported here",
     WebauthnAborted => "webauthn_aborted", "the passkey ceremony was aborted",
@@ -265,7 +266,7 @@ mod tests {
             assert!(seen.insert(c.as_str()), "duplicate {}", c.as_str());
             assert!(c.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
         }
-        assert_eq!(ErrorCode::ALL.len(), 42);
+        assert_eq!(ErrorCode::ALL.len(), 43);
         // The TypeScript union is written from the same list: every code, once, in order.
         let listed: alloc::vec::Vec<&str> =
             ErrorCode::TYPESCRIPT.split('"').skip(1).step_by(2).collect();

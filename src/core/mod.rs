@@ -15,6 +15,7 @@ pub mod validate;
 // Flow side: step-up policy, PKCE, authorization request/response, token response,
 // RFC 9470 challenges, discovery metadata, the session.
 pub mod authorize;
+pub mod cache;
 pub mod challenge;
 pub mod discovery;
 pub mod dpop;

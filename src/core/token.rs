@@ -63,13 +63,23 @@ fn failed(msg: &'static str) -> Error {
 /// §5.1 requires it, and a `DPoP` token (RFC 9449 §5) is useless without a proof key this client does not hold.
 /// `expires_in` may be a non-negative integer or a string of digits (older Azure AD sent strings).
 pub fn parse_token_response(status: u16, body: Option<&Json>) -> Result<TokenResponse> {
-    parse_token_response_for(status, body, false)
+    parse(status, body, true, false)
 }
 
 /// [`parse_token_response`] for a client that sent a DPoP proof (`dpop`) or not. With a proof the
 /// `token_type` must be `DPoP` (RFC 9449 §5): a `Bearer` answer means the provider ignored the proof, and
 /// the token would be a plain bearer token after all, which a client that asked for binding must not use.
 pub fn parse_token_response_for(status: u16, body: Option<&Json>, dpop: bool) -> Result<TokenResponse> {
+    parse(status, body, true, dpop)
+}
+
+/// Read the answer to a refresh-token grant: as [`parse_token_response_for`], except that the ID token may be
+/// absent (RFC 6749 §6 and OIDC Core §12.2: a refresh need not return one); it is then the empty string.
+pub fn parse_refresh_response(status: u16, body: Option<&Json>, dpop: bool) -> Result<TokenResponse> {
+    parse(status, body, false, dpop)
+}
+
+fn parse(status: u16, body: Option<&Json>, id_token_required: bool, dpop: bool) -> Result<TokenResponse> {
     let obj = body.and_then(Json::as_object);
     // RFC 6749 §5.2: the error response.
     if let Some(error) = obj.and_then(|o| o.get("error")).filter(|e| **e != Json::Null) {
@@ -90,7 +100,11 @@ pub fn parse_token_response_for(status: u16, body: Option<&Json>, dpop: bool) ->
             Some(_) => Err(failed("a token response member is not a string")),
         }
     };
-    let id_token = string("id_token")?.filter(|t| !t.is_empty()).ok_or_else(|| failed("the token response has no id_token"))?;
+    let id_token = match string("id_token")?.filter(|t| !t.is_empty()) {
+        Some(t) => t,
+        None if !id_token_required => String::new(),
+        None => return Err(failed("the token response has no id_token")),
+    };
     // RFC 6749 §5.1 / §7.1 (case-insensitive): the only type we can use is the one we asked for.
     let want = if dpop { "DPoP" } else { "Bearer" };
     let token_type = match string("token_type")? {

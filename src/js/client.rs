@@ -19,6 +19,7 @@ use crate::core::jwt;
 use crate::core::options;
 use crate::core::session::Session;
 use crate::web::client::{AuthorizeOptions, ClientConfig, Mode, StepUpClient, StepUpOptions};
+use crate::web::session_store::TokenOptions;
 use crate::web::{http, popup};
 use crate::{Error, ErrorCode, Result};
 
@@ -61,6 +62,21 @@ export interface ClientConfig {
    * requests carry dpop_jkt, token requests a DPoP proof, the token response must say token_type "DPoP", and
    * client.fetch sends `Authorization: DPoP <token>` with a proof. The private key is not extractable. */
   useDpop?: boolean;
+  /** Where the session is kept: "memory" (default: nothing outlives the page), "sessionStorage" (this tab
+   * survives a reload) or "localStorage" (every tab shares it). Stored: the tokens and the interactive
+   * context, readable by any script of this origin (an XSS). Never a PKCE verifier or nonce. */
+  cacheLocation?: "memory" | "sessionStorage" | "localStorage";
+  /** Ask for offline_access and renew access tokens with the refresh-token grant. Default false. */
+  useRefreshTokens?: boolean;
+}
+
+export interface GetAccessTokenOptions {
+  /** The API (Auth0 audience); default the configured one. */
+  audience?: string;
+  /** A scope to ask for; default the login's. */
+  scope?: string;
+  /** Aborts the wait for another tab's renewal. */
+  signal?: AbortSignal;
 }
 
 export interface AuthorizeOptions {
@@ -152,6 +168,15 @@ fn signal_of(value: &JsValue) -> Result<Option<web_sys::AbortSignal>> {
     s.dyn_into::<web_sys::AbortSignal>()
         .map(Some)
         .map_err(|_| Error::new(ErrorCode::InvalidConfig, "signal must be an AbortSignal").with_claim("signal"))
+}
+
+/// An optional string member: `undefined` / `null` are absent, any other non-string is `invalid_config`.
+fn string_of(value: &JsValue, key: &str) -> Result<Option<String>> {
+    let v = member(value, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "must be a string").with_claim(key))
 }
 
 /// `appState` as JSON text (it must survive sessionStorage).
@@ -330,6 +355,38 @@ impl JsStepUpClient {
     #[wasm_bindgen(getter, js_name = dpopThumbprint)]
     pub fn dpop_thumbprint(&self) -> Option<String> {
         self.inner.dpop_thumbprint()
+    }
+
+    /// A valid access token for `options.audience` / `options.scope`: the cached one, else renewed with the
+    /// refresh token; `login_required` without a session or refresh token, `step_up_required` for `mfa_required`.
+    #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
+    pub fn get_access_token(&self, #[wasm_bindgen(unchecked_optional_param_type = "GetAccessTokenOptions")] options: JsValue) -> Promise {
+        let parsed = (|| {
+            if !options.is_undefined() && !options.is_null() && !options.is_object() {
+                return Err(Error::new(ErrorCode::InvalidConfig, "options must be an object"));
+            }
+            Ok(TokenOptions { audience: string_of(&options, "audience")?, scope: string_of(&options, "scope")?, signal: signal_of(&options)? })
+        })();
+        let client = self.inner.clone();
+        promise(async move { Ok(JsValue::from_str(&client.get_access_token(parsed.js()?).await.js()?)) })
+    }
+
+    /// Call `listener(session)` after every change of the session (here or in another tab); returns the
+    /// function that unsubscribes it. A listener that is not a function is `invalid_config`.
+    #[wasm_bindgen(js_name = onSessionChange, unchecked_return_type = "() => void")]
+    pub fn on_session_change(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(session: Session | null) => void")] listener: JsValue,
+    ) -> core::result::Result<JsValue, JsValue> {
+        if !listener.is_function() {
+            return Err(to_js(Error::new(ErrorCode::InvalidConfig, "the listener must be a function").with_claim("listener")));
+        }
+        let listener: js_sys::Function = listener.unchecked_into();
+        let guard = self.inner.on_session_change(move |s| {
+            let _ = listener.call1(&JsValue::NULL, &s.map_or(JsValue::NULL, session_to_js));
+        });
+        let mut guard = Some(guard);
+        Ok(Closure::<dyn FnMut()>::new(move || drop(guard.take())).into_js_value())
     }
 
     /// The current session, or `null`.

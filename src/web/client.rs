@@ -32,9 +32,11 @@ use super::util;
 use super::jwks::JwksSource;
 use super::popup::{self, Popup, WaitOptions};
 use super::redirect;
+use super::session_store::{self, SessionCache};
 use super::storage::{self, Transaction};
 use super::util::{now_seconds, Settle};
 use crate::core::authorize::logout_url;
+use crate::core::cache::CacheLocation;
 use crate::core::challenge::parse_step_up_challenge;
 use crate::core::discovery::{discovery_url, ProviderMetadata};
 use crate::core::dpop;
@@ -87,6 +89,11 @@ pub struct ClientConfig {
     pub acr_levels: Vec<String>,
     /// Bind the tokens to a key pair held in this browser (RFC 9449 DPoP). Default false.
     pub use_dpop: bool,
+    /// Where the session is kept: memory (the default: nothing outlives the page), this tab's
+    /// `sessionStorage`, or `localStorage` (shared by every tab). See `core::cache`.
+    pub cache_location: CacheLocation,
+    /// Ask for `offline_access` and renew access tokens with the refresh-token grant.
+    pub use_refresh_tokens: bool,
 }
 
 impl ClientConfig {
@@ -119,6 +126,11 @@ impl ClientConfig {
             amr_aliases: err.take(string_map(&o, "amrAliases")),
             acr_levels: err.take(o.strings("acrLevels")).unwrap_or_default(),
             use_dpop: err.take(o.boolean("useDpop")).unwrap_or(false),
+            cache_location: {
+                let location = err.take(o.string("cacheLocation"));
+                err.take(CacheLocation::parse(location.as_deref()))
+            },
+            use_refresh_tokens: err.take(o.boolean("useRefreshTokens")).unwrap_or(false),
         };
         err.or_ok(config)
     }
@@ -204,19 +216,21 @@ pub struct RedirectResult {
 type Shared = Settle<Result<Session>>;
 
 #[derive(Debug)]
-struct Inner {
-    provider: Provider,
-    session: RefCell<Option<Session>>,
+pub(super) struct Inner {
+    pub(super) provider: Provider,
+    pub(super) session: RefCell<Option<Session>>,
     /// The popup flow in progress, which later callers join, and its window.
     flow: RefCell<Option<(Shared, Popup)>>,
     /// Counts logouts: a flow that started before the last one ends `aborted` and stores nothing.
-    epoch: Cell<u32>,
+    pub(super) epoch: Cell<u32>,
+    /// The refresh token and the other APIs' access tokens; the storage, lock and tabs (`session_store`).
+    pub(super) cache: SessionCache,
 }
 
 /// The step-up client. Cheap to clone (shared state).
 #[derive(Clone, Debug)]
 pub struct StepUpClient {
-    inner: Rc<Inner>,
+    pub(super) inner: Rc<Inner>,
 }
 
 /// Clones are the same client (one shared state); separately created clients are not equal.
@@ -287,8 +301,13 @@ impl StepUpClient {
             Some(names) => options::algorithms(names)?,
             None => DEFAULT_ALGORITHMS.to_vec(),
         };
-        // The key pair is kept in memory, as the tokens are.
-        let dpop = config.use_dpop.then(|| Rc::new(Dpop::new(&metadata.issuer, &config.client_id, KeyStorage::Memory)));
+        // The key pair is kept where the tokens are: in memory with them, else in IndexedDB (a CryptoKey survives
+        // there, still not extractable), so the tokens a reload restores still have their key.
+        let keys = match config.cache_location {
+            CacheLocation::Memory => KeyStorage::Memory,
+            CacheLocation::SessionStorage | CacheLocation::LocalStorage => KeyStorage::IndexedDb,
+        };
+        let dpop = config.use_dpop.then(|| Rc::new(Dpop::new(&metadata.issuer, &config.client_id, keys)));
         let provider = Provider {
             dpop,
             leeway: config.leeway.unwrap_or(DEFAULT_LEEWAY),
@@ -298,7 +317,11 @@ impl StepUpClient {
             metadata,
             config,
         };
-        Ok(StepUpClient { inner: Rc::new(Inner { provider, session: RefCell::new(None), flow: RefCell::new(None), epoch: Cell::new(0) }) })
+        let cache = SessionCache::new(&provider);
+        let inner = Rc::new(Inner { provider, session: RefCell::new(None), flow: RefCell::new(None), epoch: Cell::new(0), cache });
+        // create() resolves with the cached session already in place.
+        session_store::attach(&inner);
+        Ok(StepUpClient { inner })
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -359,11 +382,11 @@ impl StepUpClient {
         if let Some(d) = &provider.dpop {
             d.take_handoff(&tx.pending.state).await?;
         }
-        let session = flow::finish(provider, &tx.pending, &url).await?;
+        let (session, refresh_token) = flow::finish(provider, &tx.pending, &url).await?;
         if let Some(p) = &tx.policy {
             check_policy(provider, p, &session)?;
         }
-        *self.inner.session.borrow_mut() = Some(session.clone());
+        self.inner.adopt(session.clone(), refresh_token);
         Ok(RedirectResult { session, app_state: tx.app_state })
     }
 
@@ -379,7 +402,9 @@ impl StepUpClient {
     pub fn require_step_up(&self, policy: &StepUpPolicy, options: StepUpOptions) -> LocalFuture<Result<Session>> {
         let provider = &self.inner.provider;
         let now = now_seconds();
-        let current = self.session().filter(|s| !s.is_expired(now, 0));
+        // With a refresh token, expired tokens are renewed: the interactive context is what is judged.
+        let renewable = self.can_refresh();
+        let current = self.session().filter(|s| renewable || !s.is_expired(now, 0));
         let ctx = current.as_ref().map(Session::auth_context).unwrap_or_default();
         let provider_now = current.as_ref().map_or(now, |s| s.provider_now(now));
         let decision = provider.evaluate(&ctx, policy, provider_now);
@@ -387,6 +412,13 @@ impl StepUpClient {
         let scoped = options.scope.as_deref().map_or(true, |s| policy::scope_covers(current.as_ref().and_then(|c| c.scope.as_deref()), s));
         if decision.satisfied && scoped {
             if let Some(session) = current {
+                if session.is_expired(now, 0) {
+                    let inner = self.inner.clone();
+                    return Box::pin(async move {
+                        inner.access_token(None, None).await?;
+                        inner.session.borrow().clone().ok_or_else(session_store::login_required)
+                    });
+                }
                 return ready(Ok(session));
             }
         }
@@ -408,14 +440,25 @@ impl StepUpClient {
         }
     }
 
-    /// `fetch` with the session's access token as a Bearer token. A 401 carrying an RFC 9470
+    /// `fetch` with the session's access token as a Bearer token (renewed first with the refresh token when
+    /// it expired; a renewal answered `mfa_required` steps up in a popup first). A 401 carrying an RFC 9470
     /// `insufficient_user_authentication` challenge starts a popup step-up with the challenge's
     /// `acr_values` / `max_age` (an Entra ID `insufficient_claims` challenge: with its `claims` request), then
     /// the request is sent once more with the new token. When the
     /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         self.check_token_audience(&util::get(&request, "url").as_string().unwrap_or_default())?;
-        let first = self.send(&request, self.bearer()).await?;
+        let token = match self.bearer().await {
+            // The token endpoint answered `mfa_required`: step up as for an RFC 9470 challenge.
+            Err(e) if e.kind() == ErrorCode::StepUpRequired => {
+                let policy = StepUpPolicy { mfa: true, ..StepUpPolicy::default() };
+                let acr_values = e.acr_values;
+                let flow = self.api_step_up(policy, acr_values.clone(), None, None);
+                flow.await.map_err(|e| popup_blocked_to_step_up(e, acr_values, None))?.access_token
+            }
+            other => other?,
+        };
+        let first = self.send(&request, token).await?;
         if first.status != 401 {
             return Ok(first.response);
         }
@@ -423,28 +466,11 @@ impl StepUpClient {
             return Ok(first.response);
         };
         let (policy, acr_values) = challenge.step_up(&self.inner.provider.step_up_acr);
-        let (user, login_hint) = step_up_binding(self.session().as_ref());
-        // Entra's insufficient_claims: its `claims` request goes back to the provider as is.
-        let extra_params = challenge.claims.map(|c| alloc::vec![(String::from("claims"), c)]).unwrap_or_default();
-        let authorize = AuthorizeOptions {
-            acr_values: acr_values.clone(),
-            max_age: challenge.max_age,
-            login_hint,
-            extra_params,
-            ..Default::default()
-        };
         // RFC 9470 §5: re-authorize with the server's values, even if our own view says the session is
-        // strong enough; the resource server is the judge.
-        let session = match self.popup_flow(authorize, Some(policy), user, None).await {
-            Ok(s) => s,
-            Err(e) if e.kind() == ErrorCode::PopupBlocked => {
-                let mut err = Error::new(ErrorCode::StepUpRequired, "the API asks for step-up; call requireStepUp from a click")
-                    .with_step_up(acr_values, challenge.max_age);
-                err.cause = e.cause;
-                return Err(err);
-            }
-            Err(e) => return Err(e),
-        };
+        // strong enough; the resource server is the judge. Entra's insufficient_claims: its `claims` request
+        // goes back to the provider as is.
+        let flow = self.api_step_up(policy, acr_values.clone(), challenge.max_age, challenge.claims);
+        let session = flow.await.map_err(|e| popup_blocked_to_step_up(e, acr_values, challenge.max_age))?;
         Ok(self.send(&first.retry, session.access_token).await?.response)
     }
 
@@ -514,7 +540,21 @@ impl StepUpClient {
             Error::new(ErrorCode::InvalidConfig, "useDpop is off: this client has no DPoP key").with_claim("useDpop")
         })?;
         d.remember_nonce(url, nonce.as_deref());
-        d.sign(&method.to_ascii_uppercase(), url, access_token.or_else(|| self.bearer()).as_deref())
+        d.sign(&method.to_ascii_uppercase(), url, access_token.or_else(|| self.session().and_then(|s| s.access_token)).as_deref())
+    }
+
+    /// The popup step-up an API asked for (RFC 9470 challenge, or `mfa_required`), for the signed-in user.
+    fn api_step_up(
+        &self,
+        policy: StepUpPolicy,
+        acr_values: Option<Vec<String>>,
+        max_age: Option<u64>,
+        claims: Option<String>,
+    ) -> LocalFuture<Result<Session>> {
+        let (user, login_hint) = step_up_binding(self.session().as_ref());
+        let extra_params = claims.map(|c| alloc::vec![(String::from("claims"), c)]).unwrap_or_default();
+        let authorize = AuthorizeOptions { acr_values, max_age, login_hint, extra_params, ..Default::default() };
+        self.popup_flow(authorize, Some(policy), user, None)
     }
 
     /// Forget the session; when the provider has an `end_session_endpoint`, go there (RP-initiated
@@ -524,12 +564,8 @@ impl StepUpClient {
     /// flow's callers get `aborted` and its window is closed (no token request follows), and this tab's
     /// pending redirect transactions are discarded (their callback finds `missing_transaction`).
     pub fn logout(&self, return_to: Option<&str>) -> Result<()> {
-        self.inner.epoch.set(self.inner.epoch.get().wrapping_add(1));
-        if let Some((shared, popup)) = self.inner.flow.borrow_mut().take() {
-            shared.settle(Err(signed_out()));
-            popup.close();
-        }
-        storage::discard_all();
+        self.inner.end_flows();
+        let session = self.inner.session.borrow().clone();
         // Logout deletes the DPoP key pair (tokens bound to it become useless everywhere) and makes the next.
         if let Some(d) = self.inner.provider.dpop.clone() {
             d.delete();
@@ -537,13 +573,27 @@ impl StepUpClient {
                 let _ = d.key().await;
             });
         }
-        let session = self.inner.session.borrow_mut().take();
+        // Every tab of this client follows (session_store), then the provider's logout.
+        self.inner.sign_out(true);
         let provider = &self.inner.provider;
         let Some(endpoint) = provider.metadata.end_session_endpoint.as_deref() else {
             return Ok(());
         };
         let hint = session.as_ref().map(|s| s.id_token.as_str());
         redirect::navigate(&logout_url(endpoint, &provider.config.client_id, hint, return_to))
+    }
+
+    /// The session's own access token for `fetch`: none without a session; renewed with the refresh token
+    /// when there is one; else the current token while it is valid (an expired one is not sent).
+    async fn bearer(&self) -> Result<Option<String>> {
+        if self.session().is_none() {
+            return Ok(None);
+        }
+        if self.can_refresh() {
+            return self.inner.access_token(None, None).await.map(Some);
+        }
+        let now = now_seconds();
+        Ok(self.inner.session.borrow().as_ref().filter(|s| !s.is_expired(now, 0)).and_then(|s| s.access_token.clone()))
     }
 
     /// RFC 9700 §4.9 / RFC 6750 §5.3: a bearer token goes only where it is meant to. `fetch` attaches it for
@@ -558,16 +608,6 @@ impl StepUpClient {
         }
         Err(Error::new(ErrorCode::InvalidConfig, "fetch: this origin is not in apiOrigins; the access token is not sent there")
             .with_claim("apiOrigins"))
-    }
-
-    fn bearer(&self) -> Option<String> {
-        let now = now_seconds();
-        self.inner
-            .session
-            .borrow()
-            .as_ref()
-            .filter(|s| !s.is_expired(now, 0))
-            .and_then(|s| s.access_token.clone())
     }
 
     fn redirect_flow(
@@ -653,10 +693,11 @@ impl StepUpClient {
             if inner.epoch.get() != epoch {
                 return; // signed out meanwhile: logout settled this flow and may have started none or another
             }
-            if let Ok(session) = &result {
-                *inner.session.borrow_mut() = Some(session.clone());
-            }
             *inner.flow.borrow_mut() = None;
+            let result = result.map(|(session, refresh_token)| {
+                inner.adopt(session.clone(), refresh_token);
+                session
+            });
             settle.settle(result);
         });
         Box::pin(async move { shared.wait().await.unwrap_or_else(|| Err(flow_lost())) })
@@ -670,17 +711,31 @@ async fn run_popup(
     pending: &Pending,
     wait: &WaitOptions,
     policy: Option<&StepUpPolicy>,
-) -> Result<Session> {
+) -> Result<(Session, Option<String>)> {
     let provider = &inner.provider;
     let callback = popup::wait_for_callback(popup, wait).await?;
     if inner.epoch.get() != epoch {
         return Err(signed_out()); // no token request for a login the user signed out of
     }
-    let session = flow::finish(provider, pending, &callback).await?;
+    let (session, refresh_token) = flow::finish(provider, pending, &callback).await?;
     if let Some(p) = policy {
         check_policy(provider, p, &session)?;
     }
-    Ok(session)
+    Ok((session, refresh_token))
+}
+
+impl Inner {
+    /// End every login in progress, so that nothing finishing later can sign the user back in: a popup
+    /// flow's callers get `aborted` and its window is closed (no token request follows), and this tab's
+    /// pending redirect transactions are discarded (their callback finds `missing_transaction`).
+    pub(super) fn end_flows(&self) {
+        self.epoch.set(self.epoch.get().wrapping_add(1));
+        if let Some((shared, popup)) = self.flow.borrow_mut().take() {
+            shared.settle(Err(signed_out()));
+            popup.close();
+        }
+        storage::discard_all();
+    }
 }
 
 /// The policy judged on a fresh session: the provider may have authenticated less than asked.
@@ -693,6 +748,18 @@ fn check_policy(provider: &Provider, policy: &StepUpPolicy, session: &Session) -
     }
 }
 
+/// When the popup an API's step-up needs cannot open (no user activation any more), `step_up_required`
+/// carries what to ask for, from a click.
+fn popup_blocked_to_step_up(e: Error, acr_values: Option<Vec<String>>, max_age: Option<u64>) -> Error {
+    if e.kind() != ErrorCode::PopupBlocked {
+        return e;
+    }
+    let mut err =
+        Error::new(ErrorCode::StepUpRequired, "the API asks for step-up; call requireStepUp from a click").with_step_up(acr_values, max_age);
+    err.cause = e.cause;
+    err
+}
+
 /// A step-up is for the signed-in user: the answer must carry their `sub` (`user_mismatch`), and the
 /// provider is asked for their account with `login_hint`. Without a session, nothing is bound.
 fn step_up_binding(current: Option<&Session>) -> (Option<String>, Option<String>) {
@@ -702,7 +769,7 @@ fn step_up_binding(current: Option<&Session>) -> (Option<String>, Option<String>
     }
 }
 
-fn signed_out() -> Error {
+pub(super) fn signed_out() -> Error {
     Error::new(ErrorCode::Aborted, "the user signed out while the login was in progress")
 }
 

@@ -18,6 +18,7 @@ use super::jwks::JwksSource;
 use super::util::now_seconds;
 use super::verify::verify_id_token;
 use crate::core::authorize::{self, AuthorizationRequest};
+use crate::core::claims::Claims;
 use crate::core::discovery::ProviderMetadata;
 use crate::core::dpop;
 use crate::core::error::Result;
@@ -95,7 +96,11 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
     let pair = Pkce::from_random(&crypto::random_array::<32>()?);
     let config = &provider.config;
     let acr_values = opts.acr_values.clone().filter(|v| !v.is_empty());
-    let scope = opts.scope.clone().or_else(|| config.scope.clone()).unwrap_or_else(|| String::from("openid profile"));
+    let mut scope = opts.scope.clone().or_else(|| config.scope.clone()).unwrap_or_else(|| String::from("openid profile"));
+    // OIDC Core §11: a refresh token is asked for with offline_access.
+    if config.use_refresh_tokens && !scope.split(' ').any(|s| s == "offline_access") {
+        scope.push_str(" offline_access");
+    }
     let request = AuthorizationRequest {
         client_id: config.client_id.clone(),
         redirect_uri: String::from(redirect_uri),
@@ -129,10 +134,11 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
 }
 
 /// One request to the token endpoint, any grant (`body`: the form, e.g. [`token::token_request_body`]), and
-/// its answer read by [`token::parse_token_response_for`]. With DPoP (RFC 9449 §5) the request carries a
+/// its answer read by [`token::parse_token_response_for`], or for a refresh grant (`refresh`: no ID token
+/// needed) by [`token::parse_refresh_response`]: the one place every token request goes through. With DPoP (RFC 9449 §5) the request carries a
 /// proof of the client's key and the answer must be `token_type: DPoP`; a `400 use_dpop_nonce` with a new
 /// `DPoP-Nonce` is retried once with that nonce (§8), and any nonce the endpoint sends is remembered.
-pub async fn token_request(provider: &Provider, body: String) -> Result<TokenResponse> {
+pub async fn token_request(provider: &Provider, body: String, refresh: bool) -> Result<TokenResponse> {
     let url = &provider.metadata.token_endpoint;
     let dpop = provider.dpop.as_deref();
     let mut retry = true;
@@ -149,12 +155,30 @@ pub async fn token_request(provider: &Provider, body: String) -> Result<TokenRes
                 continue;
             }
         }
-        return token::parse_token_response_for(response.status, response.body.as_ref(), dpop.is_some());
+        let (status, body, dpop) = (response.status, response.body.as_ref(), dpop.is_some());
+        return if refresh { token::parse_refresh_response(status, body, dpop) } else { token::parse_token_response_for(status, body, dpop) };
     }
 }
 
-/// Check the callback, redeem the code, verify the ID token, and build the session.
-pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) -> Result<Session> {
+/// Verify the ID token of a refresh answer like any other (signature, `iss`, `aud`, `exp`, `iat`,
+/// `at_hash`), and that it is for the signed-in user `sub` (`user_mismatch`). No nonce, `max_age` or
+/// `acr` is checked: no authentication happened. `None` when the answer has no ID token.
+pub async fn verify_refreshed(provider: &Provider, tokens: &TokenResponse, sub: Option<String>, now: i64) -> Result<Option<Claims>> {
+    if tokens.id_token.is_empty() {
+        return Ok(None);
+    }
+    let mut expect = Expectations::new(provider.metadata.issuer.clone(), provider.config.client_id.clone(), now);
+    expect.leeway = provider.leeway;
+    expect.algorithms = provider.algorithms.clone();
+    expect.trusted_audiences = provider.config.trusted_audiences.clone();
+    expect.subject = sub;
+    expect.access_token = tokens.access_token.clone();
+    Ok(Some(verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?.claims))
+}
+
+/// Check the callback, redeem the code, verify the ID token, and build the session; with it, the
+/// refresh token when the provider issued one.
+pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) -> Result<(Session, Option<String>)> {
     let meta = &provider.metadata;
     let params = authorize::parse_callback(callback_url)?;
     let code = authorize::validate_callback(
@@ -164,7 +188,7 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         meta.authorization_response_iss_parameter_supported,
     )?;
     let body = token::token_request_body(&code, &pending.redirect_uri, &provider.config.client_id, &pending.verifier);
-    let tokens = token_request(provider, body).await?;
+    let mut tokens = token_request(provider, body, false).await?;
     let now = now_seconds();
     let expect = Expectations {
         issuer: meta.issuer.clone(),
@@ -182,6 +206,7 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
         access_token: tokens.access_token.clone(),
     };
     let decoded = verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?;
+    let refresh_token = tokens.refresh_token.take();
     let mut session = Session::new(tokens, decoded.claims, now);
     // The provider's method names in RFC 8176 terms before any policy sees them (the claims keep the raw ones).
     session.amr = policy::alias_amr(&session.amr, &provider.config.amr_aliases);
@@ -191,5 +216,5 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
     if session.scope.as_deref().unwrap_or_default().is_empty() {
         session.scope = pending.scope.clone();
     }
-    Ok(session)
+    Ok((session, refresh_token))
 }

@@ -179,3 +179,59 @@ export function verifySignature(importParams, jwk, verifyParams, signature, data
 export function forgetKeys() {
   keys.clear();
 }
+
+/** Web Storage for the session cache: `local` picks localStorage, else sessionStorage. `value` undefined reads,
+ * null removes, a string writes. Returns the stored text (after a write: as read back) or null; a storage that
+ * throws (disabled, full) reads as null and drops the write, so the session then lives in memory only. */
+export function store(local, key, value) {
+  try {
+    const s = local ? localStorage : sessionStorage;
+    if (value === null) s.removeItem(key);
+    else if (value !== undefined) s.setItem(key, value);
+    return s.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+/** Call `onChange(event)` when another tab writes `key` in localStorage (a StorageEvent) or posts on the
+ * BroadcastChannel `name` (a MessageEvent, its `data` the message). Returns `send(message)`: a string is posted to
+ * the other tabs, null stops listening. */
+export function watch(key, name, onChange) {
+  const onStorage = (e) => { if (e.key === key || e.key === null) onChange(e); };
+  addEventListener("storage", onStorage);
+  const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(name) : null;
+  if (channel) channel.onmessage = onChange;
+  return (message) => {
+    if (message != null) return channel?.postMessage(message);
+    removeEventListener("storage", onStorage);
+    channel?.close();
+  };
+}
+
+/** Wait for the Web Lock `name` (`navigator.locks`; where there is none, nothing is locked). Resolves to the
+ * function that releases it, whose `mark` is the newest mark `publish`ed for `name` by any tab (0 for none), read
+ * from the lock manager once the lock is held; rejects with the signal's reason when `signal` aborts. */
+export function lock(name, signal) {
+  const locks = navigator.locks;
+  if (!locks) return Promise.resolve(Object.assign(() => {}, { mark: 0 }));
+  return new Promise((ok, ko) => {
+    locks.request(name, signal ? { signal } : {}, async () => {
+      let mark = 0;
+      for (const held of (await locks.query()).held) {
+        if (held.name.startsWith(name + "#")) mark = Math.max(mark, held.name.slice(name.length + 1));
+      }
+      return new Promise((release) => ok(Object.assign(release, { mark })));
+    }).catch(ko);
+  });
+}
+
+const published = {};
+/** Hold the Web Lock `name#mark` while this page lives, instead of the one it published before for `name`:
+ * `lock` in other tabs reads the mark from the lock manager, which (unlike localStorage across processes) is
+ * up to date the moment they hold the lock. */
+export function publish(name, mark) {
+  const before = published[name];
+  navigator.locks?.request(`${name}#${mark}`, () => new Promise((release) => (published[name] = release)));
+  before?.();
+}

@@ -10,6 +10,7 @@ pub mod json;
 pub mod jwks;
 pub mod popup;
 pub mod redirect;
+pub mod session_store;
 pub mod storage;
 pub mod util;
 pub mod verify;

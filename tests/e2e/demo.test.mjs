@@ -105,6 +105,35 @@ describe("the demo: Stepup Bank", () => {
     }
   });
 
+  test("Keep me signed in: a reload keeps the session, the inspector names the sign-in's context, a renewal shows, and a second tab follows the sign-out", async () => {
+    const { context, page, done } = await openDemo();
+    await page.check("#keep");
+    await signInWithPopup(page);
+    assert.match(await page.textContent("#context"), /Context from the sign-in at \d\d:\d\d:\d\d \(pwd\)/);
+    await page.reload();
+    await page.waitForSelector("#level.weak");
+    assert.ok(await page.isChecked("#keep"), "the preference is kept");
+    await page.waitForFunction(() => document.getElementById("balance").textContent.includes("€"));
+    // Renew the access token (as an expired one would be): the context stays, the renewal time shows.
+    const before = await page.textContent("#context");
+    await page.evaluate(() => {
+      const key = Object.keys(localStorage).find((k) => k.startsWith("stepup.session "));
+      const lines = localStorage.getItem(key).split("\n");
+      lines[5] = "1"; // the access token's expiry: long past
+      localStorage.setItem(key, lines.join("\n"));
+    });
+    await page.reload();
+    await page.waitForSelector("#renewed-at", { timeout: 15000 });
+    assert.ok((await page.textContent("#context")).startsWith(before.split(").")[0]), "the same sign-in's context");
+    // A second tab shares the session; signing out there signs this tab out.
+    const other = await context.newPage();
+    await other.goto(demo.url);
+    await other.waitForSelector("#sign-out");
+    await other.click("#sign-out");
+    await page.waitForSelector("#sign-in-hero", { state: "visible", timeout: 5000 });
+    await done();
+  });
+
   test("popup: sign in with a password, Transfer asks for TOTP, the transfer goes through; then no prompt for 5 minutes", async () => {
     const { page, popups, done } = await openDemo();
     await shot(page, "01-signed-out");

@@ -380,4 +380,81 @@ describe("DPoP (RFC 9449) in Chromium", () => {
     assert.deepEqual(extractable, [false, false], "a new pair, not extractable either");
     await context.close();
   });
+
+  test("cacheLocation localStorage: the key pair survives a reload (IndexedDB), its private key still cannot be exported, the restored tokens work; a refresh grant proves the same key", async () => {
+    reset();
+    const extra = { cacheLocation: "localStorage", useRefreshTokens: true };
+    const { context, page, requests } = await openApp(extra);
+    const { result } = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(result.ok, true, JSON.stringify(result));
+    const thumbprint = await page.evaluate(() => window.client.dpopThumbprint);
+    await page.reload();
+    await page.waitForFunction(() => window.ready === true);
+    const back = await page.evaluate(async (c) => {
+      await window.createClient(c);
+      const stored = await new Promise((ok, ko) => {
+        const open = indexedDB.open("stepup-dpop");
+        open.onerror = () => ko(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction("keys").objectStore("keys").getAll();
+          req.onsuccess = () => { open.result.close(); ok(req.result); };
+        };
+      });
+      return {
+        thumbprint: window.client.dpopThumbprint,
+        session: window.client.session,
+        stored: stored.length,
+        exported: await crypto.subtle.exportKey("jwk", stored[0].privateKey).then(() => "exported", (e) => e.name),
+        extractable: stored[0].privateKey.extractable,
+        generated: window.__keys.length,
+      };
+    }, config(extra));
+    assert.equal(back.thumbprint, thumbprint, "the same key pair after the reload");
+    assert.deepEqual([back.stored, back.exported, back.extractable, back.generated], [1, "InvalidAccessError", false, 0], "loaded from IndexedDB, not made again");
+    assert.equal(back.session?.accessToken, result.value.accessToken, "the session is back");
+    assert.equal(await page.evaluate(async (u) => (await window.client.fetch(u)).status, `${api.url}/api/balance`), 200);
+
+    idp.switches.accessTokenTtl = 3;
+    try {
+      const { result: again } = await popupFlow(page, () => window.client.loginWithPopup());
+      assert.equal(again.ok, true, JSON.stringify(again));
+      await page.waitForFunction(() => window.client.session.expiresAt * 1000 <= Date.now(), null, { timeout: 15000, polling: 100 });
+      const renewed = await page.evaluate(() => window.client.getAccessToken());
+      const refresh = requests.filter((r) => r.url === meta.token_endpoint && r.method === "POST").at(-1);
+      const proof = await readProof(refresh.headers.dpop);
+      assert.equal(proof.jkt, thumbprint, "the refresh grant proves the key");
+      assert.equal(decodeJwt(renewed).cnf?.jkt, thumbprint, "the renewed access token is bound to it");
+    } finally {
+      idp.switches.accessTokenTtl = 600;
+    }
+    await context.close();
+  });
+
+  test("the refresh token and the access token copied out of localStorage and replayed from Node (no key) are refused by the provider and the API", async () => {
+    reset();
+    const { context, page } = await openApp({ cacheLocation: "localStorage", useRefreshTokens: true });
+    const { result } = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(result.ok, true, JSON.stringify(result));
+    const entry = await page.evaluate((idToken) => Object.values(localStorage).find((v) => v.includes(idToken)), result.value.idToken);
+    const lines = entry.split("\n");
+    const refreshToken = lines[lines.indexOf(result.value.idToken) + 1];
+    const accessToken = lines[lines.indexOf(result.value.idToken) + 2];
+    assert.ok(refreshToken && accessToken === result.value.accessToken, "both tokens are in localStorage");
+    const grant = (headers = {}) => fetch(meta.token_endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: idp.clientId }),
+    });
+    const bare = await grant();
+    assert.equal(bare.status, 400);
+    assert.equal((await bare.json()).error, "invalid_grant", "without a proof");
+    const foreign = await grant({ dpop: await foreignProof("POST", meta.token_endpoint, "") });
+    assert.equal(foreign.status, 400);
+    assert.equal((await foreign.json()).error, "invalid_grant", "with a proof of another key");
+    assert.equal((await callApi({ authorization: `Bearer ${accessToken}` })).status, 401);
+    assert.equal((await callApi({ authorization: `DPoP ${accessToken}`, dpop: await foreignProof("GET", `${api.url}/api/balance`, accessToken) })).status, 401);
+    // The page itself, with the key, still renews.
+    assert.ok(await page.evaluate(() => window.client.getAccessToken()));
+    await context.close();
+  });
 });

@@ -101,6 +101,15 @@ for (const name of EXAMPLES) {
 
       await page.click("#transfer");
       await page.waitForSelector("#transfer-done", { timeout: 5000 });
+
+      // Sign out in another tab of the app: this tab's session ends and the guard falls back at once.
+      const other = await context.newPage();
+      await other.goto(`${app.url}/${name}/index.html?${query}`);
+      await other.waitForSelector("#sign-out", { timeout: 30000 });
+      await other.click("#sign-out");
+      await page.waitForSelector("#step-up", { timeout: 5000 });
+      assert.equal(await page.$("#sensitive"), null);
+      assert.equal(await text(page, "#acr"), "-");
       assert.deepEqual(errors, []);
       await context.close();
     });

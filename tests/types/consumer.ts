@@ -77,6 +77,8 @@ export type _noAny = [
   Assert<NoAnyFn<StepUpClient["dpopProof"]>>,
   Assert<Equals<StepUpClient["dpopThumbprint"], string | undefined>>,
   Assert<NoAnyFn<StepUpClient["logout"]>>,
+  Assert<NoAnyFn<StepUpClient["getAccessToken"]>>,
+  Assert<NoAnyFn<StepUpClient["onSessionChange"]>>,
   Assert<Equals<StepUpClient["session"], Session | null>>,
   // No option/result member is `any`.
   Assert<NoAnyMembers<ClaimExpectations>>,
@@ -143,6 +145,8 @@ export function advice(e: StepUpError): "retry" | "login" | "fix-config" | "tell
       return "retry";
     case "popup_blocked": case "user_mismatch":
       return "tell-user";
+    case "login_required":
+      return "login";
     case "webauthn_not_supported": case "webauthn_aborted": case "webauthn_not_allowed":
     case "webauthn_already_registered": case "webauthn_invalid_domain": case "webauthn_invalid_rp_id":
     case "webauthn_unsupported_algorithm": case "webauthn_constraint": case "webauthn_invalid_options":
@@ -240,12 +244,18 @@ export async function client(button: HTMLButtonElement, signal: AbortSignal): Pr
     amrAliases: { password: "pwd", totp: "otp", webauthn: "hwk" },
     acrLevels: ["loa-1", "loa-2", "loa-3"],
     useDpop: true,
+    cacheLocation: "localStorage",
+    useRefreshTokens: true,
   };
   const c: StepUpClient = await StepUpClient.create(config);
+  const token: string = await c.getAccessToken();
+  const token2: string = await c.getAccessToken({ audience: "https://api2.example.com", scope: "read", signal });
+  const unsubscribe: () => void = c.onSessionChange((s: Session | null) => console.log(s?.acr));
+  unsubscribe();
   const jkt: string | undefined = c.dpopThumbprint;
   const proof: string = await c.dpopProof("GET", "https://api.example.com/balance");
   const proof2: string = await c.dpopProof("POST", new URL("https://api.example.com/transfer"), { nonce: "server-nonce", accessToken: "at" });
-  void [jkt, proof, proof2];
+  void [token, token2, jkt, proof, proof2];
   const current: Session | null = c.session;
   if (current) {
     const s: Session = current;
@@ -357,6 +367,10 @@ export async function wrong(c: StepUpClient, token: string): Promise<void> {
   await c.dpopProof("GET", "https://api.example.com/", "nonce");
   // @ts-expect-error useDpop is a boolean
   await StepUpClient.create({ issuer: ISSUER, clientId: "spa", redirectUri: "https://app.example/cb", useDpop: "yes" });
+  // @ts-expect-error cacheLocation is one of three names
+  await StepUpClient.create({ issuer: ISSUER, clientId: "spa", redirectUri: "/", cacheLocation: "cookie" });
+  // @ts-expect-error the listener gets a Session or null
+  c.onSessionChange((s: string) => s);
   // @ts-expect-error verifyIdToken resolves to claims, not a Session
   const s: Session = await verifyIdToken(token, { issuer: ISSUER, clientId: "spa", jwksUri: "x" });
   // @ts-expect-error not a code of the contract

@@ -15,11 +15,14 @@ import { shell } from "./shell.mjs";
 const POLICY = { mfa: true, maxAge: 300 };
 const MODE_KEY = "stepup-demo:mode"; // popup or redirect: a preference, not a secret
 const DPOP_KEY = "stepup-demo:dpop"; // "on": tokens bound to a DPoP key (RFC 9449); a preference too
+const KEEP_KEY = "stepup-demo:keep"; // "Keep me signed in": a preference, not a secret
 
 const state = {
   config: null,
   client: null,
   mode: localStorage.getItem(MODE_KEY) === "redirect" ? "redirect" : "popup",
+  keep: localStorage.getItem(KEEP_KEY) === "1",
+  renewedAt: null, // when the session's access token was last renewed by the refresh token (seconds)
   account: null, // { balance, currency, payoutAccount } from the API
   activity: [],
   busy: false,
@@ -61,8 +64,27 @@ async function boot() {
   }
   inspector = createInspector({ decodeJwt, evaluateStepUp, policy: POLICY, dpopThumbprint: () => state.client?.dpopThumbprint });
   renderIntro();
+  const keep = $("#keep");
+  keep.checked = state.keep;
+  keep.addEventListener("change", async () => {
+    state.keep = keep.checked;
+    localStorage.setItem(KEEP_KEY, state.keep ? "1" : "0");
+    await createClient();
+    update();
+  });
+  if (!(await createClient())) return;
+  if (document.body.dataset.page === "callback") await finishRedirect();
+  else if (state.client.session) run(refreshAccount); // kept signed in: create() restored the session
+  update();
+  webauthnSupport().then(renderSupport, () => renderSupport(null));
+  setInterval(() => inspector.tick(), 1000);
+}
+
+/** Create the client ("Keep me signed in": localStorage and refresh tokens) and follow its session. */
+async function createClient() {
   const { issuer, clientId, audience, scope } = state.config;
   try {
+    state.client?.free();
     state.client = await StepUpClient.create({
       issuer,
       clientId,
@@ -73,16 +95,26 @@ async function boot() {
       redirectUri: `${location.origin}/callback.html`,
       popupRedirectUri: `${location.origin}/popup-callback.html`,
       useDpop: localStorage.getItem(DPOP_KEY) === "on",
+      ...(state.keep ? { cacheLocation: "localStorage", useRefreshTokens: true } : {}),
     });
   } catch (err) {
+    state.client = null;
     showError(err);
     update();
-    return;
+    return false;
   }
-  if (document.body.dataset.page === "callback") await finishRedirect();
-  update();
-  webauthnSupport().then(renderSupport, () => renderSupport(null));
-  setInterval(() => inspector.tick(), 1000);
+  let last = state.client.session;
+  // Every change: a sign-in, a step-up, a renewed access token, a sign-out here or in another tab.
+  state.client.onSessionChange((session) => {
+    const renewed = session && last && session.authTime === last.authTime && session.claims.sub === last.claims.sub && session.accessToken !== last.accessToken;
+    state.renewedAt = renewed ? nowSeconds() : session && last && session.authTime === last.authTime ? state.renewedAt : null;
+    if (!session) state.account = null;
+    else if (!last && !state.busy) run(refreshAccount); // signed in in another tab
+    last = session;
+    state.shownIdToken = undefined; // redraw the inspector
+    update();
+  });
+  return true;
 }
 
 /** The redirect flow's way back: finish the login, then resume what the user was doing. */
@@ -271,7 +303,7 @@ function update() {
   renderAccount(session);
   if (inspector && session?.idToken !== state.shownIdToken) {
     state.shownIdToken = session?.idToken ?? null;
-    inspector.render(session);
+    inspector.render(session, { renewedAt: state.renewedAt });
   }
   for (const button of document.querySelectorAll("[data-needs-client]")) button.disabled = state.busy || !state.client;
   for (const button of document.querySelectorAll("[data-needs-session]")) button.disabled = state.busy || !session;

@@ -7,6 +7,7 @@ const MESSAGES = {
   popup_timeout: ["The sign-in took too long", "The sign-in window was open for 5 minutes without finishing. Try again."],
   aborted: ["Sign-in cancelled", "Nothing changed."],
   user_mismatch: ["That was another account", "The second factor was completed as someone else. Nothing changed: verify with the account you are signed in with."],
+  login_required: ["Please sign in again", "Your kept sign-in ended: it was signed out, expired, or revoked at the identity provider."],
   step_up_required: ["The bank wants a fresh second factor", "The API asked for a stronger sign-in, but the window could not open without a click. Press “Verify now”."],
   acr_not_satisfied: ["The identity provider did not ask for a second factor", "It signed you in, but not at the level this action needs, so nothing was sent. With Auth0, check the post-login Action that enables MFA when acr_values asks for it (docs/DEMO.md)."],
   amr_not_satisfied: ["The identity provider did not ask for a second factor", "Your sign-in did not use the methods this action needs, so nothing was sent."],

@@ -1,6 +1,7 @@
-// The token inspector: the current ID token's header and claims (decodeJwt), acr and each amr value
-// with its RFC 8176 meaning, auth_time and its age, and the transfer policy's decision with its
-// reasons (evaluateStepUp). The static part is drawn when the session changes; the clock-driven
+// The token inspector: the session's auth context (acr and each amr value with its RFC 8176 meaning,
+// auth_time and its age: those of the last interactive sign-in, which a token renewal never changes),
+// the current ID token's header and claims (decodeJwt), and the transfer policy's decision with its
+// reasons (evaluateStepUp on that context). The static part is drawn when the session changes; the clock-driven
 // part (ages, decision) every second, so open <details> stay open.
 import { $, duration, html, mount, nowSeconds } from "./dom.mjs";
 import { acrMeaning, amrMeaning, MFA_ACR, REASONS } from "./meanings.mjs";
@@ -29,8 +30,8 @@ export function createInspector({ decodeJwt, evaluateStepUp, policy, dpopThumbpr
   let current = null; // { session, claims }
   let lastVerdict; // the decision last drawn, to redraw (and announce) only on change
 
-  /** Draw the inspector for `session` (or the empty state). */
-  function render(session) {
+  /** Draw the inspector for `session` (or the empty state); `renewedAt`: when its access token was last renewed. */
+  function render(session, { renewedAt } = {}) {
     if (!session) {
       current = null;
       mount("inspector-body", html`<p class="empty" id="inspector-empty">No ID token yet. Sign in and its claims appear here:
@@ -40,27 +41,30 @@ export function createInspector({ decodeJwt, evaluateStepUp, policy, dpopThumbpr
     const id = decodeJwt(session.idToken);
     const access = decodeOrNull(decodeJwt, session.accessToken);
     const claims = id.claims;
-    current = { session, claims };
-    const amr = Array.isArray(claims.amr) ? claims.amr : [];
-    const strong = claims.acr === MFA_ACR || amr.includes("mfa");
+    // The context of the interactive sign-in: a refreshed ID token may lack amr (as Auth0's do).
+    const context = { acr: session.acr, amr: session.amr ?? [], auth_time: session.authTime, exp: claims.exp };
+    current = { session, claims: context };
+    const amr = context.amr;
+    const strong = context.acr === MFA_ACR || amr.includes("mfa");
     mount("inspector-body", html`
       <p class="level ${strong ? "strong" : "weak"}" id="level">${strong ? "Multi-factor sign-in" : "Password-level sign-in"}</p>
       <dl class="facts">
         <dt>acr</dt>
-        <dd><code id="acr">${claims.acr ?? "—"}</code><small>${acrMeaning(claims.acr)}</small></dd>
+        <dd><code id="acr">${context.acr ?? "—"}</code><small>${acrMeaning(context.acr)}</small></dd>
         <dt>amr</dt>
         <dd><ul class="chips" id="amr">${amr.length ? amr.map((value) => {
           const { meaning, category } = amrMeaning(value);
           return html`<li data-amr="${value}" class="cat-${category}"><code>${value}</code><span>${meaning}${category === "other" ? "" : html`<em>${category}</em>`}</span></li>`;
         }) : html`<li class="none">none</li>`}</ul></dd>
         <dt>auth_time</dt>
-        <dd>${typeof claims.auth_time === "number"
-          ? html`<time id="auth-time" datetime="${new Date(claims.auth_time * 1000).toISOString()}">${clock(claims.auth_time)}</time> <span id="auth-age" class="age"></span>`
+        <dd>${typeof context.auth_time === "number"
+          ? html`<time id="auth-time" datetime="${new Date(context.auth_time * 1000).toISOString()}">${clock(context.auth_time)}</time> <span id="auth-age" class="age"></span>`
           : html`<span id="auth-time">not in the token</span>`}</dd>
         <dt>exp</dt>
         <dd>${typeof claims.exp === "number" ? html`${clock(claims.exp)} <span id="exp-in" class="age"></span>` : "—"}</dd>
         ${dpopFacts(session, access)}
       </dl>
+      <p class="muted" id="context">Context from the sign-in at ${typeof context.auth_time === "number" ? clock(context.auth_time) : "—"} (${amr.join(" + ") || "no amr"})${renewedAt ? html`; access token renewed at <time id="renewed-at">${clock(renewedAt)}</time>` : ""}.</p>
       <section id="decision" class="decision" aria-live="polite"></section>
       <details class="raw"><summary>ID token header</summary><pre id="id-header">${json(id.header)}</pre></details>
       <details class="raw"><summary>ID token claims</summary><pre id="id-claims">${json(claims)}</pre></details>

@@ -33,6 +33,8 @@ export function shell() {
         but only if your last one is older than 5 minutes. That is <em>step-up authentication</em>, done by the
         <code>stepup</code> package: Rust compiled to WebAssembly.</p>
         <button class="primary large" data-action="signin" data-needs-client id="sign-in-hero" type="button">Sign in</button>
+        <label class="keep"><input type="checkbox" id="keep"> Keep me signed in
+          <small class="muted">(<code>cacheLocation: "localStorage"</code>, <code>useRefreshTokens: true</code>)</small></label>
         <div id="intro-extra"></div>
       </section>
 
@@ -103,6 +105,7 @@ export function shell() {
   <footer class="footer">
     <p><span id="footer-links"></span><a href="https://www.rfc-editor.org/rfc/rfc9470" rel="noopener">RFC 9470</a> ·
     <a href="https://www.rfc-editor.org/rfc/rfc8176" rel="noopener">RFC 8176</a> ·
-    Tokens live in this page's memory only: a reload signs you out here (not at the identity provider).</p>
+    Tokens live in this page's memory unless you tick "Keep me signed in" (then in localStorage, with a
+    refresh token: a reload keeps you signed in, every tab shares the session, and signing out in one signs out all).</p>
   </footer>`;
 }

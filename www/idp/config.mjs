@@ -10,6 +10,14 @@ export const ACR_LEVELS = [ACR_PWD, ACR_MFA];
 
 /** The resource indicator (and access-token `aud`) of the demo API when none is asked for. */
 export const DEFAULT_API_AUDIENCE = "http://localhost/api";
+/**
+ * A second API, served by the same provider, that needs a second factor: the token endpoint answers a
+ * refresh-token grant for it with Auth0's 403 `{"error":"mfa_required","mfa_token":…}` when the grant's
+ * authentication was not multi-factor.
+ */
+export const MFA_API_AUDIENCE = "http://localhost/mfa-api";
+/** Access-token lifetime in seconds when none is configured (`accessTokenTtl`). */
+export const DEFAULT_ACCESS_TOKEN_TTL = 600;
 /** Scopes the demo API understands; the SPA does not need to ask for them. */
 export const API_SCOPES = "api:read api:transfer";
 

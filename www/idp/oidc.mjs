@@ -1,4 +1,5 @@
 // The oidc-provider configuration: what makes this a step-up capable OpenID provider.
+import { randomBytes } from "node:crypto";
 import Provider, { errors, interactionPolicy } from "oidc-provider";
 import { API_SCOPES, USERS } from "./config.mjs";
 import { esc, layout, logoutPage, messagePage } from "./pages.mjs";
@@ -38,12 +39,23 @@ function buildPolicy(switches, profile) {
  * @param {object[]} o.clients oidc-provider client metadata
  * @param {(origin: string) => boolean} o.corsAllowed origins that may call the provider from a browser (the apps')
  * @param {string[]} o.audiences resource indicators of APIs that get JWT access tokens
+ * @param {string[]} [o.mfaAudiences] of those, the APIs whose refresh grants need MFA (mfa_required)
  * @param {object} o.switches the live test switches
  * @param {Function} o.Adapter
  * @param {object} o.profile the provider profile (profiles.mjs): levels, what a login reports
  * @param {Buffer} o.dpopNonceSecret 32 bytes: the key of the DPoP-Nonce values this provider hands out
+ * @param {Set<string>} [o.offline] nonces of authorization requests that asked for offline_access
  */
-export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllowed, audiences, switches, Adapter, profile, dpopNonceSecret }) {
+export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllowed, audiences, mfaAudiences = [], switches, Adapter, profile, dpopNonceSecret, offline = new Set() }) {
+  // offline_access: oidc-provider keeps it only with prompt=consent (OIDC Core 11). Auth0 honours it for
+  // first-party clients without a consent prompt, and so does this provider: a request that asked for it is
+  // remembered by its nonce, and its code is redeemed with a refresh token (issueRefreshToken below).
+  const askedOffline = (nonce) => typeof nonce === "string" && offline.has(nonce);
+  // The API a token request is for: RFC 8707 `resource`, else Auth0's `audience` (body or authorization query).
+  const askedAudience = (ctx) => {
+    const asked = ctx.oidc?.params?.resource ?? ctx.oidc?.params?.audience ?? ctx.oidc?.body?.audience;
+    return typeof asked === "string" && asked ? asked : undefined;
+  };
   const provider = new Provider(issuer, {
     adapter: Adapter,
     clients,
@@ -61,8 +73,24 @@ export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllo
     // Auth0-style `audience` is accepted as a synonym of RFC 8707 `resource`.
     extraParams: ["audience"],
     pkce: { required: () => true },
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed("refresh_token") && (code.scopes.has("offline_access") || askedOffline(code.nonce)),
+    // Refresh tokens of public clients rotate on every use; a rotated one used again revokes the whole grant
+    // (oidc-provider's reuse detection). An API in mfaAudiences is refused with Auth0's mfa_required when the
+    // grant was not multi-factor: checked here, before the refresh token is rotated, so it stays usable.
+    rotateRefreshToken: (ctx) => {
+      const { RefreshToken: refreshToken, Client: client } = ctx.oidc.entities;
+      const resource = askedAudience(ctx) ?? [refreshToken.resource].flat()[0];
+      if (mfaAudiences.includes(resource) && refreshToken.acr !== ACR_MFA) {
+        const err = new errors.CustomOIDCProviderError("mfa_required", "Multifactor authentication required");
+        err.status = err.statusCode = 403;
+        throw err;
+      }
+      if (client.clientAuthMethod === "none" && !refreshToken.isSenderConstrained()) return true;
+      return refreshToken.ttlPercentagePassed() >= 70;
+    },
     ttl: {
-      AccessToken: 600,
+      AccessToken: () => switches.accessTokenTtl,
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 3600,
@@ -96,16 +124,19 @@ export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllo
       resourceIndicators: {
         enabled: true,
         // No `resource`? Use `audience` if sent, else the demo API, so access tokens are always JWTs.
+        // A login that asks for offline_access is granted every API, the asked one first: its refresh token
+        // then gets tokens for any of them (as Auth0's multi-resource refresh tokens), by `audience`.
         defaultResource: async (ctx, _client, oneOf) => {
-          if (oneOf) return oneOf;
-          const audience = ctx.oidc.params?.audience;
-          return typeof audience === "string" && audience ? audience : audiences[0];
+          const asked = askedAudience(ctx);
+          if (oneOf) return oneOf.includes(asked) ? asked : oneOf[0];
+          const first = asked ?? audiences[0];
+          return askedOffline(ctx.oidc.params?.nonce) ? [first, ...audiences.filter((a) => a !== first)] : first;
         },
         // The token request needs not repeat `resource`: the one granted at authorization is used.
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resource) => {
           if (!audiences.includes(resource)) throw new errors.InvalidTarget(`unknown resource (audience) ${resource}`);
-          return { scope: API_SCOPES, audience: resource, accessTokenFormat: "jwt", accessTokenTTL: 600, jwt: { sign: { alg: "RS256" } } };
+          return { scope: API_SCOPES, audience: resource, accessTokenFormat: "jwt", accessTokenTTL: switches.accessTokenTtl, jwt: { sign: { alg: "RS256" } } };
         },
       },
     },
@@ -151,6 +182,29 @@ export function createOidcProvider({ issuer, jwks, cookieKeys, clients, corsAllo
   });
 
   // Redirect URIs: oidc-provider's own rule, an exact match with one the client registered.
+
+  // ID tokens issued by a refresh: without `amr`, as Auth0 issues them; with the refreshSub test switch, for
+  // another `sub` (a provider answering for another user).
+  const { IdToken } = provider;
+  const payload = IdToken.prototype.payload;
+  IdToken.prototype.payload = async function refreshedPayload() {
+    const out = await payload.call(this);
+    if (this.ctx?.oidc?.params?.grant_type === "refresh_token") {
+      delete out.amr;
+      if (switches.refreshSub) out.sub = switches.refreshSub;
+    }
+    return out;
+  };
+
+  provider.use(async (ctx, next) => {
+    if (ctx.path === "/auth" && ctx.method === "GET" && String(ctx.query.scope ?? "").split(" ").includes("offline_access")) {
+      if (typeof ctx.query.nonce === "string" && ctx.query.nonce) offline.add(ctx.query.nonce);
+      if (offline.size > 10000) offline.delete(offline.values().next().value);
+    }
+    await next();
+    // Auth0's mfa_required answer carries an mfa_token (for its MFA API, which this provider does not have).
+    if (ctx.body?.error === "mfa_required") ctx.body = { ...ctx.body, mfa_token: randomBytes(16).toString("base64url") };
+  });
 
   // CORS: oidc-provider answers discovery and JWKS to any Origin (Access-Control-Allow-Origin
   // reflects it). Ours only to the app origins: for another Origin every Access-Control-* header

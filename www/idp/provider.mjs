@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { accountClient, createAccount } from "./account.mjs";
 import { createMemoryAdapter } from "./adapter.mjs";
-import { DEFAULT_API_AUDIENCE, DEMO_CLIENT_ID, DEMO_TOTP_SECRET, USERS } from "./config.mjs";
+import { DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_API_AUDIENCE, DEMO_CLIENT_ID, DEMO_TOTP_SECRET, MFA_API_AUDIENCE, USERS } from "./config.mjs";
 import { createFactors } from "./factors.mjs";
 import { loadGuardian, validateGuardian } from "./guardian.mjs";
 import { HttpError, sendHtml, sendJson, serveFile } from "./http.mjs";
@@ -79,7 +79,10 @@ export function appRedirects(origin, { redirectPaths = DEFAULT_REDIRECT_PATHS, p
  * @param {{attempts?: number, ms?: number}} [options.lockout] failed passwords / TOTP codes in a
  *   row that lock them (default 5), and for how long (default 5 minutes)
  * @param {object[]} [options.clients] extra public clients {client_id, redirect_uris, post_logout_redirect_uris, ...}
- * @param {string|string[]} [options.audience] resource indicator(s) of APIs (default http://localhost/api)
+ * @param {string|string[]} [options.audience] resource indicator(s) of APIs (default http://localhost/api);
+ *   MFA_API_AUDIENCE is always added, the API whose refresh grants need MFA (mfa_required)
+ * @param {number} [options.accessTokenTtl=600] access-token lifetime in seconds (short to watch renewals);
+ *   live as `idp.switches.accessTokenTtl`
  * @param {string} [options.dataDir] factor store folder (default www/idp/.data)
  * @param {string} [options.pkgDir] where /pkg/ is served from (default the repo's pkg/)
  * @param {boolean} [options.testMode=false] mounts /__test/* and the /passkey/* JSON API
@@ -97,7 +100,7 @@ export async function startIdp(options = {}) {
     dataDir = join(here, ".data"),
     pkgDir = join(repoRoot, "pkg"),
   } = options;
-  const audiences = [options.audience ?? DEFAULT_API_AUDIENCE].flat();
+  const audiences = [...new Set([options.audience ?? DEFAULT_API_AUDIENCE, MFA_API_AUDIENCE].flat())];
   const appOrigins = new Set((options.appOrigins ?? []).map((o) => new URL(o).origin));
   const redirectPaths = { redirectPaths: options.redirectPaths, postLogoutPaths: options.postLogoutPaths };
   for (const path of [...(options.redirectPaths ?? []), ...(options.postLogoutPaths ?? [])]) {
@@ -107,8 +110,12 @@ export async function startIdp(options = {}) {
   const profile = getProfile(options.profile);
 
   const requestLog = [];
+  // Token-endpoint outcomes, for tests: { time, grantType, error? } (error: the OAuth error code).
+  const grantLog = [];
   // Test switches: all off unless a test turns them on. See README.md.
-  const switches = { ignoreAcrValues: false, coopHeaders: false, wrongIss: false, tamperState: false, requireDpopNonce: false };
+  // refreshSub: refreshed ID tokens carry this `sub` instead of the user's (a provider answering for
+  // another user). accessTokenTtl: access-token lifetime in seconds.
+  const switches = { ignoreAcrValues: false, coopHeaders: false, wrongIss: false, tamperState: false, requireDpopNonce: false, refreshSub: false, accessTokenTtl: options.accessTokenTtl ?? DEFAULT_ACCESS_TOKEN_TTL };
 
   // Factor settings (Auth0 Guardian's vocabulary). A live object: tests change it in-process
   // (idp.guardian.policies = ["confidence-score"]) or through POST /__test/guardian.
@@ -118,6 +125,8 @@ export async function startIdp(options = {}) {
   const outbox = createOutbox();
   const factors = createFactors({ store, guardian, outbox, users: USERS, lockout });
   const Adapter = createMemoryAdapter();
+  // The nonces of authorization requests that asked for offline_access (see oidc.mjs), kept across key rotations.
+  const offline = new Set();
   const cookies = cookieKeys();
   let jwks = await generateSigningKeys();
   // Kept across rebuilds (key rotation, new app origins), so nonces handed out stay valid.
@@ -157,8 +166,14 @@ export async function startIdp(options = {}) {
   const corsAllowed = (origin) => appOrigins.has(origin) || extraOrigins.has(origin);
 
   function build() {
-    provider = createOidcProvider({ issuer, jwks, cookieKeys: cookies, clients: clients(), corsAllowed, audiences, switches, Adapter, profile, dpopNonceSecret });
+    provider = createOidcProvider({ issuer, jwks, cookieKeys: cookies, clients: clients(), corsAllowed, audiences, mfaAudiences: [MFA_API_AUDIENCE], switches, Adapter, profile, dpopNonceSecret, offline });
     provider.on("server_error", (_ctx, err) => console.error("[idp] server error:", err));
+    const logGrant = (ctx, err) => {
+      grantLog.push({ time: Date.now(), grantType: ctx.oidc?.params?.grant_type, ...(err ? { error: err.error ?? err.message } : {}) });
+      if (grantLog.length > 20000) grantLog.splice(0, 10000);
+    };
+    provider.on("grant.success", (ctx) => logGrant(ctx));
+    provider.on("grant.error", (ctx, err) => logGrant(ctx, err));
     providerHandler = provider.callback();
   }
   build();
@@ -289,6 +304,8 @@ export async function startIdp(options = {}) {
       appOrigins.add(o);
       build();
     },
+    /** Token-endpoint outcomes { time, grantType, error? }, optionally of one grant type ("refresh_token"). */
+    grants: (grantType) => grantLog.filter((g) => !grantType || g.grantType === grantType),
     /** Requests whose path is `path` (e.g. "/token"), from the request log. */
     requestsTo: (path) => requestLog.filter((r) => r.path === path),
     /** The failed-attempt lockout of passwords and TOTP codes: lockedFor(key), clear(). */

@@ -15,7 +15,7 @@ const CORS = {
   "access-control-allow-headers": "content-type",
 };
 
-export const SWITCH_NAMES = ["ignoreAcrValues", "coopHeaders", "wrongIss", "tamperState", "requireDpopNonce"];
+export const SWITCH_NAMES = ["ignoreAcrValues", "coopHeaders", "wrongIss", "tamperState", "requireDpopNonce", "refreshSub", "accessTokenTtl"];
 
 function username(value) {
   const name = value ?? "alice";

@@ -72,6 +72,8 @@ fn App(client: StepUpClient) -> impl IntoView {
                 >
                     <p>"Signed in as " <strong id="sub">{sub}</strong></p>
                 </Show>
+                // Signs out every tab of this app: the others' guards fall back at once.
+                <button id="sign-out" on:click=move |_| { let _ = step_up.logout(None); }>"Sign out"</button>
                 <dl>
                     <dt>"acr"</dt>
                     <dd id="acr">{acr}</dd>

@@ -100,6 +100,13 @@ fn App() -> Html {
             html! { <button id="sign-in" onclick={Callback::from(move |_| s.login())}>{ "Sign in" }</button> }
         }
     };
+    // Signs out every tab of this app: the others' guards fall back at once.
+    let sign_out = {
+        let s = step_up.clone();
+        Callback::from(move |_| {
+            let _ = s.logout(None);
+        })
+    };
     let status = if step_up.pending() { "Waiting for the sign-in window…" } else { "" };
     let error = step_up.error().map(|e| format!("{}: {}", e.code(), e.message())).unwrap_or_default();
     html! {
@@ -108,6 +115,7 @@ fn App() -> Html {
             <section>
                 <h2>{ "Account" }</h2>
                 { account }
+                <button id="sign-out" onclick={sign_out}>{ "Sign out" }</button>
                 <dl>
                     <dt>{ "acr" }</dt>
                     <dd id="acr">{ acr }</dd>

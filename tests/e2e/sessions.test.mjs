@@ -1,0 +1,423 @@
+// Sessions beyond one login, end to end: cacheLocation, refresh tokens (rotation, reuse detection), access
+// tokens per API, mfa_required, tabs that follow each other. The npm package (pkg/) in headless Chromium against
+// the dev identity provider (npm oidc-provider). Run: node --test tests/e2e/sessions.test.mjs
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchBrowser, repoRoot, serveStatic, signInAtIdp } from "./harness.mjs";
+import { ACR_MFA, ACR_PWD, DEFAULT_API_AUDIENCE, MFA_API_AUDIENCE, startIdp } from "../../www/idp/provider.mjs";
+import { startApi } from "../../www/api/server.mjs";
+
+const PKG = process.env.STEPUP_PKG_DIR || "pkg";
+/** A second API of the provider, with no MFA requirement. */
+const API2 = "http://localhost/api2";
+
+let app, idp, mfaApi, browser, dataDir;
+
+before(async () => {
+  app = await serveStatic({ mounts: { "/": "tests/e2e/pages", "/pkg/": PKG } });
+  dataDir = mkdtempSync(join(tmpdir(), "stepup-sessions-"));
+  idp = await startIdp({ appOrigins: [app.url], testMode: true, dataDir, audience: [DEFAULT_API_AUDIENCE, API2] });
+  mfaApi = await startApi({ issuer: idp.issuer, audience: MFA_API_AUDIENCE });
+  browser = await launchBrowser({ launch: { ignoreDefaultArgs: ["--disable-popup-blocking"] } });
+});
+
+after(async () => {
+  await browser?.close();
+  await mfaApi?.close();
+  await idp?.close();
+  await app?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function config(extra = {}) {
+  return {
+    issuer: idp.issuer,
+    clientId: idp.clientId,
+    redirectUri: `${app.url}/callback.html`,
+    popupRedirectUri: `${app.url}/popup-callback.html`,
+    scope: "openid profile",
+    audience: DEFAULT_API_AUDIENCE,
+    ...extra,
+  };
+}
+
+/** A tab on the test app with a client of `extra` config, in `context` (a new one by default). */
+async function openTab(extra, context) {
+  context ??= await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${app.url}/app.html`);
+  await page.waitForFunction(() => window.ready === true);
+  await page.evaluate((c) => window.createClient(c), config(extra));
+  return { context, page, errors };
+}
+
+/** Click #go with `action(arg)` as the click's work (see tests/e2e/pages/app.js). Returns the outcome index. */
+async function click(page, action, arg) {
+  const index = await page.evaluate(([src, a]) => {
+    // eslint-disable-next-line no-new-func
+    const fn = new Function(`return (${src})`)();
+    window.nextAction = () => fn(a);
+    return window.outcomes.length;
+  }, [action.toString(), arg]);
+  await page.click("#go");
+  return index;
+}
+
+async function outcome(page, i, timeout = 30000) {
+  await page.waitForFunction((n) => window.outcomes[n] && !window.outcomes[n].pending, i, { timeout, polling: 20 });
+  return page.evaluate((n) => window.outcomes[n], i);
+}
+
+/** Click, sign in at the provider in the popup the click opens, and return the outcome. */
+async function popupFlow(page, action, arg) {
+  const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
+  const i = await click(page, action, arg);
+  const popup = await popupOpened;
+  const pages = await signInAtIdp(popup, idp);
+  const result = await outcome(page, i);
+  assert.equal(result.ok, true, JSON.stringify(result));
+  return { session: result.value, pages };
+}
+
+const mfaLogin = (page) => popupFlow(page, (p) => window.client.requireStepUp(p), { mfa: true });
+const pwdLogin = (page) => popupFlow(page, () => window.client.loginWithPopup());
+
+/** `client.getAccessToken(options)` in the page: { token } or { code, error, acrValues }. */
+const getToken = (page, options) =>
+  page.evaluate((o) => window.client.getAccessToken(o).then(
+    (token) => ({ token }),
+    (e) => ({ code: e.code, error: e.error, acrValues: e.acrValues, ...(e.cause ? { cause: String(e.cause) } : {}) }),
+  ), options);
+
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString());
+const refreshGrants = () => idp.grants("refresh_token");
+const everyValue = (page) => page.evaluate(() =>
+  [localStorage, sessionStorage].flatMap((s) => Object.keys(s).map((k) => [k, s.getItem(k)])));
+/** Wait until the session's own access token has expired (in the page's clock). */
+const expired = (page) => page.waitForFunction(() => window.client.session && window.client.session.expiresAt * 1000 <= Date.now(), null, { timeout: 15000, polling: 100 });
+
+/** Record every onSessionChange call in window.changes as { idToken|null, at }. */
+const listen = (page) => page.evaluate(() => {
+  window.changes = [];
+  window.unsubscribe = window.client.onSessionChange((s) => window.changes.push({ idToken: s ? s.idToken : null, at: Date.now() }));
+});
+
+describe("sessions in Chromium", () => {
+  test("without a session getAccessToken is login_required; wrong arguments are invalid_config", async () => {
+    const { context, page } = await openTab({ useRefreshTokens: true });
+    assert.deepEqual(await getToken(page), { code: "login_required", error: undefined, acrValues: undefined });
+    const codes = await page.evaluate(async (c) => {
+      const code = (f) => Promise.resolve().then(f).then(() => "ok", (e) => `${e.code}:${e.claim ?? ""}`);
+      return {
+        location: await code(() => window.StepUpClient.create({ ...c, cacheLocation: "cookie" })),
+        refresh: await code(() => window.StepUpClient.create({ ...c, useRefreshTokens: "yes" })),
+        audience: await code(() => window.client.getAccessToken({ audience: 5 })),
+        options: await code(() => window.client.getAccessToken("api")),
+        listener: await code(() => window.client.onSessionChange("not a function")),
+      };
+    }, config());
+    assert.deepEqual(codes, {
+      location: "invalid_config:cacheLocation",
+      refresh: "invalid_config:useRefreshTokens",
+      audience: "invalid_config:audience",
+      options: "invalid_config:",
+      listener: "invalid_config:listener",
+    });
+    await context.close();
+  });
+
+  for (const cacheLocation of ["sessionStorage", "localStorage"]) {
+    test(`reload with ${cacheLocation}: the session is back after create(), same acr/amr/authTime; no flow secret stored`, async () => {
+      const flowSecrets = [];
+      const context = await browser.newContext();
+      context.on("request", (r) => {
+        const url = new URL(r.url());
+        for (const name of ["state", "nonce", "code_challenge"]) if (url.searchParams.get(name)) flowSecrets.push(url.searchParams.get(name));
+        const verifier = new URLSearchParams(r.postData() ?? "").get("code_verifier");
+        if (verifier) flowSecrets.push(verifier);
+      });
+      const { page } = await openTab({ cacheLocation, useRefreshTokens: true }, context);
+      // (Password only: a TOTP code works once, and the MFA context is carried over in the renewal test below.)
+      const { session } = await pwdLogin(page);
+      assert.ok(session.amr.includes("pwd") && session.acr === ACR_PWD && session.authTime);
+      assert.ok(flowSecrets.length >= 4, "state, nonce, challenge and verifier were seen");
+
+      const values = await everyValue(page);
+      const stored = values.filter(([, v]) => v.includes(session.idToken));
+      assert.equal(stored.length, 1, "one entry holds the session");
+      const other = cacheLocation === "localStorage" ? "sessionStorage" : "localStorage";
+      assert.equal(await page.evaluate(([kind, key]) => window[kind].getItem(key), [other, stored[0][0]]), null, `nothing in ${other}`);
+      for (const [k, v] of values) for (const secret of flowSecrets) assert.ok(!v.includes(secret), `${k} holds no state, nonce or verifier`);
+
+      await page.reload();
+      await page.waitForFunction(() => window.ready === true);
+      const back = await page.evaluate(async (c) => {
+        await window.createClient(c);
+        return window.client.session; // read at once: create() resolved with the session restored
+      }, config({ cacheLocation, useRefreshTokens: true }));
+      assert.ok(back, "a session after the reload");
+      assert.deepEqual([back.idToken, back.acr, back.amr, back.authTime], [session.idToken, session.acr, session.amr, session.authTime]);
+      // And it works: a token for another API comes from the stored refresh token.
+      const api2 = await getToken(page, { audience: API2 });
+      assert.ok(api2.token, JSON.stringify(api2));
+      assert.equal(claimsOf(api2.token).aud, API2);
+      await context.close();
+    });
+  }
+
+  test("memory (the default): nothing token-like in either storage, and a reload has no session", async () => {
+    const { context, page } = await openTab({ useRefreshTokens: true });
+    const { session } = await pwdLogin(page);
+    await getToken(page, { audience: API2 }); // a refresh grant too: its tokens stay in memory as well
+    for (const [k, v] of await everyValue(page)) {
+      assert.ok(!/eyJ/.test(v), `${k} holds no JWT`);
+      assert.ok(!v.includes(session.accessToken), `${k} holds no access token`);
+    }
+    assert.deepEqual((await everyValue(page)).map(([k]) => k), ["e2e.config"], "only the test page's own entry");
+    await page.reload();
+    await page.waitForFunction(() => window.ready === true);
+    const back = await page.evaluate(async (c) => { await window.createClient(c); return window.client.session; }, config({ useRefreshTokens: true }));
+    assert.equal(back, null);
+    await context.close();
+  });
+
+  test("an expired access token is renewed by refresh; the context stays although the refreshed ID token has no amr; maxAge 5 after 6 s opens a popup", async () => {
+    idp.switches.accessTokenTtl = 3;
+    try {
+      const { context, page } = await openTab({ useRefreshTokens: true, cacheLocation: "localStorage" });
+      const { session } = await mfaLogin(page);
+      await expired(page);
+      const before = refreshGrants().length;
+      const renewed = await getToken(page);
+      assert.ok(renewed.token, JSON.stringify(renewed));
+      assert.notEqual(renewed.token, session.accessToken);
+      assert.equal(refreshGrants().length, before + 1, "one refresh grant");
+      const now = await page.evaluate(() => window.client.session);
+      assert.equal(now.accessToken, renewed.token);
+      assert.notEqual(now.idToken, session.idToken, "the refreshed ID token was taken");
+      assert.equal(now.claims.amr, undefined, "the provider left amr out of the refreshed ID token");
+      assert.deepEqual([now.acr, now.amr, now.authTime], [session.acr, session.amr, session.authTime], "the interactive context");
+      // The access token from the refresh grant carries the interactive authentication too.
+      assert.equal(claimsOf(renewed.token).acr, ACR_MFA);
+
+      // A refresh is no authentication: 6 s after it, a 5 s maxAge needs the user again.
+      await page.waitForFunction((t) => Date.now() / 1000 >= t + 6, session.authTime, { timeout: 15000 });
+      const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
+      const i = await click(page, (p) => window.client.requireStepUp(p), { mfa: true, maxAge: 5 });
+      await signInAtIdp(await popupOpened, idp);
+      const fresh = await outcome(page, i);
+      assert.equal(fresh.ok, true, JSON.stringify(fresh));
+      assert.ok(fresh.value.authTime >= session.authTime + 6);
+      await context.close();
+    } finally {
+      idp.switches.accessTokenTtl = 600;
+    }
+  });
+
+  test("two tabs renew at the same moment: one refresh grant, both get the new token, no invalid_grant", async () => {
+    idp.switches.accessTokenTtl = 3;
+    try {
+      const extra = { useRefreshTokens: true, cacheLocation: "localStorage" };
+      const a = await openTab(extra);
+      const { session } = await pwdLogin(a.page);
+      const b = await openTab(extra, a.context);
+      assert.equal(await b.page.evaluate(() => window.client.session?.idToken), session.idToken, "tab B restored the session");
+      await expired(a.page);
+      const before = idp.grants().length;
+      const [ta, tb] = await Promise.all([getToken(a.page), getToken(b.page)]);
+      assert.ok(ta.token && tb.token, JSON.stringify([ta, tb]));
+      assert.equal(ta.token, tb.token, "both tabs have the one new token");
+      assert.notEqual(ta.token, session.accessToken);
+      const grants = idp.grants().slice(before);
+      assert.deepEqual(grants.map((g) => [g.grantType, g.error]), [["refresh_token", undefined]], "exactly one refresh grant, no error");
+      // Again for tokens neither tab has: each time one grant, whichever tab holds the lock first. The other
+      // tab takes the lock right after and must see the rotated refresh token, although browsers pass
+      // localStorage between processes asynchronously (a stale read here would spend the rotated token).
+      for (const options of [{ audience: API2 }, { scope: "openid" }, { audience: API2, scope: "openid" }, { scope: "profile" }, { audience: API2, scope: "profile" }, { scope: "openid profile" }]) {
+        const mark = idp.grants().length;
+        const [x, y] = await Promise.all([getToken(a.page, options), getToken(b.page, options)]);
+        assert.ok(x.token && x.token === y.token, JSON.stringify([options, x, y]));
+        assert.deepEqual(idp.grants().slice(mark).map((g) => [g.grantType, g.error]), [["refresh_token", undefined]], JSON.stringify(options));
+      }
+      await a.context.close();
+    } finally {
+      idp.switches.accessTokenTtl = 600;
+    }
+  });
+
+  test("the Web Lock carries a renewal's mark to the next holder at once, though localStorage may still show the old entry", async () => {
+    // What the two-tab test relies on, in isolation (src/web/glue.js lock/publish): tab A writes under the lock,
+    // publishes the write's mark and releases; tab B, queued on the lock, must learn that mark with the lock,
+    // whatever its own view of localStorage shows at that moment (Chromium updates it asynchronously).
+    const context = await browser.newContext();
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    const glue = readdirSync(join(repoRoot, PKG, "snippets")).map((d) => `/pkg/snippets/${d}/src/web/glue.js`)[0];
+    for (const p of [a, b]) {
+      await p.goto(`${app.url}/app.html`);
+      await p.evaluate(async (g) => { window.glue = await import(g); }, glue);
+    }
+    let stale = 0;
+    for (let i = 1; i <= 40; i++) {
+      await a.evaluate(() => window.glue.lock("e2e-lock").then((release) => { window.release = release; }));
+      const got = b.evaluate(() => window.glue.lock("e2e-lock").then((release) => {
+        const seen = localStorage.getItem("e2e-entry");
+        release();
+        return { mark: release.mark, seen };
+      }));
+      await a.evaluate((n) => {
+        localStorage.setItem("e2e-entry", String(n));
+        window.glue.publish("e2e-lock", n);
+        window.release();
+      }, i);
+      const { mark, seen } = await got;
+      assert.equal(mark, i, "the mark of the last write, with the lock");
+      if (seen !== String(i)) stale++;
+    }
+    console.log(`localStorage showed the previous entry to the next lock holder in ${stale} of 40 rounds`);
+    await context.close();
+  });
+
+  test("reuse of a rotated refresh token (the provider revokes the family) → login_required, session cleared in all tabs", async () => {
+    const extra = { useRefreshTokens: true, cacheLocation: "localStorage" };
+    const a = await openTab(extra);
+    await pwdLogin(a.page);
+    const b = await openTab(extra, a.context);
+    await listen(b.page);
+    const storedRefreshToken = () => a.page.evaluate(() => {
+      const key = Object.keys(localStorage).find((k) => k.startsWith("stepup.session "));
+      return localStorage.getItem(key).split("\n")[2];
+    });
+    const first = await storedRefreshToken();
+    assert.ok(first);
+    // A refresh rotates the refresh token.
+    assert.ok((await getToken(a.page, { audience: API2 })).token);
+    const second = await storedRefreshToken();
+    assert.ok(second && second !== first, "rotated");
+    // Someone (a stolen copy) spends the old one: the provider sees the reuse and revokes the whole grant.
+    const stolen = await fetch(`${idp.issuer}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: first, client_id: idp.clientId }),
+    });
+    assert.equal((await stolen.json()).error, "invalid_grant");
+    // The next renewal finds the family revoked.
+    const result = await getToken(a.page, { audience: API2, scope: "api:read" });
+    assert.deepEqual([result.code, result.error], ["login_required", "invalid_grant"]);
+    assert.equal(await a.page.evaluate(() => window.client.session), null);
+    await b.page.waitForFunction(() => window.changes.some((c) => c.idToken === null), null, { timeout: 5000 });
+    assert.equal(await b.page.evaluate(() => window.client.session), null, "tab B follows");
+    assert.deepEqual((await everyValue(a.page)).filter(([k]) => k.startsWith("stepup.")), [], "nothing left in storage");
+    // With no session, getAccessToken says so.
+    assert.equal((await getToken(b.page)).code, "login_required");
+    await a.context.close();
+  });
+
+  test("mfa_required at the token endpoint → step_up_required; then requireStepUp → the API call succeeds", async () => {
+    const { context, page } = await openTab({ useRefreshTokens: true });
+    const { session } = await pwdLogin(page);
+    assert.equal(session.acr, ACR_PWD);
+    const refused = await getToken(page, { audience: MFA_API_AUDIENCE });
+    assert.deepEqual(refused, { code: "step_up_required", error: "mfa_required", acrValues: [ACR_MFA] });
+    assert.equal((await page.evaluate(() => window.client.session)).idToken, session.idToken, "the session stays");
+    const { session: stepped } = await mfaLogin(page);
+    assert.equal(stepped.acr, ACR_MFA);
+    const ok = await getToken(page, { audience: MFA_API_AUDIENCE });
+    assert.ok(ok.token, JSON.stringify(ok));
+    const status = await page.evaluate(async ([url, token]) => (await fetch(url, { headers: { Authorization: `Bearer ${token}` } })).status, [`${mfaApi.url}/api/balance`, ok.token]);
+    assert.equal(status, 200);
+    await context.close();
+  });
+
+  test("client.fetch steps up by itself when renewing its token meets mfa_required", async () => {
+    idp.switches.accessTokenTtl = 3;
+    try {
+      const { context, page } = await openTab({ useRefreshTokens: true, audience: MFA_API_AUDIENCE, apiOrigins: [mfaApi.url] });
+      await pwdLogin(page);
+      await expired(page);
+      const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
+      const i = await click(page, (url) => window.client.fetch(url).then((r) => r.status), `${mfaApi.url}/api/balance`);
+      const pages = await signInAtIdp(await popupOpened, idp);
+      assert.deepEqual(pages, ["otp"], "only the second factor was asked");
+      const result = await outcome(page, i);
+      assert.deepEqual([result.ok, result.value], [true, 200], JSON.stringify(result));
+      assert.equal((await page.evaluate(() => window.client.session)).acr, ACR_MFA);
+      await context.close();
+    } finally {
+      idp.switches.accessTokenTtl = 600;
+    }
+  });
+
+  test("a refreshed ID token for another sub → user_mismatch, and the session is dropped", async () => {
+    const { context, page } = await openTab({ useRefreshTokens: true });
+    await pwdLogin(page);
+    idp.switches.refreshSub = "bob";
+    try {
+      const result = await getToken(page, { audience: API2 });
+      assert.equal(result.code, "user_mismatch", JSON.stringify(result));
+      assert.equal(await page.evaluate(() => window.client.session), null);
+    } finally {
+      idp.switches.refreshSub = false;
+    }
+    await context.close();
+  });
+
+  test("two audiences get two different access tokens, and a step-up replaces both", async () => {
+    const { context, page } = await openTab({ useRefreshTokens: true });
+    await pwdLogin(page);
+    const t1 = (await getToken(page)).token;
+    const t2 = (await getToken(page, { audience: API2 })).token;
+    assert.ok(t1 && t2 && t1 !== t2);
+    assert.deepEqual([claimsOf(t1).aud, claimsOf(t2).aud], [DEFAULT_API_AUDIENCE, API2]);
+    assert.equal((await getToken(page, { audience: API2 })).token, t2, "cached per audience");
+    await mfaLogin(page);
+    const before = refreshGrants().length;
+    const u1 = (await getToken(page)).token;
+    const u2 = (await getToken(page, { audience: API2 })).token;
+    assert.ok(u1 !== t1 && u2 !== t2, "neither pre-step-up token comes back");
+    assert.deepEqual([claimsOf(u1).acr, claimsOf(u2).acr], [ACR_MFA, ACR_MFA]);
+    assert.equal(refreshGrants().length, before + 1, "API2's token was renewed with the new refresh token");
+    await context.close();
+  });
+
+  for (const cacheLocation of ["memory", "localStorage"]) {
+    test(`${cacheLocation}: logout in one tab → the other tab's session is null and its listener ran, within 1 s${cacheLocation === "localStorage" ? "; a new session reaches it too" : ""}`, async () => {
+      const extra = { useRefreshTokens: true, cacheLocation };
+      const a = await openTab(extra);
+      const b = await openTab(extra, a.context);
+      await listen(b.page);
+      const { session } = await pwdLogin(a.page);
+      if (cacheLocation === "memory") {
+        assert.equal(await b.page.evaluate(() => window.client.session), null, "memory: a login stays in its tab");
+        await pwdLogin(b.page); // each tab signs in on its own
+      } else {
+        // localStorage: the new session reaches the other tab (storage event) and its listener.
+        await b.page.waitForFunction((id) => window.changes.some((c) => c.idToken === id), session.idToken, { timeout: 5000 });
+        assert.equal(await b.page.evaluate(() => window.client.session.idToken), session.idToken);
+      }
+      assert.ok(await b.page.evaluate(() => window.client.session));
+      await listen(b.page);
+      // A listener that unsubscribed is not called.
+      await b.page.evaluate(() => {
+        window.stale = 0;
+        window.client.onSessionChange(() => window.stale++)();
+      });
+      const t0 = await a.page.evaluate(() => {
+        const t = Date.now();
+        window.client.logout();
+        return t;
+      });
+      await b.page.waitForFunction(() => window.changes.length > 0, null, { timeout: 5000, polling: 20 });
+      const { changes, now, stale } = await b.page.evaluate(() => ({ changes: window.changes, now: window.client.session, stale: window.stale }));
+      assert.equal(now, null);
+      assert.equal(changes[0].idToken, null);
+      assert.ok(changes[0].at - t0 < 1000, `the listener ran ${changes[0].at - t0} ms after the logout`);
+      assert.equal(stale, 0);
+      await a.context.close();
+    });
+  }
+});
