@@ -129,6 +129,18 @@ impl Dpop {
         }
     }
 
+    /// Another tab changed the session (signed in, renewed, or signed out and made the next pair): tokens kept in
+    /// web storage are bound to the pair stored in IndexedDB, which that tab may have replaced, so read it again.
+    /// Keys kept in memory belong to their tab alone.
+    pub fn follow_other_tab(self: &Rc<Self>) {
+        if self.storage == KeyStorage::IndexedDb {
+            let d = self.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = d.load(&d.name, 1).await;
+            });
+        }
+    }
+
     fn handoff_name(&self, state: &str) -> String {
         let mut name = self.name.clone();
         name.push('\n');

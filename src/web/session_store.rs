@@ -107,6 +107,9 @@ pub(super) fn attach(inner: &Rc<Inner>) {
         if let Some(changed) = inner.cache.changed.borrow_mut().take() {
             changed.settle(());
         }
+        if let Some(d) = &inner.provider.dpop {
+            d.follow_other_tab();
+        }
         if get(&event, "data").as_string().as_deref() == Some(LOGOUT) {
             // Another tab signed out: so does this one, logins in progress included.
             inner.end_flows();

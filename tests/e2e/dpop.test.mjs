@@ -457,4 +457,32 @@ describe("DPoP (RFC 9449) in Chromium", () => {
     assert.ok(await page.evaluate(() => window.client.getAccessToken()));
     await context.close();
   });
+
+  test("localStorage, two tabs: after a logout and a new login in one tab, the other tab proves the new key (it reads the pair again from IndexedDB) and its API call succeeds", async () => {
+    reset();
+    // Without an end_session_endpoint logout stays on the page.
+    const { end_session_endpoint: _, ...metadata } = meta;
+    const extra = { cacheLocation: "localStorage", useRefreshTokens: true, metadata };
+    const { context, page } = await openApp(extra);
+    const { result } = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(result.ok, true, JSON.stringify(result));
+    const other = await context.newPage();
+    await other.goto(`${app.url}/app.html`);
+    await other.waitForFunction(() => window.ready === true);
+    await other.evaluate((c) => window.createClient(c), config(extra));
+    const first = await page.evaluate(() => window.client.dpopThumbprint);
+    assert.equal(await other.evaluate(() => window.client.dpopThumbprint), first, "both tabs load the one stored pair");
+    await page.evaluate(() => {
+      window.client.logout();
+    });
+    await other.waitForFunction(() => window.client.session === null, null, { timeout: 5000, polling: 20 });
+    const { result: again } = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(again.ok, true, JSON.stringify(again));
+    const second = await page.evaluate(() => window.client.dpopThumbprint);
+    assert.notEqual(second, first, "the logout made a new pair");
+    // The other tab takes the new session from localStorage and the new pair from IndexedDB.
+    await other.waitForFunction((jkt) => window.client.session !== null && window.client.dpopThumbprint === jkt, second, { timeout: 5000, polling: 20 });
+    assert.equal(await other.evaluate(async (u) => (await window.client.fetch(u)).status, `${api.url}/api/balance`), 200);
+    await context.close();
+  });
 });

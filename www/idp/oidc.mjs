@@ -1,7 +1,7 @@
 // The oidc-provider configuration: what makes this a step-up capable OpenID provider.
 import { randomBytes } from "node:crypto";
 import Provider, { errors, interactionPolicy } from "oidc-provider";
-import { API_SCOPES, USERS } from "./config.mjs";
+import { ACR_MFA, API_SCOPES, USERS } from "./config.mjs";
 import { esc, layout, logoutPage, messagePage } from "./pages.mjs";
 
 function buildPolicy(switches, profile) {
