@@ -310,19 +310,29 @@ pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tok
     for line in text.split('\n') {
         lines.push(line);
     }
-    let line = |i: usize| lines.get(i).copied();
-    let some = |i: usize| line(i).filter(|s| !s.is_empty()).map(String::from);
     // Eleven lines, then five per API token.
     if stored_mark(text).is_none() || lines.len().checked_sub(11)? % 5 != 0 {
         return None;
     }
-    let id_token = String::from(line(1)?);
+    let line = |i: usize| lines.get(i).copied().unwrap_or_default();
+    let some = |i: usize| Some(line(i)).filter(|s| !s.is_empty()).map(String::from);
+    // Any unreadable number makes the entry unreadable; everything is read, then judged once (no early
+    // return per member: see `FirstError`).
+    let mut readable = true;
+    let mut int = |i: usize| match read_int(line(i)) {
+        Some(n) => n,
+        None => {
+            readable = false;
+            None
+        }
+    };
+    let id_token = String::from(line(1));
     let claims = jwt::decode(&id_token).ok()?.claims;
     if claims.iss.as_deref() != Some(issuer) || !claims.has_audience(client_id) {
         return None;
     }
     let mut amr = Vec::new();
-    for m in line(8)?.split(' ') {
+    for m in line(8).split(' ') {
         if !m.is_empty() {
             amr.push(String::from(m));
         }
@@ -331,11 +341,11 @@ pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tok
     let mut i = 11;
     while i < lines.len() {
         apis.push(ApiToken {
-            audience: String::from(line(i)?),
-            scope: String::from(line(i + 1)?),
-            access_token: String::from(line(i + 2)?),
+            audience: String::from(line(i)),
+            scope: String::from(line(i + 1)),
+            access_token: String::from(line(i + 2)),
             token_type: some(i + 3),
-            expires_at: read_int(line(i + 4)?)?,
+            expires_at: int(i + 4),
         });
         i += 5;
     }
@@ -343,15 +353,16 @@ pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tok
         id_token,
         access_token: some(3),
         token_type: some(4),
-        expires_at: read_int(line(5)?)?,
+        expires_at: int(5),
         scope: some(6),
         claims,
         acr: some(7),
         amr,
-        auth_time: read_int(line(9)?)?,
-        clock_offset: read_int(line(10)?)?.unwrap_or(0),
+        auth_time: int(9),
+        clock_offset: int(10).unwrap_or(0),
     };
-    Some((session, Tokens { refresh_token: some(2), apis }))
+    let tokens = Tokens { refresh_token: some(2), apis };
+    readable.then_some((session, tokens))
 }
 
 #[cfg(test)]

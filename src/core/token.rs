@@ -8,7 +8,7 @@
 use alloc::string::String;
 
 use super::authorize::{push_encoded, push_u64};
-use super::error::{Error, ErrorCode, Result};
+use super::error::{Error, ErrorCode, FirstError, Result};
 use super::json::Json;
 
 /// The `application/x-www-form-urlencoded` body of the authorization-code grant for a public client
@@ -93,39 +93,42 @@ fn parse(status: u16, body: Option<&Json>, id_token_required: bool, dpop: bool) 
         return Err(Error::new(ErrorCode::TokenRequestFailed, msg));
     }
     let obj = obj.ok_or_else(|| failed("the token response is not a JSON object"))?;
-    let string = |name: &str| -> Result<Option<String>> {
-        match obj.get(name) {
-            None | Some(Json::Null) => Ok(None),
-            Some(Json::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(failed("a token response member is not a string")),
-        }
+    // Every member is read and every failure noted; the first one is answered at the end (FirstError).
+    let mut err = FirstError::default();
+    let mut string = |name: &str| match obj.get(name) {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(_) => err.note(failed("a token response member is not a string")),
     };
-    let id_token = match string("id_token")?.filter(|t| !t.is_empty()) {
-        Some(t) => t,
-        None if !id_token_required => String::new(),
-        None => return Err(failed("the token response has no id_token")),
-    };
+    let id_token = string("id_token").filter(|t| !t.is_empty());
+    let token_type = string("token_type");
+    let access_token = string("access_token");
+    let scope = string("scope");
+    let refresh_token = string("refresh_token");
+    if id_token.is_none() && id_token_required {
+        err.note::<()>(failed("the token response has no id_token"));
+    }
     // RFC 6749 §5.1 / §7.1 (case-insensitive): the only type we can use is the one we asked for.
     let want = if dpop { "DPoP" } else { "Bearer" };
-    let token_type = match string("token_type")? {
-        Some(t) if t.eq_ignore_ascii_case(want) => Some(String::from(want)),
-        None => return Err(failed("the token response has no token_type")),
-        Some(_) => return Err(failed(if dpop { "token_type is not DPoP" } else { "token_type is not Bearer" })),
-    };
+    match &token_type {
+        Some(t) if t.eq_ignore_ascii_case(want) => {}
+        None => err.note(failed("the token response has no token_type")),
+        Some(_) => err.note(failed(if dpop { "token_type is not DPoP" } else { "token_type is not Bearer" })),
+    }
     let expires_in = match obj.get("expires_in") {
         None | Some(Json::Null) => None,
         Some(Json::Number(n)) if *n >= 0.0 && *n <= 9_007_199_254_740_991.0 && (*n as u64) as f64 == *n => Some(*n as u64),
         Some(Json::String(s)) if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) => {
             Some(s.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0')))
         }
-        Some(_) => return Err(failed("expires_in is not a non-negative integer")),
+        Some(_) => err.note(failed("expires_in is not a non-negative integer")),
     };
-    Ok(TokenResponse {
-        id_token,
-        access_token: string("access_token")?,
-        token_type,
+    err.or_ok(TokenResponse {
+        id_token: id_token.unwrap_or_default(),
+        access_token,
+        token_type: Some(String::from(want)),
         expires_in,
-        scope: string("scope")?,
-        refresh_token: string("refresh_token")?,
+        scope,
+        refresh_token,
     })
 }
