@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calculateJwkThumbprint, decodeJwt, EmbeddedJWK, exportJWK, generateKeyPair, jwtVerify, SignJWT } from "jose";
-import { launchBrowser, serveStatic, signInAtIdp } from "./harness.mjs";
+import { click, launchBrowser, outcome, popupSignIn, serveStatic, signInAtIdp } from "./harness.mjs";
 import { ACR_MFA, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
@@ -78,29 +78,7 @@ async function openApp(extra) {
   return { context, page, requests, errors };
 }
 
-/** Click #go with `action` (a page function of `arg`) as the click's work; returns the outcome index. */
-async function click(page, action, arg) {
-  const index = await page.evaluate(([src, a]) => {
-    // eslint-disable-next-line no-new-func
-    const fn = new Function(`return (${src})`)();
-    window.nextAction = () => fn(a);
-    return window.outcomes.length;
-  }, [action.toString(), arg]);
-  await page.click("#go");
-  return index;
-}
-
-async function outcome(page, i, timeout = 30000) {
-  await page.waitForFunction((n) => window.outcomes[n] && !window.outcomes[n].pending, i, { timeout, polling: 20 });
-  return page.evaluate((n) => window.outcomes[n], i);
-}
-
-async function popupFlow(page, action, arg) {
-  const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
-  const i = await click(page, action, arg);
-  const pages = await signInAtIdp(await popupOpened, idp);
-  return { result: await outcome(page, i), pages };
-}
+const popupFlow = (page, action, arg) => popupSignIn(page, idp, action, arg);
 
 const tokenRequests = (requests) => requests.filter((r) => r.url === meta.token_endpoint && r.method === "POST");
 const authorizeUrls = (requests) => requests.filter((r) => r.url.startsWith(meta.authorization_endpoint)).map((r) => new URL(r.url));

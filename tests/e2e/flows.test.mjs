@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, serveStatic, signInAtIdp } from "./harness.mjs";
+import { click, launchBrowser, outcome, popupSignIn, serveStatic, signInAtIdp } from "./harness.mjs";
 import { ACR_MFA, ACR_PWD, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
@@ -62,32 +62,9 @@ async function openApp(extra) {
   return { context, page, popups, errors };
 }
 
-/**
- * Click #go with `action` as the click's work. `action` is a page function of `arg`, e.g.
- * (policy) => window.client.requireStepUp(policy). Returns the outcome index.
- */
-async function click(page, action, arg) {
-  const index = await page.evaluate(([src, a]) => {
-    // eslint-disable-next-line no-new-func
-    const fn = new Function(`return (${src})`)();
-    window.nextAction = () => fn(a);
-    return window.outcomes.length;
-  }, [action.toString(), arg]);
-  // Nothing is evaluated in the page between the click and the action's async steps: playwright's
-  // evaluate runs with a user gesture, which would hand the page a fresh activation.
-  await page.click("#go");
-  return index;
-}
-
-async function outcome(page, i, timeout = 30000) {
-  await page.waitForFunction((n) => window.outcomes[n] && !window.outcomes[n].pending, i, { timeout, polling: 20 });
-  return page.evaluate((n) => window.outcomes[n], i);
-}
-
 /** Answer the IdP's pages in `p` (popup or tab) until it closes or leaves the IdP. Returns the pages seen. */
 const signIn = (p, opts) => signInAtIdp(p, idp, opts);
 
-/** Click, take the popup that opens, sign in there, and return the outcome. */
 /** Click (see click()) and take the popup the click opens. Returns the outcome index and the popup. */
 async function clickForPopup(page, action, arg) {
   const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
@@ -95,11 +72,7 @@ async function clickForPopup(page, action, arg) {
   return { i, popup: await popupOpened };
 }
 
-async function popupFlow(page, action, arg) {
-  const { i, popup } = await clickForPopup(page, action, arg);
-  const pages = await signIn(popup);
-  return { result: await outcome(page, i), pages, popup };
-}
+const popupFlow = (page, action, arg) => popupSignIn(page, idp, action, arg);
 
 const tokenCalls = () => idp.requestsTo("/token").length;
 

@@ -120,3 +120,37 @@ export async function signInAtIdp(p, idp, { user = "alice", password = "password
   }
   return seen;
 }
+
+/**
+ * On the test app (tests/e2e/pages/app.html): click #go with `action` as the click's work. `action` is a page
+ * function of `arg`, e.g. (policy) => window.client.requireStepUp(policy). Returns the index of its outcome
+ * (see outcome()).
+ */
+export async function click(page, action, arg) {
+  const index = await page.evaluate(([src, a]) => {
+    // eslint-disable-next-line no-new-func
+    const fn = new Function(`return (${src})`)();
+    window.nextAction = () => fn(a);
+    return window.outcomes.length;
+  }, [action.toString(), arg]);
+  // Nothing is evaluated in the page between the click and the action's async steps: playwright's
+  // evaluate runs with a user gesture, which would hand the page a fresh activation.
+  await page.click("#go");
+  return index;
+}
+
+/** The settled outcome number `i` of the test app: `{ ok, value }` or `{ ok: false, code, … }`. */
+export async function outcome(page, i, timeout = 30000) {
+  await page.waitForFunction((n) => window.outcomes[n] && !window.outcomes[n].pending, i, { timeout, polling: 20 });
+  return page.evaluate((n) => window.outcomes[n], i);
+}
+
+/** Click (see click()), sign in at `idp` in the popup the click opens (see signInAtIdp(), `opts`), and return
+ * the outcome, the IdP pages answered and the popup. */
+export async function popupSignIn(page, idp, action, arg, opts) {
+  const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
+  const i = await click(page, action, arg);
+  const popup = await popupOpened;
+  const pages = await signInAtIdp(popup, idp, opts);
+  return { result: await outcome(page, i), pages, popup };
+}

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, serveStatic, signInAtIdp } from "./harness.mjs";
+import { click, launchBrowser, outcome, popupSignIn, serveStatic, signInAtIdp } from "./harness.mjs";
 import { ACR_MFA, LOA_LEVELS, PROFILE_NAMES, startIdp } from "../../www/idp/provider.mjs";
 import { AUDIT_LOG_CLAIMS, startApi } from "../../www/api/server.mjs";
 
@@ -67,31 +67,8 @@ async function openApp(idp, extra) {
   return { context, page, popups, authorizeUrls };
 }
 
-/** Click #go with `action(arg)` as the click's work (see flows.test.mjs). Returns the outcome index. */
-async function click(page, action, arg) {
-  const index = await page.evaluate(([src, a]) => {
-    // eslint-disable-next-line no-new-func
-    const fn = new Function(`return (${src})`)();
-    window.nextAction = () => fn(a);
-    return window.outcomes.length;
-  }, [action.toString(), arg]);
-  await page.click("#go");
-  return index;
-}
-
-async function outcome(page, i, timeout = 30000) {
-  await page.waitForFunction((n) => window.outcomes[n] && !window.outcomes[n].pending, i, { timeout, polling: 20 });
-  return page.evaluate((n) => window.outcomes[n], i);
-}
-
 /** Click, sign in at `idp` in the popup the click opens (as `user`), and return the outcome and the pages answered. */
-async function popupFlow(idp, page, action, arg, opts) {
-  const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
-  const i = await click(page, action, arg);
-  const popup = await popupOpened;
-  const pages = await signInAtIdp(popup, idp, opts);
-  return { result: await outcome(page, i), pages };
-}
+const popupFlow = (idp, page, action, arg, opts) => popupSignIn(page, idp, action, arg, opts);
 
 const requireStepUp = ([policy, options]) => window.client.requireStepUp(policy, options);
 const session = (page) => page.evaluate(() => window.client.session);

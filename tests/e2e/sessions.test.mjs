@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, repoRoot, serveStatic, signInAtIdp } from "./harness.mjs";
+import { click, launchBrowser, outcome, popupSignIn, repoRoot, serveStatic, signInAtIdp } from "./harness.mjs";
 import { ACR_MFA, ACR_PWD, DEFAULT_API_AUDIENCE, MFA_API_AUDIENCE, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
@@ -56,30 +56,9 @@ async function openTab(extra, context) {
   return { context, page, errors };
 }
 
-/** Click #go with `action(arg)` as the click's work (see tests/e2e/pages/app.js). Returns the outcome index. */
-async function click(page, action, arg) {
-  const index = await page.evaluate(([src, a]) => {
-    // eslint-disable-next-line no-new-func
-    const fn = new Function(`return (${src})`)();
-    window.nextAction = () => fn(a);
-    return window.outcomes.length;
-  }, [action.toString(), arg]);
-  await page.click("#go");
-  return index;
-}
-
-async function outcome(page, i, timeout = 30000) {
-  await page.waitForFunction((n) => window.outcomes[n] && !window.outcomes[n].pending, i, { timeout, polling: 20 });
-  return page.evaluate((n) => window.outcomes[n], i);
-}
-
 /** Click, sign in at the provider in the popup the click opens, and return the outcome. */
 async function popupFlow(page, action, arg) {
-  const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
-  const i = await click(page, action, arg);
-  const popup = await popupOpened;
-  const pages = await signInAtIdp(popup, idp);
-  const result = await outcome(page, i);
+  const { result, pages } = await popupSignIn(page, idp, action, arg);
   assert.equal(result.ok, true, JSON.stringify(result));
   return { session: result.value, pages };
 }
