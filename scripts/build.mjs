@@ -11,6 +11,7 @@ function run(cmd, args, env = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
 }
 
+/** The wasm features rustc's wasm32 target emits, which every wasm-opt pass over the module must accept. */
 const FEATURES = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
   "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
 
@@ -71,8 +72,7 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   const bg = join(pkg, "stepup_bg.wasm");
   if (existsSync(wasmOpt)) {
-    run(wasmOpt, ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-      "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers",
+    run(wasmOpt, ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", ...FEATURES, "--strip-debug", "--strip-producers",
       bg, "-o", bg]);
     minifyNames(wasmOpt, pkg);
   }

@@ -155,8 +155,8 @@ pub async fn token_request(provider: &Provider, body: String, refresh: bool) -> 
                 continue;
             }
         }
-        let (status, body, dpop) = (response.status, response.body.as_ref(), dpop.is_some());
-        return if refresh { token::parse_refresh_response(status, body, dpop) } else { token::parse_token_response_for(status, body, dpop) };
+        let (status, body, bound) = (response.status, response.body.as_ref(), dpop.is_some());
+        return if refresh { token::parse_refresh_response(status, body, bound) } else { token::parse_token_response_for(status, body, bound) };
     }
 }
 
