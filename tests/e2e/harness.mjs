@@ -7,11 +7,37 @@ import { chromium } from "playwright-core";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
+// What playwright was last asked to do, kept so that a test stuck on a call with no timeout of its own
+// (evaluate, newContext, close) says where it is stuck instead of going silent until the file's timeout.
+// Playwright logs "=> page.click started" and "<= page.click succeeded" (or failed) for every call.
+const recentCalls = [];
+let pending = 0;
+let lastCallAt = Date.now();
+let reported = false;
+const apiLogger = {
+  isEnabled: (name) => name === "api",
+  log: (_name, _severity, message) => {
+    if (message.startsWith("=> ")) pending++;
+    else if (message.startsWith("<= ")) pending--;
+    recentCalls.push(`${new Date().toISOString()} ${message}`);
+    if (recentCalls.length > 30) recentCalls.shift();
+    lastCallAt = Date.now();
+    reported = false;
+  },
+};
+const STUCK_MS = 120_000;
+setInterval(() => {
+  if (reported || pending <= 0 || Date.now() - lastCallAt < STUCK_MS) return;
+  reported = true;
+  process.stderr.write(`[harness] a playwright call has been pending for ${STUCK_MS / 1000} s; the last calls:\n  ${recentCalls.join("\n  ")}\n`);
+}, 10_000).unref();
+
 /** Chromium from CHROME_PATH (set by scripts/bootstrap.mjs) or the Debian path; headless, offline-friendly. */
 export async function launchBrowser(options = {}) {
   const executablePath = process.env.CHROME_PATH || "/usr/bin/chromium";
   return chromium.launch({
     executablePath,
+    logger: apiLogger,
     headless: true,
     args: [
       "--no-sandbox",
