@@ -1,5 +1,6 @@
-//! Browser tests of the redirect transaction store (sessionStorage) and of the client's option
-//! readers, in headless Chromium through wasm-bindgen-test.
+//! Browser tests of the redirect transaction store (sessionStorage), in headless Chromium through
+//! wasm-bindgen-test. Its text codec and the option readers are tested natively (`core::transaction`,
+//! `core::config`).
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -118,43 +119,3 @@ fn parse(text: &str) -> Json {
     json::parse(text, stepup::ErrorCode::InvalidConfig).unwrap()
 }
 
-#[wasm_bindgen_test]
-fn client_config_reads_camel_case_and_rejects_wrong_types() {
-    let c = ClientConfig::from_json(Some(&parse(
-        r#"{"issuer":"https://idp.example/","clientId":"spa","redirectUri":"https://app.example/cb",
-            "popupRedirectUri":"https://app.example/popup","leeway":0,"popupTimeoutSeconds":30,
-            "algorithms":["ES256"],"stepUpAcr":"urn:gold","metadata":{"issuer":"https://idp.example/"}}"#,
-    )))
-    .unwrap();
-    assert_eq!(c.client_id, "spa");
-    assert_eq!(c.leeway, Some(0), "0 means 0");
-    assert_eq!(c.popup_timeout_seconds, Some(30));
-    assert_eq!(c.step_up_acr.as_deref(), Some("urn:gold"));
-    for (bad, member) in [
-        (r#"{"issuer":1,"clientId":"spa","redirectUri":"x"}"#, "issuer"),
-        (r#"{"issuer":"i","redirectUri":"x"}"#, "clientId"),
-        (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","leeway":-1}"#, "leeway"),
-        (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","leeway":"60"}"#, "leeway"),
-        (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","algorithms":"RS256"}"#, "algorithms"),
-        (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","metadata":"https://idp"}"#, "metadata"),
-    ] {
-        let err = ClientConfig::from_json(Some(&parse(bad))).unwrap_err();
-        assert_eq!(err.code(), "invalid_config", "{bad}");
-        assert_eq!(err.claim.as_deref(), Some(member), "{bad}");
-    }
-    assert_eq!(ClientConfig::from_json(Some(&parse("[]"))).unwrap_err().code(), "invalid_config");
-}
-
-#[wasm_bindgen_test]
-fn authorize_options_read_extra_params_as_strings() {
-    let o = AuthorizeOptions::from_json(Some(&parse(
-        r#"{"acrValues":["urn:mfa"],"maxAge":0,"prompt":"login","essentialAcr":true,"extraParams":{"ui_locales":"fr"}}"#,
-    )))
-    .unwrap();
-    assert_eq!(o.max_age, Some(0));
-    assert!(o.essential_acr);
-    assert_eq!(o.extra_params, vec![("ui_locales".to_string(), "fr".to_string())]);
-    let err = AuthorizeOptions::from_json(Some(&parse(r#"{"extraParams":{"x":1}}"#))).unwrap_err();
-    assert_eq!(err.claim.as_deref(), Some("extraParams"));
-    assert_eq!(AuthorizeOptions::from_json(None).unwrap(), AuthorizeOptions::default());
-}

@@ -1,15 +1,18 @@
 //! Fuzz the option objects callers write (camelCase JSON, DESIGN.md's JS contract) through the native
-//! readers in `core::options`: `expectations()`, `policy()`, the `Options` member readers as the client
-//! config and authorize options use them, `algorithms()` and `secure_url()`; then the authorization URL
-//! built from what was read.
+//! readers: `options::expectations()` and `policy()`, `ClientConfig::from_json` and
+//! `AuthorizeOptions::from_json` (`core::config`), `algorithms()` and `secure_url()`; then the authorization
+//! URL built from what was read. The same input as a stored redirect transaction (`core::transaction`).
 //!
 //! Invariants (a failed assert is a finding): every failure is `invalid_config` or
 //! `unsupported_algorithm` naming a member; what a reader returns has the promised type and range; a URL
-//! built from the options carries our `state` exactly once.
+//! built from the options carries our `state` exactly once; a transaction read back from its own text is
+//! unchanged.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use stepup::core::authorize::{is_secure_url, parse_callback, percent_decode, AuthorizationRequest};
+use stepup::core::config::{AuthorizeOptions, ClientConfig};
+use stepup::core::transaction;
 use stepup::core::json::{self, Json};
 use stepup::core::options::{self, Options};
 use stepup::core::validate::DEFAULT_LEEWAY;
@@ -51,58 +54,40 @@ fn policy(doc: Option<&Json>) {
     }
 }
 
-/// The client config's members, read as `ClientConfig::from_json` (wasm32) reads them.
+/// The client config, read by `ClientConfig::from_json`: what it returns is what the document says.
 fn config(doc: Option<&Json>) -> Result<()> {
+    let c = ClientConfig::from_json(doc)?;
     let o = Options::new(doc, "config")?;
-    let issuer = o.required_string("issuer")?;
-    o.required_string("clientId")?;
-    o.required_string("redirectUri")?;
-    for key in ["popupRedirectUri", "scope", "audience", "stepUpAcr", "jwksUri"] {
-        o.string(key)?;
-    }
-    o.uint("leeway")?;
-    o.uint("popupTimeoutSeconds")?;
-    o.object("metadata")?;
-    o.strings("apiOrigins")?;
-    o.strings("trustedAudiences")?;
-    if let Some(names) = o.strings("algorithms")? {
-        let algs = options::algorithms(&names)?;
+    assert_eq!(o.string("issuer")?.as_deref(), Some(c.issuer.as_str()));
+    assert!(c.leeway.is_none_or(|l| l <= MAX_SAFE));
+    if let Some(names) = &c.algorithms {
+        let algs = options::algorithms(names)?;
         assert_eq!(algs.len(), names.len());
-        assert!(algs.iter().zip(&names).all(|(a, n)| a.name() == n));
+        assert!(algs.iter().zip(names).all(|(a, n)| a.name() == n));
     }
-    let secure = options::secure_url(&issuer, "issuer");
-    assert_eq!(secure.is_ok(), is_secure_url(&issuer));
+    let secure = options::secure_url(&c.issuer, "issuer");
+    assert_eq!(secure.is_ok(), is_secure_url(&c.issuer));
     secure
 }
 
-/// The authorize options, read as `AuthorizeOptions::from_json` (wasm32) reads them, then turned into an
-/// authorization URL.
+/// The authorize options, read by `AuthorizeOptions::from_json`, then turned into an authorization URL.
 fn authorize(doc: Option<&Json>) -> Result<()> {
-    let o = Options::new(doc, "options")?;
-    o.object("extraParams")?;
-    let mut extra = Vec::new();
-    if let Some(members) = o.get("extraParams").and_then(Json::as_object) {
-        for (k, v) in members {
-            // `AuthorizeOptions::from_json` refuses a value that is not a string.
-            let Some(v) = v.as_str() else { return Ok(()) };
-            extra.push((k.clone(), v.to_owned()));
-        }
-    }
+    let o = AuthorizeOptions::from_json(doc)?;
+    assert!(o.max_age.is_none_or(|m| m <= MAX_SAFE));
     let r = AuthorizationRequest {
         client_id: "c".into(),
         redirect_uri: "https://app.example/cb".into(),
         state: "st".into(),
         nonce: "n".into(),
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
-        acr_values: o.strings("acrValues")?.unwrap_or_default(),
-        max_age: o.uint("maxAge")?,
-        prompt: o.string("prompt")?,
-        login_hint: o.string("loginHint")?,
-        essential_acr: o.boolean("essentialAcr")?.unwrap_or(false),
-        extra,
+        acr_values: o.acr_values.unwrap_or_default(),
+        max_age: o.max_age,
+        prompt: o.prompt,
+        login_hint: o.login_hint,
+        essential_acr: o.essential_acr,
+        extra: o.extra_params,
         ..Default::default()
     };
-    o.time("now")?;
     let Ok(url) = r.to_url("https://idp.example/authorize") else { return Ok(()) };
     let query = url.split_once('?').map_or("", |(_, q)| q);
     let states = query.split('&').filter_map(|p| p.split_once('=')).filter(|(n, _)| percent_decode(n) == "state").count();
@@ -111,8 +96,16 @@ fn authorize(doc: Option<&Json>) -> Result<()> {
     Ok(())
 }
 
+/// A redirect transaction read from storage text: what `core::transaction::decode` accepts is written back
+/// and read again to the same value.
+fn transaction(text: &str) {
+    let Ok(tx) = transaction::decode(text) else { return };
+    assert_eq!(transaction::decode(&transaction::encode(&tx)).ok().as_ref(), Some(&tx), "{text}");
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    transaction(text);
     let Ok(doc) = json::parse(text, ErrorCode::InvalidConfig) else { return };
     // Each reader sees the document itself and the document as the member of a wrapper, as nested option
     // objects are read (`policy` inside a stored transaction, `amr` inside a policy).

@@ -16,6 +16,7 @@ pub mod validate;
 // RFC 9470 challenges, discovery metadata, the session.
 pub mod authorize;
 pub mod cache;
+pub mod config;
 pub mod challenge;
 pub mod discovery;
 pub mod dpop;
@@ -26,3 +27,4 @@ pub mod secret;
 pub mod sha;
 pub mod session;
 pub mod token;
+pub mod transaction;

@@ -37,152 +37,19 @@ use super::storage::{self, Transaction};
 use super::util::{now_seconds, Settle};
 use crate::core::authorize::logout_url;
 use crate::core::cache::CacheLocation;
+pub use crate::core::config::{AuthorizeOptions, ClientConfig};
 use crate::core::challenge::parse_step_up_challenge;
 use crate::core::discovery::{discovery_url, ProviderMetadata};
 use crate::core::dpop;
-use crate::core::error::{Error, ErrorCode, FirstError, Result};
-use crate::core::json::Json;
+use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::jwk::DEFAULT_ALGORITHMS;
-use crate::core::options::{self, Options};
+use crate::core::options;
 use crate::core::policy::{self, StepUpPolicy, DEFAULT_STEP_UP_ACR};
 use crate::core::session::{self, Session};
 use crate::core::validate::DEFAULT_LEEWAY;
 
 /// A boxed local future: what the popup-opening methods return after their synchronous part.
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
-
-/// `ClientConfig` of the JS contract.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClientConfig {
-    /// The issuer identifier, exactly as the provider writes it (Auth0: with the trailing slash).
-    pub issuer: String,
-    pub client_id: String,
-    /// Where the redirect flow returns.
-    pub redirect_uri: String,
-    /// Where the popup flow returns (a page that calls `handlePopupCallback()`); default `redirect_uri`.
-    pub popup_redirect_uri: Option<String>,
-    /// Default `"openid profile"`; `openid` is always sent.
-    pub scope: Option<String>,
-    /// Auth0's API identifier.
-    pub audience: Option<String>,
-    /// Clock skew allowance, seconds; default 60, and 0 means 0.
-    pub leeway: Option<u64>,
-    /// Default 300.
-    pub popup_timeout_seconds: Option<u64>,
-    /// The discovery document, to skip fetching it. Checked like a fetched one.
-    pub metadata: Option<Json>,
-    /// ID token algorithm allowlist; default RS256, PS256, ES256.
-    pub algorithms: Option<Vec<String>>,
-    /// The `acr` requested for `mfa` policies; default the OpenID PAPE multi-factor URI.
-    pub step_up_acr: Option<String>,
-    /// Origins besides the page's own that `fetch` may send the access token to (e.g. `https://api.example.com`).
-    /// A request to any other origin fails with `invalid_config` rather than leak the token.
-    pub api_origins: Vec<String>,
-    /// Audiences an ID token may carry besides `client_id` (OIDC Core §3.1.3.7 #3); any other is
-    /// `invalid_audience`. Empty by default.
-    pub trusted_audiences: Vec<String>,
-    /// The provider's authentication method names → RFC 8176 values (`totp` → `otp`), applied to a new
-    /// session's `amr` before any policy is judged; the ID token's claims keep the raw names.
-    pub amr_aliases: Vec<(String, String)>,
-    /// Ordered acr levels, weakest first: a returned `acr` at or above the requested one satisfies it
-    /// (`policy::acr_meets`). Empty: membership is exact.
-    pub acr_levels: Vec<String>,
-    /// Bind the tokens to a key pair held in this browser (RFC 9449 DPoP). Default false.
-    pub use_dpop: bool,
-    /// Where the session is kept: memory (the default: nothing outlives the page), this tab's
-    /// `sessionStorage`, or `localStorage` (shared by every tab). See `core::cache`.
-    pub cache_location: CacheLocation,
-    /// Ask for `offline_access` and renew access tokens with the refresh-token grant.
-    pub use_refresh_tokens: bool,
-}
-
-impl ClientConfig {
-    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
-        ClientConfig { issuer: issuer.into(), client_id: client_id.into(), redirect_uri: redirect_uri.into(), ..Default::default() }
-    }
-
-    /// Read the camelCase object of the JS contract; a wrong type is `invalid_config` naming the member.
-    pub fn from_json(value: Option<&Json>) -> Result<Self> {
-        let o = Options::new(value, "config")?;
-        let mut err = FirstError::default();
-        let config = ClientConfig {
-            issuer: err.take(o.required_string("issuer")),
-            client_id: err.take(o.required_string("clientId")),
-            redirect_uri: err.take(o.required_string("redirectUri")),
-            popup_redirect_uri: err.take(o.string("popupRedirectUri")),
-            scope: err.take(o.string("scope")),
-            audience: err.take(o.string("audience")),
-            leeway: err.take(o.uint("leeway")),
-            popup_timeout_seconds: err.take(o.uint("popupTimeoutSeconds")),
-            metadata: match o.get("metadata") {
-                None => None,
-                Some(m @ Json::Object(_)) => Some(m.clone()),
-                Some(_) => err.note(Error::new(ErrorCode::InvalidConfig, "metadata must be an object").with_claim("metadata")),
-            },
-            algorithms: err.take(o.strings("algorithms")),
-            step_up_acr: err.take(o.string("stepUpAcr")),
-            api_origins: err.take(o.strings("apiOrigins")).unwrap_or_default(),
-            trusted_audiences: err.take(o.strings("trustedAudiences")).unwrap_or_default(),
-            amr_aliases: err.take(string_map(&o, "amrAliases")),
-            acr_levels: err.take(o.strings("acrLevels")).unwrap_or_default(),
-            use_dpop: err.take(o.boolean("useDpop")).unwrap_or(false),
-            cache_location: {
-                let location = err.take(o.string("cacheLocation"));
-                err.take(CacheLocation::parse(location.as_deref()))
-            },
-            use_refresh_tokens: err.take(o.boolean("useRefreshTokens")).unwrap_or(false),
-        };
-        err.or_ok(config)
-    }
-}
-
-/// An object whose members are all strings (`extraParams`, `amrAliases`), as pairs; absent is empty.
-fn string_map(o: &Options<'_>, key: &'static str) -> Result<Vec<(String, String)>> {
-    let bad = || Error::new(ErrorCode::InvalidConfig, "must be an object of strings").with_claim(key);
-    match o.get(key) {
-        None => Ok(Vec::new()),
-        Some(Json::Object(map)) => {
-            let mut pairs = Vec::with_capacity(map.len());
-            for (k, v) in map.iter() {
-                pairs.push((k.clone(), v.as_str().ok_or_else(bad)?.into()));
-            }
-            Ok(pairs)
-        }
-        Some(_) => Err(bad()),
-    }
-}
-
-/// `AuthorizeOptions` of the JS contract.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthorizeOptions {
-    pub acr_values: Option<Vec<String>>,
-    pub max_age: Option<u64>,
-    pub prompt: Option<String>,
-    pub login_hint: Option<String>,
-    /// Also request `acr` as an essential claim (the provider must meet it or fail).
-    pub essential_acr: bool,
-    pub extra_params: Vec<(String, String)>,
-    /// The scope of this login instead of the config's (providers that step up by scope); `openid` is
-    /// always sent.
-    pub scope: Option<String>,
-}
-
-impl AuthorizeOptions {
-    pub fn from_json(value: Option<&Json>) -> Result<Self> {
-        let o = Options::new(value, "options")?;
-        let mut err = FirstError::default();
-        let options = AuthorizeOptions {
-            acr_values: err.take(o.strings("acrValues")),
-            max_age: err.take(o.uint("maxAge")),
-            prompt: err.take(o.string("prompt")),
-            login_hint: err.take(o.string("loginHint")),
-            essential_acr: err.take(o.boolean("essentialAcr")).unwrap_or(false),
-            extra_params: err.take(string_map(&o, "extraParams")),
-            scope: err.take(o.string("scope")),
-        };
-        err.or_ok(options)
-    }
-}
 
 /// How `require_step_up` runs the login when one is needed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -49,44 +49,7 @@ impl Provider {
     }
 }
 
-/// The secrets and parameters of one request in flight, needed to finish it.
-#[derive(Clone, Default, PartialEq)]
-pub struct Pending {
-    pub state: String,
-    pub nonce: String,
-    pub verifier: String,
-    pub redirect_uri: String,
-    /// The scope sent: what was granted when the token response does not say (RFC 6749 §5.1).
-    pub scope: Option<String>,
-    /// The `acr_values` the returned `acr` must be one of (`None` when those sent were only a hint, see
-    /// `policy::acr_binds`) and the `max_age` sent (`auth_time` must be
-    /// recent enough).
-    pub acr_values: Option<Vec<String>>,
-    pub max_age: Option<u64>,
-    /// When the request was sent, seconds since the epoch in this browser's clock: `max_age` is judged
-    /// from this moment (in the provider's clock, see `core::validate`).
-    pub sent_at: i64,
-    /// The `sub` of the signed-in user a step-up is for: the answer must be for them (`user_mismatch`).
-    /// `None` for an explicit login, which may switch accounts.
-    pub user: Option<String>,
-}
-
-impl core::fmt::Debug for Pending {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        use crate::core::secret::Redacted;
-        f.debug_struct("Pending")
-            .field("state", &Redacted)
-            .field("nonce", &Redacted)
-            .field("verifier", &Redacted)
-            .field("redirect_uri", &self.redirect_uri)
-            .field("scope", &self.scope)
-            .field("acr_values", &self.acr_values)
-            .field("max_age", &self.max_age)
-            .field("sent_at", &self.sent_at)
-            .field("user", &self.user)
-            .finish()
-    }
-}
+pub use crate::core::transaction::Pending;
 
 /// Fresh state, nonce and PKCE verifier (32 random bytes each), and the authorization URL. `acr_binds`:
 /// whether the returned `acr` must be one of `opts.acr_values` (`policy::acr_binds`).

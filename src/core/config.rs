@@ -1,0 +1,223 @@
+//! The settings a caller writes: [`ClientConfig`] (once per client) and [`AuthorizeOptions`] (per login),
+//! with their readers from the camelCase objects of the JS contract. Here, browser-free, so that the readers
+//! are tested natively and fuzzed as they are; `web::client` checks what needs a browser (`apiOrigins` as
+//! URLs) when the client is made.
+
+// `Error` is over clippy's 128-byte `result_large_err` threshold by design (see `jwt.rs`).
+#![allow(clippy::result_large_err)]
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::cache::CacheLocation;
+use super::error::{Error, ErrorCode, FirstError, Result};
+use super::json::Json;
+use super::options::Options;
+
+/// `ClientConfig` of the JS contract.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClientConfig {
+    /// The issuer identifier, exactly as the provider writes it (Auth0: with the trailing slash).
+    pub issuer: String,
+    pub client_id: String,
+    /// Where the redirect flow returns.
+    pub redirect_uri: String,
+    /// Where the popup flow returns (a page that calls `handlePopupCallback()`); default `redirect_uri`.
+    pub popup_redirect_uri: Option<String>,
+    /// Default `"openid profile"`; `openid` is always sent.
+    pub scope: Option<String>,
+    /// Auth0's API identifier.
+    pub audience: Option<String>,
+    /// Clock skew allowance, seconds; default 60, and 0 means 0.
+    pub leeway: Option<u64>,
+    /// Default 300.
+    pub popup_timeout_seconds: Option<u64>,
+    /// The discovery document, to skip fetching it. Checked like a fetched one.
+    pub metadata: Option<Json>,
+    /// ID token algorithm allowlist; default RS256, PS256, ES256.
+    pub algorithms: Option<Vec<String>>,
+    /// The `acr` requested for `mfa` policies; default the OpenID PAPE multi-factor URI.
+    pub step_up_acr: Option<String>,
+    /// Origins besides the page's own that `fetch` may send the access token to (e.g. `https://api.example.com`).
+    /// A request to any other origin fails with `invalid_config` rather than leak the token.
+    pub api_origins: Vec<String>,
+    /// Audiences an ID token may carry besides `client_id` (OIDC Core §3.1.3.7 #3); any other is
+    /// `invalid_audience`. Empty by default.
+    pub trusted_audiences: Vec<String>,
+    /// The provider's authentication method names → RFC 8176 values (`totp` → `otp`), applied to a new
+    /// session's `amr` before any policy is judged; the ID token's claims keep the raw names.
+    pub amr_aliases: Vec<(String, String)>,
+    /// Ordered acr levels, weakest first: a returned `acr` at or above the requested one satisfies it
+    /// (`policy::acr_meets`). Empty: membership is exact.
+    pub acr_levels: Vec<String>,
+    /// Bind the tokens to a key pair held in this browser (RFC 9449 DPoP). Default false.
+    pub use_dpop: bool,
+    /// Where the session is kept: memory (the default: nothing outlives the page), this tab's
+    /// `sessionStorage`, or `localStorage` (shared by every tab). See `core::cache`.
+    pub cache_location: CacheLocation,
+    /// Ask for `offline_access` and renew access tokens with the refresh-token grant.
+    pub use_refresh_tokens: bool,
+}
+
+impl ClientConfig {
+    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
+        ClientConfig { issuer: issuer.into(), client_id: client_id.into(), redirect_uri: redirect_uri.into(), ..Default::default() }
+    }
+
+    /// Read the camelCase object of the JS contract; a wrong type is `invalid_config` naming the member.
+    pub fn from_json(value: Option<&Json>) -> Result<Self> {
+        let o = Options::new(value, "config")?;
+        let mut err = FirstError::default();
+        let config = ClientConfig {
+            issuer: err.take(o.required_string("issuer")),
+            client_id: err.take(o.required_string("clientId")),
+            redirect_uri: err.take(o.required_string("redirectUri")),
+            popup_redirect_uri: err.take(o.string("popupRedirectUri")),
+            scope: err.take(o.string("scope")),
+            audience: err.take(o.string("audience")),
+            leeway: err.take(o.uint("leeway")),
+            popup_timeout_seconds: err.take(o.uint("popupTimeoutSeconds")),
+            metadata: match o.get("metadata") {
+                None => None,
+                Some(m @ Json::Object(_)) => Some(m.clone()),
+                Some(_) => err.note(Error::new(ErrorCode::InvalidConfig, "metadata must be an object").with_claim("metadata")),
+            },
+            algorithms: err.take(o.strings("algorithms")),
+            step_up_acr: err.take(o.string("stepUpAcr")),
+            api_origins: err.take(o.strings("apiOrigins")).unwrap_or_default(),
+            trusted_audiences: err.take(o.strings("trustedAudiences")).unwrap_or_default(),
+            amr_aliases: err.take(string_map(&o, "amrAliases")),
+            acr_levels: err.take(o.strings("acrLevels")).unwrap_or_default(),
+            use_dpop: err.take(o.boolean("useDpop")).unwrap_or(false),
+            cache_location: {
+                let location = err.take(o.string("cacheLocation"));
+                err.take(CacheLocation::parse(location.as_deref()))
+            },
+            use_refresh_tokens: err.take(o.boolean("useRefreshTokens")).unwrap_or(false),
+        };
+        err.or_ok(config)
+    }
+}
+
+/// An object whose members are all strings (`extraParams`, `amrAliases`), as pairs; absent is empty.
+fn string_map(o: &Options<'_>, key: &'static str) -> Result<Vec<(String, String)>> {
+    let bad = || Error::new(ErrorCode::InvalidConfig, "must be an object of strings").with_claim(key);
+    match o.get(key) {
+        None => Ok(Vec::new()),
+        Some(Json::Object(map)) => {
+            let mut pairs = Vec::with_capacity(map.len());
+            for (k, v) in map.iter() {
+                pairs.push((k.clone(), v.as_str().ok_or_else(bad)?.into()));
+            }
+            Ok(pairs)
+        }
+        Some(_) => Err(bad()),
+    }
+}
+
+/// `AuthorizeOptions` of the JS contract.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthorizeOptions {
+    pub acr_values: Option<Vec<String>>,
+    pub max_age: Option<u64>,
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    /// Also request `acr` as an essential claim (the provider must meet it or fail).
+    pub essential_acr: bool,
+    pub extra_params: Vec<(String, String)>,
+    /// The scope of this login instead of the config's (providers that step up by scope); `openid` is
+    /// always sent.
+    pub scope: Option<String>,
+}
+
+impl AuthorizeOptions {
+    pub fn from_json(value: Option<&Json>) -> Result<Self> {
+        let o = Options::new(value, "options")?;
+        let mut err = FirstError::default();
+        let options = AuthorizeOptions {
+            acr_values: err.take(o.strings("acrValues")),
+            max_age: err.take(o.uint("maxAge")),
+            prompt: err.take(o.string("prompt")),
+            login_hint: err.take(o.string("loginHint")),
+            essential_acr: err.take(o.boolean("essentialAcr")).unwrap_or(false),
+            extra_params: err.take(string_map(&o, "extraParams")),
+            scope: err.take(o.string("scope")),
+        };
+        err.or_ok(options)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::core::json;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    fn parse(text: &str) -> Json {
+        json::parse(text, ErrorCode::InvalidConfig).unwrap()
+    }
+
+    #[test]
+    fn client_config_reads_camel_case_and_rejects_wrong_types() {
+        let c = ClientConfig::from_json(Some(&parse(
+            r#"{"issuer":"https://idp.example/","clientId":"spa","redirectUri":"https://app.example/cb",
+                "popupRedirectUri":"https://app.example/popup","leeway":0,"popupTimeoutSeconds":30,
+                "algorithms":["ES256"],"stepUpAcr":"urn:gold","metadata":{"issuer":"https://idp.example/"}}"#,
+        )))
+        .unwrap();
+        assert_eq!(c.client_id, "spa");
+        assert_eq!(c.leeway, Some(0), "0 means 0");
+        assert_eq!(c.popup_timeout_seconds, Some(30));
+        assert_eq!(c.step_up_acr.as_deref(), Some("urn:gold"));
+        for (bad, member) in [
+            (r#"{"issuer":1,"clientId":"spa","redirectUri":"x"}"#, "issuer"),
+            (r#"{"issuer":"i","redirectUri":"x"}"#, "clientId"),
+            (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","leeway":-1}"#, "leeway"),
+            (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","leeway":"60"}"#, "leeway"),
+            (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","algorithms":"RS256"}"#, "algorithms"),
+            (r#"{"issuer":"i","clientId":"spa","redirectUri":"x","metadata":"https://idp"}"#, "metadata"),
+        ] {
+            let err = ClientConfig::from_json(Some(&parse(bad))).unwrap_err();
+            assert_eq!(err.code(), "invalid_config", "{bad}");
+            assert_eq!(err.claim.as_deref(), Some(member), "{bad}");
+        }
+        assert_eq!(ClientConfig::from_json(Some(&parse("[]"))).unwrap_err().code(), "invalid_config");
+    }
+
+    #[test]
+    fn authorize_options_read_extra_params_as_strings() {
+        let o = AuthorizeOptions::from_json(Some(&parse(
+            r#"{"acrValues":["urn:mfa"],"maxAge":0,"prompt":"login","essentialAcr":true,"extraParams":{"ui_locales":"fr"}}"#,
+        )))
+        .unwrap();
+        assert_eq!(o.max_age, Some(0));
+        assert!(o.essential_acr);
+        assert_eq!(o.extra_params, vec![("ui_locales".to_string(), "fr".to_string())]);
+        let err = AuthorizeOptions::from_json(Some(&parse(r#"{"extraParams":{"x":1}}"#))).unwrap_err();
+        assert_eq!(err.claim.as_deref(), Some("extraParams"));
+        assert_eq!(AuthorizeOptions::from_json(None).unwrap(), AuthorizeOptions::default());
+    }
+
+    #[test]
+    fn the_session_settings_and_maps_are_read_and_checked() {
+        let c = ClientConfig::from_json(Some(&parse(
+            r#"{"issuer":"https://i/","clientId":"c","redirectUri":"https://a/cb","cacheLocation":"localStorage",
+                "useRefreshTokens":true,"useDpop":true,"amrAliases":{"totp":"otp"},"acrLevels":["loa-1","loa-2"]}"#,
+        )))
+        .unwrap();
+        assert_eq!(c.cache_location, CacheLocation::LocalStorage);
+        assert!(c.use_refresh_tokens && c.use_dpop);
+        assert_eq!(c.amr_aliases, vec![("totp".to_string(), "otp".to_string())]);
+        assert_eq!(c.acr_levels, vec!["loa-1".to_string(), "loa-2".to_string()]);
+        let defaults = ClientConfig::from_json(Some(&parse(r#"{"issuer":"https://i/","clientId":"c","redirectUri":"x"}"#))).unwrap();
+        assert_eq!(defaults.cache_location, CacheLocation::Memory);
+        assert!(!defaults.use_refresh_tokens && !defaults.use_dpop && defaults.amr_aliases.is_empty());
+        for (member, value) in [("cacheLocation", r#""cookie""#), ("useDpop", "1"), ("amrAliases", r#"{"totp":1}"#), ("amrAliases", "[]"), ("acrLevels", r#"[1]"#)] {
+            let bad = parse(&["{\"issuer\":\"https://i/\",\"clientId\":\"c\",\"redirectUri\":\"x\",\"", member, "\":", value, "}"].concat());
+            let err = ClientConfig::from_json(Some(&bad)).unwrap_err();
+            assert_eq!((err.code(), err.claim.as_deref()), ("invalid_config", Some(member)), "{member}: {value}");
+        }
+    }
+}

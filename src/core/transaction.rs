@@ -1,0 +1,306 @@
+//! One authorization request in flight ([`Pending`]) and the redirect flow's stored form of it
+//! ([`Transaction`], kept by `web::storage` in `sessionStorage` across the trip to the provider): its text
+//! codec and its lifetime, here so that they are tested natively.
+//!
+//! The text is a JSON object written directly (strings escaped by `json::write_string`, integers by
+//! `authorize::push_u64`: no JSON writer or float formatting in the wasm) and read back by the strict parser
+//! and the option readers; anything unreadable is `missing_transaction`.
+
+// `Error` is over clippy's 128-byte `result_large_err` threshold by design (see `jwt.rs`).
+#![allow(clippy::result_large_err)]
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::authorize::push_u64;
+use super::error::{Error, ErrorCode, FirstError, Result};
+use super::json::{self, write_string, Json};
+use super::options::{self, Options};
+use super::policy::StepUpPolicy;
+
+/// A transaction older than this (10 minutes) is refused as `missing_transaction`.
+pub const TX_TTL_SECONDS: i64 = 600;
+
+/// The secrets and parameters of one request in flight, needed to finish it.
+#[derive(Clone, Default, PartialEq)]
+pub struct Pending {
+    pub state: String,
+    pub nonce: String,
+    pub verifier: String,
+    pub redirect_uri: String,
+    /// The scope sent: what was granted when the token response does not say (RFC 6749 §5.1).
+    pub scope: Option<String>,
+    /// The `acr_values` the returned `acr` must be one of (`None` when those sent were only a hint, see
+    /// `policy::acr_binds`) and the `max_age` sent (`auth_time` must be
+    /// recent enough).
+    pub acr_values: Option<Vec<String>>,
+    pub max_age: Option<u64>,
+    /// When the request was sent, seconds since the epoch in this browser's clock: `max_age` is judged
+    /// from this moment (in the provider's clock, see `core::validate`).
+    pub sent_at: i64,
+    /// The `sub` of the signed-in user a step-up is for: the answer must be for them (`user_mismatch`).
+    /// `None` for an explicit login, which may switch accounts.
+    pub user: Option<String>,
+}
+
+impl core::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use super::secret::Redacted;
+        f.debug_struct("Pending")
+            .field("state", &Redacted)
+            .field("nonce", &Redacted)
+            .field("verifier", &Redacted)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
+            .field("acr_values", &self.acr_values)
+            .field("max_age", &self.max_age)
+            .field("sent_at", &self.sent_at)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+/// What the callback needs to finish a redirect login.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transaction {
+    /// Issuer and client the request was made for: a callback is only finished by the same client.
+    pub issuer: String,
+    pub client_id: String,
+    /// State, nonce, PKCE verifier (the secret half), redirect URI, and the `acr_values` / `max_age`
+    /// sent, to check the ID token against.
+    pub pending: Pending,
+    /// The policy of a `requireStepUp` in redirect mode, judged again when the user comes back.
+    pub policy: Option<StepUpPolicy>,
+    /// The caller's `appState`, as JSON text.
+    pub app_state: Option<String>,
+    /// Seconds since the epoch.
+    pub created_at: i64,
+}
+
+impl Transaction {
+    /// Older than [`TX_TTL_SECONDS`] at `now`, or made more than that far in the future (a clock set back).
+    pub fn expired(&self, now: i64) -> bool {
+        now.saturating_sub(self.created_at) > TX_TTL_SECONDS || self.created_at > now.saturating_add(TX_TTL_SECONDS)
+    }
+}
+
+/// A JSON object written member by member.
+struct Writer(String);
+
+impl Writer {
+    fn key(&mut self, k: &str) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        write_string(&mut self.0, k);
+        self.0.push(':');
+    }
+
+    fn string(&mut self, k: &str, v: &str) {
+        self.key(k);
+        write_string(&mut self.0, v);
+    }
+
+    fn int(&mut self, k: &str, v: i64) {
+        self.key(k);
+        if v < 0 {
+            self.0.push('-');
+        }
+        push_u64(&mut self.0, v.unsigned_abs());
+    }
+
+    fn strings(&mut self, k: &str, values: &[String]) {
+        self.key(k);
+        self.0.push('[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            write_string(&mut self.0, v);
+        }
+        self.0.push(']');
+    }
+
+    /// `{` for an object that stayed empty, then `}`.
+    fn finish(mut self) -> String {
+        if self.0.is_empty() {
+            self.0.push('{');
+        }
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// The policy in the camelCase shape `options::policy` reads back.
+fn policy_text(p: &StepUpPolicy) -> String {
+    let mut w = Writer(String::new());
+    if let Some(acr) = &p.acr {
+        w.strings("acr", acr);
+    }
+    if let Some(amr) = &p.amr {
+        let mut a = Writer(String::new());
+        a.strings("anyOf", &amr.any_of);
+        a.strings("allOf", &amr.all_of);
+        w.key("amr");
+        w.0.push_str(&a.finish());
+    }
+    w.key("mfa");
+    w.0.push_str(if p.mfa { "true" } else { "false" });
+    if let Some(m) = p.max_age {
+        w.int("maxAge", i64::try_from(m).unwrap_or(i64::MAX));
+    }
+    w.finish()
+}
+
+/// The stored text of `tx` (read back by [`decode`]).
+pub fn encode(tx: &Transaction) -> String {
+    let mut w = Writer(String::new());
+    let p = &tx.pending;
+    for (k, v) in [
+        ("issuer", &tx.issuer),
+        ("clientId", &tx.client_id),
+        ("state", &p.state),
+        ("nonce", &p.nonce),
+        ("verifier", &p.verifier),
+        ("redirectUri", &p.redirect_uri),
+    ] {
+        w.string(k, v);
+    }
+    if let Some(a) = &p.acr_values {
+        w.strings("acrValues", a);
+    }
+    if let Some(m) = p.max_age {
+        w.int("maxAge", i64::try_from(m).unwrap_or(i64::MAX));
+    }
+    if let Some(policy) = &tx.policy {
+        w.key("policy");
+        w.0.push_str(&policy_text(policy));
+    }
+    for (k, v) in [("appState", &tx.app_state), ("user", &p.user), ("scope", &p.scope)] {
+        if let Some(v) = v {
+            w.string(k, v);
+        }
+    }
+    w.int("createdAt", tx.created_at);
+    w.finish()
+}
+
+/// Read a stored transaction; anything unreadable (not ours, cut short, a member of the wrong type) is
+/// `missing_transaction`.
+pub fn decode(text: &str) -> Result<Transaction> {
+    let corrupt = || Error::new(ErrorCode::MissingTransaction, "the stored transaction is unreadable");
+    let value: Json = json::parse(text, ErrorCode::MissingTransaction)?;
+    let o = Options::new(Some(&value), "transaction").map_err(|_| corrupt())?;
+    let mut err = FirstError::default();
+    let created_at = err.take(o.time("createdAt")).unwrap_or(0);
+    let tx = Transaction {
+        issuer: err.take(o.required_string("issuer")),
+        client_id: err.take(o.required_string("clientId")),
+        pending: Pending {
+            state: err.take(o.required_string("state")),
+            nonce: err.take(o.required_string("nonce")),
+            verifier: err.take(o.required_string("verifier")),
+            redirect_uri: err.take(o.required_string("redirectUri")),
+            scope: err.take(o.string("scope")),
+            acr_values: err.take(o.strings("acrValues")),
+            max_age: err.take(o.uint("maxAge")),
+            // The transaction is saved as the request is sent.
+            sent_at: created_at,
+            user: err.take(o.string("user")),
+        },
+        policy: o.get("policy").map(|p| err.take(options::policy(Some(p)))),
+        app_state: err.take(o.string("appState")),
+        created_at,
+    };
+    err.or_ok(tx).map_err(|_| corrupt())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::core::policy::AmrPolicy;
+    use alloc::format;
+    use alloc::vec;
+
+    fn full() -> Transaction {
+        Transaction {
+            issuer: "https://idp.example/".into(),
+            client_id: "app".into(),
+            pending: Pending {
+                state: "st\"ate".into(),
+                nonce: "n\\once".into(),
+                verifier: "v".into(),
+                redirect_uri: "https://app.example/cb".into(),
+                scope: Some("openid mfa".into()),
+                acr_values: Some(vec!["urn:a".into(), "b\u{1}".into()]),
+                max_age: Some(300),
+                sent_at: 1_700_000_000,
+                user: Some("alice".into()),
+            },
+            policy: Some(StepUpPolicy {
+                acr: Some(vec!["urn:a".into()]),
+                amr: Some(AmrPolicy { any_of: vec!["otp".into()], all_of: vec![] }),
+                mfa: true,
+                max_age: Some(60),
+            }),
+            app_state: Some(r#"{"returnTo":"/transfer\n"}"#.into()),
+            created_at: 1_700_000_000,
+        }
+    }
+
+    #[test]
+    fn every_member_survives_the_round_trip() {
+        let tx = full();
+        assert_eq!(decode(&encode(&tx)).unwrap(), tx);
+        // The least a transaction holds: no optional member, a policy with no amr and no acr.
+        let mut small = Transaction { created_at: 5, ..Transaction::default() };
+        small.pending.sent_at = 5;
+        for s in [&mut small.issuer, &mut small.client_id, &mut small.pending.state, &mut small.pending.nonce] {
+            *s = "x".into();
+        }
+        small.pending.verifier = "v".into();
+        small.pending.redirect_uri = "https://a/cb".into();
+        small.policy = Some(StepUpPolicy::default());
+        assert_eq!(decode(&encode(&small)).unwrap(), small);
+    }
+
+    #[test]
+    fn the_text_is_the_camel_case_object() {
+        let text = encode(&full());
+        assert!(text.starts_with(r#"{"issuer":"https://idp.example/","clientId":"app","state":"st\"ate","nonce":"n\\once""#), "{text}");
+        assert!(text.contains(r#""acrValues":["urn:a","b\u0001"],"maxAge":300,"policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"],"allOf":[]},"mfa":true,"maxAge":60}"#), "{text}");
+        assert!(text.ends_with(r#""user":"alice","scope":"openid mfa","createdAt":1700000000}"#), "{text}");
+    }
+
+    #[test]
+    fn anything_unreadable_is_missing_transaction() {
+        let text = encode(&full());
+        let cut = &text[..text.len() - 1];
+        let wrong_type = text.replace(r#""nonce":"n\\once""#, r#""nonce":7"#);
+        let no_state = text.replace(r#""state":"st\"ate","#, "");
+        let bad_policy = text.replace(r#""mfa":true"#, r#""mfa":"yes""#);
+        for bad in [cut, "[]", "", "null", &wrong_type, &no_state, &bad_policy] {
+            let e = decode(bad).unwrap_err();
+            assert_eq!(e.code(), "missing_transaction", "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_transaction_lives_ten_minutes_and_never_comes_from_the_future() {
+        let tx = Transaction { created_at: 1_000, ..Transaction::default() };
+        assert!(!tx.expired(1_000 + TX_TTL_SECONDS));
+        assert!(tx.expired(1_001 + TX_TTL_SECONDS));
+        assert!(!tx.expired(1_000 - TX_TTL_SECONDS));
+        assert!(tx.expired(999 - TX_TTL_SECONDS));
+        assert!(!Transaction { created_at: i64::MIN, ..Transaction::default() }.expired(i64::MIN));
+        assert!(Transaction { created_at: i64::MIN, ..Transaction::default() }.expired(i64::MAX));
+    }
+
+    #[test]
+    fn debug_never_prints_the_secrets() {
+        let shown = format!("{:?}", full());
+        for secret in ["st\\\"ate", "n\\\\once", "verifier: \"v\""] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+}
