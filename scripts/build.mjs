@@ -1,7 +1,7 @@
 // `npm run build`: the release wasm, wasm-bindgen's `--target web` glue, wasm-opt, and pkg/package.json.
 // pkg/ is generated, never hand-edited.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrap, root } from "./bootstrap.mjs";
@@ -38,10 +38,20 @@ function minifyNames(wasmOpt, pkg) {
     js = parts.join(to);
   };
   const ident = (name) => /^[A-Za-z_$][\w$]*$/.test(name);
+  const joined = [];
   for (const [mod, from, to] of map.imports) {
-    if (mod !== "./stepup_bg.js") throw new Error(`minifyNames: unexpected import module ${mod}`);
-    once(`        ${from}: function(`, `        ${JSON.stringify(to)}: function(`);
+    if (mod === "./stepup_bg.js") {
+      once(`        ${from}: function(`, `        ${JSON.stringify(to)}: function(`);
+      continue;
+    }
+    // A snippet function wasm-bindgen imports straight from its module (it needs no wrapper, e.g. callback.js):
+    // the glue hands that module over as `importN`; it joins the one import object under its short name.
+    const named = js.match(new RegExp(`^import \\* as (import\\d+) from ${JSON.stringify(mod).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m"));
+    if (!named || !/^\.\/snippets\//.test(mod)) throw new Error(`minifyNames: unexpected import module ${mod}`);
+    joined.push(`        ${JSON.stringify(to)}: ${named[1]}.${from},\n`);
+    if (js.includes(`        ${JSON.stringify(mod)}: ${named[1]},\n`)) once(`        ${JSON.stringify(mod)}: ${named[1]},\n`, "");
   }
+  once("    const import0 = {\n        __proto__: null,\n", `    const import0 = {\n        __proto__: null,\n${joined.join("")}`);
   once(`"./stepup_bg.js": import0`, `${JSON.stringify(module)}: import0`);
   const types = join(pkg, "stepup_bg.wasm.d.ts");
   let dts = readFileSync(types, "utf8");
@@ -54,6 +64,23 @@ function minifyNames(wasmOpt, pkg) {
   if (left?.length) throw new Error(`minifyNames: the glue still uses ${[...new Set(left)]}`);
   writeFileSync(glue, js);
   writeFileSync(types, dts);
+}
+
+/** `stepup/callback`: the popup callback page's relay (src/web/callback.js) without the wasm. It re-exports the
+ * snippet wasm-bindgen copied, so an app that imports both entries bundles the relay once. */
+function writeCallbackEntry(pkg) {
+  const snippets = join(pkg, "snippets");
+  const found = existsSync(snippets) ? readdirSync(snippets).filter((d) => existsSync(join(snippets, d, "src", "web", "callback.js"))) : [];
+  if (found.length !== 1) throw new Error(`build: expected one snippets/*/src/web/callback.js, found ${found.length}`);
+  writeFileSync(join(pkg, "callback.js"), `export { handlePopupCallback } from "./snippets/${found[0]}/src/web/callback.js";\n`);
+  writeFileSync(join(pkg, "callback.d.ts"), `/**
+ * On the popup's callback page, instead of \`init()\` + \`handlePopupCallback()\` of the main entry: hands the
+ * provider's answer to the window that opened the popup (postMessage to this origin, or a BroadcastChannel when
+ * Cross-Origin-Opener-Policy severed the opener), removes it from the address bar, and closes the popup, without
+ * loading the wasm. Returns whether there was an answer to relay (exactly one non-empty \`state\`).
+ */
+export function handlePopupCallback(): boolean;
+`);
 }
 
 export function build({ tools = bootstrap({ browser: false }) } = {}) {
@@ -76,6 +103,7 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
       bg, "-o", bg]);
     minifyNames(wasmOpt, pkg);
   }
+  writeCallbackEntry(pkg);
   const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
   const version = cargo.match(/^version = "([^"]+)"/m)?.[1] ?? "0.0.0";
   const repository = cargo.match(/^repository = "([^"]+)"/m)?.[1];
@@ -94,11 +122,12 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
     types: "./stepup.d.ts",
     exports: {
       ".": { types: "./stepup.d.ts", default: "./stepup.js" },
+      "./callback": { types: "./callback.d.ts", default: "./callback.js" },
       "./stepup_bg.wasm": "./stepup_bg.wasm",
       "./package.json": "./package.json",
     },
     // What `npm pack` ships; tests/packaging/npm-pack.txt is the expected list and `npm test` compares them.
-    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "snippets/", "README.md", ...licences],
+    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "callback.js", "callback.d.ts", "snippets/", "README.md", ...licences],
     sideEffects: false,
     repository: { type: "git", url: `git+${repository}.git` },
     homepage: `${repository}#readme`,

@@ -1,4 +1,4 @@
-import init, { handlePopupCallback } from "stepup";
+// The wasm-free relay (stepup/callback): what the package recommends for the callback page.
+import { handlePopupCallback } from "stepup/callback";
 
-await init();
 handlePopupCallback();

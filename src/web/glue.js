@@ -141,21 +141,6 @@ export function openPopup(width, height) {
   return open("", "_blank", `popup=yes,width=${width},height=${height},left=${left},top=${top}`);
 }
 
-/** The callback page's answer `{ type, url }`, posted to `window.opener` with `origin` (this page's own: the URL
- * holds the authorization code, so never "*") as the target, and over the BroadcastChannel `channel` for when
- * Cross-Origin-Opener-Policy severed the opener. Either may be missing; neither failure is reported. */
-export function relay(type, url, origin, channel) {
-  const message = { type, url };
-  try {
-    opener?.postMessage(message, origin);
-  } catch {}
-  try {
-    const c = new BroadcastChannel(channel);
-    c.postMessage(message);
-    c.close();
-  } catch {}
-}
-
 /** Imported verification keys, by import parameters and public JWK (both JSON text), oldest first: a page
  * verifies tokens of one or two issuers, so 32 is plenty. */
 const keys = new Map();

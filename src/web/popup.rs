@@ -39,7 +39,6 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
 use super::util::{get, window, PageLocal, Settle};
-use super::redirect;
 
 /// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
 fn now_ms() -> f64 {
@@ -48,9 +47,9 @@ fn now_ms() -> f64 {
 use crate::core::authorize;
 use crate::core::error::{Error, ErrorCode, Result};
 
-/// The `type` of our relay message.
+/// The `type` of our relay message (written by `src/web/callback.js`, which the e2e popup flows run).
 pub const MESSAGE_TYPE: &str = "stepup:callback";
-/// Prefix of the BroadcastChannel name; the rest is the `state`.
+/// Prefix of the BroadcastChannel name; the rest is the `state` (as `src/web/callback.js` names it).
 pub const CHANNEL_PREFIX: &str = "stepup:";
 /// How often `popup.closed` is polled.
 pub const POLL_MS: i32 = 100;
@@ -138,9 +137,6 @@ extern "C" {
     /// glue.js `openPopup`: `window.open` of a blank popup, centred over this window; `None` when blocked.
     #[wasm_bindgen(catch, js_name = openPopup)]
     fn open_popup_js(width: u32, height: u32) -> core::result::Result<Option<Window>, JsValue>;
-    /// glue.js `relay`: `{ type, url }` to `window.opener` with `origin` as the target, and over the channel.
-    #[wasm_bindgen(js_name = relay)]
-    fn relay_js(kind: &str, url: &str, origin: &str, channel: &str);
 }
 
 impl Popup {
@@ -469,22 +465,20 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
 }
 
 /// On the popup's callback page: hand the provider's answer (this page's URL) to the window that
-/// opened the popup, then close. Returns whether there was an answer to relay.
+/// opened the popup, then close. Returns whether there was an answer to relay (exactly one non-empty
+/// `state`).
 ///
-/// The message goes to `window.opener` with our own origin as the target (never `"*"`: the URL holds
-/// the authorization code), and also over the state's BroadcastChannel for when the opener reference
-/// was severed by Cross-Origin-Opener-Policy. The opener takes the first that arrives.
+/// The relay is `src/web/callback.js` (also the npm package's wasm-free `stepup/callback` entry): the
+/// message goes to `window.opener` with our own origin as the target (never `"*"`: the URL holds the
+/// authorization code), and also over the state's BroadcastChannel for when the opener reference was
+/// severed by Cross-Origin-Opener-Policy; the opener takes the first that arrives and checks it.
 pub fn relay_callback() -> Result<bool> {
-    let w = window()?;
-    let url = redirect::current_url()?;
-    let params = authorize::parse_callback(&url)?;
-    let Some(state) = params.state.filter(|s| !s.is_empty()) else {
-        return Ok(false);
-    };
-    let origin = w.location().origin().unwrap_or_default();
-    relay_js(MESSAGE_TYPE, &url, &origin, &channel_name(&state));
-    // The code must not stay in this window's history.
-    redirect::clean_current_url(&url);
-    let _ = w.close();
-    Ok(true)
+    window()?; // a page, not a worker
+    Ok(relay_callback_js())
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/callback.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = handlePopupCallback)]
+    fn relay_callback_js() -> bool;
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { click, launchBrowser, outcome, popupSignIn, serveStatic, signInAtIdp } from "./harness.mjs";
-import { ACR_MFA, ACR_PWD, startIdp } from "../../www/idp/provider.mjs";
+import { ACR_MFA, ACR_PWD, DEFAULT_REDIRECT_PATHS, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
 const PKG = process.env.STEPUP_PKG_DIR || "pkg";
@@ -20,7 +20,8 @@ let app, idp, api, browser, dataDir;
 before(async () => {
   app = await serveStatic({ mounts: { "/": "tests/e2e/pages", "/pkg/": PKG } });
   dataDir = mkdtempSync(join(tmpdir(), "stepup-flows-"));
-  idp = await startIdp({ appOrigins: [app.url], testMode: true, dataDir });
+  // popup-callback-wasm.html: the callback page as the main entry writes it (init, then handlePopupCallback).
+  idp = await startIdp({ appOrigins: [app.url], testMode: true, dataDir, redirectPaths: [...DEFAULT_REDIRECT_PATHS, "/popup-callback-wasm.html"] });
   api = await startApi({ issuer: idp.issuer, audience: idp.audience });
   browser = await launchBrowser({ launch: { ignoreDefaultArgs: ["--disable-popup-blocking"] } });
 });
@@ -174,6 +175,45 @@ describe("step-up flows in Chromium", () => {
         assert.ok(!v.includes(secret), `sessionStorage ${k} holds no token`);
       }
     }
+    await context.close();
+  });
+
+  test("the callback page: stepup/callback relays without loading the wasm, and the main entry's handlePopupCallback relays the same way", async () => {
+    resetSwitches();
+    for (const [page_, wasm] of [["popup-callback.html", false], ["popup-callback-wasm.html", true]]) {
+      const { context, page } = await openApp({ popupRedirectUri: `${app.url}/${page_}` });
+      const loaded = [];
+      context.on("request", (r) => loaded.push([r.frame().page() === page ? "app" : "popup", new URL(r.url()).pathname]));
+      const { result } = await popupFlow(page, (policy) => window.client.requireStepUp(policy), { mfa: true });
+      assert.equal(result.ok, true, `${page_}: ${JSON.stringify(result)}`);
+      const popupWasm = loaded.filter(([who, path]) => who === "popup" && path.endsWith(".wasm"));
+      assert.equal(popupWasm.length, wasm ? 1 : 0, `${page_}: ${JSON.stringify(loaded)}`);
+      await context.close();
+    }
+    // The relay itself, on a page of ours in a tab (no opener): exactly one non-empty state, or nothing is relayed.
+    const context = await browser.newContext();
+    const listener = await context.newPage();
+    await listener.goto(`${app.url}/app.html`);
+    await listener.evaluate(() => {
+      window.heard = [];
+      for (const s of ["s1", "a", "b", ""]) new BroadcastChannel(`stepup:${s}`).onmessage = (e) => window.heard.push(e.data);
+    });
+    const tab = await context.newPage();
+    for (const query of ["?code=c&state=a&state=b", "?code=c&state=", "?code=c", "?code=c&state=s1&iss=x#state=other"]) {
+      await tab.goto(`${app.url}/popup-callback.html${query}`);
+      await tab.waitForFunction(() => window.relayed !== undefined);
+      const relayed = await tab.evaluate(() => window.relayed);
+      const left = await tab.evaluate(() => location.search + location.hash);
+      if (query.includes("s1")) {
+        assert.equal(relayed, true, query);
+        assert.equal(left, "", "the answer is removed from the address bar");
+      } else {
+        assert.equal(relayed, false, query);
+        assert.equal(left, query, "nothing relayed, nothing changed");
+      }
+    }
+    await listener.waitForFunction(() => window.heard.length > 0);
+    assert.deepEqual(await listener.evaluate(() => window.heard), [{ type: "stepup:callback", url: `${app.url}/popup-callback.html?code=c&state=s1&iss=x#state=other` }]);
     await context.close();
   });
 

@@ -14,6 +14,7 @@ import init, {
   verifyIdToken,
   webauthnSupport,
 } from "stepup";
+import { handlePopupCallback as relayWithoutWasm } from "stepup/callback";
 import type {
   AuthenticatePasskeyOptions,
   AuthenticationResponseJSON,
@@ -65,6 +66,7 @@ export type _noAny = [
   Assert<NoAnyFn<typeof parseStepUpChallenge>>,
   Assert<NoAnyFn<typeof verifyIdToken>>,
   Assert<NoAnyFn<typeof handlePopupCallback>>,
+  Assert<NoAnyFn<typeof relayWithoutWasm>>,
   Assert<NoAnyFn<typeof registerPasskey>>,
   Assert<NoAnyFn<typeof authenticatePasskey>>,
   Assert<NoAnyFn<typeof webauthnSupport>>,
@@ -300,6 +302,11 @@ export async function client(button: HTMLButtonElement, signal: AbortSignal): Pr
 
 export function callbackPage(): void {
   handlePopupCallback();
+  // stepup/callback: no init, and it says whether there was an answer to relay.
+  const relayed: boolean = relayWithoutWasm();
+  // @ts-expect-error it takes no argument
+  relayWithoutWasm("url");
+  void relayed;
 }
 
 export async function passkeys(signal: AbortSignal): Promise<void> {

@@ -1,4 +1,4 @@
-import init, { handlePopupCallback } from "stepup";
+// The wasm-free entry: the relay runs at once, without loading the wasm.
+import { handlePopupCallback } from "stepup/callback";
 
-await init();
 handlePopupCallback();
