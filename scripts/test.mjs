@@ -96,8 +96,8 @@ for (const dir of ["tests/smoke", "tests/e2e"]) {
   for (const f of readdirSync(join(root, dir)).sort()) if (f.endsWith(".test.mjs")) e2e.push(`${dir}/${f}`);
 }
 // --test-timeout bounds each file (node 20 applies it to the file as a whole): the longest takes about 4 minutes on
-// a loaded 2-core machine, so a hung file fails with its name after 20 minutes instead of holding the run.
-step(`browser end-to-end (${e2e.length} files)`, () => run("node", ["--test", "--test-concurrency=1", "--test-timeout=1200000", ...e2e]));
+// a loaded 2-core machine, so a hung file fails with its name after 10 minutes instead of holding the run.
+step(`browser end-to-end (${e2e.length} files)`, () => run("node", ["--test", "--test-concurrency=1", "--test-timeout=600000", ...e2e]));
 
 const total = ((Date.now() - t0) / 1000).toFixed(1);
 console.log("\n" + steps.map(([n, s]) => `  ok  ${s.toFixed(1).padStart(6)} s  ${n}`).join("\n"));
