@@ -414,6 +414,67 @@ impl From<&[String]> for Json {
     }
 }
 
+/// A JSON object written member by member: the documents we build (results handed to JS callers, which
+/// `JSON.parse` once; the stored redirect transaction). Integers only, so no float formatting is linked.
+#[derive(Default)]
+pub struct ObjectWriter(String);
+
+impl ObjectWriter {
+    pub fn new() -> Self {
+        ObjectWriter(String::new())
+    }
+
+    fn key(&mut self, k: &str) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        write_string(&mut self.0, k);
+        self.0.push(':');
+    }
+
+    pub fn string(&mut self, k: &str, v: &str) {
+        self.key(k);
+        write_string(&mut self.0, v);
+    }
+
+    pub fn int(&mut self, k: &str, v: i64) {
+        self.key(k);
+        if v < 0 {
+            self.0.push('-');
+        }
+        super::authorize::push_u64(&mut self.0, v.unsigned_abs());
+    }
+
+    pub fn boolean(&mut self, k: &str, v: bool) {
+        self.raw(k, if v { "true" } else { "false" });
+    }
+
+    pub fn strings<S: AsRef<str>>(&mut self, k: &str, values: &[S]) {
+        self.key(k);
+        self.0.push('[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            write_string(&mut self.0, v.as_ref());
+        }
+        self.0.push(']');
+    }
+
+    /// A member whose value is JSON text already: a document our parser accepted (a token's claims), or one
+    /// this writer made.
+    pub fn raw(&mut self, k: &str, json: &str) {
+        self.key(k);
+        self.0.push_str(json);
+    }
+
+    pub fn finish(mut self) -> String {
+        if self.0.is_empty() {
+            self.0.push('{');
+        }
+        self.0.push('}');
+        self.0
+    }
+}
+
 /// Write `s` as a JSON string literal (for the few documents we build: the `claims` parameter).
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
@@ -511,6 +572,23 @@ mod tests {
         }
         let ok_deep = "[".repeat(65) + &"]".repeat(65);
         assert!(parse(&ok_deep, ErrorCode::MalformedToken).is_ok());
+    }
+
+    #[test]
+    fn the_object_writer_writes_what_the_parser_reads() {
+        let mut w = ObjectWriter::new();
+        w.string("s", "a\"b\n");
+        w.int("n", -1_700_000_000);
+        w.int("z", 0);
+        w.boolean("t", true);
+        w.strings("a", &["x", "y"]);
+        w.strings::<&str>("e", &[]);
+        w.raw("o", r#"{"k":[1,2]}"#);
+        let text = w.finish();
+        assert_eq!(text, r#"{"s":"a\"b\n","n":-1700000000,"z":0,"t":true,"a":["x","y"],"e":[],"o":{"k":[1,2]}}"#);
+        let v = parse(&text, ErrorCode::InvalidConfig).unwrap();
+        assert_eq!(v.get("n").and_then(Json::as_f64), Some(-1_700_000_000.0));
+        assert_eq!(ObjectWriter::new().finish(), "{}");
     }
 
     #[test]

@@ -126,6 +126,15 @@ pub fn decode(token: &str) -> Result<DecodedJwt> {
     Ok(DecodedJwt { header, claims, header_json, claims_json, signing_input, signature })
 }
 
+/// The JSON text of a token's header (`0`) or payload (`1`), as the token carries it: for results handed to JS
+/// callers, who `JSON.parse` it once instead of receiving the parsed tree member by member. Only for a token
+/// that [`decode`] accepted, so the text is a JSON object our strict parser read. `None` when the part is
+/// missing or not base64url UTF-8.
+pub fn part_text(token: &str, index: usize) -> Option<String> {
+    let part = token.split('.').nth(index)?;
+    String::from_utf8(base64url::decode(part).ok()?).ok()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -149,6 +158,10 @@ mod tests {
         assert_eq!(jwt.claims.sub.as_deref(), Some("u"));
         assert_eq!(jwt.signature, b"sig");
         assert_eq!(Some(jwt.signing_input.as_str()), t.rsplit_once('.').map(|(a, _)| a));
+        assert_eq!(part_text(&t, 0).as_deref(), Some(r#"{"alg":"RS256","kid":"k","jku":"https://evil/"}"#));
+        assert_eq!(part_text(&t, 1).as_deref(), Some(r#"{"sub":"u","x":1}"#));
+        assert_eq!(part_text(&t, 3), None);
+        assert_eq!(part_text("a.%%", 1), None);
     }
 
     #[test]

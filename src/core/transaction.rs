@@ -2,9 +2,8 @@
 //! ([`Transaction`], kept by `web::storage` in `sessionStorage` across the trip to the provider): its text
 //! codec and its lifetime, here so that they are tested natively.
 //!
-//! The text is a JSON object written directly (strings escaped by `json::write_string`, integers by
-//! `authorize::push_u64`: no JSON writer or float formatting in the wasm) and read back by the strict parser
-//! and the option readers; anything unreadable is `missing_transaction`.
+//! The text is a JSON object written by `json::ObjectWriter` (integers only: no float formatting in the wasm)
+//! and read back by the strict parser and the option readers; anything unreadable is `missing_transaction`.
 
 // `Error` is over clippy's 128-byte `result_large_err` threshold by design (see `jwt.rs`).
 #![allow(clippy::result_large_err)]
@@ -12,9 +11,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::authorize::push_u64;
 use super::error::{Error, ErrorCode, FirstError, Result};
-use super::json::{self, write_string, Json};
+use super::json::{self, Json, ObjectWriter};
 use super::options::{self, Options};
 use super::policy::StepUpPolicy;
 
@@ -84,66 +82,19 @@ impl Transaction {
     }
 }
 
-/// A JSON object written member by member.
-struct Writer(String);
-
-impl Writer {
-    fn key(&mut self, k: &str) {
-        self.0.push(if self.0.is_empty() { '{' } else { ',' });
-        write_string(&mut self.0, k);
-        self.0.push(':');
-    }
-
-    fn string(&mut self, k: &str, v: &str) {
-        self.key(k);
-        write_string(&mut self.0, v);
-    }
-
-    fn int(&mut self, k: &str, v: i64) {
-        self.key(k);
-        if v < 0 {
-            self.0.push('-');
-        }
-        push_u64(&mut self.0, v.unsigned_abs());
-    }
-
-    fn strings(&mut self, k: &str, values: &[String]) {
-        self.key(k);
-        self.0.push('[');
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.0.push(',');
-            }
-            write_string(&mut self.0, v);
-        }
-        self.0.push(']');
-    }
-
-    /// `{` for an object that stayed empty, then `}`.
-    fn finish(mut self) -> String {
-        if self.0.is_empty() {
-            self.0.push('{');
-        }
-        self.0.push('}');
-        self.0
-    }
-}
-
 /// The policy in the camelCase shape `options::policy` reads back.
 fn policy_text(p: &StepUpPolicy) -> String {
-    let mut w = Writer(String::new());
+    let mut w = ObjectWriter::new();
     if let Some(acr) = &p.acr {
         w.strings("acr", acr);
     }
     if let Some(amr) = &p.amr {
-        let mut a = Writer(String::new());
+        let mut a = ObjectWriter::new();
         a.strings("anyOf", &amr.any_of);
         a.strings("allOf", &amr.all_of);
-        w.key("amr");
-        w.0.push_str(&a.finish());
+        w.raw("amr", &a.finish());
     }
-    w.key("mfa");
-    w.0.push_str(if p.mfa { "true" } else { "false" });
+    w.boolean("mfa", p.mfa);
     if let Some(m) = p.max_age {
         w.int("maxAge", i64::try_from(m).unwrap_or(i64::MAX));
     }
@@ -152,7 +103,7 @@ fn policy_text(p: &StepUpPolicy) -> String {
 
 /// The stored text of `tx` (read back by [`decode`]).
 pub fn encode(tx: &Transaction) -> String {
-    let mut w = Writer(String::new());
+    let mut w = ObjectWriter::new();
     let p = &tx.pending;
     for (k, v) in [
         ("issuer", &tx.issuer),
@@ -171,8 +122,7 @@ pub fn encode(tx: &Transaction) -> String {
         w.int("maxAge", i64::try_from(m).unwrap_or(i64::MAX));
     }
     if let Some(policy) = &tx.policy {
-        w.key("policy");
-        w.0.push_str(&policy_text(policy));
+        w.raw("policy", &policy_text(policy));
     }
     for (k, v) in [("appState", &tx.app_state), ("user", &p.user), ("scope", &p.scope)] {
         if let Some(v) = v {

@@ -7,15 +7,14 @@
 
 use alloc::string::String;
 
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use super::promise;
+use super::{parsed, promise, token_part};
+use crate::core::json::ObjectWriter;
 
 use super::error::{to_js, IntoJsResult};
 use super::token::arg;
 use crate::core::json::Json;
-use crate::web::json;
-use crate::core::jwt;
 use crate::core::options;
 use crate::core::session::Session;
 use crate::web::client::{AuthorizeOptions, ClientConfig, Mode, StepUpClient, StepUpOptions};
@@ -192,34 +191,29 @@ fn app_state_of(value: &JsValue) -> Result<Option<String>> {
         .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "appState must be JSON-serializable").with_claim("appState"))
 }
 
-fn opt_num(obj: &JsValue, key: &str, v: Option<i64>) {
-    if let Some(v) = v {
-        let _ = Reflect::set(obj, &JsValue::from_str(key), &JsValue::from_f64(v as f64));
-    }
-}
-
-fn opt_str(obj: &JsValue, key: &str, v: Option<&str>) {
-    if let Some(v) = v {
-        let _ = Reflect::set(obj, &JsValue::from_str(key), &JsValue::from_str(v));
-    }
-}
-
 /// `Session` → the plain object of the contract.
 pub(crate) fn session_to_js(s: &Session) -> JsValue {
-    let o: JsValue = Object::new().into();
-    opt_str(&o, "idToken", Some(&s.id_token));
-    opt_str(&o, "accessToken", s.access_token.as_deref());
-    opt_str(&o, "tokenType", s.token_type.as_deref());
-    opt_num(&o, "expiresAt", s.expires_at);
-    opt_str(&o, "scope", s.scope.as_deref());
-    // The full claims object, as the provider wrote it (the token was verified when the session was made).
-    let claims = jwt::decode(&s.id_token).map(|d| json::to_js(&d.claims_json)).unwrap_or_else(|_| Object::new().into());
-    let _ = Reflect::set(&o, &JsValue::from_str("claims"), &claims);
-    opt_str(&o, "acr", s.acr.as_deref());
-    let amr: Array = s.amr.iter().map(|m| JsValue::from_str(m)).collect();
-    let _ = Reflect::set(&o, &JsValue::from_str("amr"), &amr);
-    opt_num(&o, "authTime", s.auth_time);
-    o
+    let mut o = ObjectWriter::new();
+    o.string("idToken", &s.id_token);
+    for (k, v) in [("accessToken", &s.access_token), ("tokenType", &s.token_type), ("scope", &s.scope), ("acr", &s.acr)] {
+        if let Some(v) = v {
+            o.string(k, v);
+        }
+    }
+    for (k, v) in [("expiresAt", s.expires_at), ("authTime", s.auth_time)] {
+        if let Some(v) = v {
+            o.int(k, v);
+        }
+    }
+    // The full claims object, as the provider wrote it (the token was verified when the session was made, or
+    // decoded again when it was read from storage); spliced as JSON text only after our parser read it again.
+    let claims = match crate::core::jwt::decode(&s.id_token) {
+        Ok(_) => token_part(&s.id_token, 1),
+        Err(_) => alloc::string::String::from("{}"),
+    };
+    o.raw("claims", &claims);
+    o.strings("amr", &s.amr);
+    parsed(&o.finish())
 }
 
 fn reject(err: Error) -> Promise {

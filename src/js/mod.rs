@@ -15,6 +15,18 @@ pub(crate) fn promise(f: impl Future<Output = Result<JsValue, JsValue>> + 'stati
     wasm_bindgen_futures::future_to_promise(boxed)
 }
 
+/// A result object for JS callers from JSON text (one `JSON.parse`, instead of building it member by member
+/// across the boundary): text `json::ObjectWriter` wrote, or a token part our strict parser accepted.
+pub(crate) fn parsed(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
+/// The JSON text of part `index` (0 header, 1 claims) of a token `jwt::decode` accepted; `{}` if it cannot be
+/// read again (it always can).
+pub(crate) fn token_part(token: &str, index: usize) -> alloc::string::String {
+    crate::core::jwt::part_text(token, index).unwrap_or_else(|| alloc::string::String::from("{}"))
+}
+
 mod client;
 pub mod error;
 mod token;

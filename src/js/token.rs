@@ -1,12 +1,13 @@
 //! The synchronous helpers: `decodeJwt`, `validateIdTokenClaims`, `evaluateStepUp`, `parseStepUpChallenge`.
 
-use alloc::vec;
 use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 use super::error::IntoJsResult;
+use super::{parsed, token_part};
+use crate::core::json::ObjectWriter;
 use crate::core::claims::Claims;
-use crate::core::json::{Json, JsonObject};
+use crate::core::json::Json;
 use crate::web::json;
 use crate::core::policy::{self, AuthContext};
 use crate::core::{challenge, jwt, options, validate};
@@ -33,19 +34,15 @@ fn token_arg(token: &JsValue) -> Result<alloc::string::String> {
     token.as_string().ok_or_else(|| Error::new(ErrorCode::MalformedToken, "token must be a string"))
 }
 
-fn object(members: Vec<(&str, Json)>) -> Json {
-    let mut out = JsonObject::new();
-    for (k, v) in members {
-        out.insert(k.into(), v);
-    }
-    Json::Object(out)
-}
-
 /// Decode a compact JWS without verifying anything but its form: `{ header, claims }`.
 #[wasm_bindgen(js_name = decodeJwt, unchecked_return_type = "DecodedJwt")]
 pub fn decode_jwt(#[wasm_bindgen(unchecked_param_type = "string")] token: JsValue) -> Result<JsValue, JsValue> {
-    let jwt = token_arg(&token).and_then(|t| jwt::decode(&t)).js()?;
-    Ok(json::to_js(&object(vec![("header", jwt.header_json), ("claims", jwt.claims_json)])))
+    let token = token_arg(&token).js()?;
+    jwt::decode(&token).js()?;
+    let mut out = ObjectWriter::new();
+    out.raw("header", &token_part(&token, 0));
+    out.raw("claims", &token_part(&token, 1));
+    Ok(parsed(&out.finish()))
 }
 
 /// Every ID-token claim rule of OIDC Core 3.1.3.7 and the step-up rules, but not the signature
@@ -55,12 +52,13 @@ pub fn validate_id_token_claims(
     #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ClaimExpectations")] expect: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let run = || -> Result<Json> {
+    let run = || -> Result<alloc::string::String> {
         let token = token_arg(&token)?;
         let exp = options::expectations(arg(&expect, "expectations")?.as_ref(), now_seconds())?;
-        Ok(validate::validate(&token, &exp)?.claims_json)
+        validate::validate(&token, &exp)?;
+        Ok(token_part(&token, 1))
     };
-    run().js().map(|c| json::to_js(&c))
+    run().js().map(|c| parsed(&c))
 }
 
 /// Judge an authentication (the claims of an ID token, or a Session's `claims`) against a policy.
@@ -70,7 +68,7 @@ pub fn evaluate_step_up(
     #[wasm_bindgen(unchecked_param_type = "StepUpPolicy")] policy: JsValue,
     now: Option<f64>,
 ) -> Result<JsValue, JsValue> {
-    let run = || -> Result<Json> {
+    let run = || -> Result<alloc::string::String> {
         let claims = arg(&claims, "claims")?.ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "claims is required"))?;
         let ctx = AuthContext::from(&Claims::from_json(&claims)?);
         let pol = options::policy(arg(&policy, "policy")?.as_ref())?;
@@ -80,19 +78,18 @@ pub fn evaluate_step_up(
             None => now_seconds(),
         };
         let d = policy::evaluate(&ctx, &pol, now, policy::DEFAULT_STEP_UP_ACR, validate::DEFAULT_LEEWAY);
-        let mut out = vec![
-            ("satisfied", Json::Bool(d.satisfied)),
-            ("reasons", Json::Array(d.reasons.iter().map(|r| Json::from(r.as_str())).collect())),
-        ];
+        let mut out = ObjectWriter::new();
+        out.boolean("satisfied", d.satisfied);
+        out.strings("reasons", &d.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>());
         if let Some(acr) = &d.acr_values {
-            out.push(("acrValues", Json::from(acr.as_slice())));
+            out.strings("acrValues", acr);
         }
         if let Some(max_age) = d.max_age {
-            out.push(("maxAge", Json::Number(max_age as f64)));
+            out.int("maxAge", i64::try_from(max_age).unwrap_or(i64::MAX));
         }
-        Ok(object(out))
+        Ok(out.finish())
     };
-    run().js().map(|d| json::to_js(&d))
+    run().js().map(|d| parsed(&d))
 }
 
 /// The RFC 9470 step-up challenge in a `WWW-Authenticate` header value, or `null`.
@@ -101,18 +98,21 @@ pub fn parse_step_up_challenge(#[wasm_bindgen(unchecked_param_type = "string")] 
     let Some(c) = header.as_string().and_then(|h| challenge::parse_step_up_challenge(&h)) else {
         return JsValue::NULL;
     };
-    let mut out = vec![("scheme", Json::from(c.scheme)), ("error", Json::from(c.error))];
-    if let Some(d) = c.error_description {
-        out.push(("errorDescription", Json::from(d)));
+    let mut out = ObjectWriter::new();
+    out.string("scheme", &c.scheme);
+    out.string("error", &c.error);
+    if let Some(d) = &c.error_description {
+        out.string("errorDescription", d);
     }
     if let Some(acr) = &c.acr_values {
-        out.push(("acrValues", Json::from(acr.as_slice())));
+        out.strings("acrValues", acr);
     }
     if let Some(max_age) = c.max_age {
-        out.push(("maxAge", Json::Number(max_age as f64)));
+        out.int("maxAge", i64::try_from(max_age).unwrap_or(i64::MAX));
     }
-    if let Some(claims) = c.claims.and_then(|t| crate::core::json::parse(&t, ErrorCode::InvalidConfig).ok()) {
-        out.push(("claims", claims));
+    // Always a JSON object our parser read (core::challenge); spliced as it is.
+    if let Some(claims) = c.claims.as_deref().filter(|t| crate::core::json::parse(t, ErrorCode::InvalidConfig).is_ok()) {
+        out.raw("claims", claims);
     }
-    json::to_js(&object(out))
+    parsed(&out.finish())
 }

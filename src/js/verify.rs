@@ -2,12 +2,11 @@
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use super::promise;
+use super::{parsed, promise, token_part};
 
 use super::error::IntoJsResult;
 use super::token::{arg, now_seconds};
 use crate::core::json::Json;
-use crate::web::json;
 use crate::core::jwk::Jwks;
 use crate::core::options::{self, Options};
 use crate::web::jwks::JwksSource;
@@ -44,7 +43,7 @@ pub fn verify_id_token(
     })();
     promise(async move {
         let (token, exp, keys) = prepared.js()?;
-        let decoded = verify::verify_id_token(&token, &exp, &keys).await.js()?;
-        Ok(json::to_js(&decoded.claims_json))
+        verify::verify_id_token(&token, &exp, &keys).await.js()?;
+        Ok(parsed(&token_part(&token, 1)))
     })
 }

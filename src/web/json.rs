@@ -1,6 +1,7 @@
-//! JS values ↔ [`Json`]: the one walk from a caller's object (options, expectations, a JWKS, WebAuthn
-//! JSON) into core's value, and back to plain JS objects for results. Deeper (or cyclic) values than
-//! [`MAX_DEPTH`] are rejected rather than recursed into. Text is parsed by `core::json::parse`, never here.
+//! JS values → [`Json`]: the one walk from a caller's object (options, expectations, a JWKS, WebAuthn
+//! JSON) into core's value. Deeper (or cyclic) values than [`MAX_DEPTH`] are rejected rather than recursed
+//! into. Text is parsed by `core::json::parse`, never here. Results go back as JSON text and one `JSON.parse`
+//! (`js::parsed`), not member by member.
 
 use alloc::vec::Vec;
 
@@ -56,24 +57,3 @@ fn from_js_at(v: &wasm_bindgen::JsValue, depth: u32) -> Option<Json> {
     }
     Some(Json::Object(out))
 }
-
-/// A plain JS value (objects, arrays, strings, numbers) for `json`, for results handed to JS callers.
-pub fn to_js(json: &Json) -> wasm_bindgen::JsValue {
-    use wasm_bindgen::JsValue;
-    match json {
-        Json::Null => JsValue::NULL,
-        Json::Bool(b) => JsValue::from_bool(*b),
-        Json::Number(n) => JsValue::from_f64(*n),
-        Json::String(s) => JsValue::from_str(s),
-        Json::Array(items) => items.iter().map(to_js).collect::<js_sys::Array>().into(),
-        Json::Object(members) => {
-            let obj = js_sys::Object::new();
-            for (k, v) in members {
-                // Setting a data property on a fresh plain object cannot fail.
-                let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(k), &to_js(v));
-            }
-            obj.into()
-        }
-    }
-}
-

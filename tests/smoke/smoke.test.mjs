@@ -44,6 +44,21 @@ test("decodeJwt returns header and claims; garbage is malformed_token", async ()
   assert.equal(notString.err.code, "malformed_token");
 });
 
+test("decodeJwt's claims are plain data: a __proto__ member is an own property, not the object's prototype", async () => {
+  const b64 = (text) => Buffer.from(text).toString("base64url");
+  const token = [b64('{"alg":"RS256"}'), b64('{"sub":"u","__proto__":{"polluted":true}}'), b64("sig")].join(".");
+  const seen = await page.evaluate((t) => {
+    const { claims } = window.stepup.decodeJwt(t);
+    return {
+      own: Object.prototype.hasOwnProperty.call(claims, "__proto__"),
+      inherited: claims.polluted === true,
+      plain: Object.getPrototypeOf(claims) === Object.prototype,
+      global: {}.polluted === true,
+    };
+  }, token);
+  assert.deepEqual(seen, { own: true, inherited: false, plain: true, global: false });
+});
+
 test("validateIdTokenClaims accepts a good token and names the failed rule", async () => {
   const expect = { issuer: claims.iss, clientId: "app", nonce: "n-1", now, maxAge: 300,
     acrValues: [claims.acr] };
