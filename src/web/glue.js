@@ -220,3 +220,17 @@ export function publish(name, mark) {
   navigator.locks?.request(`${name}#${mark}`, () => new Promise((release) => (published[name] = release)));
   before?.();
 }
+
+/** `value` as JSON text for the wasm's parser (src/web/json.rs `from_js`), or `undefined` when JSON cannot hold it:
+ * a function, symbol or bigint anywhere in it, a cycle, or a getter or `toJSON` that throws. */
+export function jsonText(value) {
+  try {
+    return JSON.stringify(value, (_, v) => {
+      const t = typeof v;
+      if (t === "function" || t === "symbol" || t === "bigint") throw 0;
+      return v;
+    });
+  } catch {
+    return undefined;
+  }
+}

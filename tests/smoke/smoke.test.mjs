@@ -102,6 +102,34 @@ test("evaluateStepUp judges acr, amr and auth_time", async () => {
   assert.deepEqual([bad.err.code, bad.err.claim], ["invalid_config", "mfa"]);
 });
 
+test("an argument JSON cannot hold is invalid_config, never a raw exception: a function, a bigint, a cycle, a throwing getter, nesting past 64", async () => {
+  const seen = await page.evaluate(([c, now]) => {
+    const cyclic = { mfa: true };
+    cyclic.self = cyclic;
+    const policies = {
+      fn: { mfa: true, extra: () => 1 },
+      bigint: { mfa: true, maxAge: 10n },
+      cycle: cyclic,
+      getter: { mfa: true, get maxAge() { throw new Error("boom"); } },
+      deep: JSON.parse(`{"mfa":true,"x":${'{"a":'.repeat(100)}1${"}".repeat(100)}}`),
+    };
+    const out = {};
+    for (const [name, policy] of Object.entries(policies)) {
+      try {
+        window.stepup.evaluateStepUp(c, policy, now);
+        out[name] = "accepted";
+      } catch (e) {
+        out[name] = `${e.name}:${e.code}`;
+      }
+    }
+    // What JSON leaves out is left out: an undefined member is absent, as JSON.stringify has it.
+    out.undefinedMember = window.stepup.evaluateStepUp(c, { mfa: true, maxAge: undefined }, now).satisfied;
+    return out;
+  }, [claims, now]);
+  const refused = "StepUpError:invalid_config";
+  assert.deepEqual(seen, { fn: refused, bigint: refused, cycle: refused, getter: refused, deep: refused, undefinedMember: true });
+});
+
 test("parseStepUpChallenge reads RFC 9470 and returns null otherwise", async () => {
   const header = 'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="http://schemas.openid.net/pape/policies/2007/06/multi-factor", max_age="300"';
   const r = await call("stepup.parseStepUpChallenge", header);
