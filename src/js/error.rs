@@ -1,42 +1,37 @@
 //! `stepup::Error` → a thrown JS `Error` with `name === "StepUpError"` and a stable `code`.
 //! One place builds it, so every export fails the same way.
 
-use js_sys::{Array, Error as JsError, Reflect};
+use js_sys::{Error as JsError, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::core::json::ObjectWriter;
 use crate::Error;
 
-fn set(target: &JsValue, key: &str, value: &JsValue) {
-    // Reflect::set on a fresh Error object cannot fail; ignoring keeps this path panic-free.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
-
-fn set_str(target: &JsValue, key: &str, value: Option<&str>) {
-    if let Some(v) = value {
-        set(target, key, &JsValue::from_str(v));
-    }
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `stepUpError`: `new Error(message)` named `StepUpError`, with the members of `fields` (JSON
+    /// text) and `cause` when it is not `undefined`.
+    #[wasm_bindgen(js_name = stepUpError)]
+    fn step_up_error(message: &str, fields: &str, cause: &JsValue) -> JsValue;
 }
 
 /// Convert a stepup error to the JS `StepUpError` object.
 pub fn to_js(err: Error) -> JsValue {
-    let js = JsError::new(err.message());
-    js.set_name("StepUpError");
-    let obj: JsValue = js.into();
-    set(&obj, "code", &JsValue::from_str(err.code()));
-    set_str(&obj, "claim", err.claim.as_deref());
-    set_str(&obj, "error", err.error.as_deref());
-    set_str(&obj, "errorDescription", err.error_description.as_deref());
+    let mut fields = ObjectWriter::new();
+    fields.string("code", err.code());
+    for (k, v) in [("claim", &err.claim), ("error", &err.error), ("errorDescription", &err.error_description)] {
+        if let Some(v) = v {
+            fields.string(k, v);
+        }
+    }
     if let Some(values) = &err.acr_values {
-        let arr: Array = values.iter().map(|v| JsValue::from_str(v)).collect();
-        set(&obj, "acrValues", &arr);
+        fields.strings("acrValues", values);
     }
     if let Some(max_age) = err.max_age {
-        set(&obj, "maxAge", &JsValue::from_f64(max_age as f64));
+        fields.int("maxAge", i64::try_from(max_age).unwrap_or(i64::MAX));
     }
-    if let Some(cause) = err.cause.as_ref().and_then(|c| c.get::<JsValue>()) {
-        set(&obj, "cause", cause);
-    }
-    obj
+    let cause = err.cause.as_ref().and_then(|c| c.get::<JsValue>()).cloned().unwrap_or(JsValue::UNDEFINED);
+    step_up_error(err.message(), &fields.finish(), &cause)
 }
 
 /// `Result<T, Error>` → `Result<T, JsValue>` for the exports.

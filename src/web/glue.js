@@ -234,3 +234,12 @@ export function jsonText(value) {
     return undefined;
   }
 }
+
+/** The thrown `StepUpError` (src/js/error.rs): an `Error` with `name` "StepUpError", the members of `fields` (JSON text:
+ * `code`, and `claim`, `error`, `errorDescription`, `acrValues`, `maxAge` when set) and `cause` unless undefined. */
+export function stepUpError(message, fields, cause) {
+  const e = Object.assign(new Error(message), JSON.parse(fields));
+  e.name = "StepUpError";
+  if (cause !== undefined) e.cause = cause;
+  return e;
+}
