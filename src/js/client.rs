@@ -209,7 +209,7 @@ pub(crate) fn session_to_js(s: &Session) -> JsValue {
     // decoded again when it was read from storage); spliced as JSON text only after our parser read it again.
     let claims = match crate::core::jwt::decode(&s.id_token) {
         Ok(_) => token_part(&s.id_token, 1),
-        Err(_) => alloc::string::String::from("{}"),
+        Err(_) => String::from("{}"),
     };
     o.raw("claims", &claims);
     o.strings("amr", &s.amr);
