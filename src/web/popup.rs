@@ -28,6 +28,7 @@
 //!   browser API tells whether the window is still open: we wait for the BroadcastChannel until the
 //!   timeout. This is the one undecidable case (README, "Known limits").
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use core::cell::{Cell, RefCell};
@@ -38,7 +39,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
-use super::util::{get, window, PageLocal, Settle};
+use super::util::{get, window, Listener, PageLocal, Settle, Timer};
 
 /// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
 fn now_ms() -> f64 {
@@ -274,35 +275,22 @@ fn callback_url(data: &JsValue) -> Option<String> {
     get(data, "url").as_string()
 }
 
-type OnMessage = Closure<dyn FnMut(MessageEvent)>;
-
-/// Everything that must be undone when the wait ends: listeners, timers, the channel.
+/// Everything that must be undone when the wait ends: the listeners and timers (guards that undo themselves
+/// when dropped), and the channel.
+#[derive(Default)]
 struct Watch {
-    window: Window,
-    on_message: Option<OnMessage>,
-    channel: Option<(BroadcastChannel, OnMessage)>,
-    interval: Option<(i32, Closure<dyn FnMut()>)>,
-    timeout: Option<(i32, Closure<dyn FnMut()>)>,
-    abort: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    _on_message: Option<Listener>,
+    /// Closed when the wait ends; its listener is removed with it.
+    channel: Option<(BroadcastChannel, Listener)>,
+    _interval: Option<Timer>,
+    _timeout: Option<Timer>,
+    _abort: Option<Listener>,
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        if let Some(cb) = self.on_message.take() {
-            let _ = self.window.remove_event_listener_with_callback("message", cb.as_ref().unchecked_ref());
-        }
-        if let Some((ch, _cb)) = self.channel.take() {
-            ch.set_onmessage(None);
+        if let Some((ch, _listener)) = self.channel.take() {
             ch.close();
-        }
-        if let Some((id, _cb)) = self.interval.take() {
-            self.window.clear_interval_with_handle(id);
-        }
-        if let Some((id, _cb)) = self.timeout.take() {
-            self.window.clear_timeout_with_handle(id);
-        }
-        if let Some((signal, cb)) = self.abort.take() {
-            let _ = signal.remove_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
         }
     }
 }
@@ -326,23 +314,17 @@ pub fn abortable<T: Clone + 'static>(
         });
     }
     let listener = signal.map(|s| {
-        let on_abort = {
-            let (mine, s) = (mine.clone(), s.clone());
-            Closure::<dyn FnMut()>::new(move || {
-                mine.settle(Err(aborted(&s)));
-            })
-        };
         if s.aborted() {
             mine.settle(Err(aborted(&s)));
         }
-        let _ = s.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        (s, on_abort)
+        let (mine, signal) = (mine.clone(), s.clone());
+        Listener::new(&s, "abort", Box::new(move |_| {
+            mine.settle(Err(aborted(&signal)));
+        }))
     });
     async move {
         let result = mine.wait().await;
-        if let Some((s, on_abort)) = listener {
-            let _ = s.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
+        drop(listener);
         result.unwrap_or_else(|| Err(Error::new(ErrorCode::PopupClosed, "the login flow ended without a result")))
     }
 }
@@ -363,8 +345,7 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
     let w = window()?;
     let origin = w.location().origin().unwrap_or_default();
     let done: Settle<Result<String>> = Settle::new();
-    let mut watch =
-        Watch { window: w.clone(), on_message: None, channel: None, interval: None, timeout: None, abort: None };
+    let mut watch = Watch::default();
 
     // 1. postMessage from the callback page in the popup: our origin AND that very window.
     {
@@ -372,7 +353,8 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
         let popup_window: JsValue = popup.window.clone().into();
         let origin = origin.clone();
         let provider = opts.provider_origin.clone();
-        let cb = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        watch._on_message = Some(Listener::new(&w, "message", Box::new(move |event| {
+            let event: MessageEvent = event.unchecked_into();
             let from_popup = event.source().is_some_and(|s| Object::is(&s.into(), &popup_window));
             if event.origin() != origin || !from_popup {
                 return;
@@ -382,26 +364,23 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
                 remember_watchable(&provider);
                 done.settle(Ok(url));
             }
-        });
-        w.add_event_listener_with_callback("message", cb.as_ref().unchecked_ref())
-            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot listen for messages").with_cause(e))?;
-        watch.on_message = Some(cb);
+        })));
     }
 
     // 2. BroadcastChannel named with the state, for when COOP severed window.opener.
     if let Ok(channel) = BroadcastChannel::new(&channel_name(&opts.state)) {
         let done = done.clone();
         let state = opts.state.clone();
-        let cb = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let listener = Listener::new(&channel, "message", Box::new(move |event| {
+            let event: MessageEvent = event.unchecked_into();
             let Some(url) = callback_url(&event.data()) else { return };
             // The channel name already binds the state; a message for another state is not ours.
             let same_state = authorize::parse_callback(&url).ok().and_then(|p| p.state).is_some_and(|s| s == state);
             if same_state {
                 done.settle(Ok(url));
             }
-        });
-        channel.set_onmessage(Some(cb.as_ref().unchecked_ref()));
-        watch.channel = Some((channel, cb));
+        }));
+        watch.channel = Some((channel, listener));
     }
 
     // 3. Poll `closed` (see the module docs for the COOP case).
@@ -411,7 +390,7 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
         let reported = Rc::new(Cell::new(false));
         let win = w.clone();
         let provider = opts.provider_origin.clone();
-        let cb = Closure::<dyn FnMut()>::new(move || {
+        watch._interval = Some(Timer::new(&w, POLL_MS, true, Box::new(move || {
             if reported.get() || done.is_settled() {
                 return;
             }
@@ -428,35 +407,25 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
                 done.settle(Err(Error::new(ErrorCode::PopupClosed, "the popup was closed before the login finished")));
             });
             let _ = win.set_timeout_with_callback_and_timeout_and_arguments_0(late.unchecked_ref(), CLOSE_GRACE_MS);
-        });
-        let id = w
-            .set_interval_with_callback_and_timeout_and_arguments_0(cb.as_ref().unchecked_ref(), POLL_MS)
-            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot start a timer").with_cause(e))?;
-        watch.interval = Some((id, cb));
+        }))?);
     }
 
     // 4. Timeout.
     {
         let done = done.clone();
-        let cb = Closure::<dyn FnMut()>::new(move || {
-            done.settle(Err(Error::new(ErrorCode::PopupTimeout, "the popup login did not finish in time")));
-        });
         let ms = opts.timeout_seconds.saturating_mul(1000).min(i32::MAX as u64) as i32;
-        let id = w
-            .set_timeout_with_callback_and_timeout_and_arguments_0(cb.as_ref().unchecked_ref(), ms)
-            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot start a timer").with_cause(e))?;
-        watch.timeout = Some((id, cb));
+        watch._timeout = Some(Timer::new(&w, ms, false, Box::new(move || {
+            done.settle(Err(Error::new(ErrorCode::PopupTimeout, "the popup login did not finish in time")));
+        }))?);
     }
 
     // 5. AbortSignal.
     if let Some(signal) = &opts.signal {
         let done = done.clone();
         let s = signal.clone();
-        let cb = Closure::<dyn FnMut()>::new(move || {
+        watch._abort = Some(Listener::new(signal, "abort", Box::new(move |_| {
             done.settle(Err(aborted(&s)));
-        });
-        let _ = signal.add_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
-        watch.abort = Some((signal.clone(), cb));
+        })));
     }
 
     let outcome = done.wait().await;

@@ -1,6 +1,7 @@
 //! Small browser helpers shared by the web modules: the global object, the clock, JS error plumbing,
 //! and a one-shot "settle once" cell that turns callbacks (events, timers) into a Rust future.
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use core::cell::RefCell;
@@ -29,6 +30,63 @@ impl<T> PageLocal<T> {
 
     pub fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
         f(&self.0)
+    }
+}
+
+/// An event listener, removed when dropped (gloo's `EventListener`): the popup's `message` and `abort` listeners,
+/// `popup::abortable`'s and a passkey ceremony's link to the caller's `AbortSignal`. The one place that
+/// pairs `addEventListener` with its `removeEventListener`.
+pub struct Listener {
+    target: web_sys::EventTarget,
+    kind: &'static str,
+    callback: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Listener {
+    /// Boxed, so that every listener shares one `Closure` instantiation.
+    pub fn new(target: &web_sys::EventTarget, kind: &'static str, f: Box<dyn FnMut(web_sys::Event)>) -> Listener {
+        let callback = wasm_bindgen::closure::Closure::wrap(f);
+        let _ = target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref());
+        Listener { target: target.clone(), kind, callback }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// A `setTimeout` / `setInterval` of the page, cleared when dropped.
+pub struct Timer {
+    window: web_sys::Window,
+    id: i32,
+    repeat: bool,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    /// Every `ms` milliseconds when `repeat`, else once after `ms`. Boxed, as [`Listener`]'s callback.
+    pub fn new(w: &web_sys::Window, ms: i32, repeat: bool, f: Box<dyn FnMut()>) -> Result<Timer> {
+        let callback = wasm_bindgen::closure::Closure::wrap(f);
+        let f = callback.as_ref().unchecked_ref();
+        let id = if repeat {
+            w.set_interval_with_callback_and_timeout_and_arguments_0(f, ms)
+        } else {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(f, ms)
+        };
+        let id = id.map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot start a timer").with_cause(e))?;
+        Ok(Timer { window: w.clone(), id, repeat, _callback: callback })
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if self.repeat {
+            self.window.clear_interval_with_handle(self.id);
+        } else {
+            self.window.clear_timeout_with_handle(self.id);
+        }
     }
 }
 

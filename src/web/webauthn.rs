@@ -30,18 +30,18 @@
 //!    largeBlob blob) as base64url, because browsers' `toJSON` has shipped without them;
 //! 6. a rejection maps its DOMException name to a `webauthn_*` code, the original kept as `cause`.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use core::cell::RefCell;
 
 use js_sys::{Object, Promise, JSON};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::util::get as prop;
-use super::util::PageLocal;
+use super::util::{Listener, PageLocal};
 use crate::core::json::Json;
 use crate::core::passkey;
 use crate::web::json;
@@ -221,7 +221,8 @@ static CURRENT: PageLocal<RefCell<Option<AbortController>>> = PageLocal::new(Ref
 /// dropped Rust future does not leave a passkey prompt behind.
 struct Ceremony {
     controller: AbortController,
-    caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    /// The caller's signal, and the listener that aborts our controller with it (removed when dropped).
+    caller: Option<(AbortSignal, Listener)>,
 }
 
 impl Ceremony {
@@ -238,9 +239,7 @@ impl Ceremony {
         }
         let caller = signal.map(|s| {
             let ours = controller.clone();
-            let on_abort = Closure::<dyn FnMut()>::new(move || ours.abort());
-            let _ = s.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-            (s.clone(), on_abort)
+            (s.clone(), Listener::new(s, "abort", Box::new(move |_| ours.abort())))
         });
         Ok(Ceremony { controller, caller })
     }
@@ -260,9 +259,7 @@ impl Ceremony {
 
 impl Drop for Ceremony {
     fn drop(&mut self) {
-        if let Some((s, on_abort)) = &self.caller {
-            let _ = s.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
+        self.caller = None; // unlinks the caller's signal first
         CURRENT.with(|c| {
             let mut current = c.borrow_mut();
             if current.as_ref() == Some(&self.controller) {
