@@ -44,8 +44,11 @@ step("README examples are the tested ones", () => {
 });
 
 step("clippy (native, all targets)", () => run("cargo", ["clippy", "--all-targets", "--", "-D", "warnings"]));
-step("clippy (wasm32, features js + leptos + yew)", () =>
-  run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "js,leptos,yew", "--lib", "--", "-D", "warnings"]));
+step("clippy (wasm32, features js + leptos + yew; and every test target with js)", () => {
+  run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "js,leptos,yew", "--lib", "--", "-D", "warnings"]);
+  // The native-only tests (proptest, serde_json) compile away on wasm32; the rest must stay clean there too.
+  run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "js", "--tests", "--", "-D", "warnings"]);
+});
 // The npm build: `js` without std (scripts/build.mjs), with its own panic handler.
 step("clippy (wasm32, js without std: the npm build)", () =>
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "js", "--lib", "--", "-D", "warnings"]));

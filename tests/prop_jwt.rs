@@ -1,6 +1,8 @@
 //! Property tests: the token parsers return `Ok` or `Err` and never panic, whatever the input (a panic
 //! in wasm poisons the instance and, in a Leptos/Yew app, the whole app); and what they accept obeys
 //! the rules (canonical base64url, validated claims really meet the expectations).
+// proptest and serde_json are native dev-dependencies only (Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::result_large_err)]
 
 use proptest::prelude::*;

@@ -6,7 +6,7 @@
 
 use stepup::core::json::{self, Json};
 use stepup::core::policy::{AmrPolicy, StepUpPolicy};
-use stepup::web::client::{AuthorizeOptions, ClientConfig};
+use stepup::web::client::ClientConfig;
 use stepup::web::flow::Pending;
 use stepup::web::storage::{self, Transaction, TX_PREFIX, TX_TTL_SECONDS};
 use wasm_bindgen_test::*;
