@@ -15,7 +15,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::authorize::{push_encoded, push_u64};
+use super::authorize::{push_encoded, push_i64, push_u64};
 use super::error::{Error, ErrorCode, Result};
 use super::jwt;
 use super::session::Session;
@@ -212,10 +212,7 @@ const FORMAT: &str = "stepup-session-1 ";
 
 fn push_int(out: &mut String, value: Option<i64>) {
     if let Some(v) = value {
-        if v < 0 {
-            out.push('-');
-        }
-        push_u64(out, v.unsigned_abs());
+        push_i64(out, v);
     }
 }
 

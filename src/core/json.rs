@@ -437,10 +437,12 @@ impl ObjectWriter {
 
     pub fn int(&mut self, k: &str, v: i64) {
         self.key(k);
-        if v < 0 {
-            self.0.push('-');
-        }
-        super::authorize::push_u64(&mut self.0, v.unsigned_abs());
+        super::authorize::push_i64(&mut self.0, v);
+    }
+
+    pub fn uint(&mut self, k: &str, v: u64) {
+        self.key(k);
+        super::authorize::push_u64(&mut self.0, v);
     }
 
     pub fn boolean(&mut self, k: &str, v: bool) {
@@ -583,12 +585,13 @@ mod tests {
         w.string("s", "a\"b\n");
         w.int("n", -1_700_000_000);
         w.int("z", 0);
+        w.uint("u", u64::MAX);
         w.boolean("t", true);
         w.strings("a", &["x", "y"]);
         w.strings::<&str>("e", &[]);
         w.raw("o", r#"{"k":[1,2]}"#);
         let text = w.finish();
-        assert_eq!(text, r#"{"s":"a\"b\n","n":-1700000000,"z":0,"t":true,"a":["x","y"],"e":[],"o":{"k":[1,2]}}"#);
+        assert_eq!(text, r#"{"s":"a\"b\n","n":-1700000000,"z":0,"u":18446744073709551615,"t":true,"a":["x","y"],"e":[],"o":{"k":[1,2]}}"#);
         let v = parse(&text, ErrorCode::InvalidConfig).unwrap();
         assert_eq!(v.get("n").and_then(Json::as_f64), Some(-1_700_000_000.0));
         assert_eq!(ObjectWriter::new().finish(), "{}");

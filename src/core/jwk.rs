@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use super::base64url;
 use super::error::{Error, ErrorCode, Result};
-use super::json::{write_string, Json, JsonObject};
+use super::json::{Json, JsonObject, ObjectWriter};
 use super::jwt::JoseHeader;
 
 /// The asymmetric JWS algorithms stepup can verify with WebCrypto (RFC 7518 §3, RFC 8037).
@@ -337,8 +337,8 @@ pub fn verification_plan(jwk: &Jwk, alg: Algorithm, signature: &[u8]) -> Result<
     if alg.ecdsa_signature_len().is_some_and(|len| signature.len() != len) {
         return Err(Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature"));
     }
-    let mut out = String::from(r#"{"kty":"#);
-    write_string(&mut out, alg.kty());
+    let mut out = ObjectWriter::new();
+    out.string("kty", alg.kty());
     let members: [(&str, &Option<String>); 3] = match alg.kty() {
         "RSA" => [("n", &jwk.n), ("e", &jwk.e), ("", &None)],
         "EC" => [("crv", &jwk.crv), ("x", &jwk.x), ("y", &jwk.y)],
@@ -351,14 +351,10 @@ pub fn verification_plan(jwk: &Jwk, alg: Algorithm, signature: &[u8]) -> Result<
         let Some(value) = value else {
             return Err(Error::new(ErrorCode::KeyNotFound, "the JWK lacks a public key member").with_claim(name));
         };
-        out.push(',');
-        write_string(&mut out, name);
-        out.push(':');
-        write_string(&mut out, value);
+        out.string(name, value);
     }
-    out.push('}');
     let (import_params, verify_params) = alg.webcrypto();
-    Ok(VerificationPlan { import_params, jwk: out, verify_params })
+    Ok(VerificationPlan { import_params, jwk: out.finish(), verify_params })
 }
 
 #[cfg(test)]

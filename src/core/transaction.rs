@@ -96,7 +96,7 @@ fn policy_text(p: &StepUpPolicy) -> String {
     }
     w.boolean("mfa", p.mfa);
     if let Some(m) = p.max_age {
-        w.int("maxAge", i64::try_from(m).unwrap_or(i64::MAX));
+        w.uint("maxAge", m);
     }
     w.finish()
 }
@@ -119,7 +119,7 @@ pub fn encode(tx: &Transaction) -> String {
         w.strings("acrValues", a);
     }
     if let Some(m) = p.max_age {
-        w.int("maxAge", i64::try_from(m).unwrap_or(i64::MAX));
+        w.uint("maxAge", m);
     }
     if let Some(policy) = &tx.policy {
         w.raw("policy", &policy_text(policy));

@@ -28,7 +28,7 @@ pub fn to_js(err: Error) -> JsValue {
         fields.strings("acrValues", values);
     }
     if let Some(max_age) = err.max_age {
-        fields.int("maxAge", i64::try_from(max_age).unwrap_or(i64::MAX));
+        fields.uint("maxAge", max_age);
     }
     let cause = err.cause.as_ref().and_then(|c| c.get::<JsValue>()).cloned().unwrap_or(JsValue::UNDEFINED);
     step_up_error(err.message(), &fields.finish(), &cause)

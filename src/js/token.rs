@@ -85,7 +85,7 @@ pub fn evaluate_step_up(
             out.strings("acrValues", acr);
         }
         if let Some(max_age) = d.max_age {
-            out.int("maxAge", i64::try_from(max_age).unwrap_or(i64::MAX));
+            out.uint("maxAge", max_age);
         }
         Ok(out.finish())
     };
@@ -108,7 +108,7 @@ pub fn parse_step_up_challenge(#[wasm_bindgen(unchecked_param_type = "string")] 
         out.strings("acrValues", acr);
     }
     if let Some(max_age) = c.max_age {
-        out.int("maxAge", i64::try_from(max_age).unwrap_or(i64::MAX));
+        out.uint("maxAge", max_age);
     }
     // Always a JSON object our parser read (core::challenge); spliced as it is.
     if let Some(claims) = c.claims.as_deref().filter(|t| crate::core::json::parse(t, ErrorCode::InvalidConfig).is_ok()) {
