@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { click, launchBrowser, outcome, popupSignIn, serveStatic, signInAtIdp } from "./harness.mjs";
+import { click, clickForPopup, launchBrowser, outcome, popupSignIn, serveStatic, signInAtIdp } from "./harness.mjs";
 import { ACR_MFA, ACR_PWD, DEFAULT_REDIRECT_PATHS, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
@@ -65,13 +65,6 @@ async function openApp(extra) {
 
 /** Answer the IdP's pages in `p` (popup or tab) until it closes or leaves the IdP. Returns the pages seen. */
 const signIn = (p, opts) => signInAtIdp(p, idp, opts);
-
-/** Click (see click()) and take the popup the click opens. Returns the outcome index and the popup. */
-async function clickForPopup(page, action, arg) {
-  const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
-  const i = await click(page, action, arg);
-  return { i, popup: await popupOpened };
-}
 
 const popupFlow = (page, action, arg) => popupSignIn(page, idp, action, arg);
 

@@ -171,12 +171,17 @@ export async function outcome(page, i, timeout = 30000) {
   return page.evaluate((n) => window.outcomes[n], i);
 }
 
+/** Click (see click()) and take the popup the click opens. Returns the outcome index and the popup. */
+export async function clickForPopup(page, action, arg) {
+  const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
+  const i = await click(page, action, arg);
+  return { i, popup: await popupOpened };
+}
+
 /** Click (see click()), sign in at `idp` in the popup the click opens (see signInAtIdp(), `opts`), and return
  * the outcome, the IdP pages answered and the popup. */
 export async function popupSignIn(page, idp, action, arg, opts) {
-  const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
-  const i = await click(page, action, arg);
-  const popup = await popupOpened;
+  const { i, popup } = await clickForPopup(page, action, arg);
   const pages = await signInAtIdp(popup, idp, opts);
   return { result: await outcome(page, i), pages, popup };
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { click, launchBrowser, outcome, popupSignIn, repoRoot, serveStatic, signInAtIdp } from "./harness.mjs";
+import { launchBrowser, popupSignIn, repoRoot, serveStatic } from "./harness.mjs";
 import { ACR_MFA, ACR_PWD, DEFAULT_API_AUDIENCE, MFA_API_AUDIENCE, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
@@ -186,10 +186,7 @@ describe("sessions in Chromium", () => {
 
       // A refresh is no authentication: 6 s after it, a 5 s maxAge needs the user again.
       await page.waitForFunction((t) => Date.now() / 1000 >= t + 6, session.authTime, { timeout: 15000 });
-      const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
-      const i = await click(page, (p) => window.client.requireStepUp(p), { mfa: true, maxAge: 5 });
-      await signInAtIdp(await popupOpened, idp);
-      const fresh = await outcome(page, i);
+      const { result: fresh } = await popupSignIn(page, idp, (p) => window.client.requireStepUp(p), { mfa: true, maxAge: 5 });
       assert.equal(fresh.ok, true, JSON.stringify(fresh));
       assert.ok(fresh.value.authTime >= session.authTime + 6);
       await context.close();
@@ -318,11 +315,8 @@ describe("sessions in Chromium", () => {
       const { context, page } = await openTab({ useRefreshTokens: true, audience: MFA_API_AUDIENCE, apiOrigins: [mfaApi.url] });
       await pwdLogin(page);
       await expired(page);
-      const popupOpened = page.waitForEvent("popup", { timeout: 10000 });
-      const i = await click(page, (url) => window.client.fetch(url).then((r) => r.status), `${mfaApi.url}/api/balance`);
-      const pages = await signInAtIdp(await popupOpened, idp);
+      const { result, pages } = await popupSignIn(page, idp, (url) => window.client.fetch(url).then((r) => r.status), `${mfaApi.url}/api/balance`);
       assert.deepEqual(pages, ["otp"], "only the second factor was asked");
-      const result = await outcome(page, i);
       assert.deepEqual([result.ok, result.value], [true, 200], JSON.stringify(result));
       assert.equal((await page.evaluate(() => window.client.session)).acr, ACR_MFA);
       await context.close();
