@@ -2,6 +2,7 @@
 // pkg/ is generated, never hand-edited.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrap, root } from "./bootstrap.mjs";
@@ -83,9 +84,21 @@ export function handlePopupCallback(): boolean;
 `);
 }
 
+/**
+ * rustflags that cut the build machine's cargo registry out of the panic locations the wasm carries (a file name
+ * per `#[track_caller]` call site in a dependency): `js-sys-0.3.107/src/…` ships, not where this machine keeps it.
+ * (Our own files are already relative; the standard library's arrive as `/rustc/<commit>/…`, which a flag of ours
+ * cannot change.)
+ */
+function remapPaths() {
+  const registry = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "registry", "src");
+  return existsSync(registry) ? readdirSync(registry).map((index) => `--remap-path-prefix=${join(registry, index)}/=`) : [];
+}
+
 export function build({ tools = bootstrap({ browser: false }) } = {}) {
   const t0 = Date.now();
-  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "js", "--lib"]);
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "js", "--lib",
+    "--config", `build.rustflags=${JSON.stringify(remapPaths())}`]);
   const pkg = join(root, "pkg");
   rmSync(pkg, { recursive: true, force: true });
   mkdirSync(pkg);
