@@ -141,25 +141,46 @@ pub async fn await_promise(promise: Promise, code: ErrorCode, message: &'static 
 /// ignored, so a message arriving after a timeout (or vice versa) cannot change the outcome.
 pub struct Settle<T> {
     slot: Rc<RefCell<Option<T>>>,
+    signal: Signal,
+}
+
+/// The promise of a [`Settle`] and its resolver: apart from `T`, so one copy of this code serves every slot type.
+#[derive(Clone)]
+struct Signal {
     resolve: Rc<RefCell<Option<Function>>>,
     promise: Promise,
 }
 
+impl Signal {
+    #[inline(never)]
+    fn new() -> Signal {
+        let resolve: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
+        let captured = resolve.clone();
+        // The executor runs synchronously inside `new Promise`, so the resolver is stored before we return.
+        let promise = Promise::new(&mut |resolve, _reject| {
+            *captured.borrow_mut() = Some(resolve);
+        });
+        Signal { resolve, promise }
+    }
+
+    /// Resolve the promise (the first call only).
+    #[inline(never)]
+    fn fire(&self) {
+        if let Some(resolve) = self.resolve.borrow_mut().take() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
 impl<T> Clone for Settle<T> {
     fn clone(&self) -> Self {
-        Settle { slot: self.slot.clone(), resolve: self.resolve.clone(), promise: self.promise.clone() }
+        Settle { slot: self.slot.clone(), signal: self.signal.clone() }
     }
 }
 
 impl<T: Clone> Settle<T> {
     pub fn new() -> Self {
-        let resolve_cell: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
-        let captured = resolve_cell.clone();
-        // The executor runs synchronously inside `new Promise`, so the resolver is stored before we return.
-        let promise = Promise::new(&mut |resolve, _reject| {
-            *captured.borrow_mut() = Some(resolve);
-        });
-        Settle { slot: Rc::new(RefCell::new(None)), resolve: resolve_cell, promise }
+        Settle { slot: Rc::new(RefCell::new(None)), signal: Signal::new() }
     }
 
     /// Fill the slot unless it is already filled; returns whether this call won.
@@ -171,9 +192,7 @@ impl<T: Clone> Settle<T> {
             }
             *slot = Some(value);
         }
-        if let Some(resolve) = self.resolve.borrow_mut().take() {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
+        self.signal.fire();
         true
     }
 
@@ -184,7 +203,7 @@ impl<T: Clone> Settle<T> {
     /// The settled value, waiting for it if needed. Every clone gets the same value.
     pub async fn wait(&self) -> Option<T> {
         if !self.is_settled() {
-            let _ = JsFuture::from(self.promise.clone()).await;
+            let _ = JsFuture::from(self.signal.promise.clone()).await;
         }
         self.slot.borrow().clone()
     }
