@@ -232,10 +232,16 @@ pub struct FirstError(Option<Error>);
 impl FirstError {
     /// Keep `err` unless an earlier failure is kept; the member reads as `T::default()`.
     pub fn note<T: Default>(&mut self, err: Error) -> T {
+        self.keep(err);
+        T::default()
+    }
+
+    /// `note` apart from `T`: one copy for every member type.
+    #[inline(never)]
+    fn keep(&mut self, err: Error) {
         if self.0.is_none() {
             self.0 = Some(err);
         }
-        T::default()
     }
 
     /// The value of `r`, or (noting its error) `T::default()`.
