@@ -19,7 +19,7 @@ use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::{Cell, RefCell};
+use core::cell::Cell;
 use core::future::Future;
 use core::pin::Pin;
 
@@ -34,7 +34,7 @@ use super::popup::{self, Popup, WaitOptions};
 use super::redirect;
 use super::session_store::{self, SessionCache};
 use super::storage::{self, Transaction};
-use super::util::{now_seconds, Settle};
+use super::util::{now_seconds, Settle, TrapCell};
 use crate::core::authorize::logout_url;
 use crate::core::cache::CacheLocation;
 pub use crate::core::config::{AuthorizeOptions, ClientConfig};
@@ -85,9 +85,9 @@ type Shared = Settle<Result<Session>>;
 #[derive(Debug)]
 pub(super) struct Inner {
     pub(super) provider: Provider,
-    pub(super) session: RefCell<Option<Session>>,
+    pub(super) session: TrapCell<Option<Session>>,
     /// The popup flow in progress, which later callers join, and its window.
-    flow: RefCell<Option<(Shared, Popup)>>,
+    flow: TrapCell<Option<(Shared, Popup)>>,
     /// Counts logouts: a flow that started before the last one ends `aborted` and stores nothing.
     pub(super) epoch: Cell<u32>,
     /// The refresh token and the other APIs' access tokens; the storage, lock and tabs (`session_store`).
@@ -185,7 +185,7 @@ impl StepUpClient {
             config,
         };
         let cache = SessionCache::new(&provider);
-        let inner = Rc::new(Inner { provider, session: RefCell::new(None), flow: RefCell::new(None), epoch: Cell::new(0), cache });
+        let inner = Rc::new(Inner { provider, session: TrapCell::new(None), flow: TrapCell::new(None), epoch: Cell::new(0), cache });
         // create() resolves with the cached session already in place.
         session_store::attach(&inner);
         Ok(StepUpClient { inner })

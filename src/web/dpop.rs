@@ -15,7 +15,6 @@
 
 use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::RefCell;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -23,7 +22,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use super::crypto;
-use super::util::{get, now_seconds};
+use super::util::{get, now_seconds, TrapCell};
 use crate::core::dpop::{self, Claims, Nonces};
 use crate::core::error::{Error, ErrorCode, Result};
 
@@ -83,8 +82,8 @@ pub struct Dpop {
     /// The IndexedDB key: issuer, newline, client id (neither can hold a newline).
     name: String,
     storage: KeyStorage,
-    key: RefCell<Option<Rc<DpopKey>>>,
-    nonces: RefCell<Nonces>,
+    key: TrapCell<Option<Rc<DpopKey>>>,
+    nonces: TrapCell<Nonces>,
 }
 
 impl Dpop {
@@ -92,7 +91,7 @@ impl Dpop {
         let mut name = String::from(issuer);
         name.push('\n');
         name.push_str(client_id);
-        Dpop { name, storage, key: RefCell::new(None), nonces: RefCell::new(Nonces::default()) }
+        Dpop { name, storage, key: TrapCell::new(None), nonces: TrapCell::new(Nonces::default()) }
     }
 
     pub fn storage(&self) -> KeyStorage {

@@ -16,11 +16,10 @@
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
 
 use super::crypto;
 use super::http;
-use super::util::{now_millis, PageLocal, Settle};
+use super::util::{now_millis, PageLocal, Settle, TrapCell};
 use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::jwk::{self, select_key, Algorithm, Jwk, Jwks};
 use crate::core::jwt::JoseHeader;
@@ -78,7 +77,7 @@ struct Entry {
 }
 
 // Per page and per jwks_uri: every client (and verifyIdToken) of one issuer shares the set.
-static CACHE: PageLocal<RefCell<Vec<(String, Entry)>>> = PageLocal::new(RefCell::new(Vec::new()));
+static CACHE: PageLocal<TrapCell<Vec<(String, Entry)>>> = PageLocal::new(TrapCell::new(Vec::new()));
 
 fn with_entry<T>(uri: &str, f: impl FnOnce(&mut Entry) -> T) -> T {
     CACHE.with(|c| {

@@ -31,7 +31,7 @@
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::{Cell, RefCell};
+use core::cell::Cell;
 use alloc::vec::Vec;
 
 use js_sys::Object;
@@ -39,7 +39,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
-use super::util::{get, window, Listener, PageLocal, Settle, Timer};
+use super::util::{get, window, Listener, PageLocal, Settle, Timer, TrapCell};
 
 /// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
 fn now_ms() -> f64 {
@@ -244,7 +244,7 @@ impl Popup {
 
 /// Provider origins whose pages this page has seen stay open in a popup past [`SEVER_MS`], i.e. that
 /// do not sever the opener with COOP. For them a popup that reads closed was closed by the user.
-static WATCHABLE: PageLocal<RefCell<Vec<String>>> = PageLocal::new(RefCell::new(Vec::new()));
+static WATCHABLE: PageLocal<TrapCell<Vec<String>>> = PageLocal::new(TrapCell::new(Vec::new()));
 
 fn is_watchable(origin: &str) -> bool {
     WATCHABLE.with(|w| w.borrow().iter().any(|o| o == origin))

@@ -14,7 +14,6 @@
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -23,7 +22,7 @@ use web_sys::{AbortSignal, MessageEvent};
 
 use super::client::{signed_out, Inner, StepUpClient};
 use super::flow::{self, Provider};
-use super::util::{get, now_millis, now_seconds, Settle};
+use super::util::{get, now_millis, now_seconds, Settle, TrapCell};
 use crate::core::cache::{self, CacheLocation, Tokens};
 use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::claims::Claims;
@@ -53,15 +52,15 @@ type Tabs = (Function, Closure<dyn FnMut(MessageEvent)>);
 
 /// A client's cache: its tokens besides the session, where they are stored, the tab wiring, listeners.
 pub struct SessionCache {
-    tokens: RefCell<Tokens>,
+    tokens: TrapCell<Tokens>,
     location: CacheLocation,
     key: String,
     lock_name: String,
-    listeners: RefCell<Vec<Listener>>,
+    listeners: TrapCell<Vec<Listener>>,
     /// glue.js `watch`'s `send`, and the closure it calls (kept alive while the client lives).
-    tabs: RefCell<Option<Tabs>>,
+    tabs: TrapCell<Option<Tabs>>,
     /// Settled by the next storage event or tab message (see `Inner::catch_up`).
-    changed: RefCell<Option<Settle<()>>>,
+    changed: TrapCell<Option<Settle<()>>>,
 }
 
 impl core::fmt::Debug for SessionCache {
@@ -74,13 +73,13 @@ impl SessionCache {
     pub fn new(provider: &Provider) -> SessionCache {
         let (issuer, client_id) = (&provider.metadata.issuer, &provider.config.client_id);
         SessionCache {
-            tokens: RefCell::new(Tokens::default()),
+            tokens: TrapCell::new(Tokens::default()),
             location: provider.config.cache_location,
             key: cache::name("stepup.session ", issuer, client_id),
             lock_name: cache::name("stepup.refresh ", issuer, client_id),
-            listeners: RefCell::new(Vec::new()),
-            tabs: RefCell::new(None),
-            changed: RefCell::new(None),
+            listeners: TrapCell::new(Vec::new()),
+            tabs: TrapCell::new(None),
+            changed: TrapCell::new(None),
         }
     }
 

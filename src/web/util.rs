@@ -4,7 +4,7 @@
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::RefCell;
+use core::cell::{Ref, RefCell, RefMut};
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -31,6 +31,38 @@ impl<T> PageLocal<T> {
     pub fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
         f(&self.0)
     }
+}
+
+/// A `RefCell` whose misuse (a borrow while a conflicting one is held: a bug of ours, never something an input
+/// can cause) stops the module at once, as the panic it replaces does on wasm32 (panics abort there), but
+/// without a panic location and message compiled in at each of the ~60 call sites.
+pub struct TrapCell<T>(RefCell<T>);
+
+impl<T> TrapCell<T> {
+    pub const fn new(value: T) -> Self {
+        TrapCell(RefCell::new(value))
+    }
+
+    #[inline]
+    pub fn borrow(&self) -> Ref<'_, T> {
+        self.0.try_borrow().unwrap_or_else(|_| trap())
+    }
+
+    #[inline]
+    pub fn borrow_mut(&self) -> RefMut<'_, T> {
+        self.0.try_borrow_mut().unwrap_or_else(|_| trap())
+    }
+}
+
+impl<T: core::fmt::Debug> core::fmt::Debug for TrapCell<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[cold]
+fn trap() -> ! {
+    core::arch::wasm32::unreachable()
 }
 
 /// An event listener, removed when dropped (gloo's `EventListener`): the popup's `message` and `abort` listeners,
@@ -140,21 +172,21 @@ pub async fn await_promise(promise: Promise, code: ErrorCode, message: &'static 
 /// timers and abort signals all call [`Settle::settle`]; the first call wins and later ones are
 /// ignored, so a message arriving after a timeout (or vice versa) cannot change the outcome.
 pub struct Settle<T> {
-    slot: Rc<RefCell<Option<T>>>,
+    slot: Rc<TrapCell<Option<T>>>,
     signal: Signal,
 }
 
 /// The promise of a [`Settle`] and its resolver: apart from `T`, so one copy of this code serves every slot type.
 #[derive(Clone)]
 struct Signal {
-    resolve: Rc<RefCell<Option<Function>>>,
+    resolve: Rc<TrapCell<Option<Function>>>,
     promise: Promise,
 }
 
 impl Signal {
     #[inline(never)]
     fn new() -> Signal {
-        let resolve: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
+        let resolve: Rc<TrapCell<Option<Function>>> = Rc::new(TrapCell::new(None));
         let captured = resolve.clone();
         // The executor runs synchronously inside `new Promise`, so the resolver is stored before we return.
         let promise = Promise::new(&mut |resolve, _reject| {
@@ -180,7 +212,7 @@ impl<T> Clone for Settle<T> {
 
 impl<T: Clone> Settle<T> {
     pub fn new() -> Self {
-        Settle { slot: Rc::new(RefCell::new(None)), signal: Signal::new() }
+        Settle { slot: Rc::new(TrapCell::new(None)), signal: Signal::new() }
     }
 
     /// Fill the slot unless it is already filled; returns whether this call won.

@@ -32,7 +32,6 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
-use core::cell::RefCell;
 
 use js_sys::{Object, Promise, JSON};
 use wasm_bindgen::prelude::*;
@@ -41,7 +40,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::util::get as prop;
-use super::util::{Listener, PageLocal};
+use super::util::{Listener, PageLocal, TrapCell};
 use crate::core::json::Json;
 use crate::core::passkey;
 use crate::web::json;
@@ -214,7 +213,7 @@ async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bool, signal:
 
 // ---- abort: one ceremony at a time per module, linked to the caller's signal ----
 
-static CURRENT: PageLocal<RefCell<Option<AbortController>>> = PageLocal::new(RefCell::new(None));
+static CURRENT: PageLocal<TrapCell<Option<AbortController>>> = PageLocal::new(TrapCell::new(None));
 
 /// The running ceremony: its controller is the module's current one until a newer ceremony replaces it.
 /// Dropping it unlinks the caller's signal and aborts the browser call (a no-op once settled), so a
@@ -234,7 +233,7 @@ impl Ceremony {
         }
         let controller =
             AbortController::new().map_err(|e| Error::new(ErrorCode::WebauthnFailed, "no AbortController").with_cause(e))?;
-        if let Some(previous) = CURRENT.with(|c| c.replace(Some(controller.clone()))) {
+        if let Some(previous) = CURRENT.with(|c| c.borrow_mut().replace(controller.clone())) {
             previous.abort();
         }
         let caller = signal.map(|s| {
