@@ -6,6 +6,7 @@
 //! (the original `TypeError`). JSON bodies go through `core::json::parse`, never serde_json.
 
 use alloc::string::String;
+use core::future::Future;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -130,17 +131,17 @@ async fn send_json(url: &str, form: Option<String>, proof: Proof) -> Result<Json
 }
 
 /// GET `url` expecting JSON (discovery, JWKS). No credentials are sent: these are public documents.
-pub async fn get_json(url: &str) -> Result<JsonResponse> {
-    send_json(url, None, None).await
+pub fn get_json(url: &str) -> impl Future<Output = Result<JsonResponse>> + '_ {
+    send_json(url, None, None)
 }
 
 /// POST `body` (already `application/x-www-form-urlencoded`) to `url`, expecting JSON back
 /// (the token endpoint; RFC 6749 §4.1.3). No credentials (cookies) are sent.
-pub async fn post_form(url: &str, body: String) -> Result<JsonResponse> {
-    send_json(url, Some(body), None).await
+pub fn post_form(url: &str, body: String) -> impl Future<Output = Result<JsonResponse>> + '_ {
+    send_json(url, Some(body), None)
 }
 
 /// [`post_form`] with a `DPoP` header carrying `proof`, signed on the way (RFC 9449 §5).
-pub async fn post_form_with_proof(url: &str, body: String, proof: Proof) -> Result<JsonResponse> {
-    send_json(url, Some(body), proof).await
+pub fn post_form_with_proof(url: &str, body: String, proof: Proof) -> impl Future<Output = Result<JsonResponse>> + '_ {
+    send_json(url, Some(body), proof)
 }

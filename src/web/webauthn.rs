@@ -32,6 +32,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use core::future::Future;
 
 use js_sys::{Object, Promise, JSON};
 use wasm_bindgen::prelude::*;
@@ -156,11 +157,11 @@ pub async fn webauthn_support() -> Support {
 ///
 /// A ceremony started while another one of this module runs aborts the older one (`webauthn_aborted`).
 /// Dropping the returned future aborts the browser ceremony too.
-pub async fn register_passkey<'a>(
+pub fn register_passkey<'a>(
     options: impl Into<PasskeyOptions<'a>>,
-    signal: Option<&AbortSignal>,
-) -> Result<PasskeyResponse> {
-    run(Kind::Create, options.into(), false, signal).await
+    signal: Option<&'a AbortSignal>,
+) -> impl Future<Output = Result<PasskeyResponse>> + 'a {
+    run(Kind::Create, options.into(), false, signal)
 }
 
 /// Authenticate with a passkey: `navigator.credentials.get` with the relying party's request options.
@@ -168,12 +169,12 @@ pub async fn register_passkey<'a>(
 /// `conditional: true` runs conditional mediation (passkeys in the autofill of an
 /// `autocomplete="… webauthn"` field); the call then stays pending until the user picks a passkey,
 /// a new ceremony starts, or `signal` aborts. A browser without it answers `webauthn_not_supported`.
-pub async fn authenticate_passkey<'a>(
+pub fn authenticate_passkey<'a>(
     options: impl Into<PasskeyOptions<'a>>,
     conditional: bool,
-    signal: Option<&AbortSignal>,
-) -> Result<PasskeyResponse> {
-    run(Kind::Get, options.into(), conditional, signal).await
+    signal: Option<&'a AbortSignal>,
+) -> impl Future<Output = Result<PasskeyResponse>> + 'a {
+    run(Kind::Get, options.into(), conditional, signal)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
