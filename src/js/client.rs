@@ -17,7 +17,7 @@ use super::token::arg;
 use crate::core::json::Json;
 use crate::core::options;
 use crate::core::session::Session;
-use crate::web::client::{AuthorizeOptions, ClientConfig, Mode, StepUpClient, StepUpOptions};
+use crate::web::client::{AuthorizeOptions, ClientConfig, LocalFuture, Mode, StepUpClient, StepUpOptions};
 use crate::web::session_store::TokenOptions;
 use crate::web::{http, popup};
 use crate::{Error, ErrorCode, Result};
@@ -216,6 +216,11 @@ pub(crate) fn session_to_js(s: &Session) -> JsValue {
     parsed(&o.finish())
 }
 
+/// The promise of a popup login's session: one async body for `loginWithPopup` and `requireStepUp`.
+fn session_promise(fut: LocalFuture<Result<Session>>) -> Promise {
+    promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
+}
+
 fn reject(err: Error) -> Promise {
     Promise::reject(&to_js(err))
 }
@@ -246,8 +251,7 @@ impl JsStepUpClient {
             Ok(p) => p,
             Err(e) => return reject(e),
         };
-        let fut = self.inner.login_with_popup(opts, signal);
-        promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
+        session_promise(self.inner.login_with_popup(opts, signal))
     }
 
     /// Leave for the provider in this tab; `handleRedirectCallback` finishes on the way back.
@@ -306,8 +310,7 @@ impl JsStepUpClient {
             Ok(p) => p,
             Err(e) => return reject(e),
         };
-        let fut = self.inner.require_step_up(&policy, opts);
-        promise(async move { fut.await.map(|s| session_to_js(&s)).js() })
+        session_promise(self.inner.require_step_up(&policy, opts))
     }
 
     /// `fetch` with the session's bearer token; an RFC 9470 step-up challenge (or Entra ID's
