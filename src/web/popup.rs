@@ -329,14 +329,27 @@ pub fn abortable<T: Clone + 'static>(
     }
 }
 
-/// Wait for the popup's callback URL. The popup is closed whatever the outcome.
-pub async fn wait_for_callback(popup: &Popup, opts: &WaitOptions) -> Result<String> {
-    let result = wait_inner(popup, opts).await;
-    popup.close();
-    result
+/// Wait for the popup's callback URL. The popup is closed whatever the outcome. The listeners and timers are
+/// set when this is called (synchronously); the returned future waits for the first of them to answer.
+pub fn wait_for_callback(popup: &Popup, opts: &WaitOptions) -> impl core::future::Future<Output = Result<String>> {
+    let armed = arm(popup, opts);
+    let popup = popup.clone();
+    async move {
+        let outcome = match armed {
+            Ok((done, watch)) => {
+                let outcome = done.wait().await;
+                drop(watch);
+                outcome.unwrap_or_else(|| Err(Error::new(ErrorCode::PopupClosed, "the popup flow ended without an answer")))
+            }
+            Err(e) => Err(e),
+        };
+        popup.close();
+        outcome
+    }
 }
 
-async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
+/// Set every way the answer can arrive (or fail to): the result slot they settle, and the guard that undoes them.
+fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Watch)> {
     if let Some(signal) = &opts.signal {
         if signal.aborted() {
             return Err(aborted(signal));
@@ -428,9 +441,7 @@ async fn wait_inner(popup: &Popup, opts: &WaitOptions) -> Result<String> {
         })));
     }
 
-    let outcome = done.wait().await;
-    drop(watch);
-    outcome.unwrap_or_else(|| Err(Error::new(ErrorCode::PopupClosed, "the popup flow ended without an answer")))
+    Ok((done, watch))
 }
 
 /// On the popup's callback page: hand the provider's answer (this page's URL) to the window that
