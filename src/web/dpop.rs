@@ -72,10 +72,6 @@ fn key_error(cause: JsValue) -> Error {
         .with_cause(cause)
 }
 
-async fn settle(promise: Promise) -> Result<JsValue> {
-    JsFuture::from(promise).await.map_err(key_error)
-}
-
 /// The DPoP state of one client: its key pair (loaded on demand) and the servers' latest nonces.
 #[derive(Debug)]
 pub struct Dpop {
@@ -112,7 +108,7 @@ impl Dpop {
     }
 
     async fn load(&self, name: &str, op: u8) -> Result<Rc<DpopKey>> {
-        let done = settle(dpop_key_js(name, op)).await?;
+        let done = JsFuture::from(dpop_key_js(name, op)).await.map_err(key_error)?;
         let (x, y) = (get(&done, "x").as_string().unwrap_or_default(), get(&done, "y").as_string().unwrap_or_default());
         let jwk = dpop::public_jwk(&x, &y);
         let key = Rc::new(DpopKey { pair: get(&done, "pair"), jkt: dpop::thumbprint(&jwk), jwk });

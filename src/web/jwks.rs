@@ -56,7 +56,9 @@ impl JwksSource {
     /// for it (`StepUpClient::create` calls this). Errors are kept for the next verification to report.
     pub async fn prefetch(&self) {
         if let JwksSource::Remote(uri) = self {
-            let _ = current_set(uri).await;
+            if cached_set(uri).is_none() {
+                let _ = fetch_shared(uri).await;
+            }
         }
     }
 }
@@ -147,23 +149,22 @@ fn may_request(e: &Entry, now: f64) -> bool {
     }
 }
 
-/// The usable set of `uri`: cached and not expired, else fetched (shared).
-async fn current_set(uri: &str) -> Fetched {
+/// The usable set of `uri` if one is cached and not expired (or the failure that stands), else `None`: fetch it.
+fn cached_set(uri: &str) -> Option<Fetched> {
     let now = now_millis();
-    let cached = with_entry(uri, |e| match &e.last {
+    with_entry(uri, |e| match &e.last {
         Some((Ok(set), until)) if now < *until => Some(Ok(set.clone())),
         // A failed fetch stands until the interval allows asking again.
         Some((Err(err), _)) if !may_request(e, now) => Some(Err(err.clone())),
         _ => None,
-    });
-    match cached {
-        Some(hit) => hit,
-        None => fetch_shared(uri).await,
-    }
+    })
 }
 
 async fn remote_jwk(uri: &str, header: &JoseHeader, alg: Algorithm) -> Result<Jwk> {
-    let set = current_set(uri).await?;
+    let set = match cached_set(uri) {
+        Some(hit) => hit,
+        None => fetch_shared(uri).await,
+    }?;
     let not_found = match select_key(&set, header, alg) {
         Ok(jwk) => return Ok(jwk.clone()),
         Err(e) => e,
