@@ -250,13 +250,15 @@ impl Inner {
         let (session, body) = self.refresh_body(key)?;
         let epoch = self.epoch.get();
         let provider = &self.provider;
-        let result: Result<_> = async {
-            let response = flow::token_request(provider, body, true).await?;
-            let now = now_seconds();
-            let claims = flow::verify_refreshed(provider, &response, session.claims.sub.clone(), now).await?;
-            Ok((response, claims, now))
-        }
-        .await;
+        // Straight-line awaits (no inner `async` block to collect the `?`s: it would be a state machine of its own).
+        let result = match flow::token_request(provider, body, true).await {
+            Ok(response) => {
+                let now = now_seconds();
+                let claims = flow::verify_refreshed(provider, &response, session.claims.sub.clone(), now).await;
+                claims.map(|claims| (response, claims, now))
+            }
+            Err(e) => Err(e),
+        };
         self.refreshed(session, epoch, result, key)
     }
 
