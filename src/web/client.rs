@@ -26,7 +26,7 @@ use core::pin::Pin;
 use web_sys::AbortSignal;
 
 use super::dpop::{Dpop, KeyStorage};
-use super::flow::{self, Pending, Provider};
+use super::flow::{self, Provider};
 use super::http;
 use super::util;
 use super::jwks::JwksSource;
@@ -546,17 +546,27 @@ impl StepUpClient {
         }
         let shared: Shared = Settle::new();
         *self.inner.flow.borrow_mut() = Some((shared.clone(), popup.clone()));
+        let wait = WaitOptions {
+            state: pending.state.clone(),
+            provider_origin,
+            timeout_seconds: provider.config.popup_timeout_seconds.unwrap_or(popup::DEFAULT_TIMEOUT_SECONDS),
+            signal,
+        };
+        let callback = popup::wait_for_callback(&popup, &wait);
         let inner = self.inner.clone();
         let settle = shared.clone();
         let epoch = self.inner.epoch.get();
         wasm_bindgen_futures::spawn_local(async move {
-            let wait = WaitOptions {
-                state: pending.state.clone(),
-                provider_origin,
-                timeout_seconds: inner.provider.config.popup_timeout_seconds.unwrap_or(popup::DEFAULT_TIMEOUT_SECONDS),
-                signal,
+            // Straight-line awaits, one state machine: the callback, then (unless the user signed out meanwhile:
+            // no token request for that login) the code redeemed and the result judged.
+            let result = match callback.await {
+                Ok(_) if inner.epoch.get() != epoch => Err(signed_out()),
+                Ok(url) => {
+                    let finished = flow::finish(&inner.provider, &pending, &url).await;
+                    finished.and_then(|done| checked(&inner.provider, policy.as_ref(), done))
+                }
+                Err(e) => Err(e),
             };
-            let result = run_popup(&inner, epoch, &popup, &pending, &wait, policy.as_ref()).await;
             if inner.epoch.get() != epoch {
                 return; // signed out meanwhile: logout settled this flow and may have started none or another
             }
@@ -571,24 +581,12 @@ impl StepUpClient {
     }
 }
 
-async fn run_popup(
-    inner: &Inner,
-    epoch: u32,
-    popup: &Popup,
-    pending: &Pending,
-    wait: &WaitOptions,
-    policy: Option<&StepUpPolicy>,
-) -> Result<(Session, Option<String>)> {
-    let provider = &inner.provider;
-    let callback = popup::wait_for_callback(popup, wait).await?;
-    if inner.epoch.get() != epoch {
-        return Err(signed_out()); // no token request for a login the user signed out of
-    }
-    let (session, refresh_token) = flow::finish(provider, pending, &callback).await?;
+/// A finished login judged against the policy it was for (the provider may have authenticated less than asked).
+fn checked(provider: &Provider, policy: Option<&StepUpPolicy>, done: (Session, Option<String>)) -> Result<(Session, Option<String>)> {
     if let Some(p) = policy {
-        check_policy(provider, p, &session)?;
+        check_policy(provider, p, &done.0)?;
     }
-    Ok((session, refresh_token))
+    Ok(done)
 }
 
 impl Inner {
