@@ -46,10 +46,33 @@ impl JwksSource {
 
     /// The key for a token with this header and (already allow-listed) algorithm.
     pub async fn key_for(&self, header: &JoseHeader, alg: Algorithm) -> Result<Jwk> {
-        match self {
-            JwksSource::Static(jwks) => select_key(jwks, header, alg).cloned(),
-            JwksSource::Remote(uri) => remote_jwk(uri, header, alg).await,
+        let uri = match self {
+            JwksSource::Static(jwks) => return select_key(jwks, header, alg).cloned(),
+            JwksSource::Remote(uri) => uri,
+        };
+        let set = match cached_set(uri) {
+            Some(hit) => hit,
+            None => fetch_shared(uri).await,
+        }?;
+        let not_found = match select_key(&set, header, alg) {
+            Ok(jwk) => return Ok(jwk.clone()),
+            Err(e) => e,
+        };
+        // Unknown kid: refetch once (the first rotation always; then within the rate limit), unless a
+        // request is already in flight, which this caller joins instead.
+        let now = now_millis();
+        let refetch = with_entry(uri, |e| {
+            let allowed = e.in_flight.is_some() || !e.rotated || may_request(e, now);
+            if allowed {
+                e.rotated = true;
+            }
+            allowed
+        });
+        if !refetch {
+            return Err(not_found);
         }
+        let fresh = fetch_shared(uri).await?;
+        select_key(&fresh, header, alg).cloned()
     }
 
     /// Fetch the remote set now unless a fresh one is cached, so the first verification does not wait
@@ -158,30 +181,4 @@ fn cached_set(uri: &str) -> Option<Fetched> {
         Some((Err(err), _)) if !may_request(e, now) => Some(Err(err.clone())),
         _ => None,
     })
-}
-
-async fn remote_jwk(uri: &str, header: &JoseHeader, alg: Algorithm) -> Result<Jwk> {
-    let set = match cached_set(uri) {
-        Some(hit) => hit,
-        None => fetch_shared(uri).await,
-    }?;
-    let not_found = match select_key(&set, header, alg) {
-        Ok(jwk) => return Ok(jwk.clone()),
-        Err(e) => e,
-    };
-    // Unknown kid: refetch once (the first rotation always; then within the rate limit), unless a
-    // request is already in flight, which this caller joins instead.
-    let now = now_millis();
-    let refetch = with_entry(uri, |e| {
-        let allowed = e.in_flight.is_some() || !e.rotated || may_request(e, now);
-        if allowed {
-            e.rotated = true;
-        }
-        allowed
-    });
-    if !refetch {
-        return Err(not_found);
-    }
-    let fresh = fetch_shared(uri).await?;
-    select_key(&fresh, header, alg).cloned()
 }
