@@ -7,7 +7,7 @@ use web_sys::AbortSignal;
 
 use super::error::IntoJsResult;
 use super::promise;
-use crate::web::webauthn;
+use crate::web::webauthn::{self, Kind};
 use crate::{Error, ErrorCode, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -133,10 +133,7 @@ pub fn register_passkey(
     options_json: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "RegisterPasskeyOptions")] options: JsValue,
 ) -> Promise {
-    promise(async move {
-        let signal = signal(&options).js()?;
-        webauthn::register_passkey(&options_json, signal.as_ref()).await.map(JsValue::from).js()
-    })
+    ceremony(Kind::Create, options_json, options)
 }
 
 /// Authenticate with a passkey (`navigator.credentials.get`); `conditional: true` for autofill.
@@ -147,11 +144,17 @@ pub fn authenticate_passkey(
     options_json: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "AuthenticatePasskeyOptions")] options: JsValue,
 ) -> Promise {
+    ceremony(Kind::Get, options_json, options)
+}
+
+/// Both exports, one async body (one state machine in the wasm). `conditional` is read for `get` only.
+fn ceremony(kind: Kind, options_json: JsValue, options: JsValue) -> Promise {
     promise(async move {
         let signal = signal(&options).js()?;
-        let conditional = options.is_object()
+        let conditional = kind == Kind::Get
+            && options.is_object()
             && Reflect::get(&options, &JsValue::from_str("conditional")).ok().and_then(|c| c.as_bool()) == Some(true);
-        webauthn::authenticate_passkey(&options_json, conditional, signal.as_ref()).await.map(JsValue::from).js()
+        webauthn::run(kind, (&options_json).into(), conditional, signal.as_ref()).await.map(JsValue::from).js()
     })
 }
 

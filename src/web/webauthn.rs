@@ -177,14 +177,15 @@ pub fn authenticate_passkey<'a>(
     run(Kind::Get, options.into(), conditional, signal)
 }
 
+/// Which ceremony [`run`] performs.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Create,
     Get,
 }
 
 /// Both ceremonies, one body (one state machine in the wasm, not two).
-async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bool, signal: Option<&AbortSignal>) -> Result<PasskeyResponse> {
+pub(crate) async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bool, signal: Option<&AbortSignal>) -> Result<PasskeyResponse> {
     let json = options.to_js()?;
     let create = kind == Kind::Create;
     // The checks read core's JSON value (`core::passkey`); the browser gets the JS object.
