@@ -146,11 +146,10 @@ pub async fn webauthn_support() -> Support {
     if supported().is_err() {
         return Support::default();
     }
-    Support {
-        webauthn: true,
-        platform_authenticator: static_flag("isUserVerifyingPlatformAuthenticatorAvailable").await,
-        conditional_mediation: static_flag("isConditionalMediationAvailable").await,
-    }
+    // Both questions asked at once; each answer is awaited in this one state machine.
+    let platform = static_flag("isUserVerifyingPlatformAuthenticatorAvailable");
+    let conditional = static_flag("isConditionalMediationAvailable");
+    Support { webauthn: true, platform_authenticator: yes(platform.await), conditional_mediation: yes(conditional.await) }
 }
 
 /// Register a passkey: `navigator.credentials.create` with the relying party's creation options.
@@ -200,7 +199,7 @@ pub(crate) async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bo
     .and_then(Json::as_str)
     .map(String::from);
     supported()?;
-    if conditional && !static_flag("isConditionalMediationAvailable").await {
+    if conditional && !yes(static_flag("isConditionalMediationAvailable").await) {
         return Err(Error::new(ErrorCode::WebauthnNotSupported, "conditional mediation is not available"));
     }
     let public_key = passkey_options(create, &json).map_err(|e| invalid("the browser rejected the options JSON").with_cause(e))?;
@@ -315,12 +314,16 @@ fn pkc_class() -> Option<JsValue> {
     class.is_function().then_some(class)
 }
 
-/// `await PublicKeyCredential[name]() === true`, false when missing or failing.
-async fn static_flag(name: &str) -> bool {
-    let Some(class) = pkc_class() else { return false };
-    let call = prop(&class, name).dyn_into::<js_sys::Function>().ok().and_then(|f| f.call0(&class).ok());
-    let answer = JsFuture::from(Promise::resolve(&call.unwrap_or(JsValue::UNDEFINED))).await;
+/// Whether a [`static_flag`] answered `true`.
+fn yes(answer: core::result::Result<JsValue, JsValue>) -> bool {
     answer.ok().and_then(|v| v.as_bool()) == Some(true)
+}
+
+/// `PublicKeyCredential[name]()` as a future (its answer is `true` when the browser says yes); `undefined` when
+/// the method is missing or throws.
+fn static_flag(name: &str) -> JsFuture {
+    let call = pkc_class().and_then(|class| prop(&class, name).dyn_into::<js_sys::Function>().ok().and_then(|f| f.call0(&class).ok()));
+    JsFuture::from(Promise::resolve(&call.unwrap_or(JsValue::UNDEFINED)))
 }
 
 /// WebAuthn with the Level 3 JSON methods (the only conversion there is): `PublicKeyCredential` with
