@@ -315,30 +315,38 @@ impl StepUpClient {
     /// popup cannot open (no user activation any more), `step_up_required` carries what to ask for.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         self.check_token_audience(&util::get(&request, "url").as_string().unwrap_or_default())?;
-        let token = match self.bearer().await {
+        // The popup step-up to run before the next send: policy, acr_values, max_age, claims request.
+        let mut step_up = None;
+        let mut token = match self.bearer().await {
             // The token endpoint answered `mfa_required`: step up as for an RFC 9470 challenge.
             Err(e) if e.kind() == ErrorCode::StepUpRequired => {
-                let policy = StepUpPolicy { mfa: true, ..StepUpPolicy::default() };
-                let acr_values = e.acr_values;
-                let flow = self.api_step_up(policy, acr_values.clone(), None, None);
-                flow.await.map_err(|e| popup_blocked_to_step_up(e, acr_values, None))?.access_token
+                step_up = Some((StepUpPolicy { mfa: true, ..StepUpPolicy::default() }, e.acr_values, None, None));
+                None
             }
             other => other?,
         };
-        let first = self.send(&request, token).await?;
-        if first.status != 401 {
-            return Ok(first.response);
+        let (mut request, mut challenged) = (request, false);
+        // At most two sends: the request, and after a challenge's step-up its untouched copy (one loop, so the
+        // state machine holds one send and one step-up).
+        loop {
+            if let Some((policy, acr_values, max_age, claims)) = step_up.take() {
+                let flow = self.api_step_up(policy, acr_values.clone(), max_age, claims);
+                token = flow.await.map_err(|e| popup_blocked_to_step_up(e, acr_values, max_age))?.access_token;
+            }
+            let sent = self.send(&request, token.take()).await?;
+            if challenged || sent.status != 401 {
+                return Ok(sent.response);
+            }
+            let Some(challenge) = sent.challenge.as_deref().and_then(parse_step_up_challenge) else {
+                return Ok(sent.response);
+            };
+            // RFC 9470 §5: re-authorize with the server's values, even if our own view says the session is
+            // strong enough; the resource server is the judge. Entra's insufficient_claims: its `claims` request
+            // goes back to the provider as is.
+            let (policy, acr_values) = challenge.step_up(&self.inner.provider.step_up_acr);
+            step_up = Some((policy, acr_values, challenge.max_age, challenge.claims));
+            (request, challenged) = (sent.retry, true);
         }
-        let Some(challenge) = first.challenge.as_deref().and_then(parse_step_up_challenge) else {
-            return Ok(first.response);
-        };
-        let (policy, acr_values) = challenge.step_up(&self.inner.provider.step_up_acr);
-        // RFC 9470 §5: re-authorize with the server's values, even if our own view says the session is
-        // strong enough; the resource server is the judge. Entra's insufficient_claims: its `claims` request
-        // goes back to the provider as is.
-        let flow = self.api_step_up(policy, acr_values.clone(), challenge.max_age, challenge.claims);
-        let session = flow.await.map_err(|e| popup_blocked_to_step_up(e, acr_values, challenge.max_age))?;
-        Ok(self.send(&first.retry, session.access_token).await?.response)
     }
 
     /// Send with the access token: as a Bearer token, or with DPoP as `Authorization: DPoP` plus a proof for
