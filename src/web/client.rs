@@ -23,6 +23,7 @@ use core::cell::Cell;
 use core::future::Future;
 use core::pin::Pin;
 
+use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::dpop::{Dpop, KeyStorage};
@@ -363,7 +364,9 @@ impl StepUpClient {
                 Some(d) => Some(d.proof(&method, &url, token.as_deref())?),
                 None => None,
             };
-            let sent = http::send(&request, token.clone(), proof).await?;
+            // http::send in two halves around the one await, so that no state machine of its own is nested here.
+            let done = JsFuture::from(http::start_send(&request, token.clone(), proof)?).await;
+            let sent = http::sent(done, token.is_some())?;
             match dpop {
                 Some(d)
                     if retry

@@ -98,10 +98,20 @@ fn split(proof: Proof) -> (JsValue, Option<String>) {
 /// and a redirect answer is `network_error`.
 pub async fn send(request: &web_sys::Request, token: Option<String>, proof: Proof) -> Result<Sent> {
     let with_token = token.is_some();
+    let done = JsFuture::from(start_send(request, token, proof)?).await;
+    sent(done, with_token)
+}
+
+/// [`send`] up to the request in flight: the promise of glue.js `sendRequest`.
+pub fn start_send(request: &web_sys::Request, token: Option<String>, proof: Proof) -> Result<Promise> {
     let (pair, input) = split(proof);
-    let promise = send_request_js(request, token, &pair, input)
-        .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent (a used body, or a bad token)").with_cause(e))?;
-    let done = JsFuture::from(promise).await.map_err(network_error)?;
+    send_request_js(request, token, &pair, input)
+        .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent (a used body, or a bad token)").with_cause(e))
+}
+
+/// [`send`] from the settled promise of [`start_send`] on (`with_token`: a token was attached).
+pub fn sent(done: core::result::Result<JsValue, JsValue>, with_token: bool) -> Result<Sent> {
+    let done = done.map_err(network_error)?;
     if with_token && get(&done, "type").as_string().as_deref() == Some("opaqueredirect") {
         return Err(Error::new(ErrorCode::NetworkError, "the API answered with a redirect; the access token does not follow redirects"));
     }
