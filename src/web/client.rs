@@ -126,7 +126,7 @@ impl StepUpClient {
                 // OIDC Discovery §3: the issuer is https (localhost aside). Refuse before any request, so the
                 // discovery document is never fetched in clear text.
                 options::secure_url(&config.issuer, "issuer")?;
-                let resp = http::get_json(&discovery_url(&config.issuer)).await?;
+                let resp = http::json_response(JsFuture::from(http::start_json(&discovery_url(&config.issuer), None, None)?).await)?;
                 if !resp.ok() {
                     return Err(Error::new(ErrorCode::DiscoveryFailed, "the discovery document could not be fetched"));
                 }

@@ -125,9 +125,19 @@ pub fn sent(done: core::result::Result<JsValue, JsValue>, with_token: bool) -> R
 }
 
 async fn send_json(url: &str, form: Option<String>, proof: Proof) -> Result<JsonResponse> {
+    json_response(JsFuture::from(start_json(url, form, proof)?).await)
+}
+
+/// The request of [`get_json`] / [`post_form`] / [`post_form_with_proof`] in flight: glue.js `sendJson`'s
+/// promise, for a caller that awaits it itself and reads it with [`json_response`] (one state machine less).
+pub fn start_json(url: &str, form: Option<String>, proof: Proof) -> Result<Promise> {
     let (pair, input) = split(proof);
-    let promise = send_json_js(url, form, &pair, input).map_err(|_| Error::new(ErrorCode::InvalidConfig, "the request URL is not valid"))?;
-    let done = JsFuture::from(promise).await.map_err(network_error)?;
+    send_json_js(url, form, &pair, input).map_err(|_| Error::new(ErrorCode::InvalidConfig, "the request URL is not valid"))
+}
+
+/// The settled promise of [`start_json`] read: status, body as JSON, the headers the flows need.
+pub fn json_response(done: core::result::Result<JsValue, JsValue>) -> Result<JsonResponse> {
+    let done = done.map_err(network_error)?;
     // A status outside 0..=999 cannot come from fetch; it reads as 0 (not ok) either way.
     let status = get(&done, "status").as_f64().map_or(0, |s| s as u16);
     // A body that is not JSON is `None`: the caller decides what that means for its endpoint.

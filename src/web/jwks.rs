@@ -17,6 +17,8 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use wasm_bindgen_futures::JsFuture;
+
 use super::crypto;
 use super::http;
 use super::util::{now_millis, PageLocal, Settle, TrapCell};
@@ -139,7 +141,11 @@ async fn fetch_shared(uri: &str) -> Fetched {
         }
     });
     if leader {
-        let (result, max_age) = match http::get_json(uri).await {
+        let fetched = match http::start_json(uri, None, None) {
+            Ok(promise) => http::json_response(JsFuture::from(promise).await),
+            Err(e) => Err(e),
+        };
+        let (result, max_age) = match fetched {
             Err(e) => (Err(e), 0),
             Ok(resp) if !resp.ok() => {
                 (Err(Error::new(ErrorCode::KeyNotFound, "the JWKS could not be fetched (HTTP error)").with_claim("jwks_uri")), 0)
