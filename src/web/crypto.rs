@@ -73,20 +73,31 @@ extern "C" {
 /// that imports the key (once per page) and verifies. A browser without the algorithm (Ed25519 in older
 /// engines: `NotSupportedError`) is `unsupported_algorithm`; any other failure is `invalid_signature`.
 pub async fn verify_signature(jwk: &Jwk, alg: Algorithm, signature: &[u8], signing_input: &[u8]) -> Result<()> {
+    let promise = start_verify(jwk, alg, signature, signing_input)?;
+    verified(wasm_bindgen_futures::JsFuture::from(promise).await, alg)
+}
+
+/// [`verify_signature`] up to WebCrypto's promise (for a caller that awaits it itself: one state machine less).
+pub fn start_verify(jwk: &Jwk, alg: Algorithm, signature: &[u8], signing_input: &[u8]) -> Result<js_sys::Promise> {
     let plan = jwk::verification_plan(jwk, alg, signature)?;
     subtle()?;
-    let failed = |e: JsValue| {
-        if error_name(&e) == "NotSupportedError" {
-            Error::new(ErrorCode::UnsupportedAlgorithm, "this browser does not support the token's algorithm").with_claim(alg.name())
-        } else {
-            Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature")
-        }
-        .with_cause(e)
-    };
-    let promise = verify_signature_js(plan.import_params, &plan.jwk, plan.verify_params, signature, signing_input).map_err(failed)?;
-    match wasm_bindgen_futures::JsFuture::from(promise).await {
+    verify_signature_js(plan.import_params, &plan.jwk, plan.verify_params, signature, signing_input).map_err(|e| failed(e, alg))
+}
+
+/// [`verify_signature`]'s answer from the settled promise of [`start_verify`].
+pub fn verified(done: core::result::Result<JsValue, JsValue>, alg: Algorithm) -> Result<()> {
+    match done {
         Ok(v) if v.as_bool() == Some(true) => Ok(()),
         Ok(_) => Err(Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature")),
-        Err(e) => Err(failed(e)),
+        Err(e) => Err(failed(e, alg)),
     }
+}
+
+fn failed(e: JsValue, alg: Algorithm) -> Error {
+    if error_name(&e) == "NotSupportedError" {
+        Error::new(ErrorCode::UnsupportedAlgorithm, "this browser does not support the token's algorithm").with_claim(alg.name())
+    } else {
+        Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature")
+    }
+    .with_cause(e)
 }
