@@ -129,8 +129,16 @@ pub async fn token_request(provider: &Provider, body: String, refresh: bool) -> 
 /// `at_hash`), and that it is for the signed-in user `sub` (`user_mismatch`). No nonce, `max_age` or
 /// `acr` is checked: no authentication happened. `None` when the answer has no ID token.
 pub async fn verify_refreshed(provider: &Provider, tokens: &TokenResponse, sub: Option<String>, now: i64) -> Result<Option<Claims>> {
+    match refresh_expectations(provider, tokens, sub, now) {
+        Some(expect) => Ok(Some(verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?.claims)),
+        None => Ok(None),
+    }
+}
+
+/// What [`verify_refreshed`] checks the refresh answer's ID token against; `None` when it has none.
+pub fn refresh_expectations(provider: &Provider, tokens: &TokenResponse, sub: Option<String>, now: i64) -> Option<Expectations> {
     if tokens.id_token.is_empty() {
-        return Ok(None);
+        return None;
     }
     let mut expect = Expectations::new(provider.metadata.issuer.clone(), provider.config.client_id.clone(), now);
     expect.leeway = provider.leeway;
@@ -138,7 +146,7 @@ pub async fn verify_refreshed(provider: &Provider, tokens: &TokenResponse, sub: 
     expect.trusted_audiences = provider.config.trusted_audiences.clone();
     expect.subject = sub;
     expect.access_token = tokens.access_token.clone();
-    Ok(Some(verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?.claims))
+    Some(expect)
 }
 
 /// Check the callback, redeem the code, verify the ID token, and build the session; with it, the

@@ -23,6 +23,7 @@ use web_sys::{AbortSignal, MessageEvent};
 use super::client::{signed_out, Inner, StepUpClient};
 use super::flow::{self, Provider};
 use super::util::{get, now_millis, now_seconds, Settle, TrapCell};
+use super::verify::verify_id_token;
 use crate::core::cache::{self, CacheLocation, Tokens};
 use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::claims::Claims;
@@ -254,7 +255,11 @@ impl Inner {
         let result = match flow::token_request(provider, body, true).await {
             Ok(response) => {
                 let now = now_seconds();
-                let claims = flow::verify_refreshed(provider, &response, session.claims.sub.clone(), now).await;
+                // flow::verify_refreshed, its one await here.
+                let claims = match flow::refresh_expectations(provider, &response, session.claims.sub.clone(), now) {
+                    Some(expect) => verify_id_token(&response.id_token, &expect, &provider.jwks).await.map(|d| Some(d.claims)),
+                    None => Ok(None),
+                };
                 claims.map(|claims| (response, claims, now))
             }
             Err(e) => Err(e),
