@@ -144,8 +144,7 @@ impl StepUpClient {
         }
         // Have the signing keys ready before the user clicks: the popup's round trip then waits only for
         // the token endpoint. In the background, so `create` does not wait for it either.
-        let jwks = client.inner.provider.jwks.clone();
-        wasm_bindgen_futures::spawn_local(async move { jwks.prefetch().await });
+        client.inner.provider.jwks.prefetch();
         Ok(client)
     }
 

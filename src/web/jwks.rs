@@ -77,12 +77,15 @@ impl JwksSource {
         select_key(&fresh, header, alg).cloned()
     }
 
-    /// Fetch the remote set now unless a fresh one is cached, so the first verification does not wait
-    /// for it (`StepUpClient::create` calls this). Errors are kept for the next verification to report.
-    pub async fn prefetch(&self) {
+    /// Start fetching the remote set in the background unless a fresh one is cached, so the first verification
+    /// does not wait for it (`StepUpClient::create` calls this). Errors are kept for the next verification to report.
+    pub fn prefetch(&self) {
         if let JwksSource::Remote(uri) = self {
             if cached_set(uri).is_none() {
-                let _ = fetch_shared(uri).await;
+                let uri = uri.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = fetch_shared(&uri).await;
+                });
             }
         }
     }
