@@ -60,7 +60,7 @@ pub struct SessionCache {
     listeners: TrapCell<Vec<Listener>>,
     /// glue.js `watch`'s `send`, and the closure it calls (kept alive while the client lives).
     tabs: TrapCell<Option<Tabs>>,
-    /// Settled by the next storage event or tab message (see `Inner::catch_up`).
+    /// Settled by the next storage event or tab message (see `Inner::behind`).
     changed: TrapCell<Option<Settle<()>>>,
 }
 
@@ -154,7 +154,7 @@ impl Inner {
         if persist {
             let mark = now_millis() as u64;
             let text = session.as_ref().and_then(|s| cache::encode(s, &tokens, mark));
-            // With localStorage, what this tab wrote is announced where other tabs read it at once (`catch_up`).
+            // With localStorage, what this tab wrote is announced where other tabs read it at once (`behind`).
             if self.cache.write(text.as_deref()) && text.is_some() && self.cache.location == CacheLocation::LocalStorage {
                 publish(&self.cache.lock_name, mark as f64);
             }
@@ -209,21 +209,17 @@ impl Inner {
         }
     }
 
-    /// Wait until this tab's view of localStorage holds the entry marked `mark` or a newer one (or none):
-    /// localStorage reaches other processes asynchronously, so the lock can be ours before the renewal
-    /// that another tab wrote under it is visible here. Its storage event ends the wait.
-    async fn catch_up(&self, mark: u64) {
+    /// Whether this tab's view of localStorage is behind the entry marked `mark`: then what settles at the next
+    /// storage event or tab message, to wait for before asking again. localStorage reaches other processes
+    /// asynchronously, so the lock can be ours before the renewal another tab wrote under it is visible here.
+    fn behind(&self, mark: u64) -> Option<Settle<()>> {
         if self.cache.location != CacheLocation::LocalStorage {
-            return;
+            return None;
         }
-        loop {
-            let changed = Settle::new();
-            *self.cache.changed.borrow_mut() = Some(changed.clone());
-            if self.cache.read().and_then(|t| cache::stored_mark(&t)).map_or(true, |m| m >= mark) {
-                return;
-            }
-            changed.wait().await;
-        }
+        let changed = Settle::new();
+        *self.cache.changed.borrow_mut() = Some(changed.clone());
+        let seen = self.cache.read().and_then(|t| cache::stored_mark(&t)).map_or(true, |m| m >= mark);
+        (!seen).then_some(changed)
     }
 
     fn cached(&self, key: Option<&(String, String)>) -> Option<String> {
@@ -243,7 +239,9 @@ impl Inner {
         let mark = get(&release, "mark").as_f64().unwrap_or(0.0) as u64;
         let _held = Held(release.unchecked_into());
         // Another tab (or call) may have renewed while we waited: take its token, not a second grant.
-        self.catch_up(mark).await;
+        while let Some(changed) = self.behind(mark) {
+            changed.wait().await;
+        }
         self.reload(true);
         if let Some(t) = self.cached(key) {
             return Ok(t);
