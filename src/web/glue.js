@@ -165,7 +165,7 @@ export function forgetKeys() {
   keys.clear();
 }
 
-/** Web Storage for the session cache: `local` picks localStorage, else sessionStorage. `value` undefined reads,
+/** Web Storage for the session cache and the redirect transaction: `local` picks localStorage, else sessionStorage. `value` undefined reads,
  * null removes, a string writes. Returns the stored text (after a write: as read back) or null; a storage that
  * throws (disabled, full) reads as null and drops the write, so the session then lives in memory only. */
 export function store(local, key, value) {
@@ -176,6 +176,18 @@ export function store(local, key, value) {
     return s.getItem(key);
   } catch {
     return null;
+  }
+}
+
+/** The keys of `store`'s storage that start with `prefix`, one per line ("" for none, or when the storage throws). */
+export function storeKeys(local, prefix) {
+  try {
+    const s = local ? localStorage : sessionStorage;
+    const keys = [];
+    for (let i = 0; i < s.length; i++) if (s.key(i).startsWith(prefix)) keys.push(s.key(i));
+    return keys.join("\n");
+  } catch {
+    return "";
   }
 }
 

@@ -22,6 +22,7 @@ use web_sys::{AbortSignal, MessageEvent};
 
 use super::client::{signed_out, Inner, StepUpClient};
 use super::flow::{self, Provider};
+use super::storage::store;
 use super::util::{get, now_millis, now_seconds, Settle, TrapCell};
 use super::verify::verify_id_token;
 use crate::core::cache::{self, CacheLocation, Tokens};
@@ -32,8 +33,6 @@ use crate::core::token::TokenResponse;
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
-    /// glue.js `store`: read (`value` undefined), write or remove (null) a Web Storage entry; returns it as read.
-    fn store(local: bool, key: &str, value: JsValue) -> Option<String>;
     /// glue.js `publish`: hold the lock `name#mark`, so every tab's `lock` reads the newest mark.
     fn publish(name: &str, mark: f64);
     /// glue.js `watch`: storage events for `key` and the BroadcastChannel `name`; returns `send`. (A storage

@@ -9,24 +9,25 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use web_sys::Storage;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 
-use super::util::window;
 use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::transaction::{decode, encode};
 pub use crate::core::transaction::{Transaction, TX_TTL_SECONDS};
 
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `store`: read (`value` undefined), write or remove (null) a Web Storage entry (`local`:
+    /// localStorage, else sessionStorage); returns it as read. A storage that throws reads as null.
+    pub(super) fn store(local: bool, key: &str, value: JsValue) -> Option<String>;
+    /// glue.js `storeKeys`: the keys of that storage starting with `prefix`, one per line.
+    #[wasm_bindgen(js_name = storeKeys)]
+    fn store_keys(local: bool, prefix: &str) -> String;
+}
+
 /// Key prefix of our transactions; the rest of the key is the `state`.
 pub const TX_PREFIX: &str = "stepup.tx.";
-
-fn storage() -> Result<Storage> {
-    let unavailable = || Error::new(ErrorCode::InvalidConfig, "sessionStorage is not available (needed by the redirect flow)");
-    match window()?.session_storage() {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(unavailable()),
-        Err(e) => Err(unavailable().with_cause(e)),
-    }
-}
 
 fn key(state: &str) -> String {
     let mut k = String::from(TX_PREFIX);
@@ -34,30 +35,33 @@ fn key(state: &str) -> String {
     k
 }
 
-/// Our transaction keys currently in storage.
-fn our_keys(s: &Storage) -> Vec<String> {
-    let mut keys = Vec::new();
-    for i in 0..s.length().unwrap_or(0) {
-        if let Ok(Some(k)) = s.key(i) {
-            if k.starts_with(TX_PREFIX) {
-                keys.push(k);
-            }
-        }
-    }
-    keys
+fn read(key: &str) -> Option<String> {
+    store(false, key, JsValue::UNDEFINED)
+}
+
+fn remove(key: &str) {
+    store(false, key, JsValue::NULL);
+}
+
+/// Our transaction keys currently in storage (none when sessionStorage is unavailable). A key holding a line
+/// break (not one of ours: a `state` is base64url) cannot smuggle another name in: each line must be ours too.
+fn our_keys() -> Vec<String> {
+    store_keys(false, TX_PREFIX).split('\n').filter(|k| k.starts_with(TX_PREFIX)).map(String::from).collect()
 }
 
 /// Store `tx` under its state, dropping expired transactions left by abandoned logins.
 pub fn save(tx: &Transaction, now: i64) -> Result<()> {
-    let s = storage()?;
-    for k in our_keys(&s) {
-        let stale = s.get_item(&k).ok().flatten().and_then(|t| decode(&t).ok()).map_or(true, |t| t.expired(now));
-        if stale {
-            let _ = s.remove_item(&k);
+    for k in our_keys() {
+        if read(&k).and_then(|t| decode(&t).ok()).map_or(true, |t| t.expired(now)) {
+            remove(&k);
         }
     }
-    s.set_item(&key(&tx.pending.state), &encode(tx))
-        .map_err(|e| Error::new(ErrorCode::InvalidConfig, "sessionStorage refused the transaction").with_cause(e))
+    let text = encode(tx);
+    // Read back as written, or sessionStorage is missing, disabled or full.
+    if store(false, &key(&tx.pending.state), JsValue::from_str(&text)).as_deref() != Some(text.as_str()) {
+        return Err(Error::new(ErrorCode::InvalidConfig, "sessionStorage is unavailable or refused the transaction (needed by the redirect flow)"));
+    }
+    Ok(())
 }
 
 /// Take the transaction for `state` out of storage (it is deleted whatever happens next).
@@ -68,20 +72,19 @@ pub fn save(tx: &Transaction, now: i64) -> Result<()> {
 ///   met a forged response is not resumed;
 /// - expired or unreadable → `missing_transaction`.
 pub fn take(state: Option<&str>, now: i64) -> Result<Transaction> {
-    let s = storage()?;
-    let pending = our_keys(&s);
+    let pending = our_keys();
     let Some(state) = state.filter(|st| !st.is_empty()) else {
         return Err(Error::new(ErrorCode::MissingTransaction, "the callback has no state"));
     };
     let k = key(state);
-    let text = s.get_item(&k).ok().flatten();
-    let _ = s.remove_item(&k);
+    let text = read(&k);
+    remove(&k);
     let Some(text) = text else {
         if pending.is_empty() {
             return Err(Error::new(ErrorCode::MissingTransaction, "no login is in progress in this tab"));
         }
         for other in pending {
-            let _ = s.remove_item(&other);
+            remove(&other);
         }
         return Err(Error::new(ErrorCode::StateMismatch, "the response state matches no login in progress"));
     };
@@ -97,14 +100,12 @@ pub fn take(state: Option<&str>, now: i64) -> Result<Transaction> {
 
 /// Discard every redirect login waiting for its callback in this tab (logout).
 pub fn discard_all() {
-    if let Ok(s) = storage() {
-        for k in our_keys(&s) {
-            let _ = s.remove_item(&k);
-        }
+    for k in our_keys() {
+        remove(&k);
     }
 }
 
 /// Whether a redirect login is waiting for its callback in this tab.
 pub fn has_pending() -> bool {
-    storage().map(|s| !our_keys(&s).is_empty()).unwrap_or(false)
+    !our_keys().is_empty()
 }
