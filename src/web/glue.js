@@ -141,6 +141,18 @@ export function openPopup(width, height) {
   return open("", "_blank", `popup=yes,width=${width},height=${height},left=${left},top=${top}`);
 }
 
+/** `target.addEventListener(kind, f)`; returns the function that removes it. */
+export function listen(target, kind, f) {
+  target.addEventListener(kind, f);
+  return () => target.removeEventListener(kind, f);
+}
+
+/** `setTimeout(f, ms)`, or `setInterval(f, ms)` when `repeat`; returns the function that clears it. */
+export function timer(ms, repeat, f) {
+  const id = repeat ? setInterval(f, ms) : setTimeout(f, ms);
+  return () => (repeat ? clearInterval : clearTimeout)(id);
+}
+
 /** Imported verification keys, by import parameters and public JWK (both JSON text), oldest first: a page
  * verifies tokens of one or two issuers, so 32 is plenty. */
 const keys = new Map();

@@ -39,7 +39,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
-use super::util::{get, window, Listener, PageLocal, Settle, Timer, TrapCell};
+use super::util::{get, later, listen_forever, window, Listener, PageLocal, Settle, Timer, TrapCell};
 
 /// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
 fn now_ms() -> f64 {
@@ -216,11 +216,9 @@ impl Popup {
                 let until = at + popup.seen.human_ms() + f64::from(WATCH_MS);
                 popup.watch_until(until);
             });
-            if let Ok(w) = window() {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
-            }
+            later(0, &check);
         });
-        let _ = self.window.add_event_listener_with_callback("pagehide", on_pagehide.unchecked_ref());
+        listen_forever(&self.window, "pagehide", &on_pagehide);
     }
 
     /// Look every [`WATCH_MS`] until `until` or until the popup reads closed.
@@ -231,10 +229,7 @@ impl Popup {
         if now_ms() >= until {
             return;
         }
-        let next = Closure::once_into_js(move || self.watch_until(until));
-        if let Ok(w) = window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), WATCH_MS);
-        }
+        later(WATCH_MS, &Closure::once_into_js(move || self.watch_until(until)));
     }
 
     pub fn window(&self) -> &Window {
@@ -401,9 +396,8 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
         let done = done.clone();
         let popup = popup.clone();
         let reported = Rc::new(Cell::new(false));
-        let win = w.clone();
         let provider = opts.provider_origin.clone();
-        watch._interval = Some(Timer::new(&w, POLL_MS, true, Box::new(move || {
+        watch._interval = Some(Timer::new(POLL_MS, true, Box::new(move || {
             if reported.get() || done.is_settled() {
                 return;
             }
@@ -419,17 +413,17 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
             let late = Closure::once_into_js(move || {
                 done.settle(Err(Error::new(ErrorCode::PopupClosed, "the popup was closed before the login finished")));
             });
-            let _ = win.set_timeout_with_callback_and_timeout_and_arguments_0(late.unchecked_ref(), CLOSE_GRACE_MS);
-        }))?);
+            later(CLOSE_GRACE_MS, &late);
+        })));
     }
 
     // 4. Timeout.
     {
         let done = done.clone();
         let ms = opts.timeout_seconds.saturating_mul(1000).min(i32::MAX as u64) as i32;
-        watch._timeout = Some(Timer::new(&w, ms, false, Box::new(move || {
+        watch._timeout = Some(Timer::new(ms, false, Box::new(move || {
             done.settle(Err(Error::new(ErrorCode::PopupTimeout, "the popup login did not finish in time")));
-        }))?);
+        })));
     }
 
     // 5. AbortSignal.

@@ -65,61 +65,65 @@ fn trap() -> ! {
     core::arch::wasm32::unreachable()
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `listen`: `target.addEventListener(kind, f)`; returns the function that removes it.
+    fn listen(target: &JsValue, kind: &str, f: &JsValue) -> Function;
+    /// glue.js `timer`: `setTimeout(f, ms)`, or `setInterval` when `repeat`; returns the function that clears it.
+    fn timer(ms: i32, repeat: bool, f: &JsValue) -> Function;
+}
+
 /// An event listener, removed when dropped (gloo's `EventListener`): the popup's `message` and `abort` listeners,
 /// `popup::abortable`'s and a passkey ceremony's link to the caller's `AbortSignal`. The one place that
 /// pairs `addEventListener` with its `removeEventListener`.
 pub struct Listener {
-    target: web_sys::EventTarget,
-    kind: &'static str,
-    callback: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+    remove: Function,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Listener {
     /// Boxed, so that every listener shares one `Closure` instantiation.
-    pub fn new(target: &web_sys::EventTarget, kind: &'static str, f: Box<dyn FnMut(web_sys::Event)>) -> Listener {
+    pub fn new(target: &web_sys::EventTarget, kind: &str, f: Box<dyn FnMut(web_sys::Event)>) -> Listener {
         let callback = wasm_bindgen::closure::Closure::wrap(f);
-        let _ = target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref());
-        Listener { target: target.clone(), kind, callback }
+        Listener { remove: listen(target, kind, callback.as_ref()), _callback: callback }
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
+        let _ = self.remove.call0(&JsValue::UNDEFINED);
     }
+}
+
+/// Add `f` as a `kind` listener of `target` that is never removed: it lives as long as the target does (the
+/// popup's `pagehide`, on the window of the popup's first document).
+pub fn listen_forever(target: &JsValue, kind: &str, f: &JsValue) {
+    listen(target, kind, f);
 }
 
 /// A `setTimeout` / `setInterval` of the page, cleared when dropped.
 pub struct Timer {
-    window: web_sys::Window,
-    id: i32,
-    repeat: bool,
+    clear: Function,
     _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
 }
 
 impl Timer {
     /// Every `ms` milliseconds when `repeat`, else once after `ms`. Boxed, as [`Listener`]'s callback.
-    pub fn new(w: &web_sys::Window, ms: i32, repeat: bool, f: Box<dyn FnMut()>) -> Result<Timer> {
+    pub fn new(ms: i32, repeat: bool, f: Box<dyn FnMut()>) -> Timer {
         let callback = wasm_bindgen::closure::Closure::wrap(f);
-        let f = callback.as_ref().unchecked_ref();
-        let id = if repeat {
-            w.set_interval_with_callback_and_timeout_and_arguments_0(f, ms)
-        } else {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(f, ms)
-        };
-        let id = id.map_err(|e| Error::new(ErrorCode::InvalidConfig, "cannot start a timer").with_cause(e))?;
-        Ok(Timer { window: w.clone(), id, repeat, _callback: callback })
+        Timer { clear: timer(ms, repeat, callback.as_ref()), _callback: callback }
     }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if self.repeat {
-            self.window.clear_interval_with_handle(self.id);
-        } else {
-            self.window.clear_timeout_with_handle(self.id);
-        }
+        let _ = self.clear.call0(&JsValue::UNDEFINED);
     }
+}
+
+/// Call `f` (a function made with `Closure::once_into_js`) once after `ms` milliseconds; nothing cancels it.
+pub fn later(ms: i32, f: &JsValue) {
+    timer(ms, false, f);
 }
 
 /// The page's `window`; flows that open popups or navigate need one (not a worker).
