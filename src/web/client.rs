@@ -158,7 +158,7 @@ impl StepUpClient {
         }
         // An entry that is not exactly an origin (a path, a typo) would never match in `fetch`: say so now.
         for o in &config.api_origins {
-            let origin = web_sys::Url::new(o).map(|u| u.origin()).unwrap_or_default();
+            let origin = util::origin_of(Some(o));
             if origin.is_empty() || origin == "null" || origin != o.trim_end_matches('/') {
                 return Err(Error::new(ErrorCode::InvalidConfig, "apiOrigins entries must be origins, like https://api.example.com")
                     .with_claim("apiOrigins"));
@@ -476,11 +476,11 @@ impl StepUpClient {
     /// RFC 9700 §4.9 / RFC 6750 §5.3: a bearer token goes only where it is meant to. `fetch` attaches it for
     /// the page's own origin and the configured `api_origins`; any other URL is refused before any request.
     fn check_token_audience(&self, url: &str) -> Result<()> {
-        let target = web_sys::Url::new(url)
-            .map_err(|e| Error::new(ErrorCode::InvalidConfig, "fetch: not a valid URL").with_cause(e))?
-            .origin();
-        let own = util::window()?.location().origin().unwrap_or_default();
-        if target == own || self.inner.provider.config.api_origins.iter().any(|o| o.trim_end_matches('/') == target) {
+        let target = util::origin_of(Some(url));
+        if target.is_empty() {
+            return Err(Error::new(ErrorCode::InvalidConfig, "fetch: not a valid URL"));
+        }
+        if target == util::origin_of(None) || self.inner.provider.config.api_origins.iter().any(|o| o.trim_end_matches('/') == target) {
             return Ok(());
         }
         Err(Error::new(ErrorCode::InvalidConfig, "fetch: this origin is not in apiOrigins; the access token is not sent there")
@@ -543,9 +543,7 @@ impl StepUpClient {
                 Ok(session)
             });
         }
-        let provider_origin = web_sys::Url::new(&self.inner.provider.metadata.authorization_endpoint)
-            .map(|u| u.origin())
-            .unwrap_or_default();
+        let provider_origin = util::origin_of(Some(&self.inner.provider.metadata.authorization_endpoint));
         let popup = match Popup::open_blank() {
             Ok(p) => p,
             Err(e) => return ready(Err(e)),

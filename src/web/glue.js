@@ -153,6 +153,20 @@ export function timer(ms, repeat, f) {
   return () => (repeat ? clearInterval : clearTimeout)(id);
 }
 
+/** `new URL(url).origin` ("" when `url` is not a URL), or this page's origin when `url` is undefined. */
+export function originOf(url) {
+  try {
+    return url === undefined ? location.origin : new URL(url).origin;
+  } catch {
+    return "";
+  }
+}
+
+/** `performance.now()`: milliseconds that a change of the system clock does not move. */
+export function monotonic() {
+  return performance.now();
+}
+
 /** Imported verification keys, by import parameters and public JWK (both JSON text), oldest first: a page
  * verifies tokens of one or two issuers, so 32 is plenty. */
 const keys = new Map();

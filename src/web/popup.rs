@@ -39,11 +39,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
-use super::util::{get, later, listen_forever, window, Listener, PageLocal, Settle, Timer, TrapCell};
+use super::util::{get, later, listen_forever, monotonic, origin_of, window, Listener, PageLocal, Settle, Timer, TrapCell};
 
 /// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
 fn now_ms() -> f64 {
-    window().ok().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    monotonic()
 }
 use crate::core::authorize;
 use crate::core::error::{Error, ErrorCode, Result};
@@ -351,7 +351,7 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
         }
     }
     let w = window()?;
-    let origin = w.location().origin().unwrap_or_default();
+    let origin = origin_of(None);
     let done: Settle<Result<String>> = Settle::new();
     let mut watch = Watch::default();
 

@@ -71,6 +71,11 @@ extern "C" {
     fn listen(target: &JsValue, kind: &str, f: &JsValue) -> Function;
     /// glue.js `timer`: `setTimeout(f, ms)`, or `setInterval` when `repeat`; returns the function that clears it.
     fn timer(ms: i32, repeat: bool, f: &JsValue) -> Function;
+    /// glue.js `originOf`: `new URL(url).origin` ("" when `url` is not a URL), or this page's origin for `None`.
+    #[wasm_bindgen(js_name = originOf)]
+    pub fn origin_of(url: Option<&str>) -> String;
+    /// glue.js `monotonic`: `performance.now()`, which a change of the system clock does not move.
+    pub fn monotonic() -> f64;
 }
 
 /// An event listener, removed when dropped (gloo's `EventListener`): the popup's `message` and `abort` listeners,
