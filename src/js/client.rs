@@ -19,6 +19,7 @@ use crate::core::options;
 use crate::core::session::Session;
 use crate::web::client::{AuthorizeOptions, ClientConfig, LocalFuture, Mode, StepUpClient, StepUpOptions};
 use crate::web::session_store::TokenOptions;
+use crate::web::json as web_json;
 use crate::web::{http, popup};
 use crate::{Error, ErrorCode, Result};
 
@@ -137,19 +138,17 @@ export interface DpopProofOptions {
 }
 "#;
 
-/// A copy of an options object without the members that are not JSON (`signal`, `appState`).
-fn json_part(value: &JsValue, drop: &[&str]) -> Result<Option<Json>> {
+/// An options object without its members that are not JSON (`skip`, space-separated: `signal`, `appState`).
+fn json_part(value: &JsValue, skip: &str) -> Result<Option<Json>> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
     if !value.is_object() {
         return Err(Error::new(ErrorCode::InvalidConfig, "options must be an object"));
     }
-    let copy = Object::assign(&Object::new(), value.unchecked_ref());
-    for key in drop {
-        let _ = Reflect::delete_property(&copy, &JsValue::from_str(key));
-    }
-    arg(&copy.into(), "options")
+    web_json::from_js_without(value, skip)
+        .map(Some)
+        .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "options is not a plain JSON object"))
 }
 
 fn member(value: &JsValue, key: &str) -> JsValue {
@@ -246,7 +245,7 @@ impl JsStepUpClient {
     /// Log in through a popup. Call it inside a click handler: the popup opens before this returns.
     #[wasm_bindgen(js_name = loginWithPopup, unchecked_return_type = "Promise<Session>")]
     pub fn login_with_popup(&self, #[wasm_bindgen(unchecked_optional_param_type = "PopupLoginOptions")] options: JsValue) -> Promise {
-        let parsed = (|| Ok((AuthorizeOptions::from_json(json_part(&options, &["signal"])?.as_ref())?, signal_of(&options)?)))();
+        let parsed = (|| Ok((AuthorizeOptions::from_json(json_part(&options, "signal")?.as_ref())?, signal_of(&options)?)))();
         let (opts, signal) = match parsed {
             Ok(p) => p,
             Err(e) => return reject(e),
@@ -258,7 +257,7 @@ impl JsStepUpClient {
     #[wasm_bindgen(js_name = loginWithRedirect, unchecked_return_type = "Promise<void>")]
     pub fn login_with_redirect(&self, #[wasm_bindgen(unchecked_optional_param_type = "RedirectLoginOptions")] options: JsValue) -> Promise {
         let result = (|| {
-            let opts = AuthorizeOptions::from_json(json_part(&options, &["appState"])?.as_ref())?;
+            let opts = AuthorizeOptions::from_json(json_part(&options, "appState")?.as_ref())?;
             self.inner.login_with_redirect(opts, app_state_of(&options)?)
         })();
         match result {
@@ -296,7 +295,7 @@ impl JsStepUpClient {
     ) -> Promise {
         let parsed = (|| {
             let policy = options::policy(arg(&policy, "policy")?.as_ref())?;
-            let plain = json_part(&options, &["signal", "appState"])?;
+            let plain = json_part(&options, "signal appState")?;
             let o = options::Options::new(plain.as_ref(), "options")?;
             let mode = match o.string("mode")?.as_deref() {
                 None | Some("popup") => Mode::Popup,

@@ -259,11 +259,14 @@ export function publish(name, mark) {
   before?.();
 }
 
-/** `value` as JSON text for the wasm's parser (src/web/json.rs `from_js`), or `undefined` when JSON cannot hold it:
- * a function, symbol or bigint anywhere in it, a cycle, or a getter or `toJSON` that throws. */
-export function jsonText(value) {
+/** `value` as JSON text for the wasm's parser (src/web/json.rs `from_js`), without its own members named in `skip`
+ * (space-separated: dropped by the replacer, so what they hold need not be JSON), or `undefined` when JSON cannot
+ * hold it: a function, symbol or bigint anywhere else in it, a cycle, or a getter or `toJSON` that throws. */
+export function jsonText(value, skip) {
+  const names = skip ? skip.split(" ") : [];
   try {
-    return JSON.stringify(value, (_, v) => {
+    return JSON.stringify(value, function (k, v) {
+      if (this === value && names.includes(k)) return undefined;
       const t = typeof v;
       if (t === "function" || t === "symbol" || t === "bigint") throw 0;
       return v;

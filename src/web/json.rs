@@ -9,9 +9,10 @@ use crate::core::error::ErrorCode;
 
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
-    /// glue.js `jsonText`: `JSON.stringify(value)`, or `undefined` when JSON cannot hold it.
+    /// glue.js `jsonText`: `JSON.stringify(value)` without the top-level members named in `skip` (space-separated),
+    /// or `undefined` when JSON cannot hold it.
     #[wasm_bindgen(js_name = jsonText)]
-    fn json_text(value: &wasm_bindgen::JsValue) -> Option<String>;
+    fn json_text(value: &wasm_bindgen::JsValue, skip: &str) -> Option<String>;
 }
 
 /// A JS value (a caller's options object, a credential's JSON) as [`Json`]: `JSON.stringify` in the page,
@@ -20,5 +21,12 @@ extern "C" {
 /// for text our strict parser refuses (a lone surrogate). Members that are `undefined` are left out, as
 /// `JSON.stringify` leaves them; a `toJSON` method is used, as it uses it.
 pub fn from_js(value: wasm_bindgen::JsValue) -> Option<Json> {
-    json::parse(&json_text(&value)?, ErrorCode::InvalidConfig).ok()
+    from_js_without(&value, "")
+}
+
+/// [`from_js`] of an object without its members named in `skip` (space-separated): those that need not be JSON,
+/// such as an options object's `signal` and `appState`, read separately. What they hold cannot make it fail (a
+/// getter or `toJSON` that throws still does, as for any member).
+pub fn from_js_without(value: &wasm_bindgen::JsValue, skip: &str) -> Option<Json> {
+    json::parse(&json_text(value, skip)?, ErrorCode::InvalidConfig).ok()
 }
