@@ -480,23 +480,30 @@ impl ObjectWriter {
 /// Write `s` as a JSON string literal (for the few documents we build: the `claims` parameter).
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
+    // Runs of characters that need no escape are copied as they are, a run at a time: a byte that needs one is
+    // ASCII, so the run ends on a character boundary (and no character is decoded).
+    let mut rest = s;
+    while let Some((plain, tail)) =
+        rest.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20).and_then(|i| rest.split_at_checked(i))
+    {
+        out.push_str(plain);
+        let b = tail.bytes().next().unwrap_or(0);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
-                let b = c as u32 as usize;
-                out.push(char::from(HEX.get(b >> 4).copied().unwrap_or(b'0')));
-                out.push(char::from(HEX.get(b & 15).copied().unwrap_or(b'0')));
+                out.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
+                out.push(char::from(HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0')));
             }
-            c => out.push(c),
         }
+        rest = tail.get(1..).unwrap_or_default();
     }
+    out.push_str(rest);
     out.push('"');
 }
 
@@ -602,5 +609,11 @@ mod tests {
         let mut s = String::new();
         write_string(&mut s, "a\"b\\c\n\u{1}");
         assert_eq!(s, r#""a\"b\\c\n\u0001""#);
+        // Runs of other characters (multi-byte ones too) are copied as they are, around escapes and at the ends.
+        for text in ["", "\"", "é😀", "\u{1f}x\ty\r", "日本\\語\"", "\u{7f}\u{80}\u{ffff}"] {
+            let mut s = String::new();
+            write_string(&mut s, text);
+            assert_eq!(parse(&s, ErrorCode::InvalidConfig).unwrap(), Json::String(text.into()), "{s}");
+        }
     }
 }

@@ -142,13 +142,15 @@ pub fn jwks_max_age(cache_control: Option<&str>) -> u64 {
     let Some(header) = cache_control else { return JWKS_DEFAULT_AGE };
     let mut age = None;
     for directive in header.split(',') {
-        let d = directive.trim();
+        // RFC 9110 §5.6.1: list members are separated by OWS (spaces and tabs).
+        let d = directive.trim_ascii();
         if d.eq_ignore_ascii_case("no-store") || d.eq_ignore_ascii_case("no-cache") {
             return JWKS_MIN_AGE;
         }
         let Some((name, value)) = d.split_once('=') else { continue };
-        if name.trim().eq_ignore_ascii_case("max-age") {
-            let v = value.trim().trim_matches('"');
+        if name.trim_ascii().eq_ignore_ascii_case("max-age") {
+            let v = value.trim_ascii();
+            let v = v.strip_prefix("\"").and_then(|v| v.strip_suffix("\"")).unwrap_or(v);
             if !v.is_empty() && v.len() <= 12 && v.bytes().all(|b| b.is_ascii_digit()) {
                 age = Some(v.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0')));
             }

@@ -159,7 +159,7 @@ impl StepUpClient {
         // An entry that is not exactly an origin (a path, a typo) would never match in `fetch`: say so now.
         for o in &config.api_origins {
             let origin = util::origin_of(Some(o));
-            if origin.is_empty() || origin == "null" || origin != o.trim_end_matches('/') {
+            if origin.is_empty() || origin == "null" || origin != without_trailing_slashes(o) {
                 return Err(Error::new(ErrorCode::InvalidConfig, "apiOrigins entries must be origins, like https://api.example.com")
                     .with_claim("apiOrigins"));
             }
@@ -480,7 +480,7 @@ impl StepUpClient {
         if target.is_empty() {
             return Err(Error::new(ErrorCode::InvalidConfig, "fetch: not a valid URL"));
         }
-        if target == util::origin_of(None) || self.inner.provider.config.api_origins.iter().any(|o| o.trim_end_matches('/') == target) {
+        if target == util::origin_of(None) || self.inner.provider.config.api_origins.iter().any(|o| without_trailing_slashes(o) == target) {
             return Ok(());
         }
         Err(Error::new(ErrorCode::InvalidConfig, "fetch: this origin is not in apiOrigins; the access token is not sent there")
@@ -640,6 +640,12 @@ fn step_up_binding(current: Option<&Session>) -> (Option<String>, Option<String>
         Some(s) => (s.claims.sub.clone(), session::login_hint(&s.claims)),
         None => (None, None),
     }
+}
+
+/// `s` without the `/`s it ends with (an `apiOrigins` entry may be written with one).
+fn without_trailing_slashes(s: &str) -> &str {
+    let slashes = s.bytes().rev().take_while(|&b| b == b'/').count();
+    s.get(..s.len() - slashes).unwrap_or(s)
 }
 
 pub(super) fn signed_out() -> Error {
