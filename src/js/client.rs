@@ -381,8 +381,7 @@ impl JsStepUpClient {
         let guard = self.inner.on_session_change(move |s| {
             let _ = listener.call1(&JsValue::NULL, &s.map_or(JsValue::NULL, session_to_js));
         });
-        let mut guard = Some(guard);
-        Ok(Closure::<dyn FnMut()>::new(move || drop(guard.take())).into_js_value())
+        Ok(crate::web::util::once(move || drop(guard)))
     }
 
     /// The current session, or `null`.

@@ -35,11 +35,10 @@ use core::cell::Cell;
 use alloc::vec::Vec;
 
 use js_sys::Object;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
-use super::util::{get, later, listen_forever, monotonic, origin_of, window, Listener, PageLocal, Settle, Timer, TrapCell};
+use super::util::{get, later, listen_forever, monotonic, once, origin_of, window, Listener, PageLocal, Settle, Timer, TrapCell};
 
 /// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
 fn now_ms() -> f64 {
@@ -204,9 +203,9 @@ impl Popup {
     /// person's close are seen when they happen, not at the next 100 ms poll.
     fn watch_first_unload(&self) {
         let popup = self.clone();
-        let on_pagehide = Closure::once_into_js(move || {
+        let on_pagehide = once(move || {
             let at = now_ms();
-            let check = Closure::once_into_js(move || {
+            let check = once(move || {
                 if !popup.is_cross_origin() {
                     return;
                 }
@@ -229,7 +228,7 @@ impl Popup {
         if now_ms() >= until {
             return;
         }
-        later(WATCH_MS, &Closure::once_into_js(move || self.watch_until(until)));
+        later(WATCH_MS, &once(move || self.watch_until(until)));
     }
 
     pub fn window(&self) -> &Window {
@@ -410,7 +409,7 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
             reported.set(true);
             // A message posted just before the window closed may still be queued: give it a moment.
             let done = done.clone();
-            let late = Closure::once_into_js(move || {
+            let late = once(move || {
                 done.settle(Err(Error::new(ErrorCode::PopupClosed, "the popup was closed before the login finished")));
             });
             later(CLOSE_GRACE_MS, &late);

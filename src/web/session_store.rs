@@ -11,6 +11,7 @@
 //!   them through the `storage` event: their `session` and listeners follow at once;
 //! - listeners run after every change of the session, never while a borrow of it is held.
 
+use alloc::boxed::Box;
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -18,7 +19,7 @@ use alloc::vec::Vec;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, MessageEvent};
+use web_sys::AbortSignal;
 
 use super::client::{signed_out, Inner, StepUpClient};
 use super::flow::{self, Provider};
@@ -35,9 +36,9 @@ use crate::core::token::TokenResponse;
 extern "C" {
     /// glue.js `publish`: hold the lock `name#mark`, so every tab's `lock` reads the newest mark.
     fn publish(name: &str, mark: f64);
-    /// glue.js `watch`: storage events for `key` and the BroadcastChannel `name`; returns `send`. (A storage
-    /// event comes as the `MessageEvent` of the closure's type, shared with the popup's: only `data` is read.)
-    fn watch(key: &str, name: &str, on_change: &Closure<dyn FnMut(MessageEvent)>) -> Function;
+    /// glue.js `watch`: storage events for `key` and the BroadcastChannel `name`; returns `send`. (The closure takes
+    /// any `Event`, as `util::Listener`'s do: a `StorageEvent` or a `MessageEvent`; only `data` is read.)
+    fn watch(key: &str, name: &str, on_change: &Closure<dyn FnMut(web_sys::Event)>) -> Function;
     /// glue.js `lock`: wait for a Web Lock; resolves to its release function and the newest published mark.
     #[wasm_bindgen(catch)]
     fn lock(name: &str, signal: Option<AbortSignal>) -> core::result::Result<Promise, JsValue>;
@@ -48,7 +49,7 @@ const LOGOUT: &str = "logout";
 /// A listener; `None` once unsubscribed (its slot is its id).
 type Listener = Option<Rc<dyn Fn(Option<&Session>)>>;
 /// glue.js `watch`'s `send`, and the closure it calls.
-type Tabs = (Function, Closure<dyn FnMut(MessageEvent)>);
+type Tabs = (Function, Closure<dyn FnMut(web_sys::Event)>);
 
 /// A client's cache: its tokens besides the session, where they are stored, the tab wiring, listeners.
 pub struct SessionCache {
@@ -101,7 +102,8 @@ impl SessionCache {
 pub(super) fn attach(inner: &Rc<Inner>) {
     inner.reload(false);
     let weak: Weak<Inner> = Rc::downgrade(inner);
-    let on_change = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+    // Boxed into the `Closure` type every `util::Listener` uses (one set of shims for both).
+    let on_change = Closure::<dyn FnMut(web_sys::Event)>::wrap(Box::new(move |event: web_sys::Event| {
         let Some(inner) = weak.upgrade() else { return };
         if let Some(changed) = inner.cache.changed.borrow_mut().take() {
             changed.settle(());
@@ -116,7 +118,7 @@ pub(super) fn attach(inner: &Rc<Inner>) {
         } else {
             inner.reload(true);
         }
-    });
+    }));
     let send = watch(&inner.cache.key, &inner.cache.lock_name, &on_change);
     *inner.cache.tabs.borrow_mut() = Some((send, on_change));
 }

@@ -100,7 +100,7 @@ impl Drop for Listener {
     }
 }
 
-/// Add `f` as a `kind` listener of `target` that is never removed: it lives as long as the target does (the
+/// Add `f` (a function made with [`once`]) as a `kind` listener of `target` that is never removed: it lives as long as the target does (the
 /// popup's `pagehide`, on the window of the popup's first document).
 pub fn listen_forever(target: &JsValue, kind: &str, f: &JsValue) {
     listen(target, kind, f);
@@ -126,7 +126,23 @@ impl Drop for Timer {
     }
 }
 
-/// Call `f` (a function made with `Closure::once_into_js`) once after `ms` milliseconds; nothing cancels it.
+/// `f` as a JS function that runs it on its first call (later calls do nothing); JS owns it from then on. Boxed
+/// into the same `Closure<dyn FnMut()>` as [`Timer`]'s callbacks, so no closure type brings its own shims.
+pub fn once(f: impl FnOnce() + 'static) -> JsValue {
+    let mut f = Some(f);
+    boxed(Box::new(move || {
+        if let Some(f) = f.take() {
+            f();
+        }
+    }))
+}
+
+#[inline(never)]
+fn boxed(f: Box<dyn FnMut()>) -> JsValue {
+    wasm_bindgen::closure::Closure::wrap(f).into_js_value()
+}
+
+/// Call `f` (a function made with [`once`]) once after `ms` milliseconds; nothing cancels it.
 pub fn later(ms: i32, f: &JsValue) {
     timer(ms, false, f);
 }
