@@ -242,28 +242,26 @@ function findingsSection(r) {
   const lines = [
     "## Size: findings and what could be done",
     "",
-    "- **The code is the size.** wasm-opt settings move the gzip size by less than 1 %" +
+    "- **The code is the size.** wasm-opt settings move the gzip size by a few per cent" +
       (noOpt && build ? ` (here: wasm-opt -Oz makes the wasm ${kb(noOpt.wasm.raw - build.wasm.raw)} KiB smaller raw but ${noOpt.wasm.gzip > build.wasm.gzip ? kb(noOpt.wasm.gzip - build.wasm.gzip) + " KiB smaller" : kb(build.wasm.gzip - noOpt.wasm.gzip) + " KiB larger"} gzipped; the smallest gzip was \`${best.name}\` at ${best.wasm.gzip} B)` : "") +
       "." + (w.optLevels?.length > 1
         ? ` Against Cargo.toml's release profile: ${w.optLevels.slice(1).map((v) => { const d = (v.wasm.gzip / w.optLevels[0].wasm.gzip - 1) * 100; return `${v.name} is ${Math.abs(d).toFixed(1)} % ${d >= 0 ? "larger" : "smaller"} gzipped (${d >= 0 ? "+" : "−"}${Math.abs(v.wasm.gzip - w.optLevels[0].wasm.gzip)} B)`; }).join(", ")}.`
         : "") + " What would shrink it is linking less:",
-    `- **sha2: ${owner("sha2")} B** (SHA-512 compression alone ${item(/sha512::compress512/)} B, SHA-256 ${item(/sha256::compress256/)} B), ${est(owner("sha2"))}.`,
-    "  SHA-384/512 serve only `at_hash` of RS/PS/ES384 and 512 tokens (src/core/validate.rs), algorithms off by default.",
-    "  Hashing those through WebCrypto (`crypto.subtle.digest`, already used by the async paths) would drop SHA-512;",
-    "  doing the same for PKCE and `at_hash` everywhere would drop the crate, at the price of making",
-    "  `validateIdTokenClaims`' `accessToken` check async (or SHA-256-only).",
-    `- **Async state machines: ${owner("js_sys::futures (async bodies inlined into future_to_promise)")} B** in \`future_to_promise\` closures plus the flow`,
-    "  bodies (`stepup::web::client`, `flow`, `webauthn`). Each `async` export is its own monomorphized future; fewer,",
-    "  shared async entry points (one `future_to_promise` per kind of result) would cut duplicates.",
+    `- **SHA-2: ${owner("stepup::core::sha")} B** (\`core::sha\`: SHA-256 for PKCE, \`at_hash\` and DPoP's \`ath\` and thumbprint, all needed`,
+    "  synchronously; SHA-384/512 only for `at_hash` of *384/*512 tokens, algorithms off by default). WebCrypto's digest",
+    "  is async, and `validateIdTokenClaims` (with its `accessToken` check) is a synchronous export, so they stay.",
+    `- **Async state machines**: every \`async fn\` and block is its own future with its own poll, drop glue and panic`,
+    "  location (100-300 B shipped each, bench/size-ledger.md, fourth pass). The largest items above are the flows'",
+    "  (`fetch`, `handleRedirectCallback`, the passkey ceremony, `create`, the refresh). One driver per flow kind, with",
+    "  sync steps around one shared await path, is what is left to do.",
     `- **Panic and formatting machinery: formatting code (\`fmt\`) ${fmt} B, panic locations ${w.panicLocationBytes ?? "?"} B of file paths (${w.panicLocationFiles ?? "?"} files)**,`,
-    "  kept although `panic = \"abort\"` and the code denies unwrap/indexing: the standard library's own bounds and",
-    "  `RefCell` checks, slice sorting, `char` Debug formatting for str-slicing panics. Only a nightly",
+    "  kept although `panic = \"abort\"` and the library avoids panicking calls: wasm-bindgen's and js-sys's own `RefCell`",
+    "  and `expect` checks, and the `async fn resumed after completion` check each future carries. Only a nightly",
     "  `-Zbuild-std=std,panic_abort -Zbuild-std-features=panic_immediate_abort` (and `-Zlocation-detail=none`) removes",
     "  them; not possible on the stable toolchain this project uses.",
     `- **Data: ${owner("(data: string literals, tables)")} B**: mostly the English error messages (the \`message\` of every StepUpError),`,
-    "  JSON member names and the 41 error codes. Kept on purpose.",
-    `- **dlmalloc ${owner("dlmalloc")} B**: Rust's default allocator for wasm; a smaller allocator (e.g. a bump/free-list`,
-    "  crate) would save a few KiB at some risk; not worth it while the items above are larger.",
+    "  JSON member names and the 43 error codes. Kept on purpose.",
+    `- **Allocator: lol_alloc ${owner("lol_alloc")} B** (its free list; Rust's default dlmalloc was a few KiB more).`,
     "- Nothing else dominates: the remaining bytes are spread over stepup's own modules (flows, WebAuthn JSON",
     "  conversion, discovery, claims), each 2–12 KiB.",
   ];
