@@ -79,8 +79,8 @@ extern "C" {
 }
 
 /// An event listener, removed when dropped (gloo's `EventListener`): the popup's `message` and `abort` listeners,
-/// `popup::abortable`'s and a passkey ceremony's link to the caller's `AbortSignal`. The one place that
-/// pairs `addEventListener` with its `removeEventListener`.
+/// `popup::abortable`'s and a passkey ceremony's link to the caller's `AbortSignal`. glue.js `listen` pairs the
+/// `addEventListener` with its `removeEventListener`, which this guard calls when dropped.
 pub struct Listener {
     remove: Function,
     _callback: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
@@ -100,8 +100,8 @@ impl Drop for Listener {
     }
 }
 
-/// Add `f` (a function made with [`once`]) as a `kind` listener of `target` that is never removed: it lives as long as the target does (the
-/// popup's `pagehide`, on the window of the popup's first document).
+/// Add `f` (a function made with [`once`]) as a `kind` listener of `target` that is never removed: it lives as long
+/// as the target does (the popup's `pagehide`, on the window of the popup's first document).
 pub fn listen_forever(target: &JsValue, kind: &str, f: &JsValue) {
     listen(target, kind, f);
 }
