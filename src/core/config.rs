@@ -147,6 +147,24 @@ impl AuthorizeOptions {
     }
 }
 
+/// `entry` without the `/`s it ends with: an `apiOrigins` entry may be written `https://api.example.com/`.
+pub fn without_trailing_slashes(entry: &str) -> &str {
+    let slashes = entry.bytes().rev().take_while(|&b| b == b'/').count();
+    entry.get(..entry.len() - slashes).unwrap_or(entry)
+}
+
+/// RFC 9700 §4.9 / RFC 6750 §5.3: whether `client.fetch` may attach the access token to a request whose URL has the
+/// origin `target`, on a page of origin `own`: only this page's origin or one of `api_origins`. An opaque origin
+/// (`"null"`: a `data:` or `blob:` URL, a sandboxed page) never matches, even on an opaque page: it names no server,
+/// and every opaque origin serializes the same. Neither does `""` (no URL).
+#[inline]
+pub fn token_may_go_to(target: &str, own: &str, api_origins: &[String]) -> bool {
+    if target.is_empty() || target == "null" {
+        return false;
+    }
+    target == own || api_origins.iter().any(|o| without_trailing_slashes(o) == target)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -219,5 +237,22 @@ mod tests {
             let err = ClientConfig::from_json(Some(&bad)).unwrap_err();
             assert_eq!((err.code(), err.claim.as_deref()), ("invalid_config", Some(member)), "{member}: {value}");
         }
+    }
+
+    #[test]
+    fn the_access_token_goes_to_this_origin_and_api_origins_only() {
+        let apis = vec!["https://api.example.com/".to_string(), "https://b.example.com".to_string()];
+        let own = "https://app.example.com";
+        assert!(token_may_go_to(own, own, &[]));
+        assert!(token_may_go_to("https://api.example.com", own, &apis), "an entry written with a slash");
+        assert!(token_may_go_to("https://b.example.com", own, &apis));
+        for other in ["https://evil.example", "https://api.example.com.evil.example", "http://api.example.com", "https://b.example.com:444", ""] {
+            assert!(!token_may_go_to(other, own, &apis), "{other}");
+        }
+        // Opaque origins all read "null": a sandboxed page must not hand its token to a data: or blob: URL.
+        assert!(!token_may_go_to("null", "null", &[]));
+        assert!(!token_may_go_to("null", own, &["null".to_string()]));
+        assert_eq!(without_trailing_slashes("https://a.example//"), "https://a.example");
+        assert_eq!(without_trailing_slashes("/"), "");
     }
 }

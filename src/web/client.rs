@@ -39,6 +39,7 @@ use super::util::{now_seconds, Settle, TrapCell};
 use crate::core::authorize::logout_url;
 use crate::core::cache::CacheLocation;
 pub use crate::core::config::{AuthorizeOptions, ClientConfig};
+use crate::core::config::{token_may_go_to, without_trailing_slashes};
 use crate::core::challenge::parse_step_up_challenge;
 use crate::core::discovery::{discovery_url, ProviderMetadata};
 use crate::core::dpop;
@@ -480,7 +481,7 @@ impl StepUpClient {
         if target.is_empty() {
             return Err(Error::new(ErrorCode::InvalidConfig, "fetch: not a valid URL"));
         }
-        if target == util::origin_of(None) || self.inner.provider.config.api_origins.iter().any(|o| without_trailing_slashes(o) == target) {
+        if token_may_go_to(&target, &util::origin_of(None), &self.inner.provider.config.api_origins) {
             return Ok(());
         }
         Err(Error::new(ErrorCode::InvalidConfig, "fetch: this origin is not in apiOrigins; the access token is not sent there")
@@ -640,12 +641,6 @@ fn step_up_binding(current: Option<&Session>) -> (Option<String>, Option<String>
         Some(s) => (s.claims.sub.clone(), session::login_hint(&s.claims)),
         None => (None, None),
     }
-}
-
-/// `s` without the `/`s it ends with (an `apiOrigins` entry may be written with one).
-fn without_trailing_slashes(s: &str) -> &str {
-    let slashes = s.bytes().rev().take_while(|&b| b == b'/').count();
-    s.get(..s.len() - slashes).unwrap_or(s)
 }
 
 pub(super) fn signed_out() -> Error {
