@@ -40,10 +40,6 @@ use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
 
 use super::util::{get, later, listen_forever, monotonic, once, origin_of, window, Listener, PageLocal, Settle, Timer, TrapCell};
 
-/// `performance.now()`: monotonic, unlike `Date.now()`, so a clock change cannot fake a delay.
-fn now_ms() -> f64 {
-    monotonic()
-}
 use crate::core::authorize;
 use crate::core::error::{Error, ErrorCode, Result};
 
@@ -179,7 +175,7 @@ impl Popup {
 
     /// Look at the popup now and note what is seen; returns whether it reads closed.
     fn look(&self) -> bool {
-        let now = now_ms();
+        let now = monotonic();
         if self.is_closed() {
             if self.seen.closed_at.get().is_none() {
                 self.seen.closed_at.set(Some(now));
@@ -204,14 +200,14 @@ impl Popup {
     fn watch_first_unload(&self) {
         let popup = self.clone();
         let on_pagehide = once(move || {
-            let at = now_ms();
+            let at = monotonic();
             let check = once(move || {
                 if !popup.is_cross_origin() {
                     return;
                 }
                 // The pagehide time is the commit, even if a poll saw the provider's page first.
                 popup.seen.left_at.set(Some(at));
-                popup.seen.lag.set((now_ms() - at).max(0.0));
+                popup.seen.lag.set((monotonic() - at).max(0.0));
                 let until = at + popup.seen.human_ms() + f64::from(WATCH_MS);
                 popup.watch_until(until);
             });
@@ -225,7 +221,7 @@ impl Popup {
         if self.look() {
             return;
         }
-        if now_ms() >= until {
+        if monotonic() >= until {
             return;
         }
         later(WATCH_MS, &once(move || self.watch_until(until)));
