@@ -56,8 +56,9 @@ pub const CLOSE_GRACE_MS: i32 = 150;
 /// lateness at the commit. A popup seen open later was not severed.
 pub const SEVER_MS: f64 = 50.0;
 /// Nobody closes a popup within this long of the provider's page committing (plus [`LAG_FACTOR`] times this
-/// page's lateness at the commit): the page has to load and be seen first (an automated close right after the
-/// page appears is seen about 100 ms or more after the commit). A close first seen later was a person's.
+/// page's lateness at the commit): the page has to load and be seen first, and a person reacts to it in 200 ms
+/// or more. A close first seen later was a person's. (A test robot that closes the popup the moment the
+/// provider's password field exists does so 40-140 ms after the commit: inside this window on a first popup.)
 pub const HUMAN_MS: f64 = 65.0;
 /// Both windows grow by this many times the page's own lateness at the commit (how long the task right after
 /// `pagehide` waited): on a loaded machine COOP's severing is seen later, and a person, or a test robot, closes
