@@ -79,7 +79,7 @@ pub mod yew;
 
 pub use crate::core::cache::CacheLocation;
 pub use crate::core::claims::Claims;
-pub use crate::core::error::{Error, ErrorCode, Result};
+pub use crate::core::error::{Error, ErrorCode, ErrorDetails, Result};
 pub use crate::core::policy::{evaluate, AmrPolicy, AuthContext, StepUpDecision, StepUpPolicy, DEFAULT_STEP_UP_ACR};
 pub use crate::core::session::Session;
 pub use crate::core::validate::Expectations;

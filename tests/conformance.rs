@@ -338,7 +338,7 @@ fn step_up_errors_say_what_to_ask_for() {
     set(&mut claims, "auth_time", json!(NOW - 1000));
     let err = validate(&build(&base_header(), &claims), &exp).unwrap_err();
     assert_eq!(err.kind(), ErrorCode::AuthTimeTooOld);
-    assert_eq!((err.acr_values, err.max_age), (Some(vec![MFA.to_owned()]), Some(300)));
+    assert_eq!((err.acr_values.clone(), err.max_age), (Some(vec![MFA.to_owned()]), Some(300)));
 }
 
 #[test]

@@ -715,7 +715,7 @@ fn policy_table() {
                     _ => "auth_time_too_old",
                 };
                 assert_eq!(e.code(), want, "row {i}");
-                assert_eq!((e.acr_values, e.max_age), (d.acr_values.clone(), d.max_age), "row {i}");
+                assert_eq!((e.acr_values.clone(), e.max_age), (d.acr_values.clone(), d.max_age), "row {i}");
             }
         }
     }

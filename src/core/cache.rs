@@ -181,16 +181,16 @@ pub fn apply_refresh(
 /// grant lacks) is `step_up_required` asking for `step_up_acr`; `invalid_grant` (the refresh token is
 /// expired, revoked, or was reused and its family revoked) is `login_required`, and the session must go
 /// (the `bool`). Anything else (a network failure, another OAuth error) is kept, and so is the session.
-pub fn refresh_failure(err: Error, step_up_acr: &str) -> (Error, bool) {
+pub fn refresh_failure(mut err: Error, step_up_acr: &str) -> (Error, bool) {
     match err.error.as_deref() {
         Some("mfa_required") => {
             let e = Error::new(ErrorCode::StepUpRequired, "the API needs a second factor; call requireStepUp from a click")
                 .with_step_up(Some(alloc::vec![String::from(step_up_acr)]), None);
-            (e.with_oauth("mfa_required", err.error_description), false)
+            (e.with_oauth("mfa_required", err.error_description.take()), false)
         }
         Some("invalid_grant") => {
             let e = Error::new(ErrorCode::LoginRequired, "the refresh token is no longer valid; sign in again");
-            (e.with_oauth("invalid_grant", err.error_description), true)
+            (e.with_oauth("invalid_grant", err.error_description.take()), true)
         }
         _ => (err, false),
     }

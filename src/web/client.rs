@@ -320,8 +320,8 @@ impl StepUpClient {
         let mut step_up = None;
         let mut token = match self.bearer().await {
             // The token endpoint answered `mfa_required`: step up as for an RFC 9470 challenge.
-            Err(e) if e.kind() == ErrorCode::StepUpRequired => {
-                step_up = Some((StepUpPolicy { mfa: true, ..StepUpPolicy::default() }, e.acr_values, None, None));
+            Err(mut e) if e.kind() == ErrorCode::StepUpRequired => {
+                step_up = Some((StepUpPolicy { mfa: true, ..StepUpPolicy::default() }, e.acr_values.take(), None, None));
                 None
             }
             other => other?,
@@ -624,13 +624,13 @@ fn check_policy(provider: &Provider, policy: &StepUpPolicy, session: &Session) -
 
 /// When the popup an API's step-up needs cannot open (no user activation any more), `step_up_required`
 /// carries what to ask for, from a click.
-fn popup_blocked_to_step_up(e: Error, acr_values: Option<Vec<String>>, max_age: Option<u64>) -> Error {
+fn popup_blocked_to_step_up(mut e: Error, acr_values: Option<Vec<String>>, max_age: Option<u64>) -> Error {
     if e.kind() != ErrorCode::PopupBlocked {
         return e;
     }
     let mut err =
         Error::new(ErrorCode::StepUpRequired, "the API asks for step-up; call requireStepUp from a click").with_step_up(acr_values, max_age);
-    err.cause = e.cause;
+    err.cause = e.cause.take();
     err
 }
 
