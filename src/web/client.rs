@@ -291,7 +291,7 @@ impl StepUpClient {
             }
         }
         // Bound to the signed-in user even when their tokens have expired.
-        let (user, login_hint) = step_up_binding(self.session().as_ref());
+        let (user, login_hint) = step_up_binding(self.inner.session.borrow().as_ref());
         let authorize = AuthorizeOptions {
             acr_values: decision.acr_values.clone(),
             max_age: decision.max_age,
@@ -418,7 +418,7 @@ impl StepUpClient {
             Error::new(ErrorCode::InvalidConfig, "useDpop is off: this client has no DPoP key").with_claim("useDpop")
         })?;
         d.remember_nonce(url, nonce.as_deref());
-        d.sign(&method.to_ascii_uppercase(), url, access_token.or_else(|| self.session().and_then(|s| s.access_token)).as_deref())
+        d.sign(&method.to_ascii_uppercase(), url, access_token.or_else(|| self.inner.session.borrow().as_ref().and_then(|s| s.access_token.clone())).as_deref())
     }
 
     /// The popup step-up an API asked for (RFC 9470 challenge, or `mfa_required`), for the signed-in user.
@@ -429,7 +429,7 @@ impl StepUpClient {
         max_age: Option<u64>,
         claims: Option<String>,
     ) -> LocalFuture<Result<Session>> {
-        let (user, login_hint) = step_up_binding(self.session().as_ref());
+        let (user, login_hint) = step_up_binding(self.inner.session.borrow().as_ref());
         let extra_params = claims.map(|c| alloc::vec![(String::from("claims"), c)]).unwrap_or_default();
         let authorize = AuthorizeOptions { acr_values, max_age, login_hint, extra_params, ..Default::default() };
         self.popup_flow(authorize, Some(policy), user, None)
@@ -464,7 +464,7 @@ impl StepUpClient {
     /// The session's own access token for `fetch`: none without a session; renewed with the refresh token
     /// when there is one; else the current token while it is valid (an expired one is not sent).
     async fn bearer(&self) -> Result<Option<String>> {
-        if self.session().is_none() {
+        if self.inner.session.borrow().is_none() {
             return Ok(None);
         }
         if self.can_refresh() {
