@@ -283,7 +283,7 @@ fn run(case: &Case) -> Result<(), stepup::Error> {
     exp.acr_values = ask.acr_values.filter(|_| acr_binds(Some(&policy)));
     exp.max_age = ask.max_age;
     let jwt = validate(&token, &exp)?;
-    match evaluate(&AuthContext::from(&jwt.claims), &policy, NOW, MFA, LEEWAY as u64).to_error() {
+    match evaluate(&AuthContext::from(&*jwt.claims), &policy, NOW, MFA, LEEWAY as u64).to_error() {
         Some(e) => Err(e),
         None => Ok(()),
     }

@@ -12,6 +12,7 @@
 // `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs).
 #![allow(clippy::result_large_err)]
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -135,7 +136,7 @@ pub fn apply_refresh(
     session: &mut Session,
     tokens: &mut Tokens,
     response: TokenResponse,
-    claims: Option<super::claims::Claims>,
+    claims: Option<Box<super::claims::Claims>>,
     key: Option<&(String, String)>,
     now: i64,
 ) -> Result<String> {
@@ -367,7 +368,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
     use crate::core::base64url;
-    use crate::core::claims::Claims;
     use alloc::string::ToString;
 
     fn jwt(claims: &str) -> String {
@@ -442,7 +442,7 @@ mod tests {
         let mut t = Tokens::after_login(Some("rt-1".into()));
         // Auth0: the refreshed ID token has no amr; this one also claims a stronger acr and a later auth_time.
         let refreshed = jwt(r#"{"iss":"https://idp/","sub":"alice","aud":"app","exp":3000,"iat":2500,"acr":"urn:other","auth_time":2400}"#);
-        let claims: Claims = jwt::decode(&refreshed).unwrap().claims;
+        let claims = jwt::decode(&refreshed).unwrap().claims;
         let response = TokenResponse {
             id_token: refreshed.clone(),
             access_token: Some("at-new".into()),

@@ -8,6 +8,7 @@
 // claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
 #![allow(clippy::result_large_err)]
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -36,7 +37,9 @@ pub struct JoseHeader {
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecodedJwt {
     pub header: JoseHeader,
-    pub claims: Claims,
+    /// Boxed, here and in [`super::session::Session`]: the claims are some 200 bytes, and the flows that hold
+    /// and return a token or a session move a pointer instead.
+    pub claims: Box<Claims>,
     pub header_json: Json,
     pub claims_json: Json,
     /// `base64url(header) || '.' || base64url(payload)`, exactly as received: the bytes the signature covers.
@@ -117,7 +120,7 @@ pub fn decode(token: &str) -> Result<DecodedJwt> {
     let claims_json = json_part(p, "payload is not a JSON object")?;
     let signature = base64url::decode(s)?;
     let header = JoseHeader::from_json(&header_json)?;
-    let claims = Claims::from_json(&claims_json)?;
+    let claims = Box::new(Claims::from_json(&claims_json)?);
     // h and p are the first bytes of token, separated by one '.'; rebuild rather than slice.
     let mut signing_input = String::with_capacity(h.len() + 1 + p.len());
     signing_input.push_str(h);

@@ -4,6 +4,7 @@
 //! Auth0 leaves `amr` out of silently issued tokens, so the context of the last interactive login must
 //! not be replaced by a weaker-looking one.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -19,8 +20,8 @@ pub struct Session {
     /// When the access token expires, seconds since the epoch (our clock at receipt + `expires_in`).
     pub expires_at: Option<i64>,
     pub scope: Option<String>,
-    /// The validated ID token's claims.
-    pub claims: Claims,
+    /// The validated ID token's claims (boxed: see [`super::jwt::DecodedJwt::claims`]).
+    pub claims: Box<Claims>,
     pub acr: Option<String>,
     pub amr: Vec<String>,
     pub auth_time: Option<i64>,
@@ -49,7 +50,8 @@ impl core::fmt::Debug for Session {
 
 impl Session {
     /// Build from a token response whose ID token has been validated into `claims`, received at `now`.
-    pub fn new(token: TokenResponse, claims: Claims, now: i64) -> Session {
+    pub fn new(token: TokenResponse, claims: impl Into<Box<Claims>>, now: i64) -> Session {
+        let claims = claims.into();
         let expires_at = token.expires_in.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
         Session {
             id_token: token.id_token,

@@ -6,6 +6,7 @@
 //! verified (signature and every claim rule with this transaction's nonce, `max_age` and `acr_values`)
 //! before a session exists.
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -128,7 +129,7 @@ pub async fn token_request(provider: &Provider, body: String, refresh: bool) -> 
 /// Verify the ID token of a refresh answer like any other (signature, `iss`, `aud`, `exp`, `iat`,
 /// `at_hash`), and that it is for the signed-in user `sub` (`user_mismatch`). No nonce, `max_age` or
 /// `acr` is checked: no authentication happened. `None` when the answer has no ID token.
-pub async fn verify_refreshed(provider: &Provider, tokens: &TokenResponse, sub: Option<String>, now: i64) -> Result<Option<Claims>> {
+pub async fn verify_refreshed(provider: &Provider, tokens: &TokenResponse, sub: Option<String>, now: i64) -> Result<Option<Box<Claims>>> {
     match refresh_expectations(provider, tokens, sub, now) {
         Some(expect) => Ok(Some(verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?.claims)),
         None => Ok(None),

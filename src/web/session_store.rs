@@ -281,7 +281,7 @@ impl Inner {
         &self,
         session: Session,
         epoch: u32,
-        result: Result<(TokenResponse, Option<Claims>, i64)>,
+        result: Result<(TokenResponse, Option<Box<Claims>>, i64)>,
         key: Option<&(String, String)>,
     ) -> Result<String> {
         // Signed out, or signed in again, while the grant was out: its answer belongs to no session now.
