@@ -6,6 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrap, root } from "./bootstrap.mjs";
+import { unreachableFormatting } from "./unreachable-formatting.mjs";
 
 function run(cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, ...env } });
@@ -103,7 +104,12 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   rmSync(pkg, { recursive: true, force: true });
   mkdirSync(pkg);
   const targetDir = process.env.CARGO_TARGET_DIR || join(root, "target");
-  const wasm = join(targetDir, "wasm32-unknown-unknown", "release", "stepup.wasm");
+  const built = join(targetDir, "wasm32-unknown-unknown", "release", "stepup.wasm");
+  // The standard library's formatting functions that nothing can call (scripts/unreachable-formatting.mjs).
+  const { bytes, stubbed, skipped } = unreachableFormatting(built);
+  console.log(skipped ? `[build] formatting kept: ${skipped}` : `[build] ${stubbed.length} formatting functions made unreachable`);
+  const wasm = join(targetDir, "wasm32-unknown-unknown", "release", "stepup-npm.wasm");
+  writeFileSync(wasm, bytes);
   run(tools.wasmBindgen, ["--target", "web", "--out-dir", pkg, "--out-name", "stepup", wasm]);
   // wasm-opt -Oz from npm binaryen: ~29 KiB less raw wasm for the browser to compile; gzip stays within
   // 1 KiB either way (figures in bench/RESULTS.md). --converge repeats -Oz until nothing shrinks; inlining a
