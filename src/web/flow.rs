@@ -46,6 +46,17 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// What every ID token of this client is checked against (issuer, audience, algorithms, leeway, at `now`),
+    /// with `access_token` for its `at_hash`: the login adds its nonce, ages and acr; a refresh its `sub`.
+    pub fn expectations(&self, now: i64, access_token: Option<String>) -> Expectations {
+        let mut expect = Expectations::new(self.metadata.issuer.clone(), self.config.client_id.clone(), now);
+        expect.leeway = self.leeway;
+        expect.algorithms = self.algorithms.clone();
+        expect.trusted_audiences = self.config.trusted_audiences.clone();
+        expect.access_token = access_token;
+        expect
+    }
+
     /// A policy judged with this client's settings: `step_up_acr`, leeway and ordered `acr_levels`.
     pub fn evaluate(&self, ctx: &AuthContext, policy: &StepUpPolicy, now: i64) -> StepUpDecision {
         policy::evaluate_with_levels(ctx, policy, now, &self.step_up_acr, self.leeway, &self.config.acr_levels)
@@ -141,12 +152,8 @@ pub fn refresh_expectations(provider: &Provider, tokens: &TokenResponse, sub: Op
     if tokens.id_token.is_empty() {
         return None;
     }
-    let mut expect = Expectations::new(provider.metadata.issuer.clone(), provider.config.client_id.clone(), now);
-    expect.leeway = provider.leeway;
-    expect.algorithms = provider.algorithms.clone();
-    expect.trusted_audiences = provider.config.trusted_audiences.clone();
+    let mut expect = provider.expectations(now, tokens.access_token.clone());
     expect.subject = sub;
-    expect.access_token = tokens.access_token.clone();
     Some(expect)
 }
 
@@ -164,21 +171,13 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
     let body = token::token_request_body(&code, &pending.redirect_uri, &provider.config.client_id, &pending.verifier);
     let mut tokens = token_request(provider, body, false).await?;
     let now = now_seconds();
-    let expect = Expectations {
-        issuer: meta.issuer.clone(),
-        client_id: provider.config.client_id.clone(),
-        nonce: Some(pending.nonce.clone()),
-        max_age: pending.max_age,
-        sent_at: Some(pending.sent_at),
-        acr_values: pending.acr_values.clone(),
-        acr_levels: provider.config.acr_levels.clone(),
-        leeway: provider.leeway,
-        now,
-        algorithms: provider.algorithms.clone(),
-        trusted_audiences: provider.config.trusted_audiences.clone(),
-        subject: pending.user.clone(),
-        access_token: tokens.access_token.clone(),
-    };
+    let mut expect = provider.expectations(now, tokens.access_token.clone());
+    expect.nonce = Some(pending.nonce.clone());
+    expect.max_age = pending.max_age;
+    expect.sent_at = Some(pending.sent_at);
+    expect.acr_values = pending.acr_values.clone();
+    expect.acr_levels = provider.config.acr_levels.clone();
+    expect.subject = pending.user.clone();
     let decoded = verify_id_token(&tokens.id_token, &expect, &provider.jwks).await?;
     let refresh_token = tokens.refresh_token.take();
     let mut session = Session::new(tokens, decoded.claims, now);
