@@ -120,8 +120,9 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   const bg = join(pkg, "stepup_bg.wasm");
   if (existsSync(wasmOpt)) {
     minifyNames(wasmOpt, pkg);
+    // The `producers` and `target_features` sections tell tools what made the module; browsers ignore them.
     run(wasmOpt, ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", ...FEATURES, "--strip-debug", "--strip-producers",
-      bg, "-o", bg]);
+      "--strip-target-features", bg, "-o", bg]);
   }
   writeCallbackEntry(pkg);
   const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
