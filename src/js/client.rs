@@ -235,7 +235,7 @@ impl JsStepUpClient {
     /// Check the configuration and load the provider's discovery document (unless `metadata` is given).
     #[wasm_bindgen(unchecked_return_type = "Promise<StepUpClient>")]
     pub fn create(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Promise {
-        let parsed = arg(&config, "config").and_then(|c| ClientConfig::from_json(c.as_ref()));
+        let parsed = arg(&config, "config").and_then(|c| ClientConfig::from_json(c.as_ref())).map(alloc::boxed::Box::new);
         promise(async move {
             let client = StepUpClient::create(parsed.js()?).await.js()?;
             Ok(JsStepUpClient { inner: client }.into())

@@ -116,8 +116,10 @@ fn ready<T: 'static>(value: T) -> LocalFuture<T> {
 impl StepUpClient {
     /// Check the configuration and load the provider's metadata (discovery, unless `config.metadata`
     /// is given). The discovery `issuer` must equal `config.issuer` exactly (`issuer_mismatch`)
-    /// before anything else happens.
-    pub async fn create(config: ClientConfig) -> Result<StepUpClient> {
+    /// before anything else happens. `config` is a [`ClientConfig`] (or a boxed one: the future holds it
+    /// across the discovery request as a pointer).
+    pub async fn create(config: impl Into<Box<ClientConfig>>) -> Result<StepUpClient> {
+        let config = config.into();
         let metadata = match &config.metadata {
             Some(doc) => ProviderMetadata::from_json(doc, &config.issuer)?,
             None => {
@@ -137,7 +139,7 @@ impl StepUpClient {
                 ProviderMetadata::from_json(&doc, &config.issuer)?
             }
         };
-        let client = Self::with_metadata(config, metadata)?;
+        let client = Self::with_metadata(*config, metadata)?;
         // With DPoP the key pair must be ready before the first login: the authorization URL carries its
         // thumbprint and is built during the user's click.
         if let Some(d) = &client.inner.provider.dpop {
