@@ -23,7 +23,7 @@ fn invalid(member: &str, want: &str) -> Error {
 }
 
 /// A view of an options object; `null`/`undefined` read as an empty object.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct Options<'a>(Option<&'a Json>);
 
 impl<'a> Options<'a> {
@@ -99,6 +99,70 @@ impl<'a> Options<'a> {
     }
 }
 
+/// An options object read member by member, keeping the first failure ([`FirstError`]): each member is one
+/// call at a reader's call site (a read and a `take`, generic per member type, were two).
+pub struct Reader<'a> {
+    pub options: Options<'a>,
+    pub err: FirstError,
+}
+
+impl<'a> Reader<'a> {
+    /// `value` must be an object, `null`, or absent (see [`Options::new`]); anything else is the first failure,
+    /// and every member then reads as absent.
+    pub fn new(value: Option<&'a Json>, what: &str) -> Reader<'a> {
+        let mut err = FirstError::default();
+        let options = err.take(Options::new(value, what));
+        Reader { options, err }
+    }
+
+    /// [`Options::string`]; a failure reads as absent.
+    #[inline(never)]
+    pub fn string(&mut self, key: &str) -> Option<String> {
+        self.err.take(self.options.string(key))
+    }
+
+    /// [`Options::required_string`]; a failure reads as empty.
+    #[inline(never)]
+    pub fn required_string(&mut self, key: &str) -> String {
+        self.err.take(self.options.required_string(key))
+    }
+
+    /// [`Options::boolean`]; absent or a failure reads as false.
+    #[inline(never)]
+    pub fn flag(&mut self, key: &str) -> bool {
+        self.err.take(self.options.boolean(key)).unwrap_or(false)
+    }
+
+    /// [`Options::uint`]; a failure reads as absent.
+    #[inline(never)]
+    pub fn uint(&mut self, key: &str) -> Option<u64> {
+        self.err.take(self.options.uint(key))
+    }
+
+    /// [`Options::time`]; a failure reads as absent.
+    #[inline(never)]
+    pub fn time(&mut self, key: &str) -> Option<i64> {
+        self.err.take(self.options.time(key))
+    }
+
+    /// [`Options::strings`]; a failure reads as absent.
+    #[inline(never)]
+    pub fn strings(&mut self, key: &str) -> Option<Vec<String>> {
+        self.err.take(self.options.strings(key))
+    }
+
+    /// [`Options::strings`]; absent or a failure reads as empty.
+    #[inline(never)]
+    pub fn list(&mut self, key: &str) -> Vec<String> {
+        self.strings(key).unwrap_or_default()
+    }
+
+    /// `value` when every member read well, else the first failure.
+    pub fn finish<T>(self, value: T) -> Result<T> {
+        self.err.or_ok(value)
+    }
+}
+
 /// Parse an algorithm allowlist; unknown names (and `none`, `HS256`) are `unsupported_algorithm`.
 pub fn algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
     let mut out = Vec::with_capacity(names.len());
@@ -123,38 +187,34 @@ pub fn secure_url(url: &str, member: &'static str) -> Result<()> {
 
 /// `ClaimExpectations` → [`Expectations`]. `now` is used when the object has no `now`.
 pub fn expectations(value: Option<&Json>, now: i64) -> Result<Expectations> {
-    let o = Options::new(value, "expectations")?;
-    let mut err = FirstError::default();
-    let mut exp = Expectations::new(err.take(o.required_string("issuer")), err.take(o.required_string("clientId")), now);
-    exp.nonce = err.take(o.string("nonce"));
-    exp.max_age = err.take(o.uint("maxAge"));
-    exp.acr_values = err.take(o.strings("acrValues"));
-    exp.leeway = err.take(o.uint("leeway")).unwrap_or(DEFAULT_LEEWAY);
-    exp.now = err.take(o.time("now")).unwrap_or(now);
-    if let Some(names) = err.take(o.strings("algorithms")) {
-        exp.algorithms = err.take(algorithms(&names));
+    let mut r = Reader::new(value, "expectations");
+    let mut exp = Expectations::new(r.required_string("issuer"), r.required_string("clientId"), now);
+    exp.nonce = r.string("nonce");
+    exp.max_age = r.uint("maxAge");
+    exp.acr_values = r.strings("acrValues");
+    exp.leeway = r.uint("leeway").unwrap_or(DEFAULT_LEEWAY);
+    exp.now = r.time("now").unwrap_or(now);
+    if let Some(names) = r.strings("algorithms") {
+        exp.algorithms = r.err.take(algorithms(&names));
     }
-    exp.access_token = err.take(o.string("accessToken"));
-    exp.trusted_audiences = err.take(o.strings("trustedAudiences")).unwrap_or_default();
-    err.or_ok(exp)
+    exp.access_token = r.string("accessToken");
+    exp.trusted_audiences = r.list("trustedAudiences");
+    r.finish(exp)
 }
 
 /// `StepUpPolicy` → [`StepUpPolicy`].
 pub fn policy(value: Option<&Json>) -> Result<StepUpPolicy> {
-    let o = Options::new(value, "policy")?;
-    let amr = o.object("amr")?;
-    let mut err = FirstError::default();
-    let amr = match (err.take(amr.strings("anyOf")), err.take(amr.strings("allOf"))) {
+    let mut r = Reader::new(value, "policy");
+    let policy = r.options;
+    // The nested `amr` object is read by the same reader: its failures come first.
+    r.options = r.err.take(policy.object("amr"));
+    let amr = match (r.strings("anyOf"), r.strings("allOf")) {
         (None, None) => None,
         (any_of, all_of) => Some(AmrPolicy { any_of: any_of.unwrap_or_default(), all_of: all_of.unwrap_or_default() }),
     };
-    let policy = StepUpPolicy {
-        acr: err.take(o.strings("acr")),
-        amr,
-        mfa: err.take(o.boolean("mfa")).unwrap_or(false),
-        max_age: err.take(o.uint("maxAge")),
-    };
-    err.or_ok(policy)
+    r.options = policy;
+    let policy = StepUpPolicy { acr: r.strings("acr"), amr, mfa: r.flag("mfa"), max_age: r.uint("maxAge") };
+    r.finish(policy)
 }
 
 #[cfg(test)]
@@ -229,5 +289,20 @@ mod tests {
         assert_eq!(p.max_age, Some(0));
         assert_eq!(policy(None).unwrap(), StepUpPolicy::default());
         assert_eq!(policy(Some(&json(r#"{"mfa":"yes"}"#))).unwrap_err().claim.as_deref(), Some("mfa"));
+    }
+
+    #[test]
+    fn the_first_failure_is_reported_in_reading_order() {
+        let claim = |r: Result<StepUpPolicy>| r.unwrap_err().claim;
+        assert_eq!(claim(policy(Some(&json("[]")))).as_deref(), Some("policy"));
+        assert_eq!(claim(policy(Some(&json(r#"{"acr":1,"amr":5,"mfa":"yes"}"#)))).as_deref(), Some("amr"));
+        assert_eq!(claim(policy(Some(&json(r#"{"acr":1,"amr":{"allOf":2,"anyOf":1}}"#)))).as_deref(), Some("anyOf"));
+        assert_eq!(claim(policy(Some(&json(r#"{"acr":1,"amr":{"allOf":["x"]},"maxAge":-1}"#)))).as_deref(), Some("acr"));
+        let p = policy(Some(&json(r#"{"amr":null,"maxAge":null}"#))).unwrap();
+        assert_eq!(p, StepUpPolicy::default());
+        let e = expectations(Some(&json("5")), 0).unwrap_err();
+        assert_eq!((e.code(), e.claim.as_deref()), ("invalid_config", Some("expectations")));
+        let e = expectations(Some(&json(r#"{"nonce":1,"issuer":"i"}"#)), 0).unwrap_err();
+        assert_eq!(e.claim.as_deref(), Some("clientId"), "issuer and clientId are read first");
     }
 }

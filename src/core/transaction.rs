@@ -11,9 +11,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{Error, ErrorCode, FirstError, Result};
+use super::error::{Error, ErrorCode, Result};
 use super::json::{self, Json, ObjectWriter};
-use super::options::{self, Options};
+use super::options::{self, Reader};
 use super::policy::StepUpPolicy;
 
 /// A transaction older than this (10 minutes) is refused as `missing_transaction`.
@@ -138,29 +138,28 @@ pub fn encode(tx: &Transaction) -> String {
 pub fn decode(text: &str) -> Result<Transaction> {
     let corrupt = || Error::new(ErrorCode::MissingTransaction, "the stored transaction is unreadable");
     let value: Json = json::parse(text, ErrorCode::MissingTransaction)?;
-    let o = Options::new(Some(&value), "transaction").map_err(|_| corrupt())?;
-    let mut err = FirstError::default();
-    let created_at = err.take(o.time("createdAt")).unwrap_or(0);
+    let mut r = Reader::new(Some(&value), "transaction");
+    let created_at = r.time("createdAt").unwrap_or(0);
     let tx = Transaction {
-        issuer: err.take(o.required_string("issuer")),
-        client_id: err.take(o.required_string("clientId")),
+        issuer: r.required_string("issuer"),
+        client_id: r.required_string("clientId"),
         pending: Pending {
-            state: err.take(o.required_string("state")),
-            nonce: err.take(o.required_string("nonce")),
-            verifier: err.take(o.required_string("verifier")),
-            redirect_uri: err.take(o.required_string("redirectUri")),
-            scope: err.take(o.string("scope")),
-            acr_values: err.take(o.strings("acrValues")),
-            max_age: err.take(o.uint("maxAge")),
+            state: r.required_string("state"),
+            nonce: r.required_string("nonce"),
+            verifier: r.required_string("verifier"),
+            redirect_uri: r.required_string("redirectUri"),
+            scope: r.string("scope"),
+            acr_values: r.strings("acrValues"),
+            max_age: r.uint("maxAge"),
             // The transaction is saved as the request is sent.
             sent_at: created_at,
-            user: err.take(o.string("user")),
+            user: r.string("user"),
         },
-        policy: o.get("policy").map(|p| err.take(options::policy(Some(p)))),
-        app_state: err.take(o.string("appState")),
+        policy: r.options.get("policy").map(|p| r.err.take(options::policy(Some(p)))),
+        app_state: r.string("appState"),
         created_at,
     };
-    err.or_ok(tx).map_err(|_| corrupt())
+    r.finish(tx).map_err(|_| corrupt())
 }
 
 #[cfg(test)]
