@@ -274,11 +274,7 @@ pub fn encode(session: &Session, tokens: &Tokens, mark: u64) -> Option<String> {
         push_line(&mut out, "");
         push_int(&mut out, t.expires_at);
     }
-    let mut breaks = 0;
-    for b in out.bytes() {
-        breaks += usize::from(b == b'\n');
-    }
-    (breaks == 10 + 5 * tokens.apis.len()).then_some(out)
+    (line_breaks(&out) == 10 + 5 * tokens.apis.len()).then_some(out)
 }
 
 fn push_line(out: &mut String, value: &str) {
@@ -303,63 +299,86 @@ pub fn stored_mark(text: &str) -> Option<u64> {
 /// verified when it was stored, and only this origin's scripts can write the storage; its claims are decoded
 /// again, and it must be for `issuer` and `client_id` (another client's or provider's entry is never taken).
 pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tokens)> {
-    let mut lines = Vec::new();
-    for line in text.split('\n') {
-        lines.push(line);
-    }
     // Eleven lines, then five per API token.
-    if stored_mark(text).is_none() || lines.len().checked_sub(11)? % 5 != 0 {
+    let api_lines = line_breaks(text).checked_sub(10)?;
+    if stored_mark(text).is_none() || api_lines % 5 != 0 {
         return None;
     }
-    let line = |i: usize| lines.get(i).copied().unwrap_or_default();
-    let some = |i: usize| Some(line(i)).filter(|s| !s.is_empty()).map(String::from);
-    // Any unreadable number makes the entry unreadable; everything is read, then judged once (no early
-    // return per member: see `FirstError`).
-    let mut readable = true;
-    let mut int = |i: usize| match read_int(line(i)) {
-        Some(n) => n,
-        None => {
-            readable = false;
-            None
-        }
-    };
-    let id_token = String::from(line(1));
+    let mut lines = Lines { rest: text.split('\n'), readable: true };
+    lines.next();
+    let id_token = lines.text();
     let claims = jwt::decode(&id_token).ok()?.claims;
     if claims.iss.as_deref() != Some(issuer) || !claims.has_audience(client_id) {
         return None;
     }
+    let refresh_token = lines.some();
+    let access_token = lines.some();
+    let token_type = lines.some();
+    let expires_at = lines.int();
+    let scope = lines.some();
+    let acr = lines.some();
     let mut amr = Vec::new();
-    for m in line(8).split(' ') {
+    for m in lines.next().split(' ') {
         if !m.is_empty() {
             amr.push(String::from(m));
         }
     }
+    let auth_time = lines.int();
+    let clock_offset = lines.int().unwrap_or(0);
     let mut apis = Vec::new();
-    let mut i = 11;
-    while i < lines.len() {
+    for _ in 0..api_lines / 5 {
         apis.push(ApiToken {
-            audience: String::from(line(i)),
-            scope: String::from(line(i + 1)),
-            access_token: String::from(line(i + 2)),
-            token_type: some(i + 3),
-            expires_at: int(i + 4),
+            audience: lines.text(),
+            scope: lines.text(),
+            access_token: lines.text(),
+            token_type: lines.some(),
+            expires_at: lines.int(),
         });
-        i += 5;
     }
-    let session = Session {
-        id_token,
-        access_token: some(3),
-        token_type: some(4),
-        expires_at: int(5),
-        scope: some(6),
-        claims,
-        acr: some(7),
-        amr,
-        auth_time: int(9),
-        clock_offset: int(10).unwrap_or(0),
-    };
-    let tokens = Tokens { refresh_token: some(2), apis };
-    readable.then_some((session, tokens))
+    let session = Session { id_token, access_token, token_type, expires_at, scope, claims, acr, amr, auth_time, clock_offset };
+    lines.readable.then_some((session, Tokens { refresh_token, apis }))
+}
+
+/// The lines of a stored session, read in order (a missing line reads as empty). Any unreadable number makes
+/// the entry unreadable; everything is read, then judged once (no early return per member: see `FirstError`).
+struct Lines<'a> {
+    rest: core::str::Split<'a, char>,
+    readable: bool,
+}
+
+impl<'a> Lines<'a> {
+    fn next(&mut self) -> &'a str {
+        self.rest.next().unwrap_or_default()
+    }
+
+    fn text(&mut self) -> String {
+        String::from(self.next())
+    }
+
+    /// An optional value: an empty line is `None`.
+    fn some(&mut self) -> Option<String> {
+        Some(self.next()).filter(|s| !s.is_empty()).map(String::from)
+    }
+
+    /// An optional whole number (see [`read_int`]).
+    fn int(&mut self) -> Option<i64> {
+        match read_int(self.next()) {
+            Some(n) => n,
+            None => {
+                self.readable = false;
+                None
+            }
+        }
+    }
+}
+
+/// How many `\n` the text holds.
+fn line_breaks(text: &str) -> usize {
+    let mut breaks = 0;
+    for b in text.bytes() {
+        breaks += usize::from(b == b'\n');
+    }
+    breaks
 }
 
 #[cfg(test)]
