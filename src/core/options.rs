@@ -16,10 +16,19 @@ use super::validate::{Expectations, DEFAULT_LEEWAY};
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 fn invalid(member: &str, want: &str) -> Error {
-    let mut msg = String::from(member);
-    msg.push_str(" must be ");
-    msg.push_str(want);
-    Error::new(ErrorCode::InvalidConfig, msg).with_claim(member)
+    Error::new(ErrorCode::InvalidConfig, MustBe(member, want)).with_claim(member)
+}
+
+/// The message `<member> must be <want>`, written only where an error keeps its message (see [`Error::new`]).
+struct MustBe<'a>(&'a str, &'a str);
+
+impl From<MustBe<'_>> for String {
+    fn from(MustBe(member, want): MustBe<'_>) -> String {
+        let mut msg = String::from(member);
+        msg.push_str(" must be ");
+        msg.push_str(want);
+        msg
+    }
 }
 
 /// A view of an options object; `null`/`undefined` read as an empty object.
@@ -304,5 +313,6 @@ mod tests {
         assert_eq!((e.code(), e.claim.as_deref()), ("invalid_config", Some("expectations")));
         let e = expectations(Some(&json(r#"{"nonce":1,"issuer":"i"}"#)), 0).unwrap_err();
         assert_eq!(e.claim.as_deref(), Some("clientId"), "issuer and clientId are read first");
+        assert_eq!(e.message(), "clientId must be a non-empty string");
     }
 }
