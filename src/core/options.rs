@@ -31,18 +31,15 @@ impl From<MustBe<'_>> for String {
     }
 }
 
-/// A view of an options object; `null`/`undefined` read as an empty object.
+/// A view of an options object; `null`/`undefined` read as an empty object (the default).
 #[derive(Clone, Copy, Default)]
 pub struct Options<'a>(Option<&'a Json>);
 
 impl<'a> Options<'a> {
     /// `value` must be an object, `null`, or absent.
     pub fn new(value: Option<&'a Json>, what: &str) -> Result<Options<'a>> {
-        match value {
-            None | Some(Json::Null) => Ok(Options(None)),
-            Some(v @ Json::Object(_)) => Ok(Options(Some(v))),
-            Some(_) => Err(invalid(what, "an object")),
-        }
+        let Reader { options, err } = Reader::new(value, what);
+        err.or_ok(options)
     }
 
     /// A member, treating JSON `null` as absent (JS `undefined` never reaches us; `null` is its JSON twin).
@@ -53,63 +50,46 @@ impl<'a> Options<'a> {
         }
     }
 
+    /// One member read by a [`Reader`] of these options, its failure returned.
+    fn read<T>(self, member: impl FnOnce(&mut Reader<'a>) -> T) -> Result<T> {
+        let mut r = Reader { options: self, err: FirstError::default() };
+        let value = member(&mut r);
+        r.finish(value)
+    }
+
     pub fn string(&self, key: &str) -> Result<Option<String>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Json::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(invalid(key, "a string")),
-        }
+        self.read(|r| r.string(key))
     }
 
     pub fn required_string(&self, key: &str) -> Result<String> {
-        match self.string(key)? {
-            Some(s) if !s.is_empty() => Ok(s),
-            _ => Err(invalid(key, "a non-empty string")),
-        }
+        self.read(|r| r.required_string(key))
     }
 
     pub fn boolean(&self, key: &str) -> Result<Option<bool>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Json::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(invalid(key, "a boolean")),
-        }
+        self.read(|r| r.boolean(key))
     }
 
     /// A non-negative integer number of seconds (or count).
     pub fn uint(&self, key: &str) -> Result<Option<u64>> {
-        match self.get(key) {
-            None => Ok(None),
-            // In range, the cast is exact for integers and truncates fractions, which the comparison then rejects.
-            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER && (*n as u64) as f64 == *n => Ok(Some(*n as u64)),
-            Some(_) => Err(invalid(key, "a non-negative integer")),
-        }
+        self.read(|r| r.uint(key))
     }
 
     /// A time in seconds since the epoch; fractions are floored (JS `Date.now() / 1000` is welcome).
     pub fn time(&self, key: &str) -> Result<Option<i64>> {
-        match self.get(key) {
-            None => Ok(None),
-            // Non-negative and in range, so the cast truncates toward zero: the floor.
-            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER => Ok(Some(*n as i64)),
-            Some(_) => Err(invalid(key, "seconds since the epoch")),
-        }
+        self.read(|r| r.time(key))
     }
 
     pub fn strings(&self, key: &str) -> Result<Option<Vec<String>>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => v.as_strings().map(Some).ok_or_else(|| invalid(key, "an array of strings")),
-        }
+        self.read(|r| r.strings(key))
     }
 
     pub fn object(&self, key: &str) -> Result<Options<'a>> {
-        Options::new(self.get(key), key)
+        self.read(|r| r.object(key))
     }
 }
 
 /// An options object read member by member, keeping the first failure ([`FirstError`]): each member is one
-/// call at a reader's call site (a read and a `take`, generic per member type, were two).
+/// call at a reader's call site, and a member that fails reads as absent (or empty, or false).
 pub struct Reader<'a> {
     pub options: Options<'a>,
     pub err: FirstError,
@@ -119,48 +99,96 @@ impl<'a> Reader<'a> {
     /// `value` must be an object, `null`, or absent (see [`Options::new`]); anything else is the first failure,
     /// and every member then reads as absent.
     pub fn new(value: Option<&'a Json>, what: &str) -> Reader<'a> {
-        let mut err = FirstError::default();
-        let options = err.take(Options::new(value, what));
-        Reader { options, err }
+        let mut r = Reader { options: Options(None), err: FirstError::default() };
+        r.options = r.view(value, what);
+        r
     }
 
-    /// [`Options::string`]; a failure reads as absent.
+    /// `value` as options: an object, or `null` or absent (empty); anything else is a failure naming `what`.
+    fn view(&mut self, value: Option<&'a Json>, what: &str) -> Options<'a> {
+        match value {
+            None | Some(Json::Null) => Options(None),
+            Some(v @ Json::Object(_)) => Options(Some(v)),
+            Some(_) => self.fail(what, "an object"),
+        }
+    }
+
+    /// The member `key` as options of its own (see [`Reader::new`]).
+    pub fn object(&mut self, key: &str) -> Options<'a> {
+        self.view(self.options.get(key), key)
+    }
+
+    /// Note that `key` is not `want` (`invalid_config` naming it); the member reads as `T::default()`.
+    fn fail<T: Default>(&mut self, key: &str, want: &str) -> T {
+        self.err.note(invalid(key, want))
+    }
+
     #[inline(never)]
     pub fn string(&mut self, key: &str) -> Option<String> {
-        self.err.take(self.options.string(key))
+        match self.options.get(key) {
+            None => None,
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(_) => self.fail(key, "a string"),
+        }
     }
 
-    /// [`Options::required_string`]; a failure reads as empty.
     #[inline(never)]
     pub fn required_string(&mut self, key: &str) -> String {
-        self.err.take(self.options.required_string(key))
+        match self.options.get(key) {
+            Some(Json::String(s)) if !s.is_empty() => s.clone(),
+            None | Some(Json::String(_)) => self.fail(key, "a non-empty string"),
+            Some(_) => self.fail(key, "a string"),
+        }
     }
 
-    /// [`Options::boolean`]; absent or a failure reads as false.
     #[inline(never)]
-    pub fn flag(&mut self, key: &str) -> bool {
-        self.err.take(self.options.boolean(key)).unwrap_or(false)
+    pub fn boolean(&mut self, key: &str) -> Option<bool> {
+        match self.options.get(key) {
+            None => None,
+            Some(Json::Bool(b)) => Some(*b),
+            Some(_) => self.fail(key, "a boolean"),
+        }
     }
 
-    /// [`Options::uint`]; a failure reads as absent.
+    /// [`Reader::boolean`], absent read as false.
+    pub fn flag(&mut self, key: &str) -> bool {
+        self.boolean(key).unwrap_or(false)
+    }
+
+    /// A non-negative integer number of seconds (or count).
     #[inline(never)]
     pub fn uint(&mut self, key: &str) -> Option<u64> {
-        self.err.take(self.options.uint(key))
+        match self.options.get(key) {
+            None => None,
+            // In range, the cast is exact for integers and truncates fractions, which the comparison then rejects.
+            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER && (*n as u64) as f64 == *n => Some(*n as u64),
+            Some(_) => self.fail(key, "a non-negative integer"),
+        }
     }
 
-    /// [`Options::time`]; a failure reads as absent.
+    /// A time in seconds since the epoch; fractions are floored (JS `Date.now() / 1000` is welcome).
     #[inline(never)]
     pub fn time(&mut self, key: &str) -> Option<i64> {
-        self.err.take(self.options.time(key))
+        match self.options.get(key) {
+            None => None,
+            // Non-negative and in range, so the cast truncates toward zero: the floor.
+            Some(Json::Number(n)) if *n >= 0.0 && *n <= MAX_SAFE_INTEGER => Some(*n as i64),
+            Some(_) => self.fail(key, "seconds since the epoch"),
+        }
     }
 
-    /// [`Options::strings`]; a failure reads as absent.
     #[inline(never)]
     pub fn strings(&mut self, key: &str) -> Option<Vec<String>> {
-        self.err.take(self.options.strings(key))
+        match self.options.get(key) {
+            None => None,
+            Some(v) => match v.as_strings() {
+                Some(list) => Some(list),
+                None => self.fail(key, "an array of strings"),
+            },
+        }
     }
 
-    /// [`Options::strings`]; absent or a failure reads as empty.
+    /// [`Reader::strings`], absent read as empty.
     #[inline(never)]
     pub fn list(&mut self, key: &str) -> Vec<String> {
         self.strings(key).unwrap_or_default()
@@ -216,7 +244,7 @@ pub fn policy(value: Option<&Json>) -> Result<StepUpPolicy> {
     let mut r = Reader::new(value, "policy");
     let policy = r.options;
     // The nested `amr` object is read by the same reader: its failures come first.
-    r.options = r.err.take(policy.object("amr"));
+    r.options = r.object("amr");
     let amr = match (r.strings("anyOf"), r.strings("allOf")) {
         (None, None) => None,
         (any_of, all_of) => Some(AmrPolicy { any_of: any_of.unwrap_or_default(), all_of: all_of.unwrap_or_default() }),
@@ -298,6 +326,33 @@ mod tests {
         assert_eq!(p.max_age, Some(0));
         assert_eq!(policy(None).unwrap(), StepUpPolicy::default());
         assert_eq!(policy(Some(&json(r#"{"mfa":"yes"}"#))).unwrap_err().claim.as_deref(), Some("mfa"));
+    }
+
+    #[test]
+    fn each_options_member_returns_its_own_failure() {
+        let j = json(r#"{"s":"x","e":"","n":1.5,"b":true,"o":{"k":1},"a":["x"],"z":null}"#);
+        let o = Options::new(Some(&j), "o").unwrap();
+        let claim = |e: Error| e.claim;
+        assert_eq!(o.string("s").unwrap().as_deref(), Some("x"));
+        assert_eq!((o.string("z").unwrap(), o.string("missing").unwrap()), (None, None));
+        assert_eq!(claim(o.string("n").unwrap_err()).as_deref(), Some("n"));
+        assert_eq!(o.required_string("s").unwrap(), "x");
+        assert_eq!(o.required_string("e").unwrap_err().message(), "e must be a non-empty string");
+        assert_eq!(o.required_string("n").unwrap_err().message(), "n must be a string");
+        assert_eq!(o.required_string("z").unwrap_err().message(), "z must be a non-empty string");
+        assert_eq!(o.uint("n").unwrap_err().message(), "n must be a non-negative integer");
+        assert_eq!(o.time("n").unwrap(), Some(1));
+        assert_eq!(o.time("s").unwrap_err().message(), "s must be seconds since the epoch");
+        assert_eq!((o.boolean("b").unwrap(), o.boolean("z").unwrap()), (Some(true), None));
+        assert_eq!(o.boolean("s").unwrap_err().message(), "s must be a boolean");
+        assert!(o.object("o").unwrap().get("k").is_some());
+        assert!(o.object("z").unwrap().get("k").is_none());
+        assert_eq!(o.object("s").err().map(|e| e.message().to_string()).as_deref(), Some("s must be an object"));
+        assert_eq!(o.strings("a").unwrap(), Some(vec!["x".into()]));
+        assert_eq!(o.strings("o").unwrap_err().message(), "o must be an array of strings");
+        assert_eq!(Options::new(Some(&json("1")), "what").err().and_then(claim).as_deref(), Some("what"));
+        assert!(Options::new(Some(&Json::Null), "what").unwrap().get("s").is_none());
+        assert!(Options::new(None, "what").unwrap().get("s").is_none());
     }
 
     #[test]
