@@ -210,12 +210,6 @@ pub fn name(prefix: &str, issuer: &str, client_id: &str) -> String {
 /// session.
 const FORMAT: &str = "stepup-session-1 ";
 
-fn push_int(out: &mut String, value: Option<i64>) {
-    if let Some(v) = value {
-        push_i64(out, v);
-    }
-}
-
 /// An optional whole number of seconds (negative allowed: the clock offset); `None` when not one.
 fn read_int(line: &str) -> Option<Option<i64>> {
     if line.is_empty() {
@@ -248,31 +242,29 @@ fn read_int(line: &str) -> Option<Option<i64>> {
 pub fn encode(session: &Session, tokens: &Tokens, mark: u64) -> Option<String> {
     let mut out = String::from(FORMAT);
     push_u64(&mut out, mark);
-    let mut amr = String::new();
+    push_line(&mut out, &session.id_token);
+    push_optional(&mut out, &tokens.refresh_token);
+    push_optional(&mut out, &session.access_token);
+    push_optional(&mut out, &session.token_type);
+    push_int_line(&mut out, session.expires_at);
+    push_optional(&mut out, &session.scope);
+    push_optional(&mut out, &session.acr);
+    out.push('\n');
+    let amr_start = out.len();
     for m in &session.amr {
-        if !amr.is_empty() {
-            amr.push(' ');
+        if out.len() > amr_start {
+            out.push(' ');
         }
-        amr.push_str(m);
+        out.push_str(m);
     }
-    for value in [Some(session.id_token.as_str()), tokens.refresh_token.as_deref(), session.access_token.as_deref(), session.token_type.as_deref()] {
-        push_line(&mut out, value.unwrap_or(""));
-    }
-    push_line(&mut out, "");
-    push_int(&mut out, session.expires_at);
-    for value in [session.scope.as_deref().unwrap_or(""), session.acr.as_deref().unwrap_or(""), &amr] {
-        push_line(&mut out, value);
-    }
-    for n in [session.auth_time, Some(session.clock_offset)] {
-        push_line(&mut out, "");
-        push_int(&mut out, n);
-    }
+    push_int_line(&mut out, session.auth_time);
+    push_int_line(&mut out, Some(session.clock_offset));
     for t in &tokens.apis {
-        for v in [&t.audience, &t.scope, &t.access_token, t.token_type.as_deref().unwrap_or("")] {
-            push_line(&mut out, v);
-        }
-        push_line(&mut out, "");
-        push_int(&mut out, t.expires_at);
+        push_line(&mut out, &t.audience);
+        push_line(&mut out, &t.scope);
+        push_line(&mut out, &t.access_token);
+        push_optional(&mut out, &t.token_type);
+        push_int_line(&mut out, t.expires_at);
     }
     (line_breaks(&out) == 10 + 5 * tokens.apis.len()).then_some(out)
 }
@@ -280,6 +272,19 @@ pub fn encode(session: &Session, tokens: &Tokens, mark: u64) -> Option<String> {
 fn push_line(out: &mut String, value: &str) {
     out.push('\n');
     out.push_str(value);
+}
+
+/// An optional value's line: empty when absent.
+fn push_optional(out: &mut String, value: &Option<String>) {
+    push_line(out, value.as_deref().unwrap_or(""));
+}
+
+/// An optional number's line: empty when absent.
+fn push_int_line(out: &mut String, value: Option<i64>) {
+    out.push('\n');
+    if let Some(v) = value {
+        push_i64(out, v);
+    }
 }
 
 /// The mark of a stored entry (see [`encode`]), `None` when it is not one of ours. A tab that renewed under the
@@ -453,6 +458,26 @@ mod tests {
         // A line break inside a value would shift every line after it: such a session is not stored.
         let odd = Tokens { refresh_token: Some("a\nb".into()), apis: Vec::new() };
         assert_eq!(encode(&s, &odd, 0), None);
+    }
+
+    #[test]
+    fn the_stored_text_is_one_value_a_line() {
+        let mut s = session();
+        s.id_token = "h.p.s".into();
+        s.amr = alloc::vec!["".into(), "pwd".into(), "otp".into()];
+        s.token_type = None;
+        let t = Tokens {
+            refresh_token: None,
+            apis: alloc::vec![
+                ApiToken { audience: "a".into(), scope: "".into(), access_token: "at-a".into(), token_type: Some("DPoP".into()), expires_at: None },
+                ApiToken { audience: "".into(), scope: "s".into(), access_token: "at-s".into(), token_type: None, expires_at: Some(-3) },
+            ],
+        };
+        let text = encode(&s, &t, 42).unwrap();
+        assert_eq!(text, "stepup-session-1 42\nh.p.s\n\nat-1\n\n1600\nopenid\nurn:mfa\npwd otp\n990\n-7\na\n\nat-a\nDPoP\n\n\ns\nat-s\n\n-3");
+        let mut none = s.clone();
+        (none.amr, none.expires_at, none.auth_time, none.scope, none.acr) = (Vec::new(), None, None, None, None);
+        assert_eq!(encode(&none, &Tokens::default(), 0).unwrap(), "stepup-session-1 0\nh.p.s\n\nat-1\n\n\n\n\n\n\n-7");
     }
 
     #[test]
