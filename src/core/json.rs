@@ -435,6 +435,13 @@ impl ObjectWriter {
         write_string(&mut self.0, v);
     }
 
+    /// A string member, left out when `v` is `None`.
+    pub fn optional_string(&mut self, k: &str, v: &Option<String>) {
+        if let Some(v) = v {
+            self.string(k, v);
+        }
+    }
+
     pub fn int(&mut self, k: &str, v: i64) {
         self.key(k);
         super::authorize::push_i64(&mut self.0, v);

@@ -105,16 +105,12 @@ fn policy_text(p: &StepUpPolicy) -> String {
 pub fn encode(tx: &Transaction) -> String {
     let mut w = ObjectWriter::new();
     let p = &tx.pending;
-    for (k, v) in [
-        ("issuer", &tx.issuer),
-        ("clientId", &tx.client_id),
-        ("state", &p.state),
-        ("nonce", &p.nonce),
-        ("verifier", &p.verifier),
-        ("redirectUri", &p.redirect_uri),
-    ] {
-        w.string(k, v);
-    }
+    w.string("issuer", &tx.issuer);
+    w.string("clientId", &tx.client_id);
+    w.string("state", &p.state);
+    w.string("nonce", &p.nonce);
+    w.string("verifier", &p.verifier);
+    w.string("redirectUri", &p.redirect_uri);
     if let Some(a) = &p.acr_values {
         w.strings("acrValues", a);
     }
@@ -124,11 +120,9 @@ pub fn encode(tx: &Transaction) -> String {
     if let Some(policy) = &tx.policy {
         w.raw("policy", &policy_text(policy));
     }
-    for (k, v) in [("appState", &tx.app_state), ("user", &p.user), ("scope", &p.scope)] {
-        if let Some(v) = v {
-            w.string(k, v);
-        }
-    }
+    w.optional_string("appState", &tx.app_state);
+    w.optional_string("user", &p.user);
+    w.optional_string("scope", &p.scope);
     w.int("createdAt", tx.created_at);
     w.finish()
 }
@@ -218,6 +212,10 @@ mod tests {
         assert!(text.starts_with(r#"{"issuer":"https://idp.example/","clientId":"app","state":"st\"ate","nonce":"n\\once""#), "{text}");
         assert!(text.contains(r#""acrValues":["urn:a","b\u0001"],"maxAge":300,"policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"],"allOf":[]},"mfa":true,"maxAge":60}"#), "{text}");
         assert!(text.ends_with(r#""user":"alice","scope":"openid mfa","createdAt":1700000000}"#), "{text}");
+        let whole = r#"{"issuer":"https://idp.example/","clientId":"app","state":"st\"ate","nonce":"n\\once","verifier":"v","redirectUri":"https://app.example/cb","acrValues":["urn:a","b\u0001"],"maxAge":300,"policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"],"allOf":[]},"mfa":true,"maxAge":60},"appState":"{\"returnTo\":\"/transfer\\n\"}","user":"alice","scope":"openid mfa","createdAt":1700000000}"#;
+        assert_eq!(text, whole);
+        let bare = Transaction { created_at: -1, ..Transaction::default() };
+        assert_eq!(encode(&bare), r#"{"issuer":"","clientId":"","state":"","nonce":"","verifier":"","redirectUri":"","createdAt":-1}"#);
     }
 
     #[test]
