@@ -117,15 +117,21 @@ pub fn valid_token(session: &Session, tokens: &Tokens, key: Option<&(String, Str
 pub fn refresh_request_body(refresh_token: &str, client_id: &str, key: Option<&(String, String)>) -> String {
     let mut out = String::from("grant_type=refresh_token");
     let (audience, scope) = key.map_or(("", ""), |(a, s)| (a.as_str(), s.as_str()));
-    for (name, value) in [("refresh_token", refresh_token), ("client_id", client_id), ("audience", audience), ("scope", scope)] {
-        if !value.is_empty() {
-            out.push('&');
-            out.push_str(name);
-            out.push('=');
-            push_encoded(&mut out, value);
-        }
-    }
+    push_param(&mut out, "refresh_token", refresh_token);
+    push_param(&mut out, "client_id", client_id);
+    push_param(&mut out, "audience", audience);
+    push_param(&mut out, "scope", scope);
     out
+}
+
+/// `&name=value`, form-encoded, unless `value` is empty.
+fn push_param(out: &mut String, name: &str, value: &str) {
+    if !value.is_empty() {
+        out.push('&');
+        out.push_str(name);
+        out.push('=');
+        push_encoded(out, value);
+    }
 }
 
 /// A refresh answered with `response` (its ID token, when there is one, verified into `claims` with
@@ -536,6 +542,7 @@ mod tests {
             refresh_request_body("rt", "app", Some(&key)),
             "grant_type=refresh_token&refresh_token=rt&client_id=app&audience=https%3A%2F%2Fapi%2F&scope=read%20write"
         );
+        assert_eq!(refresh_request_body("", "", Some(&(String::new(), String::from("s")))), "grant_type=refresh_token&scope=s");
     }
 
     #[test]
