@@ -92,7 +92,7 @@ impl ProviderMetadata {
         if expected_issuer.is_empty() || issuer != expected_issuer {
             return Err(Error::new(ErrorCode::IssuerMismatch, "the discovery issuer is not the configured issuer"));
         }
-        if !is_secure_url(issuer) || issuer.contains(['?', '#']) {
+        if !is_secure_url(issuer) || issuer.bytes().any(|b| b == b'?' || b == b'#') {
             return Err(Error::new(ErrorCode::InvalidConfig, "the issuer must be an https URL without query or fragment"));
         }
 
@@ -120,5 +120,27 @@ impl ProviderMetadata {
             return Err(failed("the provider does not support PKCE S256"));
         }
         Ok(meta)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::core::json::parse;
+
+    fn metadata(issuer: &str) -> Result<ProviderMetadata> {
+        let text = [r#"{"issuer":""#, issuer, r#"","authorization_endpoint":"https://a/","token_endpoint":"https://a/","jwks_uri":"https://a/"}"#].concat();
+        ProviderMetadata::from_json(&parse(&text, ErrorCode::DiscoveryFailed).unwrap(), issuer)
+    }
+
+    #[test]
+    fn the_issuer_has_no_query_or_fragment() {
+        for issuer in ["https://idp.example/?x=1", "https://idp.example/#f", "https://idp.example/caf\u{e9}?", "https://idp.example/a#"] {
+            assert_eq!(metadata(issuer).unwrap_err().code(), "invalid_config", "{issuer}");
+        }
+        for issuer in ["https://idp.example/", "https://idp.example/caf\u{e9}", "https://idp.example/realms/x"] {
+            assert_eq!(metadata(issuer).unwrap().issuer, issuer);
+        }
     }
 }
