@@ -346,16 +346,13 @@ impl Parser<'_> {
             if !neg_exp {
                 self.eat(b'+');
             }
-            let mut e = 0i32;
-            let mut n = 0;
-            while let Some(d @ b'0'..=b'9') = self.peek() {
-                self.i += 1;
-                n += 1;
-                e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
-            }
-            if n == 0 {
+            // The exponent's digits read as a mantissa's are: exact below 10^18, and beyond that only counted
+            // (`more`), so anything above i32::MAX saturates there.
+            let (mut e, mut more) = (0u64, 0i32);
+            if self.digits(&mut e, &mut more, false) == 0 {
                 return None;
             }
+            let e = if more > 0 { i32::MAX } else { i32::try_from(e).unwrap_or(i32::MAX) };
             exp = exp.saturating_add(if neg_exp { -e } else { e });
         }
         // Exact when the mantissa is below 2^53 and |exp| ≤ 22: both factors are exact doubles, so the one
@@ -577,6 +574,21 @@ mod tests {
             let close = ours == exact || ((ours - exact) / exact).abs() < 1e-15 || (exact == 0.0 && ours.abs() < 1e-300);
             assert!(close, "{text}: {ours} vs {exact}");
         }
+    }
+
+    #[test]
+    fn long_and_huge_exponents_saturate() {
+        let num = |text: &str| parse(text, ErrorCode::MalformedToken).unwrap().as_f64().unwrap();
+        assert_eq!(num("1e0000000000000000000000002"), 100.0);
+        assert_eq!(num("1E+0002"), 100.0);
+        assert_eq!(num("1e-0000000000000000000000002"), 0.01);
+        assert_eq!(num("12e2147483646"), f64::INFINITY);
+        assert_eq!(num("1e99999999999999999999999"), f64::INFINITY);
+        assert_eq!(num("-1e2147483648"), f64::NEG_INFINITY);
+        assert_eq!(num("1e-99999999999999999999999"), 0.0);
+        assert_eq!(num("5e-2147483648"), 0.0);
+        assert_eq!(num("0e99999999999999999999"), 0.0);
+        assert_eq!(num("1000000000000000000000e-2147483647"), 0.0);
     }
 
     #[test]
