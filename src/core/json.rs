@@ -357,20 +357,13 @@ impl Parser<'_> {
         }
         // Exact when the mantissa is below 2^53 and |exp| ≤ 22: both factors are exact doubles, so the one
         // multiplication or division rounds once. Otherwise steps of 10^22: a few roundings at most.
+        // Steps of 10^22 first, the rest last; once the value is infinite or zero, no step changes it.
         let mut value = mantissa as f64;
-        if mantissa != 0 {
-            while exp > 22 && value.is_finite() {
-                value *= 1e22;
-                exp -= 22;
-            }
-            while exp < -22 && value != 0.0 {
-                value /= 1e22;
-                exp += 22;
-            }
-            if (-22..=22).contains(&exp) {
-                let scale = pow10(exp.unsigned_abs());
-                value = if exp < 0 { value / scale } else { value * scale };
-            }
+        while exp != 0 && value.is_finite() && value != 0.0 {
+            let step = exp.clamp(-22, 22);
+            let scale = pow10(step.unsigned_abs());
+            value = if step < 0 { value / scale } else { value * scale };
+            exp -= step;
         }
         Some(Json::Number(if negative { -value } else { value }))
     }
