@@ -149,7 +149,7 @@ pub fn apply_refresh(
         .access_token
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::new(ErrorCode::TokenRequestFailed, "the refresh response has no access_token"))?;
-    let expires_at = response.expires_in.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
+    let expires_at = super::session::expiry(response.expires_in, now);
     if response.refresh_token.is_some() {
         tokens.refresh_token = response.refresh_token;
     }

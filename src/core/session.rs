@@ -50,7 +50,7 @@ impl core::fmt::Debug for Session {
 impl Session {
     /// Build from a token response whose ID token has been validated into `claims`, received at `now`.
     pub fn new(token: TokenResponse, claims: Claims, now: i64) -> Session {
-        let expires_at = token.expires_in.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
+        let expires_at = expiry(token.expires_in, now);
         Session {
             id_token: token.id_token,
             access_token: token.access_token,
@@ -82,6 +82,12 @@ impl Session {
         let Some(expiry) = self.expires_at.or(self.claims.exp) else { return false };
         i128::from(now) + i128::from(leeway) >= i128::from(expiry)
     }
+}
+
+/// When a token that lives `expires_in` seconds from `now` expires (saturating), seconds since the epoch.
+#[inline(never)]
+pub fn expiry(expires_in: Option<u64>, now: i64) -> Option<i64> {
+    expires_in.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)))
 }
 
 /// The `login_hint` that asks the provider for the signed-in account (OIDC Core §3.1.2.1): the session's
@@ -142,6 +148,12 @@ mod tests {
             assert!(!text.contains("eyJ") && !text.contains("secret"), "{text}");
             assert!(text.contains("[redacted]"));
         }
+    }
+
+    #[test]
+    fn expiry_saturates() {
+        assert_eq!((expiry(None, 5), expiry(Some(10), -3), expiry(Some(0), 7)), (None, Some(7), Some(7)));
+        assert_eq!((expiry(Some(u64::MAX), 5), expiry(Some(1), i64::MAX)), (Some(i64::MAX), Some(i64::MAX)));
     }
 
     #[test]
