@@ -242,16 +242,36 @@ pub fn expectations(value: Option<&Json>, now: i64) -> Result<Expectations> {
 /// `StepUpPolicy` → [`StepUpPolicy`].
 pub fn policy(value: Option<&Json>) -> Result<StepUpPolicy> {
     let mut r = Reader::new(value, "policy");
-    let policy = r.options;
-    // The nested `amr` object is read by the same reader: its failures come first.
-    r.options = r.object("amr");
-    let amr = match (r.strings("anyOf"), r.strings("allOf")) {
-        (None, None) => None,
-        (any_of, all_of) => Some(AmrPolicy { any_of: any_of.unwrap_or_default(), all_of: all_of.unwrap_or_default() }),
-    };
-    r.options = policy;
-    let policy = StepUpPolicy { acr: r.strings("acr"), amr, mfa: r.flag("mfa"), max_age: r.uint("maxAge") };
+    let policy = r.step_up_policy();
     r.finish(policy)
+}
+
+impl<'a> Reader<'a> {
+    /// `read` with `options` in place of these, the failures noted here.
+    fn within<T>(&mut self, options: Options<'a>, read: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = core::mem::replace(&mut self.options, options);
+        let value = read(self);
+        self.options = outer;
+        value
+    }
+
+    /// These options as a `StepUpPolicy` (see [`policy`]).
+    fn step_up_policy(&mut self) -> StepUpPolicy {
+        // The nested `amr` object is read first: its failures come first.
+        let amr = self.object("amr");
+        let amr = self.within(amr, |r| match (r.strings("anyOf"), r.strings("allOf")) {
+            (None, None) => None,
+            (any_of, all_of) => Some(AmrPolicy { any_of: any_of.unwrap_or_default(), all_of: all_of.unwrap_or_default() }),
+        });
+        StepUpPolicy { acr: self.strings("acr"), amr, mfa: self.flag("mfa"), max_age: self.uint("maxAge") }
+    }
+
+    /// The member `key` as a `StepUpPolicy` (see [`policy`]); `None` when absent.
+    pub fn policy(&mut self, key: &str) -> Option<StepUpPolicy> {
+        self.options.get(key)?;
+        let policy = self.object(key);
+        Some(self.within(policy, Reader::step_up_policy))
+    }
 }
 
 #[cfg(test)]

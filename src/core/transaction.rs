@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use super::error::{Error, ErrorCode, Result};
 use super::json::{self, Json, ObjectWriter};
-use super::options::{self, Reader};
+use super::options::Reader;
 use super::policy::StepUpPolicy;
 
 /// A transaction older than this (10 minutes) is refused as `missing_transaction`.
@@ -149,7 +149,7 @@ pub fn decode(text: &str) -> Result<Transaction> {
             sent_at: created_at,
             user: r.string("user"),
         },
-        policy: r.options.get("policy").map(|p| r.err.take(options::policy(Some(p)))),
+        policy: r.policy("policy"),
         app_state: r.string("appState"),
         created_at,
     };
