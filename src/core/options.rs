@@ -202,14 +202,23 @@ impl<'a> Reader<'a> {
 
 /// Parse an algorithm allowlist; unknown names (and `none`, `HS256`) are `unsupported_algorithm`.
 pub fn algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
-    let mut out = Vec::with_capacity(names.len());
-    for n in names {
-        out.push(
-            Algorithm::from_name(n)
-                .ok_or_else(|| Error::new(ErrorCode::UnsupportedAlgorithm, "algorithm not supported").with_claim("algorithms"))?,
-        );
+    let mut r = Reader::new(None, "");
+    let allowed = r.algorithms(names);
+    r.finish(allowed)
+}
+
+impl Reader<'_> {
+    /// An algorithm allowlist (see [`algorithms`]); an unknown name is noted, and the list reads as empty.
+    pub fn algorithms(&mut self, names: &[String]) -> Vec<Algorithm> {
+        let mut out = Vec::with_capacity(names.len());
+        for n in names {
+            match Algorithm::from_name(n) {
+                Some(a) => out.push(a),
+                None => return self.err.note(Error::new(ErrorCode::UnsupportedAlgorithm, "algorithm not supported").with_claim("algorithms")),
+            }
+        }
+        out
     }
-    Ok(out)
 }
 
 /// A URL we will fetch from must be https (OIDC Discovery §3, RFC 9700 §2.6); `http://localhost` (and
@@ -232,7 +241,7 @@ pub fn expectations(value: Option<&Json>, now: i64) -> Result<Expectations> {
     exp.leeway = r.uint("leeway").unwrap_or(DEFAULT_LEEWAY);
     exp.now = r.time("now").unwrap_or(now);
     if let Some(names) = r.strings("algorithms") {
-        exp.algorithms = r.err.take(algorithms(&names));
+        exp.algorithms = r.algorithms(&names);
     }
     exp.access_token = r.string("accessToken");
     exp.trusted_audiences = r.list("trustedAudiences");
@@ -327,6 +336,14 @@ mod tests {
             assert_eq!((err.code(), err.claim.as_deref()), ("invalid_config", Some(member)), "{doc}");
         }
         assert_eq!(expectations(Some(&json("[]")), 0).unwrap_err().code(), "invalid_config");
+    }
+
+    #[test]
+    fn an_allowlist_reads_every_name_or_fails() {
+        assert_eq!(algorithms(&["ES256".into(), "RS256".into()]).unwrap(), vec![Algorithm::ES256, Algorithm::RS256]);
+        assert_eq!(algorithms(&[]).unwrap(), vec![]);
+        let e = algorithms(&["ES256".into(), "none".into()]).unwrap_err();
+        assert_eq!((e.code(), e.claim.as_deref()), ("unsupported_algorithm", Some("algorithms")));
     }
 
     #[test]
