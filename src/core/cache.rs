@@ -100,7 +100,8 @@ fn fresh(expires_at: Option<i64>, now: i64) -> bool {
 /// The cached access token for `key` (see [`token_key`]) that is still valid at `now`, if any.
 pub fn valid_token(session: &Session, tokens: &Tokens, key: Option<&(String, String)>, now: i64) -> Option<String> {
     match key {
-        None => session.access_token.clone().filter(|_| fresh(session.expires_at, now)),
+        None if fresh(session.expires_at, now) => session.access_token.clone(),
+        None => None,
         Some((aud, scope)) => {
             for t in &tokens.apis {
                 if t.audience == *aud && t.scope == *scope && fresh(t.expires_at, now) {
