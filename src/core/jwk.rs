@@ -276,12 +276,13 @@ impl Jwks {
 /// that rotate keys send a `kid`). Nothing found → `key_not_found` (with claim `kid`), which the
 /// browser layer answers by refetching the JWKS once.
 pub fn select_key<'a>(jwks: &'a Jwks, header: &JoseHeader, alg: Algorithm) -> Result<&'a Jwk> {
-    let mut compatible = jwks.keys.iter().filter(|k| k.is_compatible(alg));
-    let found = match header.kid.as_deref() {
-        Some(kid) => compatible.find(|k| k.kid.as_deref() == Some(kid)),
-        None => compatible.next(),
-    };
-    found.ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "no key in the JWKS matches the token").with_claim("kid"))
+    for key in &jwks.keys {
+        let kid_matches = header.kid.is_none() || key.kid == header.kid;
+        if kid_matches && key.is_compatible(alg) {
+            return Ok(key);
+        }
+    }
+    Err(Error::new(ErrorCode::KeyNotFound, "no key in the JWKS matches the token").with_claim("kid"))
 }
 
 /// What WebCrypto is asked to do for one signature, decided here so the browser layer makes one call:
