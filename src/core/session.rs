@@ -8,6 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::claims::Claims;
+use super::json::Json;
 use super::policy::AuthContext;
 use super::token::TokenResponse;
 
@@ -93,10 +94,14 @@ pub fn expiry(expires_in: Option<u64>, now: i64) -> Option<i64> {
 /// The `login_hint` that asks the provider for the signed-in account (OIDC Core §3.1.2.1): the session's
 /// `email`, else its `preferred_username`, when the token carries one.
 pub fn login_hint(claims: &Claims) -> Option<String> {
-    ["email", "preferred_username"]
-        .iter()
-        .find_map(|k| claims.extra.get(k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()))
-        .map(String::from)
+    for name in &["email", "preferred_username"] {
+        if let Some(Json::String(hint)) = claims.extra.get(name) {
+            if !hint.is_empty() {
+                return Some(hint.clone());
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -158,7 +163,6 @@ mod tests {
 
     #[test]
     fn login_hint_prefers_email() {
-        use crate::core::json::Json;
         let mut c = claims();
         assert_eq!(login_hint(&c), None);
         c.extra.insert("preferred_username".to_string(), Json::String("al".to_string()));
