@@ -151,8 +151,11 @@ impl AuthorizeOptions {
 
 /// `entry` without the `/`s it ends with: an `apiOrigins` entry may be written `https://api.example.com/`.
 pub fn without_trailing_slashes(entry: &str) -> &str {
-    let slashes = entry.bytes().rev().take_while(|&b| b == b'/').count();
-    entry.get(..entry.len() - slashes).unwrap_or(entry)
+    let mut rest = entry;
+    while let Some(shorter) = rest.strip_suffix('/') {
+        rest = shorter;
+    }
+    rest
 }
 
 /// RFC 9700 §4.9 / RFC 6750 §5.3: whether `client.fetch` may attach the access token to a request whose URL has the
