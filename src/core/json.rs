@@ -35,7 +35,12 @@ impl JsonObject {
     }
     /// The member `key`, if present.
     pub fn get(&self, key: &str) -> Option<&Json> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        for (k, v) in &self.0 {
+            if k == key {
+                return Some(v);
+            }
+        }
+        None
     }
     pub fn contains_key(&self, key: &str) -> bool {
         self.get(key).is_some()
