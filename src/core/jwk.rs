@@ -54,7 +54,12 @@ impl Algorithm {
     /// The algorithm with this exact JWA name. Case-sensitive (RFC 7515 §4.1.1: `alg` is a
     /// case-sensitive string), so `rs256` and `NONE` are `None`, as are `none` and HS*.
     pub fn from_name(name: &str) -> Option<Algorithm> {
-        Algorithm::ALL.into_iter().find(|a| a.name() == name)
+        for a in &Algorithm::ALL {
+            if a.name() == name {
+                return Some(*a);
+            }
+        }
+        None
     }
 
     /// The JWA name, e.g. `"ES256"`.
