@@ -114,12 +114,12 @@ impl ProviderMetadata {
             acr_values_supported: list(obj, &mut err, "acr_values_supported"),
             raw: obj.clone(),
         };
-        let meta = err.or_ok(meta)?;
-        // PKCE S256 is the only method we use; a provider that lists methods without it would refuse us.
+        // PKCE S256 is the only method we use; a provider that lists methods without it would refuse us. (Noted
+        // last: any failure of the members comes first.)
         if matches!(obj.get("code_challenge_methods_supported"), Some(Json::Array(_))) && !meta.code_challenge_methods_supported.iter().any(|m| m == "S256") {
-            return Err(failed("the provider does not support PKCE S256"));
+            err.note::<()>(failed("the provider does not support PKCE S256"));
         }
-        Ok(meta)
+        err.or_ok(meta)
     }
 }
 

@@ -75,7 +75,15 @@ impl JsonObject {
 /// Equal when they have the same members, whatever their order (as JSON objects are compared).
 impl PartialEq for JsonObject {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+        if self.len() != other.len() {
+            return false;
+        }
+        for (k, v) in &self.0 {
+            if other.get(k) != Some(v) {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -571,6 +579,15 @@ mod tests {
             let exact: f64 = text.parse().unwrap();
             let close = ours == exact || ((ours - exact) / exact).abs() < 1e-15 || (exact == 0.0 && ours.abs() < 1e-300);
             assert!(close, "{text}: {ours} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn objects_are_equal_whatever_their_order() {
+        let j = |t: &str| parse(t, ErrorCode::MalformedToken).unwrap();
+        assert_eq!(j(r#"{"a":1,"b":[{"c":null}]}"#), j(r#"{"b":[{"c":null}],"a":1}"#));
+        for other in [r#"{"a":1}"#, r#"{"a":1,"b":[{"c":false}]}"#, r#"{"a":1,"c":[{"c":null}]}"#, r#"{"a":1,"b":[{"c":null}],"d":2}"#] {
+            assert_ne!(j(r#"{"a":1,"b":[{"c":null}]}"#), j(other), "{other}");
         }
     }
 
