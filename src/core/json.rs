@@ -493,11 +493,13 @@ pub fn write_string(out: &mut String, s: &str) {
     // Runs of characters that need no escape are copied as they are, a run at a time: a byte that needs one is
     // ASCII, so the run ends on a character boundary (and no character is decoded).
     let mut rest = s;
-    while let Some((plain, tail)) =
-        rest.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20).and_then(|i| rest.split_at_checked(i))
-    {
-        out.push_str(plain);
-        let b = tail.bytes().next().unwrap_or(0);
+    let mut i = 0;
+    while let Some(&b) = rest.as_bytes().get(i) {
+        if b != b'"' && b != b'\\' && b >= 0x20 {
+            i += 1;
+            continue;
+        }
+        out.push_str(rest.get(..i).unwrap_or_default());
         match b {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
@@ -511,7 +513,8 @@ pub fn write_string(out: &mut String, s: &str) {
                 out.push(char::from(HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0')));
             }
         }
-        rest = tail.get(1..).unwrap_or_default();
+        rest = rest.get(i + 1..).unwrap_or_default();
+        i = 0;
     }
     out.push_str(rest);
     out.push('"');
