@@ -76,11 +76,7 @@ impl ClientConfig {
             audience: r.string("audience"),
             leeway: r.uint("leeway"),
             popup_timeout_seconds: r.uint("popupTimeoutSeconds"),
-            metadata: match r.options.get("metadata") {
-                None => None,
-                Some(m @ Json::Object(_)) => Some(m.clone()),
-                Some(_) => r.err.note(Error::new(ErrorCode::InvalidConfig, "metadata must be an object").with_claim("metadata")),
-            },
+            metadata: r.object("metadata").json().cloned(),
             algorithms: r.strings("algorithms"),
             step_up_acr: r.string("stepUpAcr"),
             api_origins: r.list("apiOrigins"),
@@ -208,6 +204,10 @@ mod tests {
         }
         assert_eq!(ClientConfig::from_json(Some(&parse("[]"))).unwrap_err().code(), "invalid_config");
         assert_eq!(ClientConfig::from_json(Some(&parse("true"))).unwrap_err().claim.as_deref(), Some("config"));
+        let metadata = |m: &str| ClientConfig::from_json(Some(&parse(&[r#"{"issuer":"i","clientId":"c","redirectUri":"x","metadata":"#, m, "}"].concat())));
+        assert_eq!(metadata("[]").unwrap_err().message(), "metadata must be an object");
+        assert_eq!(metadata("null").unwrap().metadata, None);
+        assert_eq!(metadata(r#"{"a":1}"#).unwrap().metadata, Some(parse(r#"{"a":1}"#)));
         assert_eq!(ClientConfig::from_json(None).unwrap_err().claim.as_deref(), Some("issuer"));
         let map_then_later = r#"{"issuer":"i","clientId":"c","redirectUri":"x","amrAliases":{"a":"b","c":2},"acrLevels":5}"#;
         assert_eq!(ClientConfig::from_json(Some(&parse(map_then_later))).unwrap_err().claim.as_deref(), Some("amrAliases"));

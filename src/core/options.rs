@@ -50,6 +50,11 @@ impl<'a> Options<'a> {
         }
     }
 
+    /// The object these options view; `None` for `null` or absent.
+    pub fn json(&self) -> Option<&'a Json> {
+        self.0
+    }
+
     /// One member read by a [`Reader`] of these options, its failure returned.
     fn read<T>(self, member: impl FnOnce(&mut Reader<'a>) -> T) -> Result<T> {
         let mut r = Reader { options: self, err: FirstError::default() };
