@@ -231,11 +231,12 @@ impl Parser<'_> {
                     if !self.eat(b':') {
                         return None;
                     }
-                    let v = self.value(depth + 1)?;
                     // RFC 7515 §5.2 / RFC 8725: a duplicate member name is a parse failure, not last-wins.
-                    if out.insert(key, v).is_some() {
+                    if out.contains_key(&key) {
                         return None;
                     }
+                    let v = self.value(depth + 1)?;
+                    out.0.push((key, v));
                     self.ws();
                     match self.next()? {
                         b',' => {}
