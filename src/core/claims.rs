@@ -100,12 +100,7 @@ impl Claims {
         let obj =
             value.as_object().ok_or_else(|| Error::new(ErrorCode::InvalidClaim, "claims must be a JSON object"))?;
         let mut r = Reader { obj, err: FirstError::default() };
-        let mut extra = JsonObject::new();
-        for (k, v) in obj.iter() {
-            if !KNOWN.contains(&k.as_str()) {
-                extra.insert(k.clone(), v.clone());
-            }
-        }
+        let extra = obj.without(&KNOWN);
         let claims = Claims {
             iss: r.string("iss"),
             sub: r.string("sub"),

@@ -60,6 +60,17 @@ impl JsonObject {
         let i = self.0.iter().position(|(k, _)| k == key)?;
         Some(self.0.remove(i).1)
     }
+    /// A copy without the members `names` lists, the others in their order.
+    pub fn without(&self, names: &[&str]) -> JsonObject {
+        let mut out = Vec::new();
+        for (k, v) in &self.0 {
+            if !names.contains(&k.as_str()) {
+                out.push((k.clone(), v.clone()));
+            }
+        }
+        JsonObject(out)
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -584,6 +595,16 @@ mod tests {
             let close = ours == exact || ((ours - exact) / exact).abs() < 1e-15 || (exact == 0.0 && ours.abs() < 1e-300);
             assert!(close, "{text}: {ours} vs {exact}");
         }
+    }
+
+    #[test]
+    fn without_keeps_the_other_members_in_order() {
+        let o = parse(r#"{"a":1,"b":2,"c":[3],"d":4}"#, ErrorCode::MalformedToken).unwrap();
+        let rest = o.as_object().unwrap().without(&["b", "d", "x"]);
+        let names: Vec<&String> = rest.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["a", "c"]);
+        assert_eq!(rest.get("c"), o.get("c"));
+        assert!(JsonObject::new().without(&["a"]).is_empty());
     }
 
     #[test]
