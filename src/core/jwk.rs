@@ -332,6 +332,23 @@ impl Algorithm {
     }
 }
 
+/// The public JWK written member by member, and the first member it lacks.
+struct PublicJwk {
+    json: ObjectWriter,
+    missing: Option<&'static str>,
+}
+
+impl PublicJwk {
+    fn member(&mut self, name: &'static str, value: &Option<String>) {
+        match value {
+            Some(v) => self.json.string(name, v),
+            None => {
+                self.missing = self.missing.or(Some(name));
+            }
+        }
+    }
+}
+
 /// The plan to verify `signature` with `jwk` for `alg` (already allow-listed):
 /// - the key must fit the algorithm (`kty`, `crv`, and the JWK's own `alg` when it names one): an RSA key can
 ///   never verify an EC or HMAC token → `unsupported_algorithm`;
@@ -345,22 +362,25 @@ pub fn verification_plan(jwk: &Jwk, alg: Algorithm, signature: &[u8]) -> Result<
     if alg.ecdsa_signature_len().is_some_and(|len| signature.len() != len) {
         return Err(Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature"));
     }
-    let mut out = ObjectWriter::new();
-    out.string("kty", alg.kty());
-    let members: [(&str, &Option<String>); 3] = match alg.kty() {
-        "RSA" => [("n", &jwk.n), ("e", &jwk.e), ("", &None)],
-        "EC" => [("crv", &jwk.crv), ("x", &jwk.x), ("y", &jwk.y)],
-        _ => [("crv", &jwk.crv), ("x", &jwk.x), ("", &None)],
-    };
-    for (name, value) in members {
-        if name.is_empty() {
-            continue;
+    let mut out = PublicJwk { json: ObjectWriter::new(), missing: None };
+    out.json.string("kty", alg.kty());
+    match alg.kty() {
+        "RSA" => {
+            out.member("n", &jwk.n);
+            out.member("e", &jwk.e);
         }
-        let Some(value) = value else {
-            return Err(Error::new(ErrorCode::KeyNotFound, "the JWK lacks a public key member").with_claim(name));
-        };
-        out.string(name, value);
+        kty => {
+            out.member("crv", &jwk.crv);
+            out.member("x", &jwk.x);
+            if kty == "EC" {
+                out.member("y", &jwk.y);
+            }
+        }
     }
+    if let Some(name) = out.missing {
+        return Err(Error::new(ErrorCode::KeyNotFound, "the JWK lacks a public key member").with_claim(name));
+    }
+    let out = out.json;
     let (import_params, verify_params) = alg.webcrypto();
     Ok(VerificationPlan { import_params, jwk: out.finish(), verify_params })
 }
@@ -519,6 +539,13 @@ mod tests {
         assert_eq!(plan.verify_params, r#"{"name":"RSA-PSS","saltLength":48}"#);
         let no_e = Jwk { e: None, ..rsa };
         assert_eq!(verification_plan(&no_e, Algorithm::RS256, &[]).unwrap_err().code(), "key_not_found");
+        assert_eq!(verification_plan(&no_e, Algorithm::RS256, &[]).unwrap_err().claim.as_deref(), Some("e"));
+        let bare_ec = Jwk { x: None, y: None, ..ec.clone() };
+        assert_eq!(verification_plan(&bare_ec, Algorithm::ES256, &[0; 64]).unwrap_err().claim.as_deref(), Some("x"), "the first one missing");
+        let no_y = Jwk { y: None, ..ec.clone() };
+        assert_eq!(verification_plan(&no_y, Algorithm::ES256, &[0; 64]).unwrap_err().claim.as_deref(), Some("y"));
+        let okp = Jwk { kty: "OKP".into(), crv: Some("Ed25519".into()), alg: None, y: None, ..ec.clone() };
+        assert_eq!(verification_plan(&okp, Algorithm::EdDSA, &[]).unwrap().jwk, r#"{"kty":"OKP","crv":"Ed25519","x":"AQ"}"#);
     }
 
     #[test]
