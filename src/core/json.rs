@@ -474,13 +474,18 @@ impl ObjectWriter {
     pub fn strings<S: AsRef<str>>(&mut self, k: &str, values: &[S]) {
         self.key(k);
         self.0.push('[');
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.0.push(',');
-            }
-            write_string(&mut self.0, v.as_ref());
+        for v in values {
+            self.item(v.as_ref());
         }
         self.0.push(']');
+    }
+
+    /// One string of a list `strings` writes: the list's generic loop stays small.
+    fn item(&mut self, v: &str) {
+        if self.0.as_bytes().last() != Some(&b'[') {
+            self.0.push(',');
+        }
+        write_string(&mut self.0, v);
     }
 
     /// A member whose value is JSON text already: a document our parser accepted (a token's claims), or one
