@@ -364,17 +364,20 @@ pub fn verification_plan(jwk: &Jwk, alg: Algorithm, signature: &[u8]) -> Result<
     }
     let mut out = PublicJwk { json: ObjectWriter::new(), missing: None };
     out.json.string("kty", alg.kty());
-    match alg.kty() {
-        "RSA" => {
-            out.member("n", &jwk.n);
-            out.member("e", &jwk.e);
-        }
-        kty => {
+    match alg {
+        Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 => {
             out.member("crv", &jwk.crv);
             out.member("x", &jwk.x);
-            if kty == "EC" {
-                out.member("y", &jwk.y);
-            }
+            out.member("y", &jwk.y);
+        }
+        Algorithm::EdDSA => {
+            out.member("crv", &jwk.crv);
+            out.member("x", &jwk.x);
+        }
+        // RS* and PS*.
+        _ => {
+            out.member("n", &jwk.n);
+            out.member("e", &jwk.e);
         }
     }
     if let Some(name) = out.missing {
