@@ -97,20 +97,26 @@ impl ClientConfig {
 /// An object whose members are all strings (`extraParams`, `amrAliases`), as pairs; absent (or a failure, noted) is
 /// empty.
 fn string_map(r: &mut Reader<'_>, key: &'static str) -> Vec<(String, String)> {
-    let bad = || Error::new(ErrorCode::InvalidConfig, "must be an object of strings").with_claim(key);
-    match r.options.get(key) {
-        None => Vec::new(),
+    let mut pairs = Vec::new();
+    let all_strings = match r.options.get(key) {
+        None => true,
         Some(Json::Object(map)) => {
-            let mut pairs = Vec::with_capacity(map.len());
+            let mut all = true;
             for (k, v) in map.iter() {
-                match v.as_str() {
-                    Some(v) => pairs.push((k.clone(), v.into())),
-                    None => return r.err.note(bad()),
-                }
+                let Some(v) = v.as_str() else {
+                    all = false;
+                    break;
+                };
+                pairs.push((k.clone(), v.into()));
             }
-            pairs
+            all
         }
-        Some(_) => r.err.note(bad()),
+        Some(_) => false,
+    };
+    if all_strings {
+        pairs
+    } else {
+        r.err.note(Error::new(ErrorCode::InvalidConfig, "must be an object of strings").with_claim(key))
     }
 }
 
