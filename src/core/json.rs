@@ -135,7 +135,7 @@ impl Json {
     #[inline(never)]
     pub fn as_strings(&self) -> Option<Vec<String>> {
         let Json::Array(items) = self else { return None };
-        let mut out = Vec::with_capacity(items.len());
+        let mut out = Vec::new();
         for item in items {
             out.push(String::from(item.as_str()?));
         }
@@ -421,7 +421,7 @@ impl From<bool> for Json {
 }
 impl From<&[String]> for Json {
     fn from(items: &[String]) -> Json {
-        let mut out = Vec::with_capacity(items.len());
+        let mut out = Vec::new();
         for s in items {
             out.push(Json::String(s.clone()));
         }
