@@ -263,7 +263,7 @@ impl Jwks {
             .get("keys")
             .and_then(Json::as_array)
             .ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "JWKS is not an object with a keys array"))?;
-        let mut out = Vec::with_capacity(keys.len());
+        let mut out = Vec::new();
         for key in keys {
             if let Some(jwk) = Jwk::from_json(key) {
                 out.push(jwk);
