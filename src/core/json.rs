@@ -137,7 +137,8 @@ impl Json {
         let Json::Array(items) = self else { return None };
         let mut out = Vec::new();
         for item in items {
-            out.push(String::from(item.as_str()?));
+            let Json::String(s) = item else { return None };
+            out.push(s.clone());
         }
         Some(out)
     }
