@@ -101,7 +101,8 @@ fn fresh(expires_at: Option<i64>, now: i64) -> bool {
 /// The cached access token for `key` (see [`token_key`]) that is still valid at `now`, if any.
 pub fn valid_token(session: &Session, tokens: &Tokens, key: Option<&(String, String)>, now: i64) -> Option<String> {
     match key {
-        None => session.access_token.clone().filter(|_| fresh(session.expires_at, now)),
+        None if fresh(session.expires_at, now) => session.access_token.clone(),
+        None => None,
         Some((aud, scope)) => {
             for t in &tokens.apis {
                 if t.audience == *aud && t.scope == *scope && fresh(t.expires_at, now) {
@@ -118,15 +119,21 @@ pub fn valid_token(session: &Session, tokens: &Tokens, key: Option<&(String, Str
 pub fn refresh_request_body(refresh_token: &str, client_id: &str, key: Option<&(String, String)>) -> String {
     let mut out = String::from("grant_type=refresh_token");
     let (audience, scope) = key.map_or(("", ""), |(a, s)| (a.as_str(), s.as_str()));
-    for (name, value) in [("refresh_token", refresh_token), ("client_id", client_id), ("audience", audience), ("scope", scope)] {
-        if !value.is_empty() {
-            out.push('&');
-            out.push_str(name);
-            out.push('=');
-            push_encoded(&mut out, value);
-        }
-    }
+    push_param(&mut out, "refresh_token", refresh_token);
+    push_param(&mut out, "client_id", client_id);
+    push_param(&mut out, "audience", audience);
+    push_param(&mut out, "scope", scope);
     out
+}
+
+/// `&name=value`, form-encoded, unless `value` is empty.
+fn push_param(out: &mut String, name: &str, value: &str) {
+    if !value.is_empty() {
+        out.push('&');
+        out.push_str(name);
+        out.push('=');
+        push_encoded(out, value);
+    }
 }
 
 /// A refresh answered with `response` (its ID token, when there is one, verified into `claims` with
@@ -144,7 +151,7 @@ pub fn apply_refresh(
         .access_token
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::new(ErrorCode::TokenRequestFailed, "the refresh response has no access_token"))?;
-    let expires_at = response.expires_in.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
+    let expires_at = super::session::expiry(response.expires_in, now);
     if response.refresh_token.is_some() {
         tokens.refresh_token = response.refresh_token;
     }
@@ -211,12 +218,6 @@ pub fn name(prefix: &str, issuer: &str, client_id: &str) -> String {
 /// session.
 const FORMAT: &str = "stepup-session-1 ";
 
-fn push_int(out: &mut String, value: Option<i64>) {
-    if let Some(v) = value {
-        push_i64(out, v);
-    }
-}
-
 /// An optional whole number of seconds (negative allowed: the clock offset); `None` when not one.
 fn read_int(line: &str) -> Option<Option<i64>> {
     if line.is_empty() {
@@ -249,42 +250,49 @@ fn read_int(line: &str) -> Option<Option<i64>> {
 pub fn encode(session: &Session, tokens: &Tokens, mark: u64) -> Option<String> {
     let mut out = String::from(FORMAT);
     push_u64(&mut out, mark);
-    let mut amr = String::new();
+    push_line(&mut out, &session.id_token);
+    push_optional(&mut out, &tokens.refresh_token);
+    push_optional(&mut out, &session.access_token);
+    push_optional(&mut out, &session.token_type);
+    push_int_line(&mut out, session.expires_at);
+    push_optional(&mut out, &session.scope);
+    push_optional(&mut out, &session.acr);
+    out.push('\n');
+    let amr_start = out.len();
     for m in &session.amr {
-        if !amr.is_empty() {
-            amr.push(' ');
+        if out.len() > amr_start {
+            out.push(' ');
         }
-        amr.push_str(m);
+        out.push_str(m);
     }
-    for value in [Some(session.id_token.as_str()), tokens.refresh_token.as_deref(), session.access_token.as_deref(), session.token_type.as_deref()] {
-        push_line(&mut out, value.unwrap_or(""));
-    }
-    push_line(&mut out, "");
-    push_int(&mut out, session.expires_at);
-    for value in [session.scope.as_deref().unwrap_or(""), session.acr.as_deref().unwrap_or(""), &amr] {
-        push_line(&mut out, value);
-    }
-    for n in [session.auth_time, Some(session.clock_offset)] {
-        push_line(&mut out, "");
-        push_int(&mut out, n);
-    }
+    push_int_line(&mut out, session.auth_time);
+    push_int_line(&mut out, Some(session.clock_offset));
     for t in &tokens.apis {
-        for v in [&t.audience, &t.scope, &t.access_token, t.token_type.as_deref().unwrap_or("")] {
-            push_line(&mut out, v);
-        }
-        push_line(&mut out, "");
-        push_int(&mut out, t.expires_at);
+        push_line(&mut out, &t.audience);
+        push_line(&mut out, &t.scope);
+        push_line(&mut out, &t.access_token);
+        push_optional(&mut out, &t.token_type);
+        push_int_line(&mut out, t.expires_at);
     }
-    let mut breaks = 0;
-    for b in out.bytes() {
-        breaks += usize::from(b == b'\n');
-    }
-    (breaks == 10 + 5 * tokens.apis.len()).then_some(out)
+    (line_breaks(&out) == 10 + 5 * tokens.apis.len()).then_some(out)
 }
 
 fn push_line(out: &mut String, value: &str) {
     out.push('\n');
     out.push_str(value);
+}
+
+/// An optional value's line: empty when absent.
+fn push_optional(out: &mut String, value: &Option<String>) {
+    push_line(out, value.as_deref().unwrap_or(""));
+}
+
+/// An optional number's line: empty when absent.
+fn push_int_line(out: &mut String, value: Option<i64>) {
+    out.push('\n');
+    if let Some(v) = value {
+        push_i64(out, v);
+    }
 }
 
 /// The mark of a stored entry (see [`encode`]), `None` when it is not one of ours. A tab that renewed under the
@@ -304,63 +312,86 @@ pub fn stored_mark(text: &str) -> Option<u64> {
 /// verified when it was stored, and only this origin's scripts can write the storage; its claims are decoded
 /// again, and it must be for `issuer` and `client_id` (another client's or provider's entry is never taken).
 pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tokens)> {
-    let mut lines = Vec::new();
-    for line in text.split('\n') {
-        lines.push(line);
-    }
     // Eleven lines, then five per API token.
-    if stored_mark(text).is_none() || lines.len().checked_sub(11)? % 5 != 0 {
+    let api_lines = line_breaks(text).checked_sub(10)?;
+    if stored_mark(text).is_none() || api_lines % 5 != 0 {
         return None;
     }
-    let line = |i: usize| lines.get(i).copied().unwrap_or_default();
-    let some = |i: usize| Some(line(i)).filter(|s| !s.is_empty()).map(String::from);
-    // Any unreadable number makes the entry unreadable; everything is read, then judged once (no early
-    // return per member: see `FirstError`).
-    let mut readable = true;
-    let mut int = |i: usize| match read_int(line(i)) {
-        Some(n) => n,
-        None => {
-            readable = false;
-            None
-        }
-    };
-    let id_token = String::from(line(1));
+    let mut lines = Lines { rest: text.split('\n'), readable: true };
+    lines.next();
+    let id_token = lines.text();
     let claims = jwt::decode(&id_token).ok()?.claims;
     if claims.iss.as_deref() != Some(issuer) || !claims.has_audience(client_id) {
         return None;
     }
+    let refresh_token = lines.some();
+    let access_token = lines.some();
+    let token_type = lines.some();
+    let expires_at = lines.int();
+    let scope = lines.some();
+    let acr = lines.some();
     let mut amr = Vec::new();
-    for m in line(8).split(' ') {
+    for m in lines.next().split(' ') {
         if !m.is_empty() {
             amr.push(String::from(m));
         }
     }
+    let auth_time = lines.int();
+    let clock_offset = lines.int().unwrap_or(0);
     let mut apis = Vec::new();
-    let mut i = 11;
-    while i < lines.len() {
+    for _ in 0..api_lines / 5 {
         apis.push(ApiToken {
-            audience: String::from(line(i)),
-            scope: String::from(line(i + 1)),
-            access_token: String::from(line(i + 2)),
-            token_type: some(i + 3),
-            expires_at: int(i + 4),
+            audience: lines.text(),
+            scope: lines.text(),
+            access_token: lines.text(),
+            token_type: lines.some(),
+            expires_at: lines.int(),
         });
-        i += 5;
     }
-    let session = Session {
-        id_token,
-        access_token: some(3),
-        token_type: some(4),
-        expires_at: int(5),
-        scope: some(6),
-        claims,
-        acr: some(7),
-        amr,
-        auth_time: int(9),
-        clock_offset: int(10).unwrap_or(0),
-    };
-    let tokens = Tokens { refresh_token: some(2), apis };
-    readable.then_some((session, tokens))
+    let session = Session { id_token, access_token, token_type, expires_at, scope, claims, acr, amr, auth_time, clock_offset };
+    lines.readable.then_some((session, Tokens { refresh_token, apis }))
+}
+
+/// The lines of a stored session, read in order (a missing line reads as empty). Any unreadable number makes
+/// the entry unreadable; everything is read, then judged once (no early return per member: see `FirstError`).
+struct Lines<'a> {
+    rest: core::str::Split<'a, char>,
+    readable: bool,
+}
+
+impl<'a> Lines<'a> {
+    fn next(&mut self) -> &'a str {
+        self.rest.next().unwrap_or_default()
+    }
+
+    fn text(&mut self) -> String {
+        String::from(self.next())
+    }
+
+    /// An optional value: an empty line is `None`.
+    fn some(&mut self) -> Option<String> {
+        Some(self.next()).filter(|s| !s.is_empty()).map(String::from)
+    }
+
+    /// An optional whole number (see [`read_int`]).
+    fn int(&mut self) -> Option<i64> {
+        match read_int(self.next()) {
+            Some(n) => n,
+            None => {
+                self.readable = false;
+                None
+            }
+        }
+    }
+}
+
+/// How many `\n` the text holds.
+fn line_breaks(text: &str) -> usize {
+    let mut breaks = 0;
+    for b in text.bytes() {
+        breaks += usize::from(b == b'\n');
+    }
+    breaks
 }
 
 #[cfg(test)]
@@ -437,6 +468,26 @@ mod tests {
     }
 
     #[test]
+    fn the_stored_text_is_one_value_a_line() {
+        let mut s = session();
+        s.id_token = "h.p.s".into();
+        s.amr = alloc::vec!["".into(), "pwd".into(), "otp".into()];
+        s.token_type = None;
+        let t = Tokens {
+            refresh_token: None,
+            apis: alloc::vec![
+                ApiToken { audience: "a".into(), scope: "".into(), access_token: "at-a".into(), token_type: Some("DPoP".into()), expires_at: None },
+                ApiToken { audience: "".into(), scope: "s".into(), access_token: "at-s".into(), token_type: None, expires_at: Some(-3) },
+            ],
+        };
+        let text = encode(&s, &t, 42).unwrap();
+        assert_eq!(text, "stepup-session-1 42\nh.p.s\n\nat-1\n\n1600\nopenid\nurn:mfa\npwd otp\n990\n-7\na\n\nat-a\nDPoP\n\n\ns\nat-s\n\n-3");
+        let mut none = s.clone();
+        (none.amr, none.expires_at, none.auth_time, none.scope, none.acr) = (Vec::new(), None, None, None, None);
+        assert_eq!(encode(&none, &Tokens::default(), 0).unwrap(), "stepup-session-1 0\nh.p.s\n\nat-1\n\n\n\n\n\n\n-7");
+    }
+
+    #[test]
     fn refresh_never_changes_the_interactive_context() {
         let mut s = session();
         let mut t = Tokens::after_login(Some("rt-1".into()));
@@ -492,6 +543,7 @@ mod tests {
             refresh_request_body("rt", "app", Some(&key)),
             "grant_type=refresh_token&refresh_token=rt&client_id=app&audience=https%3A%2F%2Fapi%2F&scope=read%20write"
         );
+        assert_eq!(refresh_request_body("", "", Some(&(String::new(), String::from("s")))), "grant_type=refresh_token&scope=s");
     }
 
     #[test]

@@ -67,11 +67,12 @@ impl Reader<'_> {
         }
     }
 
-    /// An optional array of strings (`amr`); absent is empty. `aud` (RFC 7519 §4.1.3) may also be one string.
-    fn strings(&mut self, name: &'static str) -> Vec<String> {
+    /// An optional array of strings (`amr`); absent is empty. With `one_allowed` (`aud`, RFC 7519 §4.1.3) it may
+    /// also be one string.
+    fn strings(&mut self, name: &'static str, one_allowed: bool) -> Vec<String> {
         match self.obj.get(name) {
             None => Vec::new(),
-            Some(Json::String(s)) if name == "aud" => alloc::vec![s.clone()],
+            Some(Json::String(s)) if one_allowed => alloc::vec![s.clone()],
             Some(v) => match v.as_strings() {
                 Some(list) => list,
                 None => self.fail(name, "claim must be an array of strings"),
@@ -100,23 +101,18 @@ impl Claims {
         let obj =
             value.as_object().ok_or_else(|| Error::new(ErrorCode::InvalidClaim, "claims must be a JSON object"))?;
         let mut r = Reader { obj, err: FirstError::default() };
-        let mut extra = JsonObject::new();
-        for (k, v) in obj.iter() {
-            if !KNOWN.contains(&k.as_str()) {
-                extra.insert(k.clone(), v.clone());
-            }
-        }
+        let extra = obj.without(&KNOWN);
         let claims = Claims {
             iss: r.string("iss"),
             sub: r.string("sub"),
-            aud: r.strings("aud"),
+            aud: r.strings("aud", true),
             exp: r.numeric_date("exp"),
             iat: r.numeric_date("iat"),
             nbf: r.numeric_date("nbf"),
             auth_time: r.numeric_date("auth_time"),
             nonce: r.string("nonce"),
             acr: r.string("acr"),
-            amr: r.strings("amr"),
+            amr: r.strings("amr", false),
             azp: r.string("azp"),
             at_hash: r.string("at_hash"),
             sid: r.string("sid"),

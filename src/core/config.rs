@@ -10,9 +10,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::cache::CacheLocation;
-use super::error::{Error, ErrorCode, FirstError, Result};
+use super::error::{Error, ErrorCode, Result};
 use super::json::Json;
-use super::options::Options;
+use super::options::Reader;
 
 /// `ClientConfig` of the JS contract.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -66,52 +66,57 @@ impl ClientConfig {
 
     /// Read the camelCase object of the JS contract; a wrong type is `invalid_config` naming the member.
     pub fn from_json(value: Option<&Json>) -> Result<Self> {
-        let o = Options::new(value, "config")?;
-        let mut err = FirstError::default();
+        let mut r = Reader::new(value, "config");
         let config = ClientConfig {
-            issuer: err.take(o.required_string("issuer")),
-            client_id: err.take(o.required_string("clientId")),
-            redirect_uri: err.take(o.required_string("redirectUri")),
-            popup_redirect_uri: err.take(o.string("popupRedirectUri")),
-            scope: err.take(o.string("scope")),
-            audience: err.take(o.string("audience")),
-            leeway: err.take(o.uint("leeway")),
-            popup_timeout_seconds: err.take(o.uint("popupTimeoutSeconds")),
-            metadata: match o.get("metadata") {
-                None => None,
-                Some(m @ Json::Object(_)) => Some(m.clone()),
-                Some(_) => err.note(Error::new(ErrorCode::InvalidConfig, "metadata must be an object").with_claim("metadata")),
-            },
-            algorithms: err.take(o.strings("algorithms")),
-            step_up_acr: err.take(o.string("stepUpAcr")),
-            api_origins: err.take(o.strings("apiOrigins")).unwrap_or_default(),
-            trusted_audiences: err.take(o.strings("trustedAudiences")).unwrap_or_default(),
-            amr_aliases: err.take(string_map(&o, "amrAliases")),
-            acr_levels: err.take(o.strings("acrLevels")).unwrap_or_default(),
-            use_dpop: err.take(o.boolean("useDpop")).unwrap_or(false),
+            issuer: r.required_string("issuer"),
+            client_id: r.required_string("clientId"),
+            redirect_uri: r.required_string("redirectUri"),
+            popup_redirect_uri: r.string("popupRedirectUri"),
+            scope: r.string("scope"),
+            audience: r.string("audience"),
+            leeway: r.uint("leeway"),
+            popup_timeout_seconds: r.uint("popupTimeoutSeconds"),
+            metadata: r.object("metadata").json().cloned(),
+            algorithms: r.strings("algorithms"),
+            step_up_acr: r.string("stepUpAcr"),
+            api_origins: r.list("apiOrigins"),
+            trusted_audiences: r.list("trustedAudiences"),
+            amr_aliases: string_map(&mut r, "amrAliases"),
+            acr_levels: r.list("acrLevels"),
+            use_dpop: r.flag("useDpop"),
             cache_location: {
-                let location = err.take(o.string("cacheLocation"));
-                err.take(CacheLocation::parse(location.as_deref()))
+                let location = r.string("cacheLocation");
+                r.err.take(CacheLocation::parse(location.as_deref()))
             },
-            use_refresh_tokens: err.take(o.boolean("useRefreshTokens")).unwrap_or(false),
+            use_refresh_tokens: r.flag("useRefreshTokens"),
         };
-        err.or_ok(config)
+        r.finish(config)
     }
 }
 
-/// An object whose members are all strings (`extraParams`, `amrAliases`), as pairs; absent is empty.
-fn string_map(o: &Options<'_>, key: &'static str) -> Result<Vec<(String, String)>> {
-    let bad = || Error::new(ErrorCode::InvalidConfig, "must be an object of strings").with_claim(key);
-    match o.get(key) {
-        None => Ok(Vec::new()),
+/// An object whose members are all strings (`extraParams`, `amrAliases`), as pairs; absent (or a failure, noted) is
+/// empty.
+fn string_map(r: &mut Reader<'_>, key: &'static str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let all_strings = match r.options.get(key) {
+        None => true,
         Some(Json::Object(map)) => {
-            let mut pairs = Vec::with_capacity(map.len());
+            let mut all = true;
             for (k, v) in map.iter() {
-                pairs.push((k.clone(), v.as_str().ok_or_else(bad)?.into()));
+                let Some(v) = v.as_str() else {
+                    all = false;
+                    break;
+                };
+                pairs.push((k.clone(), v.into()));
             }
-            Ok(pairs)
+            all
         }
-        Some(_) => Err(bad()),
+        Some(_) => false,
+    };
+    if all_strings {
+        pairs
+    } else {
+        r.err.note(Error::new(ErrorCode::InvalidConfig, "must be an object of strings").with_claim(key))
     }
 }
 
@@ -132,25 +137,27 @@ pub struct AuthorizeOptions {
 
 impl AuthorizeOptions {
     pub fn from_json(value: Option<&Json>) -> Result<Self> {
-        let o = Options::new(value, "options")?;
-        let mut err = FirstError::default();
+        let mut r = Reader::new(value, "options");
         let options = AuthorizeOptions {
-            acr_values: err.take(o.strings("acrValues")),
-            max_age: err.take(o.uint("maxAge")),
-            prompt: err.take(o.string("prompt")),
-            login_hint: err.take(o.string("loginHint")),
-            essential_acr: err.take(o.boolean("essentialAcr")).unwrap_or(false),
-            extra_params: err.take(string_map(&o, "extraParams")),
-            scope: err.take(o.string("scope")),
+            acr_values: r.strings("acrValues"),
+            max_age: r.uint("maxAge"),
+            prompt: r.string("prompt"),
+            login_hint: r.string("loginHint"),
+            essential_acr: r.flag("essentialAcr"),
+            extra_params: string_map(&mut r, "extraParams"),
+            scope: r.string("scope"),
         };
-        err.or_ok(options)
+        r.finish(options)
     }
 }
 
 /// `entry` without the `/`s it ends with: an `apiOrigins` entry may be written `https://api.example.com/`.
 pub fn without_trailing_slashes(entry: &str) -> &str {
-    let slashes = entry.bytes().rev().take_while(|&b| b == b'/').count();
-    entry.get(..entry.len() - slashes).unwrap_or(entry)
+    let mut rest = entry;
+    while let Some(shorter) = rest.strip_suffix('/') {
+        rest = shorter;
+    }
+    rest
 }
 
 /// RFC 9700 §4.9 / RFC 6750 §5.3: whether `client.fetch` may attach the access token to a request whose URL has the
@@ -202,6 +209,15 @@ mod tests {
             assert_eq!(err.claim.as_deref(), Some(member), "{bad}");
         }
         assert_eq!(ClientConfig::from_json(Some(&parse("[]"))).unwrap_err().code(), "invalid_config");
+        assert_eq!(ClientConfig::from_json(Some(&parse("true"))).unwrap_err().claim.as_deref(), Some("config"));
+        let metadata = |m: &str| ClientConfig::from_json(Some(&parse(&[r#"{"issuer":"i","clientId":"c","redirectUri":"x","metadata":"#, m, "}"].concat())));
+        assert_eq!(metadata("[]").unwrap_err().message(), "metadata must be an object");
+        assert_eq!(metadata("null").unwrap().metadata, None);
+        assert_eq!(metadata(r#"{"a":1}"#).unwrap().metadata, Some(parse(r#"{"a":1}"#)));
+        assert_eq!(ClientConfig::from_json(None).unwrap_err().claim.as_deref(), Some("issuer"));
+        let map_then_later = r#"{"issuer":"i","clientId":"c","redirectUri":"x","amrAliases":{"a":"b","c":2},"acrLevels":5}"#;
+        assert_eq!(ClientConfig::from_json(Some(&parse(map_then_later))).unwrap_err().claim.as_deref(), Some("amrAliases"));
+        assert_eq!(AuthorizeOptions::from_json(Some(&parse("1"))).unwrap_err().claim.as_deref(), Some("options"));
     }
 
     #[test]

@@ -92,7 +92,7 @@ impl ProviderMetadata {
         if expected_issuer.is_empty() || issuer != expected_issuer {
             return Err(Error::new(ErrorCode::IssuerMismatch, "the discovery issuer is not the configured issuer"));
         }
-        if !is_secure_url(issuer) || issuer.contains(['?', '#']) {
+        if !is_secure_url(issuer) || issuer.bytes().any(|b| b == b'?' || b == b'#') {
             return Err(Error::new(ErrorCode::InvalidConfig, "the issuer must be an https URL without query or fragment"));
         }
 
@@ -114,11 +114,33 @@ impl ProviderMetadata {
             acr_values_supported: list(obj, &mut err, "acr_values_supported"),
             raw: obj.clone(),
         };
-        let meta = err.or_ok(meta)?;
-        // PKCE S256 is the only method we use; a provider that lists methods without it would refuse us.
+        // PKCE S256 is the only method we use; a provider that lists methods without it would refuse us. (Noted
+        // last: any failure of the members comes first.)
         if matches!(obj.get("code_challenge_methods_supported"), Some(Json::Array(_))) && !meta.code_challenge_methods_supported.iter().any(|m| m == "S256") {
-            return Err(failed("the provider does not support PKCE S256"));
+            err.note::<()>(failed("the provider does not support PKCE S256"));
         }
-        Ok(meta)
+        err.or_ok(meta)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::core::json::parse;
+
+    fn metadata(issuer: &str) -> Result<ProviderMetadata> {
+        let text = [r#"{"issuer":""#, issuer, r#"","authorization_endpoint":"https://a/","token_endpoint":"https://a/","jwks_uri":"https://a/"}"#].concat();
+        ProviderMetadata::from_json(&parse(&text, ErrorCode::DiscoveryFailed).unwrap(), issuer)
+    }
+
+    #[test]
+    fn the_issuer_has_no_query_or_fragment() {
+        for issuer in ["https://idp.example/?x=1", "https://idp.example/#f", "https://idp.example/caf\u{e9}?", "https://idp.example/a#"] {
+            assert_eq!(metadata(issuer).unwrap_err().code(), "invalid_config", "{issuer}");
+        }
+        for issuer in ["https://idp.example/", "https://idp.example/caf\u{e9}", "https://idp.example/realms/x"] {
+            assert_eq!(metadata(issuer).unwrap().issuer, issuer);
+        }
     }
 }

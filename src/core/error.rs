@@ -172,8 +172,13 @@ impl Error {
         self.claim = Some(claim.into());
         self
     }
-    pub fn with_oauth(mut self, error: impl Into<String>, description: Option<String>) -> Self {
-        self.error = Some(error.into());
+    pub fn with_oauth(self, error: impl Into<String>, description: Option<String>) -> Self {
+        self.oauth(error.into(), description)
+    }
+    /// `with_oauth` apart from the type of `error`: one copy for every caller.
+    #[inline(never)]
+    fn oauth(mut self, error: String, description: Option<String>) -> Self {
+        self.error = Some(error);
         self.error_description = description;
         self
     }

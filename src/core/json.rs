@@ -35,7 +35,12 @@ impl JsonObject {
     }
     /// The member `key`, if present.
     pub fn get(&self, key: &str) -> Option<&Json> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        for (k, v) in &self.0 {
+            if k == key {
+                return Some(v);
+            }
+        }
+        None
     }
     pub fn contains_key(&self, key: &str) -> bool {
         self.get(key).is_some()
@@ -55,6 +60,17 @@ impl JsonObject {
         let i = self.0.iter().position(|(k, _)| k == key)?;
         Some(self.0.remove(i).1)
     }
+    /// A copy without the members `names` lists, the others in their order.
+    pub fn without(&self, names: &[&str]) -> JsonObject {
+        let mut out = Vec::new();
+        for (k, v) in &self.0 {
+            if !names.contains(&k.as_str()) {
+                out.push((k.clone(), v.clone()));
+            }
+        }
+        JsonObject(out)
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -70,7 +86,15 @@ impl JsonObject {
 /// Equal when they have the same members, whatever their order (as JSON objects are compared).
 impl PartialEq for JsonObject {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+        if self.len() != other.len() {
+            return false;
+        }
+        for (k, v) in &self.0 {
+            if other.get(k) != Some(v) {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -111,9 +135,10 @@ impl Json {
     #[inline(never)]
     pub fn as_strings(&self) -> Option<Vec<String>> {
         let Json::Array(items) = self else { return None };
-        let mut out = Vec::with_capacity(items.len());
+        let mut out = Vec::new();
         for item in items {
-            out.push(String::from(item.as_str()?));
+            let Json::String(s) = item else { return None };
+            out.push(s.clone());
         }
         Some(out)
     }
@@ -218,11 +243,12 @@ impl Parser<'_> {
                     if !self.eat(b':') {
                         return None;
                     }
-                    let v = self.value(depth + 1)?;
                     // RFC 7515 §5.2 / RFC 8725: a duplicate member name is a parse failure, not last-wins.
-                    if out.insert(key, v).is_some() {
+                    if out.contains_key(&key) {
                         return None;
                     }
+                    let v = self.value(depth + 1)?;
+                    out.0.push((key, v));
                     self.ws();
                     match self.next()? {
                         b',' => {}
@@ -346,34 +372,24 @@ impl Parser<'_> {
             if !neg_exp {
                 self.eat(b'+');
             }
-            let mut e = 0i32;
-            let mut n = 0;
-            while let Some(d @ b'0'..=b'9') = self.peek() {
-                self.i += 1;
-                n += 1;
-                e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
-            }
-            if n == 0 {
+            // The exponent's digits read as a mantissa's are: exact below 10^18, and beyond that only counted
+            // (`more`), so anything above i32::MAX saturates there.
+            let (mut e, mut more) = (0u64, 0i32);
+            if self.digits(&mut e, &mut more, false) == 0 {
                 return None;
             }
+            let e = if more > 0 { i32::MAX } else { i32::try_from(e).unwrap_or(i32::MAX) };
             exp = exp.saturating_add(if neg_exp { -e } else { e });
         }
         // Exact when the mantissa is below 2^53 and |exp| ≤ 22: both factors are exact doubles, so the one
         // multiplication or division rounds once. Otherwise steps of 10^22: a few roundings at most.
+        // Steps of 10^22 first, the rest last; once the value is infinite or zero, no step changes it.
         let mut value = mantissa as f64;
-        if mantissa != 0 {
-            while exp > 22 && value.is_finite() {
-                value *= 1e22;
-                exp -= 22;
-            }
-            while exp < -22 && value != 0.0 {
-                value /= 1e22;
-                exp += 22;
-            }
-            if (-22..=22).contains(&exp) {
-                let scale = pow10(exp.unsigned_abs());
-                value = if exp < 0 { value / scale } else { value * scale };
-            }
+        while exp != 0 && value.is_finite() && value != 0.0 {
+            let step = exp.clamp(-22, 22);
+            let scale = pow10(step.unsigned_abs());
+            value = if step < 0 { value / scale } else { value * scale };
+            exp -= step;
         }
         Some(Json::Number(if negative { -value } else { value }))
     }
@@ -406,7 +422,7 @@ impl From<bool> for Json {
 }
 impl From<&[String]> for Json {
     fn from(items: &[String]) -> Json {
-        let mut out = Vec::with_capacity(items.len());
+        let mut out = Vec::new();
         for s in items {
             out.push(Json::String(s.clone()));
         }
@@ -435,6 +451,13 @@ impl ObjectWriter {
         write_string(&mut self.0, v);
     }
 
+    /// A string member, left out when `v` is `None`.
+    pub fn optional_string(&mut self, k: &str, v: &Option<String>) {
+        if let Some(v) = v {
+            self.string(k, v);
+        }
+    }
+
     pub fn int(&mut self, k: &str, v: i64) {
         self.key(k);
         super::authorize::push_i64(&mut self.0, v);
@@ -452,13 +475,18 @@ impl ObjectWriter {
     pub fn strings<S: AsRef<str>>(&mut self, k: &str, values: &[S]) {
         self.key(k);
         self.0.push('[');
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.0.push(',');
-            }
-            write_string(&mut self.0, v.as_ref());
+        for v in values {
+            self.item(v.as_ref());
         }
         self.0.push(']');
+    }
+
+    /// One string of a list `strings` writes: the list's generic loop stays small.
+    fn item(&mut self, v: &str) {
+        if self.0.as_bytes().last() != Some(&b'[') {
+            self.0.push(',');
+        }
+        write_string(&mut self.0, v);
     }
 
     /// A member whose value is JSON text already: a document our parser accepted (a token's claims), or one
@@ -483,11 +511,13 @@ pub fn write_string(out: &mut String, s: &str) {
     // Runs of characters that need no escape are copied as they are, a run at a time: a byte that needs one is
     // ASCII, so the run ends on a character boundary (and no character is decoded).
     let mut rest = s;
-    while let Some((plain, tail)) =
-        rest.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20).and_then(|i| rest.split_at_checked(i))
-    {
-        out.push_str(plain);
-        let b = tail.bytes().next().unwrap_or(0);
+    let mut i = 0;
+    while let Some(&b) = rest.as_bytes().get(i) {
+        if b != b'"' && b != b'\\' && b >= 0x20 {
+            i += 1;
+            continue;
+        }
+        out.push_str(rest.get(..i).unwrap_or_default());
         match b {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
@@ -501,7 +531,8 @@ pub fn write_string(out: &mut String, s: &str) {
                 out.push(char::from(HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0')));
             }
         }
-        rest = tail.get(1..).unwrap_or_default();
+        rest = rest.get(i + 1..).unwrap_or_default();
+        i = 0;
     }
     out.push_str(rest);
     out.push('"');
@@ -570,6 +601,40 @@ mod tests {
             let close = ours == exact || ((ours - exact) / exact).abs() < 1e-15 || (exact == 0.0 && ours.abs() < 1e-300);
             assert!(close, "{text}: {ours} vs {exact}");
         }
+    }
+
+    #[test]
+    fn without_keeps_the_other_members_in_order() {
+        let o = parse(r#"{"a":1,"b":2,"c":[3],"d":4}"#, ErrorCode::MalformedToken).unwrap();
+        let rest = o.as_object().unwrap().without(&["b", "d", "x"]);
+        let names: Vec<&String> = rest.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["a", "c"]);
+        assert_eq!(rest.get("c"), o.get("c"));
+        assert!(JsonObject::new().without(&["a"]).is_empty());
+    }
+
+    #[test]
+    fn objects_are_equal_whatever_their_order() {
+        let j = |t: &str| parse(t, ErrorCode::MalformedToken).unwrap();
+        assert_eq!(j(r#"{"a":1,"b":[{"c":null}]}"#), j(r#"{"b":[{"c":null}],"a":1}"#));
+        for other in [r#"{"a":1}"#, r#"{"a":1,"b":[{"c":false}]}"#, r#"{"a":1,"c":[{"c":null}]}"#, r#"{"a":1,"b":[{"c":null}],"d":2}"#] {
+            assert_ne!(j(r#"{"a":1,"b":[{"c":null}]}"#), j(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn long_and_huge_exponents_saturate() {
+        let num = |text: &str| parse(text, ErrorCode::MalformedToken).unwrap().as_f64().unwrap();
+        assert_eq!(num("1e0000000000000000000000002"), 100.0);
+        assert_eq!(num("1E+0002"), 100.0);
+        assert_eq!(num("1e-0000000000000000000000002"), 0.01);
+        assert_eq!(num("12e2147483646"), f64::INFINITY);
+        assert_eq!(num("1e99999999999999999999999"), f64::INFINITY);
+        assert_eq!(num("-1e2147483648"), f64::NEG_INFINITY);
+        assert_eq!(num("1e-99999999999999999999999"), 0.0);
+        assert_eq!(num("5e-2147483648"), 0.0);
+        assert_eq!(num("0e99999999999999999999"), 0.0);
+        assert_eq!(num("1000000000000000000000e-2147483647"), 0.0);
     }
 
     #[test]

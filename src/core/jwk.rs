@@ -54,7 +54,12 @@ impl Algorithm {
     /// The algorithm with this exact JWA name. Case-sensitive (RFC 7515 §4.1.1: `alg` is a
     /// case-sensitive string), so `rs256` and `NONE` are `None`, as are `none` and HS*.
     pub fn from_name(name: &str) -> Option<Algorithm> {
-        Algorithm::ALL.into_iter().find(|a| a.name() == name)
+        for a in &Algorithm::ALL {
+            if a.name() == name {
+                return Some(*a);
+            }
+        }
+        None
     }
 
     /// The JWA name, e.g. `"ES256"`.
@@ -258,7 +263,7 @@ impl Jwks {
             .get("keys")
             .and_then(Json::as_array)
             .ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "JWKS is not an object with a keys array"))?;
-        let mut out = Vec::with_capacity(keys.len());
+        let mut out = Vec::new();
         for key in keys {
             if let Some(jwk) = Jwk::from_json(key) {
                 out.push(jwk);
@@ -276,12 +281,13 @@ impl Jwks {
 /// that rotate keys send a `kid`). Nothing found → `key_not_found` (with claim `kid`), which the
 /// browser layer answers by refetching the JWKS once.
 pub fn select_key<'a>(jwks: &'a Jwks, header: &JoseHeader, alg: Algorithm) -> Result<&'a Jwk> {
-    let mut compatible = jwks.keys.iter().filter(|k| k.is_compatible(alg));
-    let found = match header.kid.as_deref() {
-        Some(kid) => compatible.find(|k| k.kid.as_deref() == Some(kid)),
-        None => compatible.next(),
-    };
-    found.ok_or_else(|| Error::new(ErrorCode::KeyNotFound, "no key in the JWKS matches the token").with_claim("kid"))
+    for key in &jwks.keys {
+        let kid_matches = header.kid.is_none() || key.kid == header.kid;
+        if kid_matches && key.is_compatible(alg) {
+            return Ok(key);
+        }
+    }
+    Err(Error::new(ErrorCode::KeyNotFound, "no key in the JWKS matches the token").with_claim("kid"))
 }
 
 /// What WebCrypto is asked to do for one signature, decided here so the browser layer makes one call:
@@ -326,6 +332,23 @@ impl Algorithm {
     }
 }
 
+/// The public JWK written member by member, and the first member it lacks.
+struct PublicJwk {
+    json: ObjectWriter,
+    missing: Option<&'static str>,
+}
+
+impl PublicJwk {
+    fn member(&mut self, name: &'static str, value: &Option<String>) {
+        match value {
+            Some(v) => self.json.string(name, v),
+            None => {
+                self.missing = self.missing.or(Some(name));
+            }
+        }
+    }
+}
+
 /// The plan to verify `signature` with `jwk` for `alg` (already allow-listed):
 /// - the key must fit the algorithm (`kty`, `crv`, and the JWK's own `alg` when it names one): an RSA key can
 ///   never verify an EC or HMAC token → `unsupported_algorithm`;
@@ -339,22 +362,28 @@ pub fn verification_plan(jwk: &Jwk, alg: Algorithm, signature: &[u8]) -> Result<
     if alg.ecdsa_signature_len().is_some_and(|len| signature.len() != len) {
         return Err(Error::new(ErrorCode::InvalidSignature, "the signature does not verify").with_claim("signature"));
     }
-    let mut out = ObjectWriter::new();
-    out.string("kty", alg.kty());
-    let members: [(&str, &Option<String>); 3] = match alg.kty() {
-        "RSA" => [("n", &jwk.n), ("e", &jwk.e), ("", &None)],
-        "EC" => [("crv", &jwk.crv), ("x", &jwk.x), ("y", &jwk.y)],
-        _ => [("crv", &jwk.crv), ("x", &jwk.x), ("", &None)],
-    };
-    for (name, value) in members {
-        if name.is_empty() {
-            continue;
+    let mut out = PublicJwk { json: ObjectWriter::new(), missing: None };
+    out.json.string("kty", alg.kty());
+    match alg {
+        Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 => {
+            out.member("crv", &jwk.crv);
+            out.member("x", &jwk.x);
+            out.member("y", &jwk.y);
         }
-        let Some(value) = value else {
-            return Err(Error::new(ErrorCode::KeyNotFound, "the JWK lacks a public key member").with_claim(name));
-        };
-        out.string(name, value);
+        Algorithm::EdDSA => {
+            out.member("crv", &jwk.crv);
+            out.member("x", &jwk.x);
+        }
+        // RS* and PS*.
+        _ => {
+            out.member("n", &jwk.n);
+            out.member("e", &jwk.e);
+        }
     }
+    if let Some(name) = out.missing {
+        return Err(Error::new(ErrorCode::KeyNotFound, "the JWK lacks a public key member").with_claim(name));
+    }
+    let out = out.json;
     let (import_params, verify_params) = alg.webcrypto();
     Ok(VerificationPlan { import_params, jwk: out.finish(), verify_params })
 }
@@ -513,6 +542,13 @@ mod tests {
         assert_eq!(plan.verify_params, r#"{"name":"RSA-PSS","saltLength":48}"#);
         let no_e = Jwk { e: None, ..rsa };
         assert_eq!(verification_plan(&no_e, Algorithm::RS256, &[]).unwrap_err().code(), "key_not_found");
+        assert_eq!(verification_plan(&no_e, Algorithm::RS256, &[]).unwrap_err().claim.as_deref(), Some("e"));
+        let bare_ec = Jwk { x: None, y: None, ..ec.clone() };
+        assert_eq!(verification_plan(&bare_ec, Algorithm::ES256, &[0; 64]).unwrap_err().claim.as_deref(), Some("x"), "the first one missing");
+        let no_y = Jwk { y: None, ..ec.clone() };
+        assert_eq!(verification_plan(&no_y, Algorithm::ES256, &[0; 64]).unwrap_err().claim.as_deref(), Some("y"));
+        let okp = Jwk { kty: "OKP".into(), crv: Some("Ed25519".into()), alg: None, y: None, ..ec.clone() };
+        assert_eq!(verification_plan(&okp, Algorithm::EdDSA, &[]).unwrap().jwk, r#"{"kty":"OKP","crv":"Ed25519","x":"AQ"}"#);
     }
 
     #[test]

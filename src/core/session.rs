@@ -9,6 +9,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::claims::Claims;
+use super::json::Json;
 use super::policy::AuthContext;
 use super::token::TokenResponse;
 
@@ -52,7 +53,7 @@ impl Session {
     /// Build from a token response whose ID token has been validated into `claims`, received at `now`.
     pub fn new(token: TokenResponse, claims: impl Into<Box<Claims>>, now: i64) -> Session {
         let claims = claims.into();
-        let expires_at = token.expires_in.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
+        let expires_at = expiry(token.expires_in, now);
         Session {
             id_token: token.id_token,
             access_token: token.access_token,
@@ -86,13 +87,23 @@ impl Session {
     }
 }
 
+/// When a token that lives `expires_in` seconds from `now` expires (saturating), seconds since the epoch.
+#[inline(never)]
+pub fn expiry(expires_in: Option<u64>, now: i64) -> Option<i64> {
+    expires_in.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)))
+}
+
 /// The `login_hint` that asks the provider for the signed-in account (OIDC Core §3.1.2.1): the session's
 /// `email`, else its `preferred_username`, when the token carries one.
 pub fn login_hint(claims: &Claims) -> Option<String> {
-    ["email", "preferred_username"]
-        .iter()
-        .find_map(|k| claims.extra.get(k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()))
-        .map(String::from)
+    for name in &["email", "preferred_username"] {
+        if let Some(Json::String(hint)) = claims.extra.get(name) {
+            if !hint.is_empty() {
+                return Some(hint.clone());
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -147,8 +158,13 @@ mod tests {
     }
 
     #[test]
+    fn expiry_saturates() {
+        assert_eq!((expiry(None, 5), expiry(Some(10), -3), expiry(Some(0), 7)), (None, Some(7), Some(7)));
+        assert_eq!((expiry(Some(u64::MAX), 5), expiry(Some(1), i64::MAX)), (Some(i64::MAX), Some(i64::MAX)));
+    }
+
+    #[test]
     fn login_hint_prefers_email() {
-        use crate::core::json::Json;
         let mut c = claims();
         assert_eq!(login_hint(&c), None);
         c.extra.insert("preferred_username".to_string(), Json::String("al".to_string()));

@@ -11,9 +11,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{Error, ErrorCode, FirstError, Result};
+use super::error::{Error, ErrorCode, Result};
 use super::json::{self, Json, ObjectWriter};
-use super::options::{self, Options};
+use super::options::Reader;
 use super::policy::StepUpPolicy;
 
 /// A transaction older than this (10 minutes) is refused as `missing_transaction`.
@@ -105,16 +105,12 @@ fn policy_text(p: &StepUpPolicy) -> String {
 pub fn encode(tx: &Transaction) -> String {
     let mut w = ObjectWriter::new();
     let p = &tx.pending;
-    for (k, v) in [
-        ("issuer", &tx.issuer),
-        ("clientId", &tx.client_id),
-        ("state", &p.state),
-        ("nonce", &p.nonce),
-        ("verifier", &p.verifier),
-        ("redirectUri", &p.redirect_uri),
-    ] {
-        w.string(k, v);
-    }
+    w.string("issuer", &tx.issuer);
+    w.string("clientId", &tx.client_id);
+    w.string("state", &p.state);
+    w.string("nonce", &p.nonce);
+    w.string("verifier", &p.verifier);
+    w.string("redirectUri", &p.redirect_uri);
     if let Some(a) = &p.acr_values {
         w.strings("acrValues", a);
     }
@@ -124,11 +120,9 @@ pub fn encode(tx: &Transaction) -> String {
     if let Some(policy) = &tx.policy {
         w.raw("policy", &policy_text(policy));
     }
-    for (k, v) in [("appState", &tx.app_state), ("user", &p.user), ("scope", &p.scope)] {
-        if let Some(v) = v {
-            w.string(k, v);
-        }
-    }
+    w.optional_string("appState", &tx.app_state);
+    w.optional_string("user", &p.user);
+    w.optional_string("scope", &p.scope);
     w.int("createdAt", tx.created_at);
     w.finish()
 }
@@ -138,29 +132,28 @@ pub fn encode(tx: &Transaction) -> String {
 pub fn decode(text: &str) -> Result<Transaction> {
     let corrupt = || Error::new(ErrorCode::MissingTransaction, "the stored transaction is unreadable");
     let value: Json = json::parse(text, ErrorCode::MissingTransaction)?;
-    let o = Options::new(Some(&value), "transaction").map_err(|_| corrupt())?;
-    let mut err = FirstError::default();
-    let created_at = err.take(o.time("createdAt")).unwrap_or(0);
+    let mut r = Reader::new(Some(&value), "transaction");
+    let created_at = r.time("createdAt").unwrap_or(0);
     let tx = Transaction {
-        issuer: err.take(o.required_string("issuer")),
-        client_id: err.take(o.required_string("clientId")),
+        issuer: r.required_string("issuer"),
+        client_id: r.required_string("clientId"),
         pending: Pending {
-            state: err.take(o.required_string("state")),
-            nonce: err.take(o.required_string("nonce")),
-            verifier: err.take(o.required_string("verifier")),
-            redirect_uri: err.take(o.required_string("redirectUri")),
-            scope: err.take(o.string("scope")),
-            acr_values: err.take(o.strings("acrValues")),
-            max_age: err.take(o.uint("maxAge")),
+            state: r.required_string("state"),
+            nonce: r.required_string("nonce"),
+            verifier: r.required_string("verifier"),
+            redirect_uri: r.required_string("redirectUri"),
+            scope: r.string("scope"),
+            acr_values: r.strings("acrValues"),
+            max_age: r.uint("maxAge"),
             // The transaction is saved as the request is sent.
             sent_at: created_at,
-            user: err.take(o.string("user")),
+            user: r.string("user"),
         },
-        policy: o.get("policy").map(|p| err.take(options::policy(Some(p)))),
-        app_state: err.take(o.string("appState")),
+        policy: r.policy("policy"),
+        app_state: r.string("appState"),
         created_at,
     };
-    err.or_ok(tx).map_err(|_| corrupt())
+    r.finish(tx).map_err(|_| corrupt())
 }
 
 #[cfg(test)]
@@ -219,6 +212,10 @@ mod tests {
         assert!(text.starts_with(r#"{"issuer":"https://idp.example/","clientId":"app","state":"st\"ate","nonce":"n\\once""#), "{text}");
         assert!(text.contains(r#""acrValues":["urn:a","b\u0001"],"maxAge":300,"policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"],"allOf":[]},"mfa":true,"maxAge":60}"#), "{text}");
         assert!(text.ends_with(r#""user":"alice","scope":"openid mfa","createdAt":1700000000}"#), "{text}");
+        let whole = r#"{"issuer":"https://idp.example/","clientId":"app","state":"st\"ate","nonce":"n\\once","verifier":"v","redirectUri":"https://app.example/cb","acrValues":["urn:a","b\u0001"],"maxAge":300,"policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"],"allOf":[]},"mfa":true,"maxAge":60},"appState":"{\"returnTo\":\"/transfer\\n\"}","user":"alice","scope":"openid mfa","createdAt":1700000000}"#;
+        assert_eq!(text, whole);
+        let bare = Transaction { created_at: -1, ..Transaction::default() };
+        assert_eq!(encode(&bare), r#"{"issuer":"","clientId":"","state":"","nonce":"","verifier":"","redirectUri":"","createdAt":-1}"#);
     }
 
     #[test]
