@@ -38,7 +38,8 @@ fn sha2(data: &[u8], v: &Variant, iv: &[u64; 8], out_len: usize) -> Vec<u8> {
     let mut m = Vec::with_capacity(data.len() + block + len);
     m.extend_from_slice(data);
     m.push(0x80);
-    while m.len() % block != block - len {
+    // `& (block - 1)` is `% block` for a power of two, without the zero-divisor panic of a run-time `%`.
+    while m.len() & (block - 1) != block - len {
         m.push(0);
     }
     m.extend_from_slice(((data.len() as u128) << 3).to_be_bytes().get(16 - len..).unwrap_or_default());
@@ -47,9 +48,13 @@ fn sha2(data: &[u8], v: &Variant, iv: &[u64; 8], out_len: usize) -> Vec<u8> {
         *hv = iv >> (64 - bits);
     }
     let mut w = [0u64; 80];
-    for chunk in m.chunks_exact(block) {
-        for (wi, c) in w.iter_mut().zip(chunk.chunks_exact(word)) {
-            *wi = c.iter().fold(0, |acc, &b| acc << 8 | u64::from(b));
+    // Blocks and words cut with `split_at_checked` / `get`: `chunks_exact` of a run-time size links a panic.
+    let mut rest = m.as_slice();
+    while let Some((chunk, tail)) = rest.split_at_checked(block) {
+        rest = tail;
+        for (i, wi) in w.iter_mut().take(16).enumerate() {
+            let bytes = chunk.get(i * word..(i + 1) * word).unwrap_or_default();
+            *wi = bytes.iter().fold(0, |acc, &b| acc << 8 | u64::from(b));
         }
         for t in 16..v.rounds {
             let g = |i: usize| w.get(i).copied().unwrap_or(0);
