@@ -95,15 +95,19 @@ impl AuthorizationRequest {
         if !is_secure_url(authorization_endpoint) || authorization_endpoint.contains('#') {
             return Err(config("authorization_endpoint must be an https URL without a fragment"));
         }
-        for (value, what) in [
-            (&self.client_id, "client_id is empty"),
-            (&self.redirect_uri, "redirect_uri is empty"),
-            (&self.state, "state is empty"),
-            (&self.nonce, "nonce is empty"),
-        ] {
-            if value.is_empty() {
-                return Err(config(what));
-            }
+        // One test each, not a loop over (value, message) pairs: the npm build drops the messages
+        // (`Error::new`), which it can only do when no array holds them.
+        if self.client_id.is_empty() {
+            return Err(config("client_id is empty"));
+        }
+        if self.redirect_uri.is_empty() {
+            return Err(config("redirect_uri is empty"));
+        }
+        if self.state.is_empty() {
+            return Err(config("state is empty"));
+        }
+        if self.nonce.is_empty() {
+            return Err(config("nonce is empty"));
         }
         // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
         if self.redirect_uri.contains('#') {
