@@ -130,8 +130,7 @@ impl AuthorizationRequest {
         let mut q = Query { out: String::from(base), names: Vec::new(), first: true };
         q.out.push('?');
         // The endpoint's own query is kept verbatim, and counts for the at-most-once rule.
-        for pair in endpoint_query.split('&').filter(|p| !p.is_empty()) {
-            let name = percent_decode(pair.split_once('=').map_or(pair, |(n, _)| n));
+        for (name, _, pair) in pairs(endpoint_query) {
             if q.names.contains(&name) {
                 return Err(config("authorization_endpoint repeats a query parameter"));
             }
@@ -243,9 +242,9 @@ const RESPONSE_PARAMS: &[&str] = &["code", "state", "iss", "error", "error_descr
 pub fn parse_callback(url: &str) -> Result<CallbackParams> {
     let (head, fragment) = url.split_once('#').unwrap_or((url, ""));
     let query = head.split_once('?').map_or("", |(_, q)| q);
-    let source = if pairs(query).any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str())) { query } else { fragment };
+    let source = if pairs(query).any(|(n, _, _)| RESPONSE_PARAMS.contains(&n.as_str())) { query } else { fragment };
     let mut p = CallbackParams::default();
-    for (name, value) in pairs(source) {
+    for (name, value, _) in pairs(source) {
         let slot = match name.as_str() {
             "code" => &mut p.code,
             "state" => &mut p.state,
@@ -267,11 +266,11 @@ pub fn parse_callback(url: &str) -> Result<CallbackParams> {
     Ok(p)
 }
 
-/// Split a query into (decoded name, raw value) pairs.
-fn pairs(query: &str) -> impl Iterator<Item = (String, &str)> {
+/// Split a query into (decoded name, raw value, raw `name=value`) triples, empty pairs left out.
+fn pairs(query: &str) -> impl Iterator<Item = (String, &str, &str)> {
     query.split('&').filter(|p| !p.is_empty()).map(|p| {
         let (n, v) = p.split_once('=').unwrap_or((p, ""));
-        (percent_decode(n), v)
+        (percent_decode(n), v, p)
     })
 }
 
@@ -332,9 +331,8 @@ pub fn clean_url(url: &str) -> String {
         let Some(part) = part else { continue };
         // The kept parameters, `sep` before the first and `&` between (written as found, no `join`).
         let mut next = sep;
-        for p in part.split('&') {
-            let name = percent_decode(p.split_once('=').map_or(p, |(n, _)| n));
-            if !p.is_empty() && !CLEANED_PARAMS.contains(&name.as_str()) {
+        for (name, _, p) in pairs(part) {
+            if !CLEANED_PARAMS.contains(&name.as_str()) {
                 out.push(next);
                 out.push_str(p);
                 next = '&';
