@@ -59,6 +59,11 @@ pub const RESERVED_PARAMS: &[&str] = &[
     "dpop_jkt",
 ];
 
+/// An `invalid_config` failure as its message: what the request's builders hand back, turned into the
+/// [`Error`] once (a `?` then moves two words, not a whole error).
+type Config<T> = core::result::Result<T, &'static str>;
+
+#[inline(always)] // so the npm build, whose `Error::new` drops the message, keeps none of them
 fn config(msg: &'static str) -> Error {
     Error::new(ErrorCode::InvalidConfig, msg)
 }
@@ -71,9 +76,9 @@ struct Query {
 }
 
 impl Query {
-    fn add(&mut self, name: &str, value: &str) -> Result<()> {
+    fn add(&mut self, name: &str, value: &str) -> Config<()> {
         if self.names.iter().any(|n| n == name) {
-            return Err(config("authorization parameter given twice"));
+            return Err("authorization parameter given twice");
         }
         self.names.push(String::from(name));
         if !self.first {
@@ -91,36 +96,41 @@ impl AuthorizationRequest {
     /// The URL to send the browser to. Errors are `invalid_config`: the endpoint is not https (http only for
     /// localhost), a required value is empty, or a parameter would be sent twice or override a reserved one.
     pub fn to_url(&self, authorization_endpoint: &str) -> Result<String> {
+        self.url(authorization_endpoint).map_err(config)
+    }
+
+    /// [`Self::to_url`], its failure as the message.
+    fn url(&self, authorization_endpoint: &str) -> Config<String> {
         // RFC 6749 §3.1 (TLS; no fragment in the endpoint), RFC 9700 §2.6.
         if !is_secure_url(authorization_endpoint) || authorization_endpoint.contains('#') {
-            return Err(config("authorization_endpoint must be an https URL without a fragment"));
+            return Err("authorization_endpoint must be an https URL without a fragment");
         }
         // One test each, not a loop over (value, message) pairs: the npm build drops the messages
         // (`Error::new`), which it can only do when no array holds them.
         if self.client_id.is_empty() {
-            return Err(config("client_id is empty"));
+            return Err("client_id is empty");
         }
         if self.redirect_uri.is_empty() {
-            return Err(config("redirect_uri is empty"));
+            return Err("redirect_uri is empty");
         }
         if self.state.is_empty() {
-            return Err(config("state is empty"));
+            return Err("state is empty");
         }
         if self.nonce.is_empty() {
-            return Err(config("nonce is empty"));
+            return Err("nonce is empty");
         }
         // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
         if self.redirect_uri.contains('#') {
-            return Err(config("redirect_uri must not contain a fragment"));
+            return Err("redirect_uri must not contain a fragment");
         }
         // RFC 7636 §4.2: an S256 challenge is 43 base64url characters.
         let b64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
         if self.code_challenge.len() != 43 || !self.code_challenge.bytes().all(b64url) {
-            return Err(config("code_challenge is not an S256 challenge"));
+            return Err("code_challenge is not an S256 challenge");
         }
         // OIDC Core §3.1.2.1: acr_values is space-separated, so a value can neither be empty nor hold a space.
         if self.acr_values.iter().any(|v| v.is_empty() || v.contains(' ')) {
-            return Err(config("an acr value is empty or contains a space"));
+            return Err("an acr value is empty or contains a space");
         }
 
         let (base, endpoint_query) = match authorization_endpoint.split_once('?') {
@@ -132,7 +142,7 @@ impl AuthorizationRequest {
         // The endpoint's own query is kept verbatim, and counts for the at-most-once rule.
         for (name, _, pair) in pairs(endpoint_query) {
             if q.names.contains(&name) {
-                return Err(config("authorization_endpoint repeats a query parameter"));
+                return Err("authorization_endpoint repeats a query parameter");
             }
             q.names.push(name);
             if !q.first {
@@ -178,7 +188,7 @@ impl AuthorizationRequest {
         }
         for (name, value) in &self.extra {
             if name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()) {
-                return Err(config("extra parameters may not set a reserved parameter"));
+                return Err("extra parameters may not set a reserved parameter");
             }
             q.add(name, value)?;
         }
@@ -188,11 +198,11 @@ impl AuthorizationRequest {
 
 /// `openid` first, then the caller's scope tokens without duplicates. RFC 6749 §3.3: tokens are separated
 /// by single spaces and made of NQCHAR (%x21 / %x23-5B / %x5D-7E).
-fn normalize_scope(scope: &str) -> Result<String> {
+fn normalize_scope(scope: &str) -> Config<String> {
     let mut out = String::from("openid");
     for token in scope.split(' ').filter(|t| !t.is_empty()) {
         if !token.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e)) {
-            return Err(config("scope contains a character RFC 6749 §3.3 does not allow"));
+            return Err("scope contains a character RFC 6749 §3.3 does not allow");
         }
         if !out.split(' ').any(|t| t == token) {
             out.push(' ');
