@@ -447,7 +447,8 @@ pub fn is_secure_url(url: &str) -> bool {
     if url.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
         return false;
     }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    let authority = rest.get(..end).unwrap_or_default();
     let (host, port, v6) = match authority.strip_prefix('[') {
         // An IPv6 literal: `[...]` then an optional `:port`.
         Some(v6) => {
@@ -524,6 +525,16 @@ mod tests {
             "http://localhost@evil.example/", "http://localhost.evil.example/", "https://a b.example", "https://a.example:x",
             "https://a.example:123456", "//a.example", "https://a\\b.example", "http://127.0.0.2/", "https://[zz]/",
             "javascript:alert(1)"] {
+            assert!(!is_secure_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_authority_ends_at_the_first_slash_question_mark_or_hash() {
+        for ok in ["https://a.example#f", "http://localhost?x=/", "https://a.example:443/p?q#f", "https://[::1]#x"] {
+            assert!(is_secure_url(ok), "{ok}");
+        }
+        for bad in ["https://#x", "https://?x", "https:///", "https://a.example:/x", "https://a.example:1234567?x"] {
             assert!(!is_secure_url(bad), "{bad}");
         }
     }
