@@ -191,10 +191,16 @@ fn check_azp(aud: &[String], azp: Option<&str>, exp: &Expectations) -> Checked {
     }
 }
 
+/// Whether time `t` is after `now + leeway` (a bound past `i64::MAX` is one no time passes).
+fn beyond_leeway(t: i64, exp: &Expectations) -> bool {
+    exp.now.checked_add_unsigned(exp.leeway).is_some_and(|bound| t > bound)
+}
+
 /// §3.1.3.7 #9 (RFC 7519 §4.1.4): `exp` present and `exp > now - leeway`.
 fn check_exp(exp_claim: Option<i64>, exp: &Expectations) -> Checked {
     let e = exp_claim.ok_or_else(|| missing("exp"))?;
-    if i128::from(e) <= i128::from(exp.now) - i128::from(exp.leeway) {
+    // `now - leeway` below `i64::MIN` is a bound no `exp` reaches.
+    if exp.now.checked_sub_unsigned(exp.leeway).is_some_and(|bound| e <= bound) {
         return Err(err(ErrorCode::TokenExpired, "exp", "token has expired"));
     }
     Ok(())
@@ -203,7 +209,7 @@ fn check_exp(exp_claim: Option<i64>, exp: &Expectations) -> Checked {
 /// §3.1.3.7 #10 (OIDC Core §2): `iat` present and not in the future beyond the leeway.
 fn check_iat(iat: Option<i64>, exp: &Expectations) -> Checked {
     let iat = iat.ok_or_else(|| missing("iat"))?;
-    if i128::from(iat) > i128::from(exp.now) + i128::from(exp.leeway) {
+    if beyond_leeway(iat, exp) {
         return Err(err(ErrorCode::InvalidIssuedAt, "iat", "token was issued in the future"));
     }
     Ok(())
@@ -212,7 +218,7 @@ fn check_iat(iat: Option<i64>, exp: &Expectations) -> Checked {
 /// RFC 7519 §4.1.5: when `nbf` is present, `nbf <= now + leeway`.
 fn check_nbf(nbf: Option<i64>, exp: &Expectations) -> Checked {
     match nbf {
-        Some(nbf) if i128::from(nbf) > i128::from(exp.now) + i128::from(exp.leeway) => {
+        Some(nbf) if beyond_leeway(nbf, exp) => {
             Err(err(ErrorCode::TokenNotYetValid, "nbf", "token is not valid yet"))
         }
         _ => Ok(()),
@@ -279,7 +285,7 @@ pub const MAX_AGE_LATENCY: i64 = 5;
 fn check_auth_time_max_age(auth_time: Option<i64>, iat: Option<i64>, exp: &Expectations) -> Checked {
     let now = i128::from(exp.now);
     if let Some(t) = auth_time {
-        if i128::from(t) > now + i128::from(exp.leeway) {
+        if beyond_leeway(t, exp) {
             return Err(err(ErrorCode::InvalidClaim, "auth_time", "auth_time is in the future"));
         }
     }
@@ -383,6 +389,27 @@ mod tests {
     }
 
     /// Issue: the 60 s leeway was added to `max_age`, so `max_age=0` accepted an `auth_time` 59 s old.
+    #[test]
+    fn time_bounds_match_exact_integer_math() {
+        let times = [i64::MIN, i64::MIN + 1, -61, -60, -1, 0, 1, 59, 60, 61, i64::MAX - 60, i64::MAX - 1, i64::MAX];
+        let leeways = [0, 1, 60, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX];
+        for now in times {
+            for leeway in leeways {
+                let mut exp = Expectations::new("i", "c", now);
+                exp.leeway = leeway;
+                let (now, leeway) = (i128::from(now), i128::from(leeway));
+                for t in times {
+                    let expired = i128::from(t) <= now - leeway;
+                    let future = i128::from(t) > now + leeway;
+                    assert_eq!(check_exp(Some(t), &exp).is_err(), expired, "exp {t} now {now} leeway {leeway}");
+                    assert_eq!(check_iat(Some(t), &exp).is_err(), future, "iat {t} now {now} leeway {leeway}");
+                    assert_eq!(check_nbf(Some(t), &exp).is_err(), future, "nbf {t} now {now} leeway {leeway}");
+                    assert_eq!(check_auth_time_max_age(Some(t), None, &exp).is_err(), future, "auth_time {t}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn max_age_is_judged_in_the_providers_clock_without_leeway() {
         const NOW: i64 = 1_700_000_000;
