@@ -336,8 +336,11 @@ fn parse_u64(s: &str) -> Option<u64> {
         return None;
     }
     s.bytes().try_fold(0u64, |acc, b| {
-        let d = char::from(b).to_digit(10)?;
-        acc.checked_mul(10)?.checked_add(u64::from(d))
+        if !b.is_ascii_digit() || acc > u64::MAX / 10 {
+            return None;
+        }
+        // `acc * 10` fits: a comparison, where `checked_mul` multiplies in 128 bits.
+        (acc * 10).checked_add(u64::from(b - b'0'))
     })
 }
 
@@ -345,6 +348,15 @@ fn parse_u64(s: &str) -> Option<u64> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_age_is_a_decimal_u64() {
+        assert_eq!(parse_u64("18446744073709551615"), Some(u64::MAX));
+        for bad in ["18446744073709551616", "99999999999999999999", "", "+1", "-1", "1 ", "1e3", "0x10", "١"] {
+            assert_eq!(parse_u64(bad), None, "{bad}");
+        }
+        assert_eq!((parse_u64("0"), parse_u64("00300")), (Some(0), Some(300)));
+    }
 
     #[test]
     fn the_first_bearer_or_dpop_step_up_challenge_answers() {
