@@ -47,28 +47,32 @@ fn sha2(data: &[u8], v: &Variant, iv: &[u64; 8], out_len: usize) -> Vec<u8> {
     for (hv, iv) in h.iter_mut().zip(iv) {
         *hv = iv >> (64 - bits);
     }
-    let mut w = [0u64; 80];
+    // The message schedule (§6.2.2 / §6.4.2 step 1) as a ring of its last 16 words, extended as the rounds go.
+    let mut w = [0u64; 16];
     // Blocks and words cut with `split_at_checked` / `get`: `chunks_exact` of a run-time size links a panic.
     let mut rest = m.as_slice();
     while let Some((chunk, tail)) = rest.split_at_checked(block) {
         rest = tail;
-        for (i, wi) in w.iter_mut().take(16).enumerate() {
+        for (i, wi) in w.iter_mut().enumerate() {
             let bytes = chunk.get(i * word..(i + 1) * word).unwrap_or_default();
             *wi = bytes.iter().fold(0, |acc, &b| acc << 8 | u64::from(b));
         }
-        for t in 16..v.rounds {
-            let g = |i: usize| w.get(i).copied().unwrap_or(0);
-            let s0 = sigma(g(t - 15), v.small0, true);
-            let s1 = sigma(g(t - 2), v.small1, true);
-            let x = s1.wrapping_add(g(t - 7)).wrapping_add(s0).wrapping_add(g(t - 16)) & mask;
-            if let Some(wt) = w.get_mut(t) {
-                *wt = x;
-            }
-        }
         let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
-        for (k, wt) in K512.iter().zip(w.iter()).take(v.rounds) {
+        for (t, k) in K512.iter().enumerate().take(v.rounds) {
+            // W[t-n] is at (t - n) mod 16; from t = 16 on, W[t] replaces W[t-16] there.
+            let at = |n: usize| w.get((t + 16 - n) & 15).copied().unwrap_or(0);
+            let wt = if t < 16 {
+                at(16)
+            } else {
+                let s0 = sigma(at(15), v.small0, true);
+                let s1 = sigma(at(2), v.small1, true);
+                s1.wrapping_add(at(7)).wrapping_add(s0).wrapping_add(at(16)) & mask
+            };
+            if let Some(slot) = w.get_mut(t & 15) {
+                *slot = wt;
+            }
             let ch = (e & f) ^ (!e & g);
-            let t1 = hh.wrapping_add(sigma(e, v.big1, false)).wrapping_add(ch).wrapping_add(k >> (64 - bits)).wrapping_add(*wt);
+            let t1 = hh.wrapping_add(sigma(e, v.big1, false)).wrapping_add(ch).wrapping_add(k >> (64 - bits)).wrapping_add(wt);
             let maj = (a & b) ^ (a & c) ^ (b & c);
             let t2 = sigma(a, v.big0, false).wrapping_add(maj);
             hh = g;
