@@ -53,16 +53,14 @@ fn sha2(data: &[u8], v: &Variant, iv: &[u64; 8], out_len: usize) -> Vec<u8> {
     let mut rest = m.as_slice();
     while let Some((chunk, tail)) = rest.split_at_checked(block) {
         rest = tail;
-        for (i, wi) in w.iter_mut().enumerate() {
-            let bytes = chunk.get(i * word..(i + 1) * word).unwrap_or_default();
-            *wi = bytes.iter().fold(0, |acc, &b| acc << 8 | u64::from(b));
-        }
         let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
         for (t, k) in K512.iter().enumerate().take(v.rounds) {
-            // W[t-n] is at (t - n) mod 16; from t = 16 on, W[t] replaces W[t-16] there.
+            // W[t-n] is at (t - n) mod 16, and W[t] replaces W[t-16] there.
             let at = |n: usize| w.get((t + 16 - n) & 15).copied().unwrap_or(0);
             let wt = if t < 16 {
-                at(16)
+                // The block's own words, big-endian.
+                let bytes = chunk.get(t * word..(t + 1) * word).unwrap_or_default();
+                bytes.iter().fold(0, |acc, &b| acc << 8 | u64::from(b))
             } else {
                 let s0 = sigma(at(15), v.small0, true);
                 let s1 = sigma(at(2), v.small1, true);
