@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use super::error::{Error, ErrorCode, Result};
 use super::json;
+use super::validate::constant_time_eq;
 
 /// Everything an authorization-code + PKCE request carries. `state`, `nonce` and `code_challenge` come
 /// from [`super::pkce`]; the step-up fields from a [`super::policy::StepUpDecision`] or an RFC 9470
@@ -293,7 +294,7 @@ fn pairs(query: &str) -> impl Iterator<Item = (String, &str, &str)> {
 ///
 /// Errors are only believed once they are known to answer our request from the right issuer.
 pub fn validate_callback(params: &CallbackParams, expected_state: &str, issuer: &str, iss_required: bool) -> Result<String> {
-    let state_ok = params.state.as_deref().is_some_and(|s| !expected_state.is_empty() && ct_eq(s, expected_state));
+    let state_ok = params.state.as_deref().is_some_and(|s| !expected_state.is_empty() && constant_time_eq(s.as_bytes(), expected_state.as_bytes()));
     if !state_ok {
         return Err(Error::new(ErrorCode::StateMismatch, "the response state does not match the request"));
     }
@@ -314,11 +315,6 @@ pub fn validate_callback(params: &CallbackParams, expected_state: &str, issuer: 
         Some(c) if !c.is_empty() && c.bytes().all(|b| (0x20..=0x7e).contains(&b)) => Ok(c.clone()),
         _ => Err(Error::new(ErrorCode::AuthorizationError, "the response has no valid code")),
     }
-}
-
-/// Compare without stopping at the first difference (the length is not secret).
-fn ct_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Response parameters removed by [`clean_url`].

@@ -122,8 +122,8 @@ fn missing(claim: &'static str) -> Failure {
 }
 
 /// Equality that takes the same time wherever the first difference is, for values compared against
-/// secrets we generated (nonce) or derived (at_hash).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// secrets we generated (nonce, the authorization request's `state`) or derived (at_hash).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
