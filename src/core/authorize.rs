@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use super::error::{Error, ErrorCode, Result};
 use super::json;
+use super::validate::constant_time_eq;
 
 /// Everything an authorization-code + PKCE request carries. `state`, `nonce` and `code_challenge` come
 /// from [`super::pkce`]; the step-up fields from a [`super::policy::StepUpDecision`] or an RFC 9470
@@ -59,6 +60,11 @@ pub const RESERVED_PARAMS: &[&str] = &[
     "dpop_jkt",
 ];
 
+/// An `invalid_config` failure as its message: what the request's builders hand back, turned into the
+/// [`Error`] once (a `?` then moves two words, not a whole error).
+type Config<T> = core::result::Result<T, &'static str>;
+
+#[inline(always)] // so the npm build, whose `Error::new` drops the message, keeps none of them
 fn config(msg: &'static str) -> Error {
     Error::new(ErrorCode::InvalidConfig, msg)
 }
@@ -71,9 +77,9 @@ struct Query {
 }
 
 impl Query {
-    fn add(&mut self, name: &str, value: &str) -> Result<()> {
+    fn add(&mut self, name: &str, value: &str) -> Config<()> {
         if self.names.iter().any(|n| n == name) {
-            return Err(config("authorization parameter given twice"));
+            return Err("authorization parameter given twice");
         }
         self.names.push(String::from(name));
         if !self.first {
@@ -91,32 +97,41 @@ impl AuthorizationRequest {
     /// The URL to send the browser to. Errors are `invalid_config`: the endpoint is not https (http only for
     /// localhost), a required value is empty, or a parameter would be sent twice or override a reserved one.
     pub fn to_url(&self, authorization_endpoint: &str) -> Result<String> {
+        self.url(authorization_endpoint).map_err(config)
+    }
+
+    /// [`Self::to_url`], its failure as the message.
+    fn url(&self, authorization_endpoint: &str) -> Config<String> {
         // RFC 6749 §3.1 (TLS; no fragment in the endpoint), RFC 9700 §2.6.
         if !is_secure_url(authorization_endpoint) || authorization_endpoint.contains('#') {
-            return Err(config("authorization_endpoint must be an https URL without a fragment"));
+            return Err("authorization_endpoint must be an https URL without a fragment");
         }
-        for (value, what) in [
-            (&self.client_id, "client_id is empty"),
-            (&self.redirect_uri, "redirect_uri is empty"),
-            (&self.state, "state is empty"),
-            (&self.nonce, "nonce is empty"),
-        ] {
-            if value.is_empty() {
-                return Err(config(what));
-            }
+        // One test each, not a loop over (value, message) pairs: the npm build drops the messages
+        // (`Error::new`), which it can only do when no array holds them.
+        if self.client_id.is_empty() {
+            return Err("client_id is empty");
+        }
+        if self.redirect_uri.is_empty() {
+            return Err("redirect_uri is empty");
+        }
+        if self.state.is_empty() {
+            return Err("state is empty");
+        }
+        if self.nonce.is_empty() {
+            return Err("nonce is empty");
         }
         // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
         if self.redirect_uri.contains('#') {
-            return Err(config("redirect_uri must not contain a fragment"));
+            return Err("redirect_uri must not contain a fragment");
         }
         // RFC 7636 §4.2: an S256 challenge is 43 base64url characters.
         let b64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
         if self.code_challenge.len() != 43 || !self.code_challenge.bytes().all(b64url) {
-            return Err(config("code_challenge is not an S256 challenge"));
+            return Err("code_challenge is not an S256 challenge");
         }
         // OIDC Core §3.1.2.1: acr_values is space-separated, so a value can neither be empty nor hold a space.
         if self.acr_values.iter().any(|v| v.is_empty() || v.contains(' ')) {
-            return Err(config("an acr value is empty or contains a space"));
+            return Err("an acr value is empty or contains a space");
         }
 
         let (base, endpoint_query) = match authorization_endpoint.split_once('?') {
@@ -126,10 +141,9 @@ impl AuthorizationRequest {
         let mut q = Query { out: String::from(base), names: Vec::new(), first: true };
         q.out.push('?');
         // The endpoint's own query is kept verbatim, and counts for the at-most-once rule.
-        for pair in endpoint_query.split('&').filter(|p| !p.is_empty()) {
-            let name = percent_decode(pair.split_once('=').map_or(pair, |(n, _)| n));
+        for (name, _, pair) in pairs(endpoint_query) {
             if q.names.contains(&name) {
-                return Err(config("authorization_endpoint repeats a query parameter"));
+                return Err("authorization_endpoint repeats a query parameter");
             }
             q.names.push(name);
             if !q.first {
@@ -175,7 +189,7 @@ impl AuthorizationRequest {
         }
         for (name, value) in &self.extra {
             if name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()) {
-                return Err(config("extra parameters may not set a reserved parameter"));
+                return Err("extra parameters may not set a reserved parameter");
             }
             q.add(name, value)?;
         }
@@ -185,11 +199,11 @@ impl AuthorizationRequest {
 
 /// `openid` first, then the caller's scope tokens without duplicates. RFC 6749 §3.3: tokens are separated
 /// by single spaces and made of NQCHAR (%x21 / %x23-5B / %x5D-7E).
-fn normalize_scope(scope: &str) -> Result<String> {
+fn normalize_scope(scope: &str) -> Config<String> {
     let mut out = String::from("openid");
     for token in scope.split(' ').filter(|t| !t.is_empty()) {
         if !token.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e)) {
-            return Err(config("scope contains a character RFC 6749 §3.3 does not allow"));
+            return Err("scope contains a character RFC 6749 §3.3 does not allow");
         }
         if !out.split(' ').any(|t| t == token) {
             out.push(' ');
@@ -239,9 +253,9 @@ const RESPONSE_PARAMS: &[&str] = &["code", "state", "iss", "error", "error_descr
 pub fn parse_callback(url: &str) -> Result<CallbackParams> {
     let (head, fragment) = url.split_once('#').unwrap_or((url, ""));
     let query = head.split_once('?').map_or("", |(_, q)| q);
-    let source = if pairs(query).any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str())) { query } else { fragment };
+    let source = if pairs(query).any(|(n, _, _)| RESPONSE_PARAMS.contains(&n.as_str())) { query } else { fragment };
     let mut p = CallbackParams::default();
-    for (name, value) in pairs(source) {
+    for (name, value, _) in pairs(source) {
         let slot = match name.as_str() {
             "code" => &mut p.code,
             "state" => &mut p.state,
@@ -263,11 +277,11 @@ pub fn parse_callback(url: &str) -> Result<CallbackParams> {
     Ok(p)
 }
 
-/// Split a query into (decoded name, raw value) pairs.
-fn pairs(query: &str) -> impl Iterator<Item = (String, &str)> {
+/// Split a query into (decoded name, raw value, raw `name=value`) triples, empty pairs left out.
+fn pairs(query: &str) -> impl Iterator<Item = (String, &str, &str)> {
     query.split('&').filter(|p| !p.is_empty()).map(|p| {
         let (n, v) = p.split_once('=').unwrap_or((p, ""));
-        (percent_decode(n), v)
+        (percent_decode(n), v, p)
     })
 }
 
@@ -280,7 +294,7 @@ fn pairs(query: &str) -> impl Iterator<Item = (String, &str)> {
 ///
 /// Errors are only believed once they are known to answer our request from the right issuer.
 pub fn validate_callback(params: &CallbackParams, expected_state: &str, issuer: &str, iss_required: bool) -> Result<String> {
-    let state_ok = params.state.as_deref().is_some_and(|s| !expected_state.is_empty() && ct_eq(s, expected_state));
+    let state_ok = params.state.as_deref().is_some_and(|s| !expected_state.is_empty() && constant_time_eq(s.as_bytes(), expected_state.as_bytes()));
     if !state_ok {
         return Err(Error::new(ErrorCode::StateMismatch, "the response state does not match the request"));
     }
@@ -303,11 +317,6 @@ pub fn validate_callback(params: &CallbackParams, expected_state: &str, issuer: 
     }
 }
 
-/// Compare without stopping at the first difference (the length is not secret).
-fn ct_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Response parameters removed by [`clean_url`].
 const CLEANED_PARAMS: &[&str] = &["code", "state", "iss", "error", "error_description", "error_uri", "session_state"];
 
@@ -328,9 +337,8 @@ pub fn clean_url(url: &str) -> String {
         let Some(part) = part else { continue };
         // The kept parameters, `sep` before the first and `&` between (written as found, no `join`).
         let mut next = sep;
-        for p in part.split('&') {
-            let name = percent_decode(p.split_once('=').map_or(p, |(n, _)| n));
-            if !p.is_empty() && !CLEANED_PARAMS.contains(&name.as_str()) {
+        for (name, _, p) in pairs(part) {
+            if !CLEANED_PARAMS.contains(&name.as_str()) {
                 out.push(next);
                 out.push_str(p);
                 next = '&';
@@ -435,7 +443,8 @@ pub fn is_secure_url(url: &str) -> bool {
     if url.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
         return false;
     }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    let authority = rest.get(..end).unwrap_or_default();
     let (host, port, v6) = match authority.strip_prefix('[') {
         // An IPv6 literal: `[...]` then an optional `:port`.
         Some(v6) => {
@@ -512,6 +521,16 @@ mod tests {
             "http://localhost@evil.example/", "http://localhost.evil.example/", "https://a b.example", "https://a.example:x",
             "https://a.example:123456", "//a.example", "https://a\\b.example", "http://127.0.0.2/", "https://[zz]/",
             "javascript:alert(1)"] {
+            assert!(!is_secure_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_authority_ends_at_the_first_slash_question_mark_or_hash() {
+        for ok in ["https://a.example#f", "http://localhost?x=/", "https://a.example:443/p?q#f", "https://[::1]#x"] {
+            assert!(is_secure_url(ok), "{ok}");
+        }
+        for bad in ["https://#x", "https://?x", "https:///", "https://a.example:/x", "https://a.example:1234567?x"] {
             assert!(!is_secure_url(bad), "{bad}");
         }
     }

@@ -288,15 +288,27 @@ fn insufficient_claims(ch: &Challenge) -> Option<StepUpChallenge> {
 /// or a quoted-string, RFC 9470 §3). A `max_age` that is not one makes the whole challenge unreadable
 /// (`None`): stepping up without the freshness the server demands would only earn another 401.
 pub fn parse_step_up_challenge(header: &str) -> Option<StepUpChallenge> {
-    let challenges = parse_www_authenticate(header)?;
-    let ch = challenges.iter().find(|c| {
-        (c.is_scheme("bearer") || c.is_scheme("dpop"))
-            && (c.param("error") == Some(INSUFFICIENT_USER_AUTHENTICATION) || insufficient_claims(c).is_some())
-    })?;
-    let scheme = String::from(if ch.is_scheme("dpop") { "DPoP" } else { "Bearer" });
-    if let Some(out) = insufficient_claims(ch) {
-        return Some(StepUpChallenge { scheme, ..out });
+    for ch in &parse_www_authenticate(header)? {
+        let dpop = ch.is_scheme("dpop");
+        if !dpop && !ch.is_scheme("bearer") {
+            continue;
+        }
+        let out = if ch.param("error") == Some(INSUFFICIENT_USER_AUTHENTICATION) {
+            // An unreadable `max_age` ends the search: the challenge asked for step-up but cannot be met.
+            insufficient_user_authentication(ch)?
+        } else if let Some(out) = insufficient_claims(ch) {
+            out
+        } else {
+            continue;
+        };
+        return Some(StepUpChallenge { scheme: String::from(if dpop { "DPoP" } else { "Bearer" }), ..out });
     }
+    None
+}
+
+/// RFC 9470 §3's `insufficient_user_authentication` challenge (the caller sets `scheme`); `None` when its
+/// `max_age` is not a decimal integer.
+fn insufficient_user_authentication(ch: &Challenge) -> Option<StepUpChallenge> {
     let mut acr_values = Vec::new();
     for v in ch.param("acr_values").unwrap_or_default().split(' ') {
         if !v.is_empty() {
@@ -309,7 +321,7 @@ pub fn parse_step_up_challenge(header: &str) -> Option<StepUpChallenge> {
         Some(v) => Some(parse_u64(v)?),
     };
     Some(StepUpChallenge {
-        scheme,
+        scheme: String::new(),
         error: String::from(INSUFFICIENT_USER_AUTHENTICATION),
         error_description: ch.param("error_description").map(String::from),
         acr_values,
@@ -324,7 +336,46 @@ fn parse_u64(s: &str) -> Option<u64> {
         return None;
     }
     s.bytes().try_fold(0u64, |acc, b| {
-        let d = char::from(b).to_digit(10)?;
-        acc.checked_mul(10)?.checked_add(u64::from(d))
+        if !b.is_ascii_digit() || acc > u64::MAX / 10 {
+            return None;
+        }
+        // `acc * 10` fits: a comparison, where `checked_mul` multiplies in 128 bits.
+        (acc * 10).checked_add(u64::from(b - b'0'))
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_age_is_a_decimal_u64() {
+        assert_eq!(parse_u64("18446744073709551615"), Some(u64::MAX));
+        for bad in ["18446744073709551616", "99999999999999999999", "", "+1", "-1", "1 ", "1e3", "0x10", "١"] {
+            assert_eq!(parse_u64(bad), None, "{bad}");
+        }
+        assert_eq!((parse_u64("0"), parse_u64("00300")), (Some(0), Some(300)));
+    }
+
+    #[test]
+    fn the_first_bearer_or_dpop_step_up_challenge_answers() {
+        let claims = crate::core::base64url::encode(br#"{"id_token":{"acr":{"values":["c1"]}}}"#);
+        let h = alloc::format!(
+            r#"Basic realm="a", DPoP error="invalid_token", Bearer error="insufficient_claims", claims="{claims}", DPoP error="insufficient_user_authentication""#
+        );
+        let c = parse_step_up_challenge(&h).unwrap();
+        assert_eq!((c.scheme.as_str(), c.error.as_str()), ("Bearer", INSUFFICIENT_CLAIMS));
+        assert_eq!(c.acr_values, Some(alloc::vec![String::from("c1")]));
+        // An unreadable `claims` is passed over; an unreadable `max_age` ends the search.
+        let c = parse_step_up_challenge(r#"Bearer error="insufficient_claims", claims="!!", dpop error="insufficient_user_authentication", acr_values="a  b""#)
+            .unwrap();
+        assert_eq!((c.scheme.as_str(), c.error.as_str()), ("DPoP", INSUFFICIENT_USER_AUTHENTICATION));
+        assert_eq!(c.acr_values, Some(alloc::vec![String::from("a"), String::from("b")]));
+        assert_eq!(
+            parse_step_up_challenge(r#"Bearer error="insufficient_user_authentication", max_age="x", DPoP error="insufficient_user_authentication""#),
+            None
+        );
+        assert_eq!(parse_step_up_challenge(r#"Basic error="insufficient_user_authentication""#), None);
+    }
 }

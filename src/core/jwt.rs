@@ -112,8 +112,9 @@ pub fn decode(token: &str) -> Result<DecodedJwt> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(malformed("token is too long"));
     }
-    let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    // Exactly two dots: `header.payload.signature`.
+    let parts = token.split_once('.').and_then(|(h, rest)| Some((h, rest.split_once('.')?)));
+    let Some((h, (p, s))) = parts.filter(|(_, (_, s))| !s.contains('.')) else {
         return Err(malformed("token must have exactly three parts"));
     };
     let header_json = json_part(h, "JOSE header is not a JSON object")?;
@@ -121,11 +122,8 @@ pub fn decode(token: &str) -> Result<DecodedJwt> {
     let signature = base64url::decode(s)?;
     let header = JoseHeader::from_json(&header_json)?;
     let claims = Box::new(Claims::from_json(&claims_json)?);
-    // h and p are the first bytes of token, separated by one '.'; rebuild rather than slice.
-    let mut signing_input = String::with_capacity(h.len() + 1 + p.len());
-    signing_input.push_str(h);
-    signing_input.push('.');
-    signing_input.push_str(p);
+    // h and p are the first bytes of token, separated by one '.'.
+    let signing_input = String::from(token.get(..h.len() + 1 + p.len()).unwrap_or_default());
     Ok(DecodedJwt { header, claims, header_json, claims_json, signing_input, signature })
 }
 

@@ -139,11 +139,21 @@ fn invalid(msg: &'static str) -> Error {
 }
 
 /// `path` + `what`, e.g. "user.id must be strict base64url" (no `format!` on this path).
-fn invalid_member(path: &str, what: &str) -> Error {
-    let mut msg = String::with_capacity(path.len() + what.len());
-    msg.push_str(path);
-    msg.push_str(what);
-    Error::new(ErrorCode::WebauthnInvalidOptions, msg)
+fn invalid_member(path: &str, what: &'static str) -> Error {
+    Error::new(ErrorCode::WebauthnInvalidOptions, Joined(path, what))
+}
+
+/// A member's path and what is wrong with it: the message, joined only where `Error::new` keeps it
+/// (not in the npm package's build, which then links no joining).
+struct Joined<'a>(&'a str, &'static str);
+
+impl From<Joined<'_>> for String {
+    fn from(Joined(path, what): Joined<'_>) -> String {
+        let mut msg = String::with_capacity(path.len() + what.len());
+        msg.push_str(path);
+        msg.push_str(what);
+        msg
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +184,16 @@ mod tests {
             "allowCredentials":[{"type":"public-key","id":"AAAA"}],
             "extensions":{"prf":{"eval":{"first":"AAAA"},"evalByCredential":{"AAAA":{"first":"AAAA","second":"AQID"}}},
             "largeBlob":{"write":"aGVsbG8"},"credProps":true}}"#)), "ok");
+    }
+
+    #[test]
+    fn messages_name_the_member() {
+        let message = |r: Result<()>| r.err().map(|e| String::from(e.message()));
+        assert_eq!(message(create(&CREATE.replace(r#""id":"dXNlci0x""#, r#""id":"a/b+""#))).as_deref(),
+            Some("user.id must be strict base64url (no padding, no + or /)"));
+        assert_eq!(message(get(r#"{"challenge":"MTIzNDU2Nzg5MDEyMzQ1Ng","allowCredentials":[{"type":"public-key"}]}"#)).as_deref(),
+            Some("allowCredentials entries need an id"));
+        assert_eq!(message(get("[]")).as_deref(), Some("options must be an object"));
     }
 
     #[test]

@@ -161,13 +161,12 @@ pub fn freshness(auth_time: Option<i64>, max_age: u64, now: i64, leeway: u64) ->
     if t <= 0 {
         return Some(Reason::AuthTimeTooOld);
     }
-    let age = i128::from(now) - i128::from(t);
-    if age > i128::from(max_age) {
-        Some(Reason::AuthTimeTooOld)
-    } else if -age > i128::from(leeway) {
-        Some(Reason::AuthTimeInFuture)
+    // The distance between the two times is exact in a u64 (no i128 arithmetic needed).
+    let distance = now.abs_diff(t);
+    if now >= t {
+        (distance > max_age).then_some(Reason::AuthTimeTooOld)
     } else {
-        None
+        (distance > leeway).then_some(Reason::AuthTimeInFuture)
     }
 }
 
@@ -432,6 +431,29 @@ mod tests {
         assert_eq!(freshness(Some(1), u64::MAX, NOW, 60), None, "a positive time is judged by age");
         // No max_age: auth_time 0 is only reported, not judged.
         assert!(evaluate(&ctx(None, &[], Some(0)), &StepUpPolicy::default(), NOW, MFA, 0).satisfied);
+    }
+
+    #[test]
+    fn freshness_matches_exact_integer_math() {
+        let times = [i64::MIN, -1, 0, 1, 2, 59, 60, 61, 300, 301, i64::MAX - 300, i64::MAX - 1, i64::MAX];
+        let spans = [0, 1, 60, 300, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX];
+        for now in times {
+            for t in times.into_iter().filter(|&t| t > 0) {
+                for max_age in spans {
+                    for leeway in spans {
+                        let age = i128::from(now) - i128::from(t);
+                        let want = if age > i128::from(max_age) {
+                            Some(Reason::AuthTimeTooOld)
+                        } else if -age > i128::from(leeway) {
+                            Some(Reason::AuthTimeInFuture)
+                        } else {
+                            None
+                        };
+                        assert_eq!(freshness(Some(t), max_age, now, leeway), want, "{t} {max_age} {now} {leeway}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,91 +5,111 @@
 
 use alloc::vec::Vec;
 
-macro_rules! sha2 {
-    ($name:ident, $w:ty, $k:ident, $len:ty, [$a0:literal, $a1:literal, $a2:literal], [$e0:literal, $e1:literal, $e2:literal],
-     [$s00:literal, $s01:literal, $s02:literal], [$s10:literal, $s11:literal, $s12:literal]) => {
-        fn $name(data: &[u8], iv: &[$w; 8], out_len: usize) -> Vec<u8> {
-            const W: usize = core::mem::size_of::<$w>();
-            const BLOCK: usize = 16 * W;
-            const LEN: usize = core::mem::size_of::<$len>();
-            // Padding (§5.1): 0x80, zeros, then the message length in bits, big-endian.
-            let mut m = Vec::with_capacity(data.len() + BLOCK + LEN);
-            m.extend_from_slice(data);
-            m.push(0x80);
-            while m.len() % BLOCK != BLOCK - LEN {
-                m.push(0);
-            }
-            m.extend_from_slice(&((data.len() as $len) << 3).to_be_bytes());
-            let mut h = *iv;
-            let mut w = [0 as $w; $k.len()];
-            for block in m.chunks_exact(BLOCK) {
-                for (wi, c) in w.iter_mut().zip(block.chunks_exact(W)) {
-                    *wi = c.iter().fold(0, |acc, &b| acc << 8 | <$w>::from(b));
-                }
-                for t in 16..$k.len() {
-                    let g = |i: usize| w.get(i).copied().unwrap_or(0);
-                    let (x, y) = (g(t - 15), g(t - 2));
-                    let s0 = x.rotate_right($s00) ^ x.rotate_right($s01) ^ (x >> $s02);
-                    let s1 = y.rotate_right($s10) ^ y.rotate_right($s11) ^ (y >> $s12);
-                    let v = s1.wrapping_add(g(t - 7)).wrapping_add(s0).wrapping_add(g(t - 16));
-                    if let Some(wt) = w.get_mut(t) {
-                        *wt = v;
-                    }
-                }
-                let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
-                for (k, wt) in $k.iter().zip(w.iter()) {
-                    let big1 = e.rotate_right($e0) ^ e.rotate_right($e1) ^ e.rotate_right($e2);
-                    let ch = (e & f) ^ (!e & g);
-                    let t1 = hh.wrapping_add(big1).wrapping_add(ch).wrapping_add(*k).wrapping_add(*wt);
-                    let big0 = a.rotate_right($a0) ^ a.rotate_right($a1) ^ a.rotate_right($a2);
-                    let maj = (a & b) ^ (a & c) ^ (b & c);
-                    let t2 = big0.wrapping_add(maj);
-                    hh = g;
-                    g = f;
-                    f = e;
-                    e = d.wrapping_add(t1);
-                    d = c;
-                    c = b;
-                    b = a;
-                    a = t1.wrapping_add(t2);
-                }
-                for (hv, v) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
-                    *hv = hv.wrapping_add(v);
-                }
-            }
-            // Big-endian words, cut to the output length (a loop: `flat_map(..).take(..).collect()` linked
-            // a chain of generic iterator copies per word size).
-            let mut out = Vec::with_capacity(out_len + W);
-            for v in h {
-                out.extend_from_slice(&v.to_be_bytes());
-            }
-            out.truncate(out_len);
-            out
-        }
-    };
+/// What tells SHA-256 apart from SHA-384 / SHA-512 (FIPS 180-4 §4.1.2, §4.1.3, §6.2, §6.4): the word size,
+/// the number of rounds and the rotation and shift amounts of Σ0, Σ1, σ0, σ1 (the last of σ0 / σ1 is a shift).
+/// One compression loop computes both on `u64` words, 32-bit words kept masked: one copy of the code, and
+/// SHA-256's constants are the first 32 bits of SHA-512's (both are the fractional parts of the same roots).
+struct Variant {
+    bits: u32,
+    rounds: usize,
+    big0: [u32; 3],
+    big1: [u32; 3],
+    small0: [u32; 3],
+    small1: [u32; 3],
 }
 
-sha2!(sha2_32, u32, K256, u64, [2, 13, 22], [6, 11, 25], [7, 18, 3], [17, 19, 10]);
-sha2!(sha2_64, u64, K512, u128, [28, 34, 39], [14, 18, 41], [1, 8, 7], [19, 61, 6]);
+const SHA256: Variant =
+    Variant { bits: 32, rounds: 64, big0: [2, 13, 22], big1: [6, 11, 25], small0: [7, 18, 3], small1: [17, 19, 10] };
+const SHA512: Variant =
+    Variant { bits: 64, rounds: 80, big0: [28, 34, 39], big1: [14, 18, 41], small0: [1, 8, 7], small1: [19, 61, 6] };
+
+/// The hash of `data` with `iv` (its words cut to the variant's word size), cut to `out_len` bytes.
+fn sha2(data: &[u8], v: &Variant, iv: &[u64; 8], out_len: usize) -> Vec<u8> {
+    let bits = v.bits;
+    let mask = u64::MAX >> (64 - bits);
+    let word = bits as usize / 8;
+    let block = 16 * word;
+    let rotr = |x: u64, n: u32| (x >> n | x << (bits - n)) & mask;
+    let sigma = |x: u64, [r0, r1, r2]: [u32; 3], shift: bool| {
+        rotr(x, r0) ^ rotr(x, r1) ^ if shift { x >> r2 } else { rotr(x, r2) }
+    };
+    // Padding (§5.1): 0x80, zeros, then the message length in bits, big-endian, in two words.
+    let len = 2 * word;
+    let mut m = Vec::with_capacity(data.len() + block + len);
+    m.extend_from_slice(data);
+    m.push(0x80);
+    // `& (block - 1)` is `% block` for a power of two, without the zero-divisor panic of a run-time `%`.
+    while m.len() & (block - 1) != block - len {
+        m.push(0);
+    }
+    m.extend_from_slice(((data.len() as u128) << 3).to_be_bytes().get(16 - len..).unwrap_or_default());
+    let mut h = [0u64; 8];
+    for (hv, iv) in h.iter_mut().zip(iv) {
+        *hv = iv >> (64 - bits);
+    }
+    // The message schedule (§6.2.2 / §6.4.2 step 1) as a ring of its last 16 words, extended as the rounds go.
+    let mut w = [0u64; 16];
+    // Blocks and words cut with `split_at_checked` / `get`: `chunks_exact` of a run-time size links a panic.
+    let mut rest = m.as_slice();
+    while let Some((chunk, tail)) = rest.split_at_checked(block) {
+        rest = tail;
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
+        for (t, k) in K512.iter().enumerate().take(v.rounds) {
+            // W[t-n] is at (t - n) mod 16, and W[t] replaces W[t-16] there.
+            let at = |n: usize| w.get((t + 16 - n) & 15).copied().unwrap_or(0);
+            let wt = if t < 16 {
+                // The block's own words, big-endian.
+                let bytes = chunk.get(t * word..(t + 1) * word).unwrap_or_default();
+                bytes.iter().fold(0, |acc, &b| acc << 8 | u64::from(b))
+            } else {
+                let s0 = sigma(at(15), v.small0, true);
+                let s1 = sigma(at(2), v.small1, true);
+                s1.wrapping_add(at(7)).wrapping_add(s0).wrapping_add(at(16)) & mask
+            };
+            if let Some(slot) = w.get_mut(t & 15) {
+                *slot = wt;
+            }
+            let ch = (e & f) ^ (!e & g);
+            let t1 = hh.wrapping_add(sigma(e, v.big1, false)).wrapping_add(ch).wrapping_add(k >> (64 - bits)).wrapping_add(wt);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = sigma(a, v.big0, false).wrapping_add(maj);
+            hh = g;
+            g = f;
+            f = e;
+            e = d.wrapping_add(t1) & mask;
+            d = c;
+            c = b;
+            b = a;
+            a = t1.wrapping_add(t2) & mask;
+        }
+        for (hv, x) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
+            *hv = hv.wrapping_add(x) & mask;
+        }
+    }
+    // Big-endian words, cut to the output length (a loop: `flat_map(..).take(..).collect()` linked
+    // a chain of generic iterator copies).
+    let mut out = Vec::with_capacity(8 * word);
+    for x in h {
+        out.extend_from_slice(x.to_be_bytes().get(8 - word..).unwrap_or_default());
+    }
+    out.truncate(out_len);
+    out
+}
 
 /// SHA-256 of `data` (32 bytes).
 pub fn sha256(data: &[u8]) -> Vec<u8> {
-    sha2_32(data, &IV256, 32)
+    sha2(data, &SHA256, &IV512, 32)
 }
 
 /// SHA-384 of `data` (48 bytes).
 pub fn sha384(data: &[u8]) -> Vec<u8> {
-    sha2_64(data, &IV384, 48)
+    sha2(data, &SHA512, &IV384, 48)
 }
 
 /// SHA-512 of `data` (64 bytes).
 pub fn sha512(data: &[u8]) -> Vec<u8> {
-    sha2_64(data, &IV512, 64)
+    sha2(data, &SHA512, &IV512, 64)
 }
-
-const IV256: [u32; 8] = [
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-];
 
 const IV384: [u64; 8] = [
     0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17, 0x152fecd8f70e5939,
@@ -99,17 +119,6 @@ const IV384: [u64; 8] = [
 const IV512: [u64; 8] = [
     0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
     0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
-];
-
-const K256: [u32; 64] = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
 
 const K512: [u64; 80] = [

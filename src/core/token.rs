@@ -79,6 +79,18 @@ pub fn parse_refresh_response(status: u16, body: Option<&Json>, dpop: bool) -> R
     parse(status, body, false, dpop)
 }
 
+/// "the token endpoint answered HTTP <status>": the message, written only where `Error::new` keeps it
+/// (not in the npm package's build).
+struct HttpStatus(u16);
+
+impl From<HttpStatus> for String {
+    fn from(HttpStatus(status): HttpStatus) -> String {
+        let mut msg = String::from("the token endpoint answered HTTP ");
+        push_u64(&mut msg, u64::from(status));
+        msg
+    }
+}
+
 fn parse(status: u16, body: Option<&Json>, id_token_required: bool, dpop: bool) -> Result<TokenResponse> {
     let obj = body.and_then(Json::as_object);
     // RFC 6749 §5.2: the error response.
@@ -88,9 +100,7 @@ fn parse(status: u16, body: Option<&Json>, id_token_required: bool, dpop: bool) 
             .with_oauth(error.as_str().unwrap_or("invalid_response"), description));
     }
     if !(200..300).contains(&status) {
-        let mut msg = String::from("the token endpoint answered HTTP ");
-        push_u64(&mut msg, u64::from(status));
-        return Err(Error::new(ErrorCode::TokenRequestFailed, msg));
+        return Err(Error::new(ErrorCode::TokenRequestFailed, HttpStatus(status)));
     }
     let obj = obj.ok_or_else(|| failed("the token response is not a JSON object"))?;
     // Every member is read and every failure noted; the first one is answered at the end (FirstError).

@@ -82,17 +82,48 @@ impl Expectations {
     }
 }
 
-fn err(code: ErrorCode, claim: &'static str, msg: &'static str) -> Error {
-    Error::new(code, msg).with_claim(claim)
+/// A failed rule, before it becomes the [`Error`] returned: a few words that each check hands back,
+/// where an `Error` would be copied out at every `?`, and one place ([`Failure::into_error`]) that builds it.
+#[derive(Debug)]
+struct Failure {
+    code: ErrorCode,
+    /// Always set; an `Option` so it reads like [`Error::claim`].
+    claim: Option<&'static str>,
+    msg: &'static str,
 }
 
-fn missing(claim: &'static str) -> Error {
+impl Failure {
+    #[cfg(test)]
+    fn code(&self) -> &'static str {
+        self.code.as_str()
+    }
+
+    /// The error, with the `acr_values` / `max_age` to step up with when the failure is one a new login
+    /// with them can fix (an `acr` or an `auth_time` that does not meet the request).
+    // Always inlined: the message, which the npm build's `Error::new` drops, is then never stored.
+    #[inline(always)]
+    fn into_error(self, exp: &Expectations) -> Error {
+        let e = Error::new(self.code, self.msg).with_claim(self.claim.unwrap_or_default());
+        match self.code {
+            ErrorCode::AcrNotSatisfied | ErrorCode::AuthTimeTooOld => e.with_step_up(exp.acr_values.clone(), exp.max_age),
+            _ => e,
+        }
+    }
+}
+
+type Checked = core::result::Result<(), Failure>;
+
+fn err(code: ErrorCode, claim: &'static str, msg: &'static str) -> Failure {
+    Failure { code, claim: Some(claim), msg }
+}
+
+fn missing(claim: &'static str) -> Failure {
     err(ErrorCode::MissingClaim, claim, "required claim is missing")
 }
 
 /// Equality that takes the same time wherever the first difference is, for values compared against
-/// secrets we generated (nonce) or derived (at_hash).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// secrets we generated (nonce, the authorization request's `state`) or derived (at_hash).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -104,13 +135,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// pass. Any `crit` member is `unsupported_critical_header`, since we implement no JWS extension; in
 /// particular `b64` (RFC 7797 unencoded payload) would change what the signature covers. A `b64`
 /// outside `crit` is ignored by RFC 7797 §6 rules, and we decode the payload normally.
+// `iter().any` rather than `contains`: the search inlines, where `contains` links a copy of
+// `slice_contains` for `Algorithm` alone.
+#[allow(clippy::manual_contains)]
 pub fn check_header(header: &JoseHeader, exp: &Expectations) -> Result<Algorithm> {
     let alg = match Algorithm::from_name(&header.alg) {
-        Some(alg) if exp.algorithms.contains(&alg) => alg,
+        Some(alg) if exp.algorithms.iter().any(|a| *a == alg) => alg,
         _ if header.alg.eq_ignore_ascii_case("none") => {
-            return Err(err(ErrorCode::UnsupportedAlgorithm, "alg", "unsigned tokens (alg none) are never accepted"))
+            return Err(err(ErrorCode::UnsupportedAlgorithm, "alg", "unsigned tokens (alg none) are never accepted").into_error(exp))
         }
-        _ => return Err(err(ErrorCode::UnsupportedAlgorithm, "alg", "alg is not on the allowed list")),
+        _ => return Err(err(ErrorCode::UnsupportedAlgorithm, "alg", "alg is not on the allowed list").into_error(exp)),
     };
     if let Some(first) = header.crit.first() {
         return Err(Error::new(ErrorCode::UnsupportedCriticalHeader, "crit names an extension we do not implement")
@@ -119,13 +153,13 @@ pub fn check_header(header: &JoseHeader, exp: &Expectations) -> Result<Algorithm
     // RFC 8725 §3.11: explicit typing keeps other JWTs of the same issuer (an `at+jwt` access token, a
     // `logout+jwt`) from passing as ID tokens. An ID token's `typ` is absent or `JWT`.
     if header.typ.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("JWT")) {
-        return Err(err(ErrorCode::InvalidClaim, "typ", "the typ header says this is not an ID token"));
+        return Err(err(ErrorCode::InvalidClaim, "typ", "the typ header says this is not an ID token").into_error(exp));
     }
     Ok(alg)
 }
 
 /// §3.1.3.7 #2: `iss` exactly equals the issuer we expect (no normalisation: mix-up defence).
-fn check_iss_exact(iss: Option<&str>, exp: &Expectations) -> Result<()> {
+fn check_iss_exact(iss: Option<&str>, exp: &Expectations) -> Checked {
     match iss {
         None => Err(missing("iss")),
         Some(iss) if iss == exp.issuer => Ok(()),
@@ -135,7 +169,7 @@ fn check_iss_exact(iss: Option<&str>, exp: &Expectations) -> Result<()> {
 
 /// §3.1.3.7 #3: `aud` contains our client_id, and "MUST be rejected if [it] contains additional audiences
 /// not trusted by the Client": every other member must be in `trusted_audiences`.
-fn check_aud_contains_client_id(aud: &[String], exp: &Expectations) -> Result<()> {
+fn check_aud_contains_client_id(aud: &[String], exp: &Expectations) -> Checked {
     if aud.is_empty() {
         return Err(missing("aud"));
     }
@@ -150,7 +184,7 @@ fn check_aud_contains_client_id(aud: &[String], exp: &Expectations) -> Result<()
 
 /// §3.1.3.7 #4–5: with several audiences `azp` must be present, and when present it must be our
 /// client_id: the token was issued *to* us, not to another client that shares the audience.
-fn check_azp(aud: &[String], azp: Option<&str>, exp: &Expectations) -> Result<()> {
+fn check_azp(aud: &[String], azp: Option<&str>, exp: &Expectations) -> Checked {
     match azp {
         None if aud.len() > 1 => Err(err(ErrorCode::InvalidAuthorizedParty, "azp", "several audiences but no azp")),
         Some(azp) if azp != exp.client_id => {
@@ -160,28 +194,34 @@ fn check_azp(aud: &[String], azp: Option<&str>, exp: &Expectations) -> Result<()
     }
 }
 
+/// Whether time `t` is after `now + leeway` (a bound past `i64::MAX` is one no time passes).
+fn beyond_leeway(t: i64, exp: &Expectations) -> bool {
+    exp.now.checked_add_unsigned(exp.leeway).is_some_and(|bound| t > bound)
+}
+
 /// §3.1.3.7 #9 (RFC 7519 §4.1.4): `exp` present and `exp > now - leeway`.
-fn check_exp(exp_claim: Option<i64>, exp: &Expectations) -> Result<()> {
+fn check_exp(exp_claim: Option<i64>, exp: &Expectations) -> Checked {
     let e = exp_claim.ok_or_else(|| missing("exp"))?;
-    if i128::from(e) <= i128::from(exp.now) - i128::from(exp.leeway) {
+    // `now - leeway` below `i64::MIN` is a bound no `exp` reaches.
+    if exp.now.checked_sub_unsigned(exp.leeway).is_some_and(|bound| e <= bound) {
         return Err(err(ErrorCode::TokenExpired, "exp", "token has expired"));
     }
     Ok(())
 }
 
 /// §3.1.3.7 #10 (OIDC Core §2): `iat` present and not in the future beyond the leeway.
-fn check_iat(iat: Option<i64>, exp: &Expectations) -> Result<()> {
+fn check_iat(iat: Option<i64>, exp: &Expectations) -> Checked {
     let iat = iat.ok_or_else(|| missing("iat"))?;
-    if i128::from(iat) > i128::from(exp.now) + i128::from(exp.leeway) {
+    if beyond_leeway(iat, exp) {
         return Err(err(ErrorCode::InvalidIssuedAt, "iat", "token was issued in the future"));
     }
     Ok(())
 }
 
 /// RFC 7519 §4.1.5: when `nbf` is present, `nbf <= now + leeway`.
-fn check_nbf(nbf: Option<i64>, exp: &Expectations) -> Result<()> {
+fn check_nbf(nbf: Option<i64>, exp: &Expectations) -> Checked {
     match nbf {
-        Some(nbf) if i128::from(nbf) > i128::from(exp.now) + i128::from(exp.leeway) => {
+        Some(nbf) if beyond_leeway(nbf, exp) => {
             Err(err(ErrorCode::TokenNotYetValid, "nbf", "token is not valid yet"))
         }
         _ => Ok(()),
@@ -189,7 +229,7 @@ fn check_nbf(nbf: Option<i64>, exp: &Expectations) -> Result<()> {
 }
 
 /// OIDC Core §2: `sub` is required, non-empty and at most 255 characters.
-fn check_sub(sub: Option<&str>) -> Result<()> {
+fn check_sub(sub: Option<&str>) -> Checked {
     match sub {
         None => Err(missing("sub")),
         Some(s) if s.is_empty() || s.len() > MAX_SUB_LEN => {
@@ -202,7 +242,7 @@ fn check_sub(sub: Option<&str>) -> Result<()> {
 /// A step-up answers for the user who is signed in: the token's `iss` is the issuer (checked first), so the
 /// same user is the same `sub`. Checked before the step-up claims, since for another user those do not
 /// matter: someone completed the second factor as another account, and the session must stay as it is.
-fn check_same_user(sub: Option<&str>, exp: &Expectations) -> Result<()> {
+fn check_same_user(sub: Option<&str>, exp: &Expectations) -> Checked {
     match exp.subject.as_deref() {
         Some(want) if sub != Some(want) => {
             Err(err(ErrorCode::UserMismatch, "sub", "the provider answered for another user than the one signed in"))
@@ -212,7 +252,7 @@ fn check_same_user(sub: Option<&str>, exp: &Expectations) -> Result<()> {
 }
 
 /// §3.1.3.7 #11: when we sent a nonce, the token carries exactly it (replay defence).
-fn check_nonce(nonce: Option<&str>, exp: &Expectations) -> Result<()> {
+fn check_nonce(nonce: Option<&str>, exp: &Expectations) -> Checked {
     match exp.nonce.as_deref() {
         Some(want) if !nonce.is_some_and(|got| constant_time_eq(got.as_bytes(), want.as_bytes())) => {
             Err(err(ErrorCode::NonceMismatch, "nonce", "nonce does not equal the one sent"))
@@ -224,11 +264,10 @@ fn check_nonce(nonce: Option<&str>, exp: &Expectations) -> Result<()> {
 /// §3.1.3.7 #12 with §5.5.1.1: when we asked for `acr_values`, the returned `acr` must be one of them (or a
 /// level at or above them, with ordered levels). Providers may answer a voluntary request with a weaker
 /// `acr`; for step-up that is a failure, and the error carries the values to ask for again.
-fn check_acr_requested(acr: Option<&str>, exp: &Expectations) -> Result<()> {
+fn check_acr_requested(acr: Option<&str>, exp: &Expectations) -> Checked {
     match &exp.acr_values {
         Some(wanted) if !super::policy::acr_meets(acr, wanted, &exp.acr_levels) => {
-            Err(err(ErrorCode::AcrNotSatisfied, "acr", "acr is not one of the requested acr_values")
-                .with_step_up(exp.acr_values.clone(), exp.max_age))
+            Err(err(ErrorCode::AcrNotSatisfied, "acr", "acr is not one of the requested acr_values"))
         }
         _ => Ok(()),
     }
@@ -246,10 +285,10 @@ pub const MAX_AGE_LATENCY: i64 = 5;
 /// `auth_time >= that - max_age - MAX_AGE_LATENCY`. Without `sent_at` the token's issue time stands in.
 /// An `auth_time` in the future (beyond the leeway) is nonsense and rejected whether or not `max_age`
 /// was sent.
-fn check_auth_time_max_age(auth_time: Option<i64>, iat: Option<i64>, exp: &Expectations) -> Result<()> {
+fn check_auth_time_max_age(auth_time: Option<i64>, iat: Option<i64>, exp: &Expectations) -> Checked {
     let now = i128::from(exp.now);
     if let Some(t) = auth_time {
-        if i128::from(t) > now + i128::from(exp.leeway) {
+        if beyond_leeway(t, exp) {
             return Err(err(ErrorCode::InvalidClaim, "auth_time", "auth_time is in the future"));
         }
     }
@@ -257,15 +296,13 @@ fn check_auth_time_max_age(auth_time: Option<i64>, iat: Option<i64>, exp: &Expec
     let t = auth_time.ok_or_else(|| missing("auth_time"))?;
     // `auth_time: 0` (a provider that cannot tell when the user authenticated) never meets a `max_age`.
     if t <= 0 {
-        return Err(err(ErrorCode::AuthTimeTooOld, "auth_time", "auth_time 0 does not say when the user authenticated")
-            .with_step_up(exp.acr_values.clone(), exp.max_age));
+        return Err(err(ErrorCode::AuthTimeTooOld, "auth_time", "auth_time 0 does not say when the user authenticated"));
     }
     // `iat` is required and checked before this rule; `now` stands in for a caller that skipped it.
     let issued = iat.map_or(now, i128::from);
     let sent = exp.sent_at.map_or(issued, |s| i128::from(s).min(now) + (issued - now));
     if i128::from(t) < sent - i128::from(max_age) - i128::from(MAX_AGE_LATENCY) {
-        return Err(err(ErrorCode::AuthTimeTooOld, "auth_time", "authentication is older than max_age")
-            .with_step_up(exp.acr_values.clone(), exp.max_age));
+        return Err(err(ErrorCode::AuthTimeTooOld, "auth_time", "authentication is older than max_age"));
     }
     Ok(())
 }
@@ -284,7 +321,7 @@ pub fn at_hash(alg: Algorithm, access_token: &str) -> String {
 
 /// §3.2.2.9 / §3.3.2.11: when the token has `at_hash` and we hold the access token, they must match,
 /// binding the access token to this ID token.
-fn check_at_hash(jwt: &DecodedJwt, exp: &Expectations) -> Result<()> {
+fn check_at_hash(jwt: &DecodedJwt, exp: &Expectations) -> Checked {
     let (Some(claimed), Some(access_token)) = (jwt.claims.at_hash.as_deref(), exp.access_token.as_deref()) else {
         return Ok(());
     };
@@ -299,6 +336,10 @@ fn check_at_hash(jwt: &DecodedJwt, exp: &Expectations) -> Result<()> {
 /// Every claim rule, in OIDC Core §3.1.3.7 order. Does not look at the header's `alg` or `crit`
 /// (that is [`check_header`]) except to pick the `at_hash` hash.
 pub fn validate_claims(jwt: &DecodedJwt, exp: &Expectations) -> Result<()> {
+    check_claims(jwt, exp).map_err(|f| f.into_error(exp))
+}
+
+fn check_claims(jwt: &DecodedJwt, exp: &Expectations) -> Checked {
     let c = &jwt.claims;
     check_iss_exact(c.iss.as_deref(), exp)?;
     check_aud_contains_client_id(&c.aud, exp)?;
@@ -324,7 +365,8 @@ pub fn validate(token: &str, exp: &Expectations) -> Result<DecodedJwt> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+// A `Failure`'s claim is an `Option<&str>` already; the tests read it as they read `Error::claim`.
+#[allow(clippy::unwrap_used, clippy::needless_option_as_deref)]
 mod tests {
     use super::*;
 
@@ -350,6 +392,27 @@ mod tests {
     }
 
     /// Issue: the 60 s leeway was added to `max_age`, so `max_age=0` accepted an `auth_time` 59 s old.
+    #[test]
+    fn time_bounds_match_exact_integer_math() {
+        let times = [i64::MIN, i64::MIN + 1, -61, -60, -1, 0, 1, 59, 60, 61, i64::MAX - 60, i64::MAX - 1, i64::MAX];
+        let leeways = [0, 1, 60, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX];
+        for now in times {
+            for leeway in leeways {
+                let mut exp = Expectations::new("i", "c", now);
+                exp.leeway = leeway;
+                let (now, leeway) = (i128::from(now), i128::from(leeway));
+                for t in times {
+                    let expired = i128::from(t) <= now - leeway;
+                    let future = i128::from(t) > now + leeway;
+                    assert_eq!(check_exp(Some(t), &exp).is_err(), expired, "exp {t} now {now} leeway {leeway}");
+                    assert_eq!(check_iat(Some(t), &exp).is_err(), future, "iat {t} now {now} leeway {leeway}");
+                    assert_eq!(check_nbf(Some(t), &exp).is_err(), future, "nbf {t} now {now} leeway {leeway}");
+                    assert_eq!(check_auth_time_max_age(Some(t), None, &exp).is_err(), future, "auth_time {t}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn max_age_is_judged_in_the_providers_clock_without_leeway() {
         const NOW: i64 = 1_700_000_000;
@@ -380,6 +443,32 @@ mod tests {
         // auth_time 0 (a provider that cannot tell) never passes a max_age.
         exp.max_age = Some(86_400);
         assert!(check_auth_time_max_age(Some(0), Some(NOW), &exp).is_err());
+    }
+
+    #[test]
+    fn only_acr_and_auth_time_failures_carry_the_step_up_request() {
+        const NOW: i64 = 1_700_000_000;
+        let decode = |claims: &str| {
+            let parts = [base64url::encode(br#"{"alg":"RS256"}"#), base64url::encode(claims.as_bytes()), String::new()];
+            jwt::decode(&parts.join(".")).unwrap()
+        };
+        let mut exp = Expectations::new("https://i", "c", NOW);
+        exp.acr_values = Some(alloc::vec![String::from("gold")]);
+        exp.max_age = Some(60);
+        let base = alloc::format!(r#""iss":"https://i","aud":"c","exp":{},"iat":{NOW},"sub":"u""#, NOW + 600);
+        for (claims, code, step_up) in [
+            (alloc::format!(r#"{{{base},"acr":"bronze","auth_time":{NOW}}}"#), "acr_not_satisfied", true),
+            (alloc::format!(r#"{{{base},"acr":"gold","auth_time":{}}}"#, NOW - 1000), "auth_time_too_old", true),
+            (alloc::format!(r#"{{{base},"acr":"gold","auth_time":0}}"#), "auth_time_too_old", true),
+            (alloc::format!(r#"{{{base},"acr":"gold"}}"#), "missing_claim", false),
+            (alloc::format!(r#"{{{base},"acr":"gold","auth_time":{}}}"#, NOW + 1000), "invalid_claim", false),
+            (alloc::format!(r#"{{{base},"nbf":{}}}"#, NOW + 1000), "token_not_yet_valid", false),
+        ] {
+            let e = validate_claims(&decode(&claims), &exp).unwrap_err();
+            assert_eq!(e.code(), code, "{claims}");
+            let want = if step_up { (exp.acr_values.clone(), exp.max_age) } else { (None, None) };
+            assert_eq!((e.acr_values.clone(), e.max_age), want, "{claims}");
+        }
     }
 
     #[test]
