@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { click, clickForPopup, launchBrowser, outcome, popupSignIn, serveStatic, signInAtIdp } from "./harness.mjs";
+import { click, clickForPopup, launchBrowser, outcome, pageSeconds, popupSignIn, serveStatic, signInAtIdp, waitForAge } from "./harness.mjs";
 import { ACR_MFA, ACR_PWD, DEFAULT_REDIRECT_PATHS, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
@@ -265,10 +265,11 @@ describe("step-up flows in Chromium", () => {
     const login = await popupFlow(page, () => window.client.loginWithPopup());
     assert.equal(login.result.ok, true, JSON.stringify(login.result));
     const alice = login.result.value;
+    const seenAt = await pageSeconds(page);
     const tokensBefore = tokenCalls();
     // maxAge 0 makes the provider ask for the password again; the person signs in as bob instead. Ages are
     // whole seconds: once the clock has left the login's second, alice's session no longer satisfies it.
-    await page.waitForFunction((t) => Date.now() / 1000 >= t + 2, alice.authTime);
+    await waitForAge(page, alice, 2, seenAt);
     const { i, popup } = await clickForPopup(page, (p) => window.client.requireStepUp(p), { maxAge: 0 });
     await popup.waitForSelector("#password");
     const hint = alice.claims.email ?? alice.claims.preferred_username;

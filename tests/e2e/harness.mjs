@@ -165,6 +165,20 @@ export async function click(page, action, arg) {
   return index;
 }
 
+/** The page's clock in whole seconds (take it right after a login, for waitForAge). */
+export const pageSeconds = (page) => page.evaluate(() => Math.floor(Date.now() / 1000));
+
+/**
+ * Wait until `session`'s authentication is at least `age` seconds old as stepup judges it. stepup measures ages in
+ * the provider's clock, estimated at the login as the ID token's `iat` minus the second the answer arrived
+ * (src/core/session.rs); a slow answer puts that estimate up to `seenAt - iat` seconds behind, where `seenAt` is
+ * `pageSeconds` taken once the test had the session. Waiting that long more makes the age certain, not likely.
+ */
+export async function waitForAge(page, session, age, seenAt, timeout = 20000) {
+  const behind = Math.max(0, seenAt - session.claims.iat);
+  await page.waitForFunction((t) => Date.now() / 1000 >= t, session.authTime + age + behind, { timeout });
+}
+
 /** The settled outcome number `i` of the test app: `{ ok, value }` or `{ ok: false, code, … }`. */
 export async function outcome(page, i, timeout = 30000) {
   await page.waitForFunction((n) => window.outcomes[n] && !window.outcomes[n].pending, i, { timeout, polling: 20 });
