@@ -9,6 +9,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::text;
 use super::error::{Error, ErrorCode, Result};
 use super::json;
 use super::validate::constant_time_eq;
@@ -134,7 +135,7 @@ impl AuthorizationRequest {
             return Err("an acr value is empty or contains a space");
         }
 
-        let (base, endpoint_query) = match authorization_endpoint.split_once('?') {
+        let (base, endpoint_query) = match text::split_once(authorization_endpoint, b'?') {
             Some((b, q)) => (b, q),
             None => (authorization_endpoint, ""),
         };
@@ -201,11 +202,11 @@ impl AuthorizationRequest {
 /// by single spaces and made of NQCHAR (%x21 / %x23-5B / %x5D-7E).
 fn normalize_scope(scope: &str) -> Config<String> {
     let mut out = String::from("openid");
-    for token in scope.split(' ').filter(|t| !t.is_empty()) {
+    for token in text::split(scope, b' ').filter(|t| !t.is_empty()) {
         if !token.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e)) {
             return Err("scope contains a character RFC 6749 §3.3 does not allow");
         }
-        if !out.split(' ').any(|t| t == token) {
+        if !text::split(&out, b' ').any(|t| t == token) {
             out.push(' ');
             out.push_str(token);
         }
@@ -251,8 +252,8 @@ const RESPONSE_PARAMS: &[&str] = &["code", "state", "iss", "error", "error_descr
 /// tampered with (which copy would the browser layer believe?), so it is rejected like a forged response:
 /// `issuer_mismatch` for a repeated `iss`, `state_mismatch` for any other.
 pub fn parse_callback(url: &str) -> Result<CallbackParams> {
-    let (head, fragment) = url.split_once('#').unwrap_or((url, ""));
-    let query = head.split_once('?').map_or("", |(_, q)| q);
+    let (head, fragment) = text::split_once(url, b'#').unwrap_or((url, ""));
+    let query = text::split_once(head, b'?').map_or("", |(_, q)| q);
     let source = if pairs(query).any(|(n, _, _)| RESPONSE_PARAMS.contains(&n.as_str())) { query } else { fragment };
     let mut p = CallbackParams::default();
     for (name, value, _) in pairs(source) {
@@ -279,8 +280,8 @@ pub fn parse_callback(url: &str) -> Result<CallbackParams> {
 
 /// Split a query into (decoded name, raw value, raw `name=value`) triples, empty pairs left out.
 fn pairs(query: &str) -> impl Iterator<Item = (String, &str, &str)> {
-    query.split('&').filter(|p| !p.is_empty()).map(|p| {
-        let (n, v) = p.split_once('=').unwrap_or((p, ""));
+    text::split(query, b'&').filter(|p| !p.is_empty()).map(|p| {
+        let (n, v) = text::split_once(p, b'=').unwrap_or((p, ""));
         (percent_decode(n), v, p)
     })
 }
@@ -324,11 +325,11 @@ const CLEANED_PARAMS: &[&str] = &["code", "state", "iss", "error", "error_descri
 /// a copied link never carries the code). Other query and fragment parameters and the path are kept as is;
 /// an emptied query or fragment loses its `?` / `#`.
 pub fn clean_url(url: &str) -> String {
-    let (head, fragment) = match url.split_once('#') {
+    let (head, fragment) = match text::split_once(url, b'#') {
         Some((h, f)) => (h, Some(f)),
         None => (url, None),
     };
-    let (path, query) = match head.split_once('?') {
+    let (path, query) = match text::split_once(head, b'?') {
         Some((p, q)) => (p, Some(q)),
         None => (head, None),
     };
@@ -448,7 +449,7 @@ pub fn is_secure_url(url: &str) -> bool {
     let (host, port, v6) = match authority.strip_prefix('[') {
         // An IPv6 literal: `[...]` then an optional `:port`.
         Some(v6) => {
-            let Some((addr, rest)) = v6.split_once(']') else { return false };
+            let Some((addr, rest)) = text::split_once(v6, b']') else { return false };
             if !addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
                 return false;
             }
@@ -461,7 +462,7 @@ pub fn is_secure_url(url: &str) -> bool {
             };
             (addr, port, true)
         }
-        None => match authority.split_once(':') {
+        None => match text::split_once(authority, b':') {
             Some((h, p)) => (h, Some(p), false),
             None => (authority, None, false),
         },

@@ -301,7 +301,7 @@ fn push_int_line(out: &mut String, value: Option<i64>) {
 /// localStorage between processes asynchronously, so without it a tab could spend a refresh token another tab
 /// had just rotated.
 pub fn stored_mark(text: &str) -> Option<u64> {
-    let first = text.split('\n').next()?.strip_prefix(FORMAT)?;
+    let first = super::text::split(text, b'\n').next()?.strip_prefix(FORMAT)?;
     match read_int(first)? {
         Some(m) if m >= 0 => Some(m.unsigned_abs()),
         _ => None,
@@ -317,7 +317,7 @@ pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tok
     if stored_mark(text).is_none() || api_lines % 5 != 0 {
         return None;
     }
-    let mut lines = Lines { rest: text.split('\n'), readable: true };
+    let mut lines = Lines { rest: super::text::split(text, b'\n'), readable: true };
     lines.next();
     let id_token = lines.text();
     let claims = jwt::decode(&id_token).ok()?.claims;
@@ -331,7 +331,7 @@ pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tok
     let scope = lines.some();
     let acr = lines.some();
     let mut amr = Vec::new();
-    for m in lines.next().split(' ') {
+    for m in super::text::split(lines.next(), b' ') {
         if !m.is_empty() {
             amr.push(String::from(m));
         }
@@ -355,7 +355,7 @@ pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tok
 /// The lines of a stored session, read in order (a missing line reads as empty). Any unreadable number makes
 /// the entry unreadable; everything is read, then judged once (no early return per member: see `FirstError`).
 struct Lines<'a> {
-    rest: core::str::Split<'a, char>,
+    rest: super::text::Split<'a>,
     readable: bool,
 }
 

@@ -18,6 +18,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::text;
 use super::json::Json;
 use super::policy::StepUpPolicy;
 
@@ -310,7 +311,7 @@ pub fn parse_step_up_challenge(header: &str) -> Option<StepUpChallenge> {
 /// `max_age` is not a decimal integer.
 fn insufficient_user_authentication(ch: &Challenge) -> Option<StepUpChallenge> {
     let mut acr_values = Vec::new();
-    for v in ch.param("acr_values").unwrap_or_default().split(' ') {
+    for v in text::split(ch.param("acr_values").unwrap_or_default(), b' ') {
         if !v.is_empty() {
             acr_values.push(String::from(v));
         }

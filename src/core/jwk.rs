@@ -11,6 +11,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::text;
 use super::base64url;
 use super::error::{Error, ErrorCode, Result};
 use super::json::{Json, JsonObject, ObjectWriter};
@@ -146,13 +147,13 @@ pub const JWKS_MAX_AGE: u64 = 86_400;
 pub fn jwks_max_age(cache_control: Option<&str>) -> u64 {
     let Some(header) = cache_control else { return JWKS_DEFAULT_AGE };
     let mut age = None;
-    for directive in header.split(',') {
+    for directive in text::split(header, b',') {
         // RFC 9110 §5.6.1: list members are separated by OWS (spaces and tabs).
         let d = directive.trim_ascii();
         if d.eq_ignore_ascii_case("no-store") || d.eq_ignore_ascii_case("no-cache") {
             return JWKS_MIN_AGE;
         }
-        let Some((name, value)) = d.split_once('=') else { continue };
+        let Some((name, value)) = text::split_once(d, b'=') else { continue };
         if name.trim_ascii().eq_ignore_ascii_case("max-age") {
             let v = value.trim_ascii();
             let v = v.strip_prefix("\"").and_then(|v| v.strip_suffix("\"")).unwrap_or(v);

@@ -12,6 +12,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::text;
 use super::base64url;
 use super::claims::Claims;
 use super::error::{Error, ErrorCode, FirstError, Result};
@@ -113,7 +114,7 @@ pub fn decode(token: &str) -> Result<DecodedJwt> {
         return Err(malformed("token is too long"));
     }
     // Exactly two dots: `header.payload.signature`.
-    let parts = token.split_once('.').and_then(|(h, rest)| Some((h, rest.split_once('.')?)));
+    let parts = text::split_once(token, b'.').and_then(|(h, rest)| Some((h, text::split_once(rest, b'.')?)));
     let Some((h, (p, s))) = parts.filter(|(_, (_, s))| !s.contains('.')) else {
         return Err(malformed("token must have exactly three parts"));
     };
@@ -132,7 +133,7 @@ pub fn decode(token: &str) -> Result<DecodedJwt> {
 /// that [`decode`] accepted, so the text is a JSON object our strict parser read. `None` when the part is
 /// missing or not base64url UTF-8.
 pub fn part_text(token: &str, index: usize) -> Option<String> {
-    let part = token.split('.').nth(index)?;
+    let part = text::split(token, b'.').nth(index)?;
     String::from_utf8(base64url::decode(part).ok()?).ok()
 }
 

@@ -26,5 +26,6 @@ pub mod policy;
 pub mod secret;
 pub mod sha;
 pub mod session;
+pub mod text;
 pub mod token;
 pub mod transaction;

@@ -13,6 +13,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::text;
 use super::claims::Claims;
 use super::error::{Error, ErrorCode};
 
@@ -207,7 +208,7 @@ pub fn alias_amr(amr: &[String], aliases: &[(String, String)]) -> Vec<String> {
 /// Whether a granted `scope` (space-separated) holds every scope of `requested` (RFC 6749 §3.3).
 pub fn scope_covers(granted: Option<&str>, requested: &str) -> bool {
     let granted = granted.unwrap_or_default();
-    requested.split(' ').all(|s| s.is_empty() || granted.split(' ').any(|g| g == s))
+    text::split(requested, b' ').all(|s| s.is_empty() || text::split(granted, b' ').any(|g| g == s))
 }
 
 /// The first second (in `auth_time`'s clock) at which [`freshness`] stops holding for `max_age`.

@@ -75,7 +75,7 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
     let acr_values = opts.acr_values.clone().filter(|v| !v.is_empty());
     let mut scope = opts.scope.clone().or_else(|| config.scope.clone()).unwrap_or_else(|| String::from("openid profile"));
     // OIDC Core §11: a refresh token is asked for with offline_access.
-    if config.use_refresh_tokens && !scope.split(' ').any(|s| s == "offline_access") {
+    if config.use_refresh_tokens && !crate::core::text::split(&scope, b' ').any(|s| s == "offline_access") {
         scope.push_str(" offline_access");
     }
     let request = AuthorizationRequest {

@@ -46,7 +46,7 @@ fn remove(key: &str) {
 /// Our transaction keys currently in storage (none when sessionStorage is unavailable). A key holding a line
 /// break (not one of ours: a `state` is base64url) cannot smuggle another name in: each line must be ours too.
 fn our_keys() -> Vec<String> {
-    store_keys(false, TX_PREFIX).split('\n').filter(|k| k.starts_with(TX_PREFIX)).map(String::from).collect()
+    crate::core::text::split(&store_keys(false, TX_PREFIX), b'\n').filter(|k| k.starts_with(TX_PREFIX)).map(String::from).collect()
 }
 
 /// Store `tx` under its state, dropping expired transactions left by abandoned logins.
