@@ -126,13 +126,10 @@ pub fn refresh_request_body(refresh_token: &str, client_id: &str, key: Option<&(
     out
 }
 
-/// `&name=value`, form-encoded, unless `value` is empty.
+/// The token grant's `&name=value` ([`super::token::push_form_param`]), left out when `value` is empty.
 fn push_param(out: &mut String, name: &str, value: &str) {
     if !value.is_empty() {
-        out.push('&');
-        out.push_str(name);
-        out.push('=');
-        push_encoded(out, value);
+        super::token::push_form_param(out, name, value);
     }
 }
 

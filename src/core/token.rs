@@ -16,12 +16,17 @@ use super::json::Json;
 pub fn token_request_body(code: &str, redirect_uri: &str, client_id: &str, verifier: &str) -> String {
     let mut out = String::from("grant_type=authorization_code");
     for (name, value) in [("code", code), ("redirect_uri", redirect_uri), ("client_id", client_id), ("code_verifier", verifier)] {
-        out.push('&');
-        out.push_str(name);
-        out.push('=');
-        push_encoded(&mut out, value);
+        push_form_param(&mut out, name, value);
     }
     out
+}
+
+/// `&name=value` of a form body, the value form-encoded: every grant's body is written with it.
+pub(crate) fn push_form_param(out: &mut String, name: &str, value: &str) {
+    out.push('&');
+    out.push_str(name);
+    out.push('=');
+    push_encoded(out, value);
 }
 
 /// A successful token response. The ID token is not validated here: that is `validate` + the browser's
