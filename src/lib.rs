@@ -44,10 +44,6 @@
 //! Every failure is a [`Error`] whose [`Error::code`] is one of the stable strings of [`ErrorCode`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
-// `Error` carries the OAuth and step-up fields callers need (~150 bytes); boxing it would cost an allocation
-// on every error for no gain in a single-threaded wasm module.
-#![allow(clippy::result_large_err)]
-
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;

@@ -4,7 +4,7 @@
 //! Signatures are the browser layer's job, so the signature bytes here are fake.
 // proptest and serde_json are native dev-dependencies only (Cargo.toml).
 #![cfg(not(target_arch = "wasm32"))]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::result_large_err)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256, Sha384};

@@ -2,7 +2,6 @@
 //! token responses, discovery, RFC 9470 challenges, the step-up policy table, the session.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 // Tests hold `Result<_, stepup::Error>` in closures; the size lint is about hot paths, not these.
-#![allow(clippy::result_large_err)]
 
 use stepup::core::authorize::{clean_url, parse_callback, percent_decode, validate_callback, AuthorizationRequest, CallbackParams};
 use stepup::core::challenge::{parse_step_up_challenge, parse_www_authenticate, Challenge, StepUpChallenge};

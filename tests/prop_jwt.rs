@@ -3,7 +3,7 @@
 //! the rules (canonical base64url, validated claims really meet the expectations).
 // proptest and serde_json are native dev-dependencies only (Cargo.toml).
 #![cfg(not(target_arch = "wasm32"))]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::result_large_err)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use proptest::prelude::*;
 use serde_json::Value;

@@ -9,9 +9,6 @@
 //!   ([`Tokens::after_login`]): they carry the old context, so a pre-step-up token never comes back;
 //! - what is stored is the tokens and the interactive context, never a PKCE verifier, `state` or nonce.
 
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs).
-#![allow(clippy::result_large_err)]
-
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;

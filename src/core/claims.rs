@@ -5,10 +5,6 @@
 //! kept untouched in [`Claims::extra`]. The step-up view of these claims (`acr`, `amr`, `auth_time`)
 //! is `policy::AuthContext`, built `From<&Claims>`.
 
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
-// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
-#![allow(clippy::result_large_err)]
-
 use alloc::string::String;
 use alloc::vec::Vec;
 

@@ -3,9 +3,6 @@
 //! are tested natively and fuzzed as they are; `web::client` checks what needs a browser (`apiOrigins` as
 //! URLs) when the client is made.
 
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (see `jwt.rs`).
-#![allow(clippy::result_large_err)]
-
 use alloc::string::String;
 use alloc::vec::Vec;
 

@@ -1,9 +1,5 @@
 //! OpenID Provider metadata (OIDC Discovery 1.0 §3, §4; RFC 8414 §2 for the OAuth members).
 
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
-// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
-#![allow(clippy::result_large_err)]
-
 use alloc::string::String;
 use alloc::vec::Vec;
 

@@ -4,10 +4,6 @@
 //! key, so that the rule "one algorithm per key type" (RFC 8725 §3.1) lives in one place: an RSA key is
 //! never used for an EC algorithm, and no key is ever used for HS* (a public client has no secret).
 
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
-// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
-#![allow(clippy::result_large_err)]
-
 use alloc::string::String;
 use alloc::vec::Vec;
 

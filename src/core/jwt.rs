@@ -4,10 +4,6 @@
 //! type, claims of the right type. Whether the `alg` or `crit` is acceptable is the validator's call
 //! (`validate::check_header`), so `decodeJwt` can still show a token that would be rejected.
 
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
-// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
-#![allow(clippy::result_large_err)]
-
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -4,10 +4,6 @@
 //! deterministic and testable; SHA-256 is [`super::sha`] (small, and synchronous, unlike
 //! `crypto.subtle.digest`).
 
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
-// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
-#![allow(clippy::result_large_err)]
-
 use alloc::string::String;
 
 use super::{base64url, sha};

@@ -1,10 +1,6 @@
 //! The token request (RFC 6749 §4.1.3 with RFC 7636 §4.5 `code_verifier`) and its response
 //! (RFC 6749 §5.1 / §5.2, OIDC Core §3.1.3.3).
 
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (error.rs: code, message,
-// claim, OAuth and step-up fields); it is built only on failure, so the size costs nothing on success.
-#![allow(clippy::result_large_err)]
-
 use alloc::string::String;
 
 use super::authorize::{push_encoded, push_u64};

@@ -5,9 +5,6 @@
 //! The text is a JSON object written by `json::ObjectWriter` (integers only: no float formatting in the wasm)
 //! and read back by the strict parser and the option readers; anything unreadable is `missing_transaction`.
 
-// `Error` is over clippy's 128-byte `result_large_err` threshold by design (see `jwt.rs`).
-#![allow(clippy::result_large_err)]
-
 use alloc::string::String;
 use alloc::vec::Vec;
 
