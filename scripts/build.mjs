@@ -123,6 +123,9 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
     // The `producers` and `target_features` sections tell tools what made the module; browsers ignore them.
     run(wasmOpt, ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", ...FEATURES, "--strip-debug", "--strip-producers",
       "--strip-target-features", bg, "-o", bg]);
+    // The functions re-listed so that similar ones are neighbours within gzip's window (scripts/order-functions.mjs).
+    // Its own process: binaryen's module is ESM, loaded once `npm ci` has run, and this function is synchronous.
+    run(process.execPath, [join(root, "scripts", "order-functions.mjs"), bg]);
   }
   writeCallbackEntry(pkg);
   const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");

@@ -1,8 +1,11 @@
-// The npm build's own step over rustc's output (scripts/unreachable-formatting.mjs), on modules made with
-// binaryen: std's `Display` / `Debug` functions become `unreachable` only when nothing in the module formats.
+// The npm build's own steps over the wasm, on modules made with binaryen: std's `Display` / `Debug` functions become
+// `unreachable` only when nothing in the module formats (scripts/unreachable-formatting.mjs); the functions are
+// re-listed for gzip without changing what any of them does (scripts/order-functions.mjs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import binaryen from "binaryen";
+import { gzipSync } from "node:zlib";
+import { orderFunctions } from "../../scripts/order-functions.mjs";
 import { unreachableFormatting } from "../../scripts/unreachable-formatting.mjs";
 
 // Names as rustc's v0 mangling writes them for the standard library.
@@ -57,4 +60,91 @@ test("a module without function names is returned unchanged", () => {
   const r = unreachableFormatting(bytes);
   assert.match(r.skipped, /no function names/);
   assert.ok(r.bytes.equals(bytes));
+});
+
+/** A number generator, so that a family's functions share their constants and other families' do not. */
+function numbers(seed) {
+  let x = seed;
+  return () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) | 0;
+}
+
+/**
+ * Ten families of two functions, each body ~3 KB of `x + c1 + c2 + ...` with its family's constants (the second
+ * member adds one more), listed F0a F1a ... F9a F0b ... F9b: a family's two members are further apart than gzip's
+ * window. Every function is exported (F3b as `F3b`), is in the table, and `dispatch(i, x)` calls entry i of it.
+ */
+function familiesModule() {
+  const m = new binaryen.Module();
+  const i32 = binaryen.i32;
+  const names = [];
+  for (const member of ["a", "b"]) {
+    for (let family = 0; family < 10; family++) {
+      const next = numbers(family + 1);
+      let body = m.local.get(0, i32);
+      for (let k = 0; k < 500 + (member === "b" ? 1 : 0); k++) body = m.i32.add(body, m.i32.const(next()));
+      const name = `F${family}${member}`;
+      m.addFunction(name, binaryen.createType([i32]), i32, [], body);
+      m.addFunctionExport(name, name);
+      names.push(name);
+    }
+  }
+  m.addTable("table", names.length, names.length);
+  m.addActiveElementSegment("table", "elements", names, m.i32.const(0));
+  const params = binaryen.createType([i32, i32]);
+  m.addFunction("dispatch", params, i32, [], m.call_indirect("table", m.local.get(0, i32), [m.local.get(1, i32)], binaryen.createType([i32]), i32));
+  m.addFunctionExport("dispatch", "dispatch");
+  binaryen.setDebugInfo(false); // as the build's wasm-opt leaves it
+  const bytes = Buffer.from(m.emitBinary());
+  m.dispose();
+  return { bytes, names };
+}
+
+/** The function index each export names (export section, kind 0). */
+function exportIndices(bytes) {
+  const read = (at) => { let v = 0, s = 0, b; do { b = bytes[at++]; v += (b & 0x7f) * 2 ** s; s += 7; } while (b & 0x80); return [v, at]; };
+  for (let at = 8; at < bytes.length;) {
+    const [size, body] = read(at + 1);
+    if (bytes[at] === 7) {
+      const out = new Map();
+      let [count, p] = read(body);
+      for (; count > 0; count--) {
+        const [length, name] = read(p);
+        const kind = bytes[name + length];
+        const [index, after] = read(name + length + 1);
+        if (kind === 0) out.set(bytes.subarray(name, name + length).toString(), index);
+        p = after;
+      }
+      return out;
+    }
+    at = body + size;
+  }
+  return new Map();
+}
+
+test("functions are re-listed with their family beside them, every call and table entry still reaching the same code", async () => {
+  const { bytes: before, names } = familiesModule();
+  const { bytes, before: gzipBefore, after: gzipAfter } = orderFunctions(before);
+  assert.equal(gzipBefore, gzipSync(before, { level: 9 }).length);
+  assert.equal(gzipAfter, gzipSync(bytes, { level: 9 }).length);
+  assert.ok(gzipAfter < gzipBefore * 0.8, `${gzipBefore} → ${gzipAfter} B`);
+  // Each family's two members are now neighbours in the module's order.
+  const indices = exportIndices(bytes);
+  for (let family = 0; family < 10; family++) {
+    assert.equal(Math.abs(indices.get(`F${family}a`) - indices.get(`F${family}b`)), 1, `F${family}`);
+  }
+  const [was, now] = [await run(before), await run(bytes)];
+  for (const x of [0, 1, -7, 123456789]) {
+    for (const [i, name] of names.entries()) {
+      assert.equal(now[name](x), was[name](x), name);
+      assert.equal(now.dispatch(i, x), was.dispatch(i, x), `dispatch ${i}`);
+      assert.equal(now.dispatch(i, x), was[name](x));
+    }
+  }
+});
+
+test("a module that re-listing cannot make smaller is returned unchanged", () => {
+  const bytes = moduleWith(["only"]);
+  const r = orderFunctions(bytes);
+  assert.ok(r.bytes.equals(bytes));
+  assert.equal(r.after, r.before);
 });
