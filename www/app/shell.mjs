@@ -32,7 +32,7 @@ export function shell() {
         <p class="lead">Sign in with a password to see your balance. Moving money asks for a second factor,
         but only if your last one is older than 5 minutes. That is <em>step-up authentication</em>, done by the
         <code>stepup</code> package: Rust compiled to WebAssembly.</p>
-        <button class="primary large" data-action="signin" data-needs-client id="sign-in-hero" type="button">Sign in</button>
+        <button class="primary large" data-action="signin" data-needs-client disabled id="sign-in-hero" type="button">Sign in</button>
         <label class="keep"><input type="checkbox" id="keep"> Keep me signed in
           <small class="muted">(<code>cacheLocation: "localStorage"</code>, <code>useRefreshTokens: true</code>)</small></label>
         <div id="intro-extra"></div>
@@ -45,7 +45,7 @@ export function shell() {
             <p class="balance" id="balance" aria-live="polite">—</p>
             <p class="muted">Payout account <span id="payout-current" class="mono">—</span></p>
           </div>
-          <button class="ghost small" data-action="refresh" data-needs-session type="button" id="refresh">Refresh</button>
+          <button class="ghost small" data-action="refresh" data-needs-session disabled type="button" id="refresh">Refresh</button>
         </section>
 
         <div class="pair">
@@ -59,7 +59,7 @@ export function shell() {
               <label for="amount">Amount (EUR)</label>
               <input id="amount" name="amount" type="number" min="0.01" step="0.01" inputmode="decimal" placeholder="25.00" aria-describedby="amount-error" required>
               <span class="field-error" id="amount-error" aria-live="polite"></span>
-              <button class="primary" id="transfer" type="submit" data-needs-session>Send money</button>
+              <button class="primary" id="transfer" type="submit" data-needs-session disabled>Send money</button>
             </form>
           </section>
 
@@ -70,7 +70,7 @@ export function shell() {
               <label for="iban">New IBAN</label>
               <input id="iban" name="iban" autocomplete="off" spellcheck="false" placeholder="GB82 WEST 1234 5698 7654 32" aria-describedby="iban-error" required>
               <span class="field-error" id="iban-error" aria-live="polite"></span>
-              <button class="primary" id="change-payout" type="submit" data-needs-session>Change payout account</button>
+              <button class="primary" id="change-payout" type="submit" data-needs-session disabled>Change payout account</button>
             </form>
           </section>
         </div>
@@ -82,8 +82,8 @@ export function shell() {
           <code>WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values=…, max_age=300</code>;
           stepup steps up in a popup and retries once.</p>
           <div class="buttons">
-            <button class="primary" data-action="api-transfer" data-needs-session id="api-transfer" type="button">Send €1 through client.fetch</button>
-            <button class="ghost" data-action="peek" data-needs-session id="peek-challenge" type="button">Show the API's challenge</button>
+            <button class="primary" data-action="api-transfer" data-needs-session disabled id="api-transfer" type="button">Send €1 through client.fetch</button>
+            <button class="ghost" data-action="peek" data-needs-session disabled id="peek-challenge" type="button">Show the API's challenge</button>
           </div>
           <div class="challenge" id="challenge" hidden aria-live="polite"></div>
         </section>
