@@ -6,7 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrap, root } from "./bootstrap.mjs";
-import { unreachableFormatting } from "./unreachable-formatting.mjs";
+import { blankPanicLocations, unreachableFormatting, unreachablePanics } from "./unreachable-formatting.mjs";
 
 function run(cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, ...env } });
@@ -105,11 +105,14 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   mkdirSync(pkg);
   const targetDir = process.env.CARGO_TARGET_DIR || join(root, "target");
   const built = join(targetDir, "wasm32-unknown-unknown", "release", "stepup.wasm");
-  // The standard library's formatting functions that nothing can call (scripts/unreachable-formatting.mjs).
-  const { bytes, stubbed, skipped } = unreachableFormatting(built);
-  console.log(skipped ? `[build] formatting kept: ${skipped}` : `[build] ${stubbed.length} formatting functions made unreachable`);
+  // The standard library's formatting functions that nothing can call, and its panicking functions, which build a
+  // message for a handler that traps without reading it (scripts/unreachable-formatting.mjs).
+  const formatting = unreachableFormatting(built);
+  console.log(formatting.skipped ? `[build] formatting kept: ${formatting.skipped}` : `[build] ${formatting.stubbed.length} formatting functions made unreachable`);
+  const panics = unreachablePanics(formatting.bytes);
+  console.log(panics.skipped ? `[build] panic functions kept: ${panics.skipped}` : `[build] ${panics.stubbed.length} panic functions made unreachable`);
   const wasm = join(targetDir, "wasm32-unknown-unknown", "release", "stepup-npm.wasm");
-  writeFileSync(wasm, bytes);
+  writeFileSync(wasm, panics.bytes);
   run(tools.wasmBindgen, ["--target", "web", "--out-dir", pkg, "--out-name", "stepup", wasm]);
   // wasm-opt -Oz from npm binaryen: ~29 KiB less raw wasm for the browser to compile; gzip stays within
   // 1 KiB either way (figures in bench/RESULTS.md). --converge repeats -Oz until nothing shrinks; inlining a
@@ -123,6 +126,12 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
     // The `producers` and `target_features` sections tell tools what made the module; browsers ignore them.
     run(wasmOpt, ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", ...FEATURES, "--strip-debug", "--strip-producers",
       "--strip-target-features", bg, "-o", bg]);
+    if (!panics.skipped) {
+      // What only a panic's report would read, now that panics trap without one (scripts/unreachable-formatting.mjs).
+      const blanked = blankPanicLocations(readFileSync(bg));
+      writeFileSync(bg, blanked.bytes);
+      console.log(`[build] ${blanked.locations} panic locations and ${blanked.files} file names blanked`);
+    }
     // The functions re-listed so that similar ones are neighbours within gzip's window (scripts/order-functions.mjs).
     // Its own process: binaryen's module is ESM, loaded once `npm ci` has run, and this function is synchronous.
     run(process.execPath, [join(root, "scripts", "order-functions.mjs"), bg]);

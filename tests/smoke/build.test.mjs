@@ -1,12 +1,13 @@
 // The npm build's own steps over the wasm, on modules made with binaryen: std's `Display` / `Debug` functions become
-// `unreachable` only when nothing in the module formats (scripts/unreachable-formatting.mjs); the functions are
+// `unreachable` only when nothing in the module formats, and its panicking functions only when the panic handler
+// traps at once (scripts/unreachable-formatting.mjs); the functions are
 // re-listed for gzip without changing what any of them does (scripts/order-functions.mjs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import binaryen from "binaryen";
 import { gzipSync } from "node:zlib";
 import { orderFunctions } from "../../scripts/order-functions.mjs";
-import { unreachableFormatting } from "../../scripts/unreachable-formatting.mjs";
+import { blankPanicLocations, unreachableFormatting, unreachablePanics } from "../../scripts/unreachable-formatting.mjs";
 
 // Names as rustc's v0 mangling writes them for the standard library.
 const U32_DISPLAY = "_RNvXs8_NtNtNtCsgXGp5Oqx2Ny_4core3fmt3num3impmNtB9_7Display3fmt";
@@ -60,6 +61,99 @@ test("a module without function names is returned unchanged", () => {
   const r = unreachableFormatting(bytes);
   assert.match(r.skipped, /no function names/);
   assert.ok(r.bytes.equals(bytes));
+});
+
+// Names as rustc writes them: the panic handler, and two of core's panicking functions.
+const PANIC_HANDLER = "_RNvCsfLfy6EI15iL_7___rustc17rust_begin_unwind";
+const PANIC_FMT = "_RNvNtCsgXGp5Oqx2Ny_4core9panicking9panic_fmt";
+const ASYNC_RESUMED = "_RNvNtNtCsgXGp5Oqx2Ny_4core9panicking11panic_const28panic_const_async_fn_resumed";
+
+/** A module with `keep` (x + 1), a panic handler whose body is `unreachable` or, with `reporting`, one that first
+ * calls an imported `report`, and two panicking functions that count their calls in a global, then call it. */
+function panicModule(reporting) {
+  const m = new binaryen.Module();
+  const i32 = binaryen.i32;
+  const one = binaryen.createType([i32]);
+  m.addFunctionImport("report", "env", "report", one, binaryen.none);
+  m.addGlobal("calls", i32, true, m.i32.const(0));
+  m.addFunction("keep", one, i32, [], m.i32.add(m.local.get(0, i32), m.i32.const(1)));
+  const trap = reporting ? m.block(null, [m.call("report", [m.local.get(0, i32)], binaryen.none), m.unreachable()]) : m.unreachable();
+  m.addFunction(PANIC_HANDLER, one, binaryen.none, [], trap);
+  for (const name of [PANIC_FMT, ASYNC_RESUMED]) {
+    m.addFunction(name, one, binaryen.none, [], m.block(null, [
+      m.global.set("calls", m.i32.add(m.global.get("calls", i32), m.i32.const(1))),
+      m.call(PANIC_HANDLER, [m.local.get(0, i32)], binaryen.none),
+    ]));
+  }
+  for (const name of ["keep", PANIC_HANDLER, PANIC_FMT, ASYNC_RESUMED]) m.addFunctionExport(name, name);
+  binaryen.setDebugInfo(true);
+  const bytes = Buffer.from(m.emitBinary());
+  m.dispose();
+  return bytes;
+}
+
+test("with a panic handler that only traps, core's panicking functions trap at once and nothing else changes", async () => {
+  const before = panicModule(false);
+  const { bytes, stubbed, skipped } = unreachablePanics(before);
+  assert.equal(skipped, null);
+  assert.deepEqual(stubbed.sort(), [ASYNC_RESUMED, PANIC_FMT].sort());
+  const after = (await WebAssembly.instantiate(bytes, { env: { report() {} } })).instance.exports;
+  assert.equal(after.keep(41), 42);
+  assert.throws(() => after[PANIC_FMT](1), WebAssembly.RuntimeError);
+  assert.throws(() => after[ASYNC_RESUMED](1), WebAssembly.RuntimeError);
+  assert.throws(() => after[PANIC_HANDLER](1), WebAssembly.RuntimeError);
+});
+
+test("a panic handler that does more than trap (std's reports the message) leaves the module unchanged", async () => {
+  const before = panicModule(true);
+  const { bytes, stubbed, skipped } = unreachablePanics(before);
+  assert.match(skipped, /does more than trap/);
+  assert.deepEqual(stubbed, []);
+  assert.ok(bytes.equals(before));
+  const reported = [];
+  const exports = (await WebAssembly.instantiate(bytes, { env: { report: (x) => reported.push(x) } })).instance.exports;
+  assert.throws(() => exports[PANIC_FMT](7), WebAssembly.RuntimeError);
+  assert.deepEqual(reported, [7]);
+});
+
+test("a module without a panic handler is returned unchanged", () => {
+  const before = moduleWith(["keep", PANIC_FMT]);
+  const { bytes, skipped } = unreachablePanics(before);
+  assert.match(skipped, /0 panic handlers/);
+  assert.ok(bytes.equals(before));
+});
+
+/** Memory from address 1024: the file name "src/web/x.rs" (12 bytes) at 1024, "hello" at 1036, a location
+ * (file 1024, 12 bytes, line 42, column 7) at 1044, a record shaped alike but naming "hello" at 1060; `load(a)` reads
+ * the word at `a`. */
+function dataModule() {
+  const m = new binaryen.Module();
+  const record = (...words) => Buffer.concat(words.map((w) => { const b = Buffer.alloc(4); b.writeUInt32LE(w); return b; }));
+  const data = Buffer.concat([Buffer.from("src/web/x.rshello\0\0\0"), record(1024, 12, 42, 7), record(1036, 5, 42, 7)]);
+  m.setMemory(1, 1, "memory", [{ offset: m.i32.const(1024), data: new Uint8Array(data), passive: false }]);
+  const i32 = binaryen.i32;
+  m.addFunction("load", binaryen.createType([i32]), i32, [], m.i32.load(0, 4, m.local.get(0, i32)));
+  m.addFunctionExport("load", "load");
+  binaryen.setDebugInfo(false);
+  const bytes = Buffer.from(m.emitBinary());
+  m.dispose();
+  return { bytes, data };
+}
+
+test("panic locations and the file names they point to become zeros; every other byte and address stays", async () => {
+  const { bytes: before, data } = dataModule();
+  const { bytes, locations, files } = blankPanicLocations(before);
+  assert.deepEqual([locations, files], [1, 1]);
+  assert.equal(bytes.length, before.length);
+  const at = before.indexOf(data);
+  const expected = Buffer.from(data);
+  expected.fill(0, 0, 12); // the file name
+  expected.fill(0, 20, 36); // the location
+  assert.ok(bytes.subarray(at, at + data.length).equals(expected));
+  assert.ok(bytes.subarray(0, at).equals(before.subarray(0, at)));
+  assert.ok(bytes.subarray(at + data.length).equals(before.subarray(at + data.length)));
+  const { load } = (await WebAssembly.instantiate(bytes)).instance.exports;
+  assert.deepEqual([load(1044), load(1048), load(1060), load(1064), load(1036)], [0, 0, 1036, 5, 0x6c6c6568]);
 });
 
 /** A number generator, so that a family's functions share their constants and other families' do not. */
