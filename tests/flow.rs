@@ -23,14 +23,14 @@ fn s(v: &[&str]) -> Vec<String> {
     v.iter().map(|x| x.to_string()).collect()
 }
 
-fn request() -> AuthorizationRequest {
+fn request() -> AuthorizationRequest<'static> {
     AuthorizationRequest {
-        client_id: "spa".into(),
-        redirect_uri: "https://app.example/cb".into(),
-        scope: "openid profile".into(),
-        state: "st".into(),
-        nonce: "no".into(),
-        code_challenge: CHALLENGE.into(),
+        client_id: "spa",
+        redirect_uri: "https://app.example/cb",
+        scope: "openid profile",
+        state: "st",
+        nonce: "no",
+        code_challenge: CHALLENGE,
         ..Default::default()
     }
 }
@@ -65,23 +65,23 @@ fn minimal_request_url_is_exact() {
 #[test]
 fn dpop_jkt_is_sent_and_reserved() {
     let jkt = "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U";
-    let url = AuthorizationRequest { dpop_jkt: Some(jkt.into()), ..request() }.to_url(AUTHZ).unwrap();
+    let url = AuthorizationRequest { dpop_jkt: Some(jkt), ..request() }.to_url(AUTHZ).unwrap();
     assert_eq!(param(&url, "dpop_jkt").as_deref(), Some(jkt));
     assert_eq!(param(&request().to_url(AUTHZ).unwrap(), "dpop_jkt"), None);
-    let r = AuthorizationRequest { extra: vec![("dpop_jkt".into(), "attacker".into())], ..request() };
+    let r = AuthorizationRequest { extra: &[("dpop_jkt".into(), "attacker".into())], ..request() };
     assert_eq!(r.to_url(AUTHZ).unwrap_err().code(), "invalid_config");
 }
 
 #[test]
 fn step_up_parameters() {
     let r = AuthorizationRequest {
-        acr_values: s(&[MFA, "urn:loa:3"]),
+        acr_values: &s(&[MFA, "urn:loa:3"]),
         max_age: Some(0),
-        prompt: Some("login".into()),
-        login_hint: Some("ann@example.com".into()),
-        audience: Some("https://api.example".into()),
+        prompt: Some("login"),
+        login_hint: Some("ann@example.com"),
+        audience: Some("https://api.example"),
         essential_acr: true,
-        extra: vec![("ui_locales".into(), "de fr".into())],
+        extra: &[("ui_locales".into(), "de fr".into())],
         ..request()
     };
     let url = r.to_url(AUTHZ).unwrap();
@@ -103,7 +103,7 @@ fn step_up_parameters() {
 
 #[test]
 fn claims_parameter_escapes_json_and_needs_acr_values() {
-    let r = AuthorizationRequest { acr_values: s(&[r#"a"b\c"#]), essential_acr: true, ..request() };
+    let r = AuthorizationRequest { acr_values: &s(&[r#"a"b\c"#]), essential_acr: true, ..request() };
     let claims = param(&r.to_url(AUTHZ).unwrap(), "claims").unwrap();
     assert_eq!(claims, r#"{"id_token":{"acr":{"essential":true,"values":["a\"b\\c"]}}}"#);
     let parsed = json::parse(&claims, ErrorCode::InvalidConfig).unwrap();
@@ -117,9 +117,9 @@ fn claims_parameter_escapes_json_and_needs_acr_values() {
 #[test]
 fn percent_encoding_of_spaces_unicode_and_delimiters() {
     let r = AuthorizationRequest {
-        redirect_uri: "https://app.example/cb?x=1&y=a b".into(),
-        login_hint: Some("Zoë O'Brien+tag@exämple.com &=?#/%".into()),
-        state: "~-._".into(),
+        redirect_uri: "https://app.example/cb?x=1&y=a b",
+        login_hint: Some("Zoë O'Brien+tag@exämple.com &=?#/%"),
+        state: "~-._",
         ..request()
     };
     let url = r.to_url(AUTHZ).unwrap();
@@ -142,11 +142,11 @@ fn scope_always_has_openid_once() {
         ("openid  openid profile profile ", "openid profile"),
         ("offline_access", "openid offline_access"),
     ] {
-        let r = AuthorizationRequest { scope: given.into(), ..request() };
+        let r = AuthorizationRequest { scope: given, ..request() };
         assert_eq!(param(&r.to_url(AUTHZ).unwrap(), "scope").unwrap(), sent, "{given:?}");
     }
     for bad in ["pro\"file", "a\\b", "tab\there", "é"] {
-        let r = AuthorizationRequest { scope: bad.into(), ..request() };
+        let r = AuthorizationRequest { scope: bad, ..request() };
         assert_eq!(r.to_url(AUTHZ).unwrap_err().code(), "invalid_config", "{bad:?}");
     }
 }
@@ -175,38 +175,40 @@ fn endpoint_with_query_and_security_rules() {
 fn extra_params_cannot_override_security_parameters() {
     for name in ["state", "nonce", "code_challenge", "code_challenge_method", "response_type", "client_id", "redirect_uri",
         "request", "request_uri", "scope", ""] {
-        let r = AuthorizationRequest { extra: vec![(name.into(), "x".into())], ..request() };
+        let r = AuthorizationRequest { extra: &[(name.into(), "x".into())], ..request() };
         let e = r.to_url(AUTHZ).unwrap_err();
         assert_eq!(e.code(), "invalid_config", "{name}");
     }
     // A parameter the request already sends, or an extra given twice.
-    let r = AuthorizationRequest { acr_values: s(&["a"]), extra: vec![("acr_values".into(), "b".into())], ..request() };
+    let r = AuthorizationRequest { acr_values: &s(&["a"]), extra: &[("acr_values".into(), "b".into())], ..request() };
     assert_eq!(r.to_url(AUTHZ).unwrap_err().kind(), ErrorCode::InvalidConfig);
-    let r = AuthorizationRequest { extra: vec![("x".into(), "1".into()), ("x".into(), "2".into())], ..request() };
+    let r = AuthorizationRequest { extra: &[("x".into(), "1".into()), ("x".into(), "2".into())], ..request() };
     assert_eq!(r.to_url(AUTHZ).unwrap_err().kind(), ErrorCode::InvalidConfig);
     // Not sent by the request, so allowed as an extra.
-    let r = AuthorizationRequest { extra: vec![("acr_values".into(), "b".into()), ("response_mode".into(), "query".into())], ..request() };
+    let r = AuthorizationRequest { extra: &[("acr_values".into(), "b".into()), ("response_mode".into(), "query".into())], ..request() };
     assert_eq!(param(&r.to_url(AUTHZ).unwrap(), "acr_values").unwrap(), "b");
 }
 
 #[test]
 fn required_values_and_shapes() {
+    let bad_chars = format!("{}+", &CHALLENGE[..42]);
+    let (acr_space, acr_empty) = (s(&["a b"]), s(&[""]));
     let cases: Vec<(&str, AuthorizationRequest)> = vec![
-        ("client_id", AuthorizationRequest { client_id: String::new(), ..request() }),
-        ("redirect_uri", AuthorizationRequest { redirect_uri: String::new(), ..request() }),
-        ("redirect fragment", AuthorizationRequest { redirect_uri: "https://app.example/cb#x".into(), ..request() }),
-        ("state", AuthorizationRequest { state: String::new(), ..request() }),
-        ("nonce", AuthorizationRequest { nonce: String::new(), ..request() }),
-        ("challenge", AuthorizationRequest { code_challenge: "short".into(), ..request() }),
-        ("challenge chars", AuthorizationRequest { code_challenge: format!("{}+", &CHALLENGE[..42]), ..request() }),
-        ("acr space", AuthorizationRequest { acr_values: s(&["a b"]), ..request() }),
-        ("acr empty", AuthorizationRequest { acr_values: s(&[""]), ..request() }),
+        ("client_id", AuthorizationRequest { client_id: "", ..request() }),
+        ("redirect_uri", AuthorizationRequest { redirect_uri: "", ..request() }),
+        ("redirect fragment", AuthorizationRequest { redirect_uri: "https://app.example/cb#x", ..request() }),
+        ("state", AuthorizationRequest { state: "", ..request() }),
+        ("nonce", AuthorizationRequest { nonce: "", ..request() }),
+        ("challenge", AuthorizationRequest { code_challenge: "short", ..request() }),
+        ("challenge chars", AuthorizationRequest { code_challenge: &bad_chars, ..request() }),
+        ("acr space", AuthorizationRequest { acr_values: &acr_space, ..request() }),
+        ("acr empty", AuthorizationRequest { acr_values: &acr_empty, ..request() }),
     ];
     for (what, r) in cases {
         assert_eq!(r.to_url(AUTHZ).unwrap_err().code(), "invalid_config", "{what}");
     }
     // Empty optional strings are simply not sent.
-    let r = AuthorizationRequest { prompt: Some(String::new()), login_hint: Some(String::new()), ..request() };
+    let r = AuthorizationRequest { prompt: Some(""), login_hint: Some(""), ..request() };
     let url = r.to_url(AUTHZ).unwrap();
     assert!(!url.contains("prompt") && !url.contains("login_hint"));
 }
@@ -216,7 +218,7 @@ fn pkce_pair_feeds_the_request() {
     let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
     assert_eq!(p.challenge, CHALLENGE);
     let p = Pkce::from_random(&[7; 32]);
-    let r = AuthorizationRequest { code_challenge: p.challenge.clone(), ..request() };
+    let r = AuthorizationRequest { code_challenge: &p.challenge, ..request() };
     assert_eq!(param(&r.to_url(AUTHZ).unwrap(), "code_challenge").unwrap(), p.challenge);
 }
 
@@ -727,7 +729,7 @@ fn challenge_feeds_policy_and_request() {
     let (policy, acr_values) = c.step_up("urn:ours");
     assert_eq!(policy, StepUpPolicy { acr: Some(s(&[MFA])), amr: None, mfa: false, max_age: Some(300) });
     assert!(stepup::core::policy::acr_binds(Some(&policy)), "the server listed acr_values: they bind");
-    let r = AuthorizationRequest { acr_values: acr_values.unwrap(), max_age: policy.max_age, ..request() };
+    let r = AuthorizationRequest { acr_values: &acr_values.unwrap(), max_age: policy.max_age, ..request() };
     let url = r.to_url(AUTHZ).unwrap();
     assert_eq!(param(&url, "acr_values").unwrap(), MFA);
     assert_eq!(param(&url, "max_age").unwrap(), "300");

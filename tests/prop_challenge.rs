@@ -166,13 +166,13 @@ proptest! {
     #[test]
     fn request_values_roundtrip(hint in any::<String>(), extra in any::<String>()) {
         let r = AuthorizationRequest {
-            client_id: "c".into(),
-            redirect_uri: "https://app.example/cb".into(),
-            state: "s".into(),
-            nonce: "n".into(),
-            code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
-            login_hint: Some(hint.clone()),
-            extra: vec![("x".into(), extra.clone())],
+            client_id: "c",
+            redirect_uri: "https://app.example/cb",
+            state: "s",
+            nonce: "n",
+            code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            login_hint: Some(&hint),
+            extra: &[("x".into(), extra.clone())],
             ..Default::default()
         };
         let url = r.to_url("https://idp.example/authorize").unwrap();

@@ -99,10 +99,10 @@ fn request(text: &str) {
         state: "st".into(),
         nonce: "n".into(),
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
-        acr_values: value.split(' ').filter(|v| !v.is_empty()).map(String::from).collect(),
-        login_hint: Some(value.into()),
+        acr_values: &value.split(' ').filter(|v| !v.is_empty()).map(String::from).collect::<Vec<_>>(),
+        login_hint: Some(value),
         essential_acr: true,
-        extra: vec![(name.into(), value.into())],
+        extra: &[(name.into(), value.into())],
         ..Default::default()
     };
     let Ok(url) = r.to_url("https://idp.example/authorize?tenant=1") else { return };

@@ -80,12 +80,12 @@ fn authorize(doc: Option<&Json>) -> Result<()> {
         state: "st".into(),
         nonce: "n".into(),
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
-        acr_values: o.acr_values.unwrap_or_default(),
+        acr_values: o.acr_values.as_deref().unwrap_or_default(),
         max_age: o.max_age,
-        prompt: o.prompt,
-        login_hint: o.login_hint,
+        prompt: o.prompt.as_deref(),
+        login_hint: o.login_hint.as_deref(),
         essential_acr: o.essential_acr,
-        extra: o.extra_params,
+        extra: &o.extra_params,
         ..Default::default()
     };
     let Ok(url) = r.to_url("https://idp.example/authorize") else { return Ok(()) };

@@ -12,34 +12,35 @@ use super::validate::constant_time_eq;
 
 /// Everything an authorization-code + PKCE request carries. `state`, `nonce` and `code_challenge` come
 /// from [`super::pkce`]; the step-up fields from a [`super::policy::StepUpDecision`] or an RFC 9470
-/// challenge.
+/// challenge. It borrows every value: the caller keeps `state`, `nonce` and the rest for the transaction, and
+/// the request only writes them into the URL.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthorizationRequest {
-    pub client_id: String,
-    pub redirect_uri: String,
+pub struct AuthorizationRequest<'a> {
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
     /// Space-separated; `openid` is always added (OIDC Core §3.1.2.1).
-    pub scope: String,
-    pub state: String,
-    pub nonce: String,
+    pub scope: &'a str,
+    pub state: &'a str,
+    pub nonce: &'a str,
     /// The S256 challenge (the method is always S256: RFC 9700 §2.1.1 forbids `plain`).
-    pub code_challenge: String,
+    pub code_challenge: &'a str,
     /// Sent space-joined as `acr_values` (OIDC Core §3.1.2.1) in preference order; empty means not sent.
-    pub acr_values: Vec<String>,
+    pub acr_values: &'a [String],
     pub max_age: Option<u64>,
     /// Sent as given; an empty string is not sent.
-    pub prompt: Option<String>,
-    pub login_hint: Option<String>,
+    pub prompt: Option<&'a str>,
+    pub login_hint: Option<&'a str>,
     /// Auth0's API selector.
-    pub audience: Option<String>,
+    pub audience: Option<&'a str>,
     /// Also ask for `acr` as an essential claim with `acr_values` as its values (OIDC Core §5.5.1.1), which
     /// obliges the provider to meet one of them or fail, instead of silently returning less.
     pub essential_acr: bool,
     /// The RFC 7638 thumbprint of the client's DPoP key (RFC 9449 §10): the provider binds the code to it,
     /// so only a token request proving that key can redeem it.
-    pub dpop_jkt: Option<String>,
+    pub dpop_jkt: Option<&'a str>,
     /// Further parameters. They may not repeat a parameter already sent (RFC 6749 §3.1: at most once) nor
     /// name a security parameter ([`RESERVED_PARAMS`]), so a caller cannot weaken the request.
-    pub extra: Vec<(String, String)>,
+    pub extra: &'a [(String, String)],
 }
 
 /// Parameters only stepup sets. `request` / `request_uri` are here because a request object (RFC 9101)
@@ -90,7 +91,7 @@ impl Query {
     }
 }
 
-impl AuthorizationRequest {
+impl AuthorizationRequest<'_> {
     /// The URL to send the browser to. Errors are `invalid_config`: the endpoint is not https (http only for
     /// localhost), a required value is empty, or a parameter would be sent twice or override a reserved one.
     pub fn to_url(&self, authorization_endpoint: &str) -> Result<String> {
@@ -151,12 +152,12 @@ impl AuthorizationRequest {
         }
 
         q.add("response_type", "code")?;
-        q.add("client_id", &self.client_id)?;
-        q.add("redirect_uri", &self.redirect_uri)?;
-        q.add("scope", &normalize_scope(&self.scope)?)?;
-        q.add("state", &self.state)?;
-        q.add("nonce", &self.nonce)?;
-        q.add("code_challenge", &self.code_challenge)?;
+        q.add("client_id", self.client_id)?;
+        q.add("redirect_uri", self.redirect_uri)?;
+        q.add("scope", &normalize_scope(self.scope)?)?;
+        q.add("state", self.state)?;
+        q.add("nonce", self.nonce)?;
+        q.add("code_challenge", self.code_challenge)?;
         q.add("code_challenge_method", "S256")?;
         if !self.acr_values.is_empty() {
             // Space-separated (a loop, not `join`: that links a generic copy routine per element type).
@@ -175,16 +176,16 @@ impl AuthorizationRequest {
             q.add("max_age", &v)?;
         }
         for (name, value) in
-            [("prompt", &self.prompt), ("login_hint", &self.login_hint), ("audience", &self.audience), ("dpop_jkt", &self.dpop_jkt)]
+            [("prompt", self.prompt), ("login_hint", self.login_hint), ("audience", self.audience), ("dpop_jkt", self.dpop_jkt)]
         {
-            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
                 q.add(name, v)?;
             }
         }
         if self.essential_acr && !self.acr_values.is_empty() {
-            q.add("claims", &essential_acr_claims(&self.acr_values))?;
+            q.add("claims", &essential_acr_claims(self.acr_values))?;
         }
-        for (name, value) in &self.extra {
+        for (name, value) in self.extra {
             if name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()) {
                 return Err("extra parameters may not set a reserved parameter");
             }

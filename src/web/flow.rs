@@ -78,22 +78,23 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
     if config.use_refresh_tokens && !crate::core::text::split(&scope, b' ').any(|s| s == "offline_access") {
         scope.push_str(" offline_access");
     }
+    // RFC 9449 §10: the code is bound to our key, so only a proof of that key redeems it.
+    let dpop_jkt = provider.dpop.as_ref().map(|d| d.thumbprint()).transpose()?;
     let request = AuthorizationRequest {
-        client_id: config.client_id.clone(),
-        redirect_uri: String::from(redirect_uri),
-        scope: scope.clone(),
-        state: state.clone(),
-        nonce: nonce.clone(),
-        code_challenge: pair.challenge,
-        acr_values: acr_values.clone().unwrap_or_default(),
+        client_id: &config.client_id,
+        redirect_uri,
+        scope: &scope,
+        state: &state,
+        nonce: &nonce,
+        code_challenge: &pair.challenge,
+        acr_values: acr_values.as_deref().unwrap_or_default(),
         max_age: opts.max_age,
-        prompt: opts.prompt.clone(),
-        login_hint: opts.login_hint.clone(),
-        audience: config.audience.clone(),
+        prompt: opts.prompt.as_deref(),
+        login_hint: opts.login_hint.as_deref(),
+        audience: config.audience.as_deref(),
         essential_acr: opts.essential_acr,
-        // RFC 9449 §10: the code is bound to our key, so only a proof of that key redeems it.
-        dpop_jkt: provider.dpop.as_ref().map(|d| d.thumbprint()).transpose()?,
-        extra: opts.extra_params.clone(),
+        dpop_jkt: dpop_jkt.as_deref(),
+        extra: &opts.extra_params,
     };
     let url = request.to_url(&provider.metadata.authorization_endpoint)?;
     let pending = Pending {
