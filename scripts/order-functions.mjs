@@ -66,7 +66,9 @@ function sequences(bytes) {
   return out;
 }
 
-/** The greedy order (indices into `bodies`): the first function stays first. */
+/** The greedy order (indices into `bodies`), from the module's last function. Where the greedy path starts
+ * matters: from rustc's last functions (small runtime helpers) it measured 250-300 B smaller than from its first
+ * (the largest async body), and within 40 B of the best of 20 starts. */
 function greedyOrder(bodies) {
   const runs = bodies.map(sequences);
   const inWindow = new Map(); // hash → how many placed functions in the window have it
@@ -104,8 +106,9 @@ function greedyOrder(bodies) {
   const order = [];
   const left = new Set(bodies.keys());
   if (!bodies.length) return order;
-  left.delete(0);
-  place(0);
+  const first = bodies.length - 1;
+  left.delete(first);
+  place(first);
   while (left.size) {
     let best = -1, bestScore = -1;
     for (const i of left) {
