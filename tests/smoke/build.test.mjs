@@ -1,7 +1,7 @@
 // The npm build's own steps over the wasm, on modules made with binaryen: std's `Display` / `Debug` functions become
-// `unreachable` only when nothing in the module formats, and its panicking functions only when the panic handler
-// traps at once (scripts/unreachable-formatting.mjs); the functions are
-// re-listed for gzip without changing what any of them does (scripts/order-functions.mjs).
+// `unreachable` only when nothing in the module formats, its panicking functions only when the panic handler traps
+// at once, and panic locations are blanked (scripts/unreachable-formatting.mjs); the functions are re-listed for
+// gzip without changing what any of them does (scripts/order-functions.mjs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import binaryen from "binaryen";
