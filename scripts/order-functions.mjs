@@ -11,6 +11,7 @@ import binaryen from "binaryen";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { sections, uleb } from "./wasm-sections.mjs";
 
 /** Length of the byte sequences compared (deflate's shortest useful match is 3 bytes; 6 measured best). */
 const SEQUENCE = 6;
@@ -26,33 +27,18 @@ const FEATURES = binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt 
 
 const gzipLength = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
-function uleb(bytes, at) {
-  let value = 0, shift = 0, byte;
-  do {
-    byte = bytes[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, at];
-}
-
 /** Each defined function's encoded body (size, locals, code), in the module's order. */
 function functionBodies(bytes) {
-  for (let at = 8; at < bytes.length;) {
-    const [size, body] = uleb(bytes, at + 1);
-    if (bytes[at] === 10) {
-      let [count, p] = uleb(bytes, body);
-      const out = [];
-      for (; count > 0; count--) {
-        const [length, start] = uleb(bytes, p);
-        out.push(bytes.subarray(p, start + length));
-        p = start + length;
-      }
-      return out;
-    }
-    at = body + size;
+  const code = sections(bytes).find((s) => s.id === 10);
+  if (!code) return [];
+  let [count, p] = uleb(bytes, code.body);
+  const out = [];
+  for (; count > 0; count--) {
+    const [length, start] = uleb(bytes, p);
+    out.push(bytes.subarray(p, start + length));
+    p = start + length;
   }
-  return [];
+  return out;
 }
 
 /** The hashes of every `SEQUENCE`-byte run of `bytes`, in order. */

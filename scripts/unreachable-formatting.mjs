@@ -14,38 +14,7 @@
 // without reading them. Their bodies become `unreachable` too, only when the handler is `unreachable` alone: each
 // call site then traps at once, as it did one call later, and wasm-opt drops the arguments built for it.
 import { readFileSync } from "node:fs";
-
-/** Unsigned LEB128 at `at`: [value, index after it]. */
-function uleb(bytes, at) {
-  let value = 0, shift = 0, byte;
-  do {
-    byte = bytes[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, at];
-}
-
-function ulebBytes(value) {
-  const out = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return Buffer.from(out);
-}
-
-function sections(bytes) {
-  const list = [];
-  for (let at = 8; at < bytes.length;) {
-    const [size, body] = uleb(bytes, at + 1);
-    list.push({ id: bytes[at], start: at, body, end: body + size });
-    at = body + size;
-  }
-  return list;
-}
+import { sections, sleb, uleb, ulebBytes } from "./wasm-sections.mjs";
 
 /** How many functions the module imports (they come first in the function index space). */
 function importedFunctions(bytes, section) {
@@ -183,18 +152,6 @@ export function unreachablePanics(wasm) {
   if (handlers.length !== 1) return { bytes, stubbed: [], skipped: `${handlers.length} panic handlers found` };
   if (!handlers[0].body.equals(UNREACHABLE)) return { bytes, stubbed: [], skipped: "the panic handler does more than trap" };
   return stubbed(bytes, list, names, (name) => PANICS.test(name) && !PANIC_HANDLER.test(name));
-}
-
-/** Signed LEB128 at `at` (an `i32.const` offset): [value, index after it]. */
-function sleb(bytes, at) {
-  let value = 0, shift = 0, byte;
-  do {
-    byte = bytes[at++];
-    value |= (byte & 0x7f) << shift;
-    shift += 7;
-  } while (byte & 0x80);
-  if (shift < 32 && byte & 0x40) value |= -1 << shift;
-  return [value, at];
 }
 
 /**

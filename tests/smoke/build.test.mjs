@@ -8,6 +8,7 @@ import binaryen from "binaryen";
 import { gzipSync } from "node:zlib";
 import { orderFunctions } from "../../scripts/order-functions.mjs";
 import { blankPanicLocations, unreachableFormatting, unreachablePanics } from "../../scripts/unreachable-formatting.mjs";
+import { sections, uleb } from "../../scripts/wasm-sections.mjs";
 
 // Names as rustc's v0 mangling writes them for the standard library.
 const U32_DISPLAY = "_RNvXs8_NtNtNtCsgXGp5Oqx2Ny_4core3fmt3num3impmNtB9_7Display3fmt";
@@ -195,24 +196,18 @@ function familiesModule() {
 
 /** The function index each export names (export section, kind 0). */
 function exportIndices(bytes) {
-  const read = (at) => { let v = 0, s = 0, b; do { b = bytes[at++]; v += (b & 0x7f) * 2 ** s; s += 7; } while (b & 0x80); return [v, at]; };
-  for (let at = 8; at < bytes.length;) {
-    const [size, body] = read(at + 1);
-    if (bytes[at] === 7) {
-      const out = new Map();
-      let [count, p] = read(body);
-      for (; count > 0; count--) {
-        const [length, name] = read(p);
-        const kind = bytes[name + length];
-        const [index, after] = read(name + length + 1);
-        if (kind === 0) out.set(bytes.subarray(name, name + length).toString(), index);
-        p = after;
-      }
-      return out;
-    }
-    at = body + size;
+  const out = new Map();
+  const exports = sections(bytes).find((s) => s.id === 7);
+  if (!exports) return out;
+  let [count, p] = uleb(bytes, exports.body);
+  for (; count > 0; count--) {
+    const [length, name] = uleb(bytes, p);
+    const kind = bytes[name + length];
+    const [index, after] = uleb(bytes, name + length + 1);
+    if (kind === 0) out.set(bytes.subarray(name, name + length).toString(), index);
+    p = after;
   }
-  return new Map();
+  return out;
 }
 
 test("functions are re-listed with their family beside them, every call and table entry still reaching the same code", async () => {
