@@ -53,7 +53,7 @@ machine.dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "Carg
 
 // Imported after bootstrap: they need node_modules.
 const { launchBrowser } = await import("../tests/e2e/harness.mjs");
-const { prepareWork, buildEntrySites, buildPagesSite, work } = await import("../bench/lib/sites.mjs");
+const { prepareWork, buildEntrySites, buildPagesSite, withWasmPreload, work } = await import("../bench/lib/sites.mjs");
 const { sizeOf } = await import("../bench/lib/size.mjs");
 const { coldStart } = await import("../bench/lib/coldstart.mjs");
 const { tokenWork } = await import("../bench/lib/tokens.mjs");
@@ -70,11 +70,13 @@ const results = { machine, versions, runs, roundtripRuns, quick };
 prepareWork(); // packs pkg/ now, so a concurrent rebuild cannot change it under the benchmark
 log("building the bench apps with Vite");
 const sites = await buildEntrySites();
+// The same stepup app with its wasm preloaded by the page's HTML: timed, not sized again (the same files).
+sites["stepup+preload"] = withWasmPreload(sites.stepup);
 const pagesDist = await buildPagesSite();
 
 const pkgFiles = ["stepup_bg.wasm", "stepup.js"].map((name) => ({ name, bytes: readFileSync(join(work, "node_modules", "stepup", name)) }));
 results.size = { "stepup (pkg/ as installed: wasm + unminified glue)": sizeOf(pkgFiles) };
-for (const [entry, { files }] of Object.entries(sites)) if (entry !== "none") results.size[entry] = sizeOf(files);
+for (const [entry, { files, variant }] of Object.entries(sites)) if (entry !== "none" && !variant) results.size[entry] = sizeOf(files);
 
 const browser = await launchBrowser();
 try {

@@ -82,6 +82,21 @@ window.__bench = { import: t1 - t0, start: t2 - t1, ready: t2 };
   return { dir: dist, files };
 }
 
+/** The stepup app of `site` (from buildEntrySite) again, its page's HTML preloading the wasm: what an app can add so
+ * that the wasm downloads while the JS does, instead of after `init()` asks for it. The fetch `init()` makes (mode
+ * cors, credentials same-origin) is the one `<link rel="preload" as="fetch" crossorigin>` makes, so it is reused. */
+export function withWasmPreload(site, base = work) {
+  const wasm = site.files.find((f) => f.name.endsWith(".wasm"));
+  if (!wasm) throw new Error("the stepup app has no wasm asset");
+  const dir = join(base, "site", "stepup+preload", "dist");
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(site.dir, dir, { recursive: true });
+  const index = join(dir, "index.html");
+  const link = `<link rel="preload" href="/${wasm.name}" as="fetch" type="application/wasm" crossorigin>`;
+  writeFileSync(index, readFileSync(index, "utf8").replace("<head>", `<head>${link}`));
+  return { dir, files: site.files, variant: true };
+}
+
 /** What an app ships for stepup, measured as the size table does: pkg/ packed, the stepup entry built by Vite,
  * its files compressed one by one. Builds no wasm: measures pkg/ as it is. */
 export async function shippedStepup(base = join(work, "budget")) {
