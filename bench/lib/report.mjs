@@ -296,7 +296,7 @@ export function writeReport(r, { notes = [] } = {}) {
     "",
     `- CPU: ${m.cpu}, nproc ${m.nproc}, ${m.memGiB} GiB; shared with other work: load average ${m.loadStart.map((x) => x.toFixed(2)).join(" / ")} (1/5/15 min) at start, ${m.loadEnd.map((x) => x.toFixed(2)).join(" / ")} at the end`,
     `- Browser: ${m.browser}; Node ${m.node}`,
-    `- stepup at commit ${m.commit}${m.dirty ? " (with uncommitted changes under src/ or Cargo.*)" : ""}, built by \`npm run build\` (release, opt-level "z", LTO, wasm-opt -Oz --converge, one-caller inlining up to 20 B)`,
+    `- stepup at commit ${m.commit}${m.dirty ? " (with uncommitted changes under src/ or Cargo.*)" : ""}, built by \`npm run build\` (release, opt-level "z" and the dependencies at 3, LTO, wasm-opt --flatten --rereloop -Oz twice then --converge, one-caller inlining up to 20 B, the functions ordered for gzip)`,
     `- Others as installed from npm: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`,
     `- N: ${r.runs} cold-start loads per library, ${r.roundtripRuns} popup round trips per library${r.quick ? " (--quick run: too few for conclusions)" : ""}; the whole run took ${m.seconds} s`,
     "",
