@@ -115,7 +115,7 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   writeFileSync(wasm, panics.bytes);
   run(tools.wasmBindgen, ["--target", "web", "--out-dir", pkg, "--out-name", "stepup", wasm]);
   // wasm-opt -Oz from npm binaryen: ~29 KiB less raw wasm for the browser to compile; gzip stays within
-  // 1 KiB either way (figures in bench/RESULTS.md). --converge repeats -Oz until nothing shrinks; inlining a
+  // 1 KiB either way (figures in bench/RESULTS.md). --converge repeats the passes until nothing shrinks; inlining a
   // function into its only caller only up to 20 bytes keeps -Oz from merging large bodies, which compresses
   // worse (~3 KB gzip less, ~2 KB more raw). The short names come first: optimizing the module as it ships
   // measured 201 B gzip less than renaming after the optimizer (bench/size-ledger.md). Before each -Oz, every

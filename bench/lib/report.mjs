@@ -196,7 +196,7 @@ function wasmSection(r) {
   }
   if (w.named) {
     lines.push(
-      `What ships: the same wasm through wasm-bindgen and \`wasm-opt -Oz\` as \`npm run build\` does, but with function names`,
+      `What ships: the same wasm through wasm-bindgen and wasm-opt (relooper, \`-Oz\`) as \`npm run build\` does, but with function names`,
       `kept (\`--keep-debug\`, \`-g\`) so twiggy can name them; ${kb(w.named.total)} KiB without the names section. Bytes by owner`,
       "(crate, or stepup module; async fn bodies are inlined into `future_to_promise` and export bodies into wasm-bindgen's shims):",
       "",

@@ -65,8 +65,11 @@ export function byOwner(items) {
   return [...sums].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
+/** What scripts/build.mjs runs before each -Oz: binaryen's relooper over flattened code. */
+const RELOOPED = ["--flatten", "--rereloop", "-Oz"];
+
 /** wasm-bindgen + wasm-opt with `optArgs` on `wasm` into `dir`; returns the sizes of the resulting _bg.wasm and glue. */
-function bindAndOpt(tools, wasm, dir, optArgs, { keepDebug = false } = {}) {
+export function bindAndOpt(tools, wasm, dir, optArgs, { keepDebug = false } = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   run(tools.wasmBindgen, ["--target", "web", "--out-dir", dir, "--out-name", "stepup", ...(keepDebug ? ["--keep-debug"] : []), wasm]);
@@ -89,7 +92,7 @@ export function analyzeWasm({ tools, root, work, experiments = false, log = () =
   }
 
   // The shipped wasm, with names kept: what the bytes that ship are.
-  const named = bindAndOpt(tools, release, join(work, "wasm", "named"), ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", "-g", "--strip-producers"], { keepDebug: true });
+  const named = bindAndOpt(tools, release, join(work, "wasm", "named"), [...RELOOPED, ...RELOOPED, "--converge", "--one-caller-inline-max-function-size=20", "-g", "--strip-producers"], { keepDebug: true });
   if (twiggy) {
     const items = twiggyTop(twiggy, named.path).filter((i) => !/^custom section|subsection$/.test(i.name));
     const total = items.reduce((s, i) => s + i.shallow_size, 0);
@@ -116,7 +119,9 @@ export function analyzeWasm({ tools, root, work, experiments = false, log = () =
     ["wasm-opt -Os", ["-Os", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Oz", ["-Oz", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Oz --converge", ["-Oz", "--converge", "--strip-debug", "--strip-producers"]],
-    ["wasm-opt -Oz --converge -ocimfs=20 (npm run build)", ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", "--strip-debug", "--strip-producers"]],
+    ["wasm-opt -Oz --converge -ocimfs=20", ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", "--strip-debug", "--strip-producers"]],
+    ["wasm-opt (--flatten --rereloop -Oz) × 2 --converge -ocimfs=20 (npm run build)",
+      [...RELOOPED, ...RELOOPED, "--converge", "--one-caller-inline-max-function-size=20", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Oz -Oz (twice)", ["-Oz", "-Oz", "--strip-debug", "--strip-producers"]],
     ["wasm-opt --gufa -Oz", ["--gufa", "-Oz", "--strip-debug", "--strip-producers"]],
   ];
