@@ -105,6 +105,15 @@ describe("the demo: Stepup Bank", () => {
     }
   });
 
+  test("the page preloads the wasm and init() uses that download: one request for it, made by the <link>", async () => {
+    const { page, done } = await openDemo();
+    // A preload that init()'s fetch cannot reuse (another mode or credentials) is a second request; none is a fetch.
+    const loads = await page.evaluate(() =>
+      performance.getEntriesByType("resource").filter((e) => e.name.endsWith("/stepup_bg.wasm")).map((e) => e.initiatorType));
+    assert.deepEqual(loads, ["link"]);
+    await done();
+  });
+
   test("Keep me signed in: a reload keeps the session, the inspector names the sign-in's context, a renewal shows, and a second tab follows the sign-out", async () => {
     const { context, page, done } = await openDemo();
     await page.check("#keep");
