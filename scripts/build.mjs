@@ -14,8 +14,19 @@ function run(cmd, args, env = {}) {
 }
 
 /** The wasm features rustc's wasm32 target emits, which every wasm-opt pass over the module must accept. */
-const FEATURES = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+export const FEATURES = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
   "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
+
+/**
+ * The wasm-opt passes of the npm build (the bench's wasm analysis runs the same). -Oz: ~29 KiB less raw wasm for the
+ * browser to compile; gzip stays within 1 KiB either way (figures in bench/RESULTS.md). Before each -Oz, every
+ * function's control flow is flattened and rebuilt by binaryen's relooper (`--flatten --rereloop`): -Oz then finds
+ * fewer, simpler blocks and branches to fold (−518 B gzip shipped; twice measured better than once or three times).
+ * --converge repeats the passes until nothing shrinks; inlining a function into its only caller only up to 20 bytes
+ * keeps -Oz from merging large bodies, which compresses worse (~3 KB gzip less, ~2 KB more raw).
+ */
+const RELOOPED = ["--flatten", "--rereloop", "-Oz"];
+export const OPTIMIZE = [...RELOOPED, ...RELOOPED, "--converge", "--one-caller-inline-max-function-size=20"];
 
 /**
  * Short names for the wasm's imports, exports and import module, and the glue rewritten to match.
@@ -114,21 +125,14 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   const wasm = join(targetDir, "wasm32-unknown-unknown", "release", "stepup-npm.wasm");
   writeFileSync(wasm, panics.bytes);
   run(tools.wasmBindgen, ["--target", "web", "--out-dir", pkg, "--out-name", "stepup", wasm]);
-  // wasm-opt -Oz from npm binaryen: ~29 KiB less raw wasm for the browser to compile; gzip stays within
-  // 1 KiB either way (figures in bench/RESULTS.md). --converge repeats the passes until nothing shrinks; inlining a
-  // function into its only caller only up to 20 bytes keeps -Oz from merging large bodies, which compresses
-  // worse (~3 KB gzip less, ~2 KB more raw). The short names come first: optimizing the module as it ships
-  // measured 201 B gzip less than renaming after the optimizer (bench/size-ledger.md). Before each -Oz, every
-  // function's control flow is flattened and rebuilt by binaryen's relooper (`--flatten --rereloop`): -Oz then
-  // finds fewer, simpler blocks and branches to fold (−518 B gzip shipped, twice measured better than once or
-  // three times).
+  // wasm-opt (OPTIMIZE) from npm binaryen. The short names come first: optimizing the module as it ships
+  // measured 201 B gzip less than renaming after the optimizer (bench/size-ledger.md).
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   const bg = join(pkg, "stepup_bg.wasm");
   if (existsSync(wasmOpt)) {
     minifyNames(wasmOpt, pkg);
     // The `producers` and `target_features` sections tell tools what made the module; browsers ignore them.
-    const relooped = ["--flatten", "--rereloop", "-Oz"];
-    run(wasmOpt, [...relooped, ...relooped, "--converge", "--one-caller-inline-max-function-size=20", ...FEATURES, "--strip-debug", "--strip-producers",
+    run(wasmOpt, [...OPTIMIZE, ...FEATURES, "--strip-debug", "--strip-producers",
       "--strip-target-features", bg, "-o", bg]);
     if (!panics.skipped) {
       // What only a panic's report would read, now that panics trap without one (scripts/unreachable-formatting.mjs).

@@ -9,9 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { compressed } from "./size.mjs";
+import { FEATURES, OPTIMIZE } from "../../scripts/build.mjs";
 
-const BUILD_FLAGS = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-  "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 28, ...opts });
@@ -65,16 +64,13 @@ export function byOwner(items) {
   return [...sums].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
-/** What scripts/build.mjs runs before each -Oz: binaryen's relooper over flattened code. */
-const RELOOPED = ["--flatten", "--rereloop", "-Oz"];
-
 /** wasm-bindgen + wasm-opt with `optArgs` on `wasm` into `dir`; returns the sizes of the resulting _bg.wasm and glue. */
-export function bindAndOpt(tools, wasm, dir, optArgs, { keepDebug = false } = {}) {
+function bindAndOpt(tools, wasm, dir, optArgs, { keepDebug = false } = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   run(tools.wasmBindgen, ["--target", "web", "--out-dir", dir, "--out-name", "stepup", ...(keepDebug ? ["--keep-debug"] : []), wasm]);
   const bg = join(dir, "stepup_bg.wasm");
-  if (optArgs) run(tools.wasmOpt, [...optArgs, ...BUILD_FLAGS, bg, "-o", bg]);
+  if (optArgs) run(tools.wasmOpt, [...optArgs, ...FEATURES, bg, "-o", bg]);
   return { wasm: compressed(readFileSync(bg)), glue: compressed(readFileSync(join(dir, "stepup.js"))), path: bg };
 }
 
@@ -92,7 +88,7 @@ export function analyzeWasm({ tools, root, work, experiments = false, log = () =
   }
 
   // The shipped wasm, with names kept: what the bytes that ship are.
-  const named = bindAndOpt(tools, release, join(work, "wasm", "named"), [...RELOOPED, ...RELOOPED, "--converge", "--one-caller-inline-max-function-size=20", "-g", "--strip-producers"], { keepDebug: true });
+  const named = bindAndOpt(tools, release, join(work, "wasm", "named"), [...OPTIMIZE, "-g", "--strip-producers"], { keepDebug: true });
   if (twiggy) {
     const items = twiggyTop(twiggy, named.path).filter((i) => !/^custom section|subsection$/.test(i.name));
     const total = items.reduce((s, i) => s + i.shallow_size, 0);
@@ -121,7 +117,7 @@ export function analyzeWasm({ tools, root, work, experiments = false, log = () =
     ["wasm-opt -Oz --converge", ["-Oz", "--converge", "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Oz --converge -ocimfs=20", ["-Oz", "--converge", "--one-caller-inline-max-function-size=20", "--strip-debug", "--strip-producers"]],
     ["wasm-opt (--flatten --rereloop -Oz) × 2 --converge -ocimfs=20 (npm run build)",
-      [...RELOOPED, ...RELOOPED, "--converge", "--one-caller-inline-max-function-size=20", "--strip-debug", "--strip-producers"]],
+      [...OPTIMIZE, "--strip-debug", "--strip-producers"]],
     ["wasm-opt -Oz -Oz (twice)", ["-Oz", "-Oz", "--strip-debug", "--strip-producers"]],
     ["wasm-opt --gufa -Oz", ["--gufa", "-Oz", "--strip-debug", "--strip-producers"]],
   ];
