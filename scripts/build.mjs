@@ -28,6 +28,10 @@ export const FEATURES = ["--enable-bulk-memory", "--enable-nontrapping-float-to-
 const RELOOPED = ["--flatten", "--rereloop", "-Oz"];
 export const OPTIMIZE = [...RELOOPED, ...RELOOPED, "--converge", "--one-caller-inline-max-function-size=20"];
 
+/** wasm-bindgen's settings. `TextEncoder.encodeInto` is used without testing for it (every browser the package
+ * runs in has had it since 2020), so the glue carries no fallback for it. */
+export const BINDGEN = ["--target", "web", "--encode-into", "always"];
+
 /**
  * Short names for the wasm's imports, exports and import module, and the glue rewritten to match.
  * wasm-bindgen names each import after the JS function plus a 16-hex-digit hash (`__wbg_fetch_1a2b…`); they
@@ -124,7 +128,7 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   console.log(panics.skipped ? `[build] panic functions kept: ${panics.skipped}` : `[build] ${panics.stubbed.length} panic functions made unreachable`);
   const wasm = join(targetDir, "wasm32-unknown-unknown", "release", "stepup-npm.wasm");
   writeFileSync(wasm, panics.bytes);
-  run(tools.wasmBindgen, ["--target", "web", "--out-dir", pkg, "--out-name", "stepup", wasm]);
+  run(tools.wasmBindgen, [...BINDGEN, "--out-dir", pkg, "--out-name", "stepup", wasm]);
   // wasm-opt (OPTIMIZE) from npm binaryen. The short names come first: optimizing the module as it ships
   // measured 201 B gzip less than renaming after the optimizer (bench/size-ledger.md).
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { compressed } from "./size.mjs";
-import { FEATURES, OPTIMIZE } from "../../scripts/build.mjs";
+import { BINDGEN, FEATURES, OPTIMIZE } from "../../scripts/build.mjs";
 
 
 function run(cmd, args, opts = {}) {
@@ -68,7 +68,7 @@ export function byOwner(items) {
 function bindAndOpt(tools, wasm, dir, optArgs, { keepDebug = false } = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  run(tools.wasmBindgen, ["--target", "web", "--out-dir", dir, "--out-name", "stepup", ...(keepDebug ? ["--keep-debug"] : []), wasm]);
+  run(tools.wasmBindgen, [...BINDGEN, "--out-dir", dir, "--out-name", "stepup", ...(keepDebug ? ["--keep-debug"] : []), wasm]);
   const bg = join(dir, "stepup_bg.wasm");
   if (optArgs) run(tools.wasmOpt, [...optArgs, ...FEATURES, bg, "-o", bg]);
   return { wasm: compressed(readFileSync(bg)), glue: compressed(readFileSync(join(dir, "stepup.js"))), path: bg };
