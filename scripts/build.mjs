@@ -1,7 +1,7 @@
 // `npm run build`: the release wasm, wasm-bindgen's `--target web` glue, wasm-opt, and pkg/package.json.
 // pkg/ is generated, never hand-edited.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,20 +83,37 @@ function minifyNames(wasmOpt, pkg) {
   writeFileSync(types, dts);
 }
 
-/** `stepup/callback`: the popup callback page's relay (src/web/callback.js) without the wasm. It re-exports the
- * snippet wasm-bindgen copied, so an app that imports both entries bundles the relay once. */
-function writeCallbackEntry(pkg) {
+/** The package's plain-JS functions, which need no wasm and no `init()`: `stepup/callback` (the popup callback page's
+ * relay, src/web/callback.js) and, re-exported by the main entry beside the wasm's exports, that same
+ * `handlePopupCallback` and `isStepUpError` (src/web/glue.js). Both entries re-export the snippets wasm-bindgen
+ * copied, so an app that imports both bundles the relay once. */
+function writeJsEntries(pkg) {
   const snippets = join(pkg, "snippets");
   const found = existsSync(snippets) ? readdirSync(snippets).filter((d) => existsSync(join(snippets, d, "src", "web", "callback.js"))) : [];
   if (found.length !== 1) throw new Error(`build: expected one snippets/*/src/web/callback.js, found ${found.length}`);
-  writeFileSync(join(pkg, "callback.js"), `export { handlePopupCallback } from "./snippets/${found[0]}/src/web/callback.js";\n`);
-  writeFileSync(join(pkg, "callback.d.ts"), `/**
- * On the popup's callback page, instead of \`init()\` + \`handlePopupCallback()\` of the main entry: hands the
- * provider's answer to the window that opened the popup (postMessage to this origin, or a BroadcastChannel when
- * Cross-Origin-Opener-Policy severed the opener), removes it from the address bar, and closes the popup, without
- * loading the wasm. Returns whether there was an answer to relay (exactly one non-empty \`state\`).
+  const web = `./snippets/${found[0]}/src/web`;
+  const relay = `export { handlePopupCallback } from "${web}/callback.js";\n`;
+  writeFileSync(join(pkg, "callback.js"), relay);
+  const relayDoc = `/**
+ * On the popup's callback page: hands the provider's answer to the window that opened the popup (postMessage to this
+ * origin, or a BroadcastChannel when Cross-Origin-Opener-Policy severed the opener), removes it from the address bar,
+ * and closes the popup. Needs no wasm and no \`init()\`. Returns whether there was an answer to relay (exactly one
+ * non-empty \`state\`).
  */
 export function handlePopupCallback(): boolean;
+`;
+  writeFileSync(join(pkg, "callback.d.ts"), relayDoc);
+  const glue = readFileSync(join(pkg, "stepup.js"), "utf8");
+  for (const name of ["handlePopupCallback", "isStepUpError"]) {
+    if (glue.includes(`export function ${name}(`)) throw new Error(`build: the wasm exports ${name}, which the main entry re-exports`);
+  }
+  appendFileSync(join(pkg, "stepup.js"), `${relay}export { isStepUpError } from "${web}/glue.js";\n`);
+  appendFileSync(join(pkg, "stepup.d.ts"), `
+${relayDoc}
+/**
+ * Type guard for \`catch (e)\`: whether \`e\` is an error thrown by stepup. Needs no \`init()\`.
+ */
+export function isStepUpError(e: unknown): e is StepUpError;
 `);
 }
 
@@ -148,7 +165,7 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
     // Its own process: binaryen's module is ESM, loaded once `npm ci` has run, and this function is synchronous.
     run(process.execPath, [join(root, "scripts", "order-functions.mjs"), bg]);
   }
-  writeCallbackEntry(pkg);
+  writeJsEntries(pkg);
   const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
   const version = cargo.match(/^version = "([^"]+)"/m)?.[1] ?? "0.0.0";
   const repository = cargo.match(/^repository = "([^"]+)"/m)?.[1];

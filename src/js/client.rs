@@ -1,4 +1,4 @@
-//! The `StepUpClient` class and `handlePopupCallback` of the npm package: argument conversion around
+//! The `StepUpClient` class of the npm package: argument conversion around
 //! `web::client::StepUpClient`, nothing else.
 //!
 //! Methods that may open a popup (`loginWithPopup`, `requireStepUp`) are synchronous functions that
@@ -20,7 +20,7 @@ use crate::core::session::Session;
 use crate::web::client::{AuthorizeOptions, ClientConfig, LocalFuture, Mode, StepUpClient, StepUpOptions};
 use crate::web::session_store::TokenOptions;
 use crate::web::json as web_json;
-use crate::web::{http, popup};
+use crate::web::http;
 use crate::{Error, ErrorCode, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -403,11 +403,4 @@ impl JsStepUpClient {
             Err(e) => reject(e),
         }
     }
-}
-
-/// Call on the popup's callback page: sends the provider's answer to the window that opened the popup
-/// (postMessage to our own origin, or a BroadcastChannel when COOP severed the opener), then closes it.
-#[wasm_bindgen(js_name = handlePopupCallback)]
-pub fn handle_popup_callback() -> core::result::Result<(), JsValue> {
-    popup::relay_callback().map(|_| ()).js()
 }

@@ -1,8 +1,7 @@
 //! `stepup::Error` → a thrown JS `Error` with `name === "StepUpError"` and a stable `code`.
 //! One place builds it, so every export fails the same way.
 
-use js_sys::{Error as JsError, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::core::json::ObjectWriter;
 use crate::Error;
@@ -43,12 +42,4 @@ impl<T> IntoJsResult<T> for crate::Result<T> {
     fn js(self) -> Result<T, JsValue> {
         self.map_err(to_js)
     }
-}
-
-/// Type guard for `catch (e)`: whether `e` is an error thrown by stepup.
-#[wasm_bindgen::prelude::wasm_bindgen(js_name = isStepUpError, unchecked_return_type = "e is StepUpError")]
-pub fn is_step_up_error(#[wasm_bindgen(unchecked_param_type = "unknown")] e: JsValue) -> bool {
-    e.is_instance_of::<JsError>()
-        && Reflect::get(&e, &JsValue::from_str("name")).ok().and_then(|n| n.as_string()).as_deref() == Some("StepUpError")
-        && Reflect::get(&e, &JsValue::from_str("code")).ok().is_some_and(|c| c.is_string())
 }

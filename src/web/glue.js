@@ -284,3 +284,13 @@ export function stepUpError(message, fields, cause) {
   if (cause !== undefined) e.cause = cause;
   return e;
 }
+
+/** The package's `isStepUpError` (re-exported by its main entry, see scripts/build.mjs): whether `e` is an error
+ * stepUpError made, for `catch (e)`. False for anything whose inspection throws (a revoked Proxy, a throwing getter). */
+export function isStepUpError(e) {
+  try {
+    return e instanceof Error && e.name === "StepUpError" && typeof e.code === "string";
+  } catch {
+    return false;
+  }
+}
