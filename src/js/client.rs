@@ -7,9 +7,9 @@
 
 use alloc::string::String;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use super::{parsed, promise, token_part};
+use super::{parsed, promise, signal_of, token_part};
 use crate::core::json::ObjectWriter;
 
 use super::error::{to_js, IntoJsResult};
@@ -21,7 +21,15 @@ use crate::web::client::{AuthorizeOptions, ClientConfig, LocalFuture, Mode, Step
 use crate::web::session_store::TokenOptions;
 use crate::web::json as web_json;
 use crate::web::http;
+use crate::web::util::get;
 use crate::{Error, ErrorCode, Result};
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `redirectResult`: `{ session }`, with `appState` parsed from its JSON text when there is one.
+    #[wasm_bindgen(js_name = redirectResult)]
+    fn redirect_result(session: &JsValue, app_state: Option<&str>) -> JsValue;
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const CLIENT_TYPES: &str = r#"
@@ -151,26 +159,9 @@ fn json_part(value: &JsValue, skip: &str) -> Result<Option<Json>> {
         .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "options is not a plain JSON object"))
 }
 
-fn member(value: &JsValue, key: &str) -> JsValue {
-    if !value.is_object() {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn signal_of(value: &JsValue) -> Result<Option<web_sys::AbortSignal>> {
-    let s = member(value, "signal");
-    if s.is_undefined() || s.is_null() {
-        return Ok(None);
-    }
-    s.dyn_into::<web_sys::AbortSignal>()
-        .map(Some)
-        .map_err(|_| Error::new(ErrorCode::InvalidConfig, "signal must be an AbortSignal").with_claim("signal"))
-}
-
 /// An optional string member: `undefined` / `null` are absent, any other non-string is `invalid_config`.
 fn string_of(value: &JsValue, key: &str) -> Result<Option<String>> {
-    let v = member(value, key);
+    let v = get(value, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
@@ -179,7 +170,7 @@ fn string_of(value: &JsValue, key: &str) -> Result<Option<String>> {
 
 /// `appState` as JSON text (it must survive sessionStorage).
 fn app_state_of(value: &JsValue) -> Result<Option<String>> {
-    let s = member(value, "appState");
+    let s = get(value, "appState");
     if s.is_undefined() {
         return Ok(None);
     }
@@ -245,7 +236,7 @@ impl JsStepUpClient {
     /// Log in through a popup. Call it inside a click handler: the popup opens before this returns.
     #[wasm_bindgen(js_name = loginWithPopup, unchecked_return_type = "Promise<Session>")]
     pub fn login_with_popup(&self, #[wasm_bindgen(unchecked_optional_param_type = "PopupLoginOptions")] options: JsValue) -> Promise {
-        let parsed = (|| Ok((AuthorizeOptions::from_json(json_part(&options, "signal")?.as_ref())?, signal_of(&options)?)))();
+        let parsed = (|| Ok((AuthorizeOptions::from_json(json_part(&options, "signal")?.as_ref())?, signal_of(&options, ErrorCode::InvalidConfig)?)))();
         let (opts, signal) = match parsed {
             Ok(p) => p,
             Err(e) => return reject(e),
@@ -275,13 +266,7 @@ impl JsStepUpClient {
                 return Err(to_js(Error::new(ErrorCode::InvalidConfig, "url must be a string")));
             }
             let result = client.handle_redirect_callback(url.as_string()).await.js()?;
-            let out: JsValue = Object::new().into();
-            let _ = Reflect::set(&out, &JsValue::from_str("session"), &session_to_js(&result.session));
-            if let Some(text) = result.app_state {
-                let value = js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED);
-                let _ = Reflect::set(&out, &JsValue::from_str("appState"), &value);
-            }
-            Ok(out)
+            Ok(redirect_result(&session_to_js(&result.session), result.app_state.as_deref()))
         })
     }
 
@@ -302,7 +287,7 @@ impl JsStepUpClient {
                 Some("redirect") => Mode::Redirect,
                 Some(_) => return Err(Error::new(ErrorCode::InvalidConfig, "mode must be \"popup\" or \"redirect\"").with_claim("mode")),
             };
-            let (signal, app_state, scope) = (signal_of(&options)?, app_state_of(&options)?, o.string("scope")?);
+            let (signal, app_state, scope) = (signal_of(&options, ErrorCode::InvalidConfig)?, app_state_of(&options)?, o.string("scope")?);
             Ok((policy, StepUpOptions { mode, signal, app_state, scope }))
         })();
         let (policy, opts) = match parsed {
@@ -341,8 +326,8 @@ impl JsStepUpClient {
         #[wasm_bindgen(unchecked_optional_param_type = "DpopProofOptions")] options: JsValue,
     ) -> Promise {
         // A string, or a URL object's href.
-        let url = url.as_string().or_else(|| member(&url, "href").as_string()).unwrap_or_default();
-        let (nonce, token) = (member(&options, "nonce").as_string(), member(&options, "accessToken").as_string());
+        let url = url.as_string().or_else(|| get(&url, "href").as_string()).unwrap_or_default();
+        let (nonce, token) = (get(&options, "nonce").as_string(), get(&options, "accessToken").as_string());
         self.inner.dpop_proof_promise(&method, &url, nonce, token).unwrap_or_else(reject)
     }
 
@@ -361,7 +346,7 @@ impl JsStepUpClient {
             if !options.is_undefined() && !options.is_null() && !options.is_object() {
                 return Err(Error::new(ErrorCode::InvalidConfig, "options must be an object"));
             }
-            Ok(TokenOptions { audience: string_of(&options, "audience")?, scope: string_of(&options, "scope")?, signal: signal_of(&options)? })
+            Ok(TokenOptions { audience: string_of(&options, "audience")?, scope: string_of(&options, "scope")?, signal: signal_of(&options, ErrorCode::InvalidConfig)? })
         })();
         let client = self.inner.clone();
         promise(async move { Ok(JsValue::from_str(&client.get_access_token(parsed.js()?).await.js()?)) })

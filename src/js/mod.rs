@@ -27,6 +27,19 @@ pub(crate) fn token_part(token: &str, index: usize) -> alloc::string::String {
     crate::core::jwt::part_text(token, index).unwrap_or_else(|| alloc::string::String::from("{}"))
 }
 
+/// `options.signal` of an export's options argument: an `AbortSignal`, or none (`undefined`, `null`, or no options
+/// object); anything else is `code`, the export's caller error, naming `signal`.
+pub(crate) fn signal_of(options: &JsValue, code: crate::ErrorCode) -> crate::Result<Option<web_sys::AbortSignal>> {
+    use wasm_bindgen::JsCast;
+    let s = crate::web::util::get(options, "signal");
+    if s.is_undefined() || s.is_null() {
+        return Ok(None);
+    }
+    s.dyn_into::<web_sys::AbortSignal>()
+        .map(Some)
+        .map_err(|_| crate::Error::new(code, "signal must be an AbortSignal").with_claim("signal"))
+}
+
 mod client;
 pub mod error;
 mod token;

@@ -1,14 +1,14 @@
 //! `registerPasskey`, `authenticatePasskey`, `webauthnSupport`: wrappers over [`crate::web::webauthn`].
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::AbortSignal;
 
 use super::error::IntoJsResult;
-use super::promise;
+use super::{parsed, promise, signal_of};
+use crate::core::json::ObjectWriter;
+use crate::web::util::get;
 use crate::web::webauthn::{self, Kind};
-use crate::{Error, ErrorCode, Result};
+use crate::ErrorCode;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -109,20 +109,6 @@ export interface AuthenticatePasskeyOptions {
 export interface WebAuthnSupport { webauthn: boolean; platformAuthenticator: boolean; conditionalMediation: boolean }
 "#;
 
-/// `options.signal` when given; anything else there is a caller error.
-fn signal(options: &JsValue) -> Result<Option<AbortSignal>> {
-    if !options.is_object() {
-        return Ok(None);
-    }
-    let s = Reflect::get(options, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
-    if s.is_undefined() || s.is_null() {
-        return Ok(None);
-    }
-    s.dyn_into::<AbortSignal>()
-        .map(Some)
-        .map_err(|_| Error::new(ErrorCode::WebauthnInvalidOptions, "signal must be an AbortSignal"))
-}
-
 /// Register a passkey (`navigator.credentials.create`) from the relying party's W3C options JSON; resolves
 /// with the W3C response JSON to send back. Throws a `StepUpError`: `webauthn_invalid_options` (checked
 /// before the browser is called), `webauthn_not_allowed`, `webauthn_already_registered`,
@@ -150,10 +136,8 @@ pub fn authenticate_passkey(
 /// Both exports, one async body (one state machine in the wasm). `conditional` is read for `get` only.
 fn ceremony(kind: Kind, options_json: JsValue, options: JsValue) -> Promise {
     promise(async move {
-        let signal = signal(&options).js()?;
-        let conditional = kind == Kind::Get
-            && options.is_object()
-            && Reflect::get(&options, &JsValue::from_str("conditional")).ok().and_then(|c| c.as_bool()) == Some(true);
+        let signal = signal_of(&options, ErrorCode::WebauthnInvalidOptions).js()?;
+        let conditional = kind == Kind::Get && get(&options, "conditional").as_bool() == Some(true);
         webauthn::run(kind, (&options_json).into(), conditional, signal.as_ref()).await.map(JsValue::from).js()
     })
 }
@@ -165,13 +149,9 @@ pub fn webauthn_support() -> Promise {
 }
 
 fn support_js(s: webauthn::Support) -> JsValue {
-    let out = Object::new();
-    for (key, value) in [
-        ("webauthn", s.webauthn),
-        ("platformAuthenticator", s.platform_authenticator),
-        ("conditionalMediation", s.conditional_mediation),
-    ] {
-        let _ = Reflect::set(&out, &JsValue::from_str(key), &JsValue::from_bool(value));
-    }
-    out.into()
+    let mut out = ObjectWriter::new();
+    out.boolean("webauthn", s.webauthn);
+    out.boolean("platformAuthenticator", s.platform_authenticator);
+    out.boolean("conditionalMediation", s.conditional_mediation);
+    parsed(&out.finish())
 }

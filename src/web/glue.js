@@ -285,6 +285,16 @@ export function stepUpError(message, fields, cause) {
   return e;
 }
 
+/** handleRedirectCallback's result: `{ session }`, and `appState` (the value given to the login, stored as JSON
+ * text) unless there is none or the stored text no longer parses. */
+export function redirectResult(session, appState) {
+  try {
+    return appState == null ? { session } : { session, appState: JSON.parse(appState) };
+  } catch {
+    return { session };
+  }
+}
+
 /** The package's `isStepUpError` (re-exported by its main entry, see scripts/build.mjs): whether `e` is an error
  * stepUpError made, for `catch (e)`. False for anything whose inspection throws (a revoked Proxy, a throwing getter). */
 export function isStepUpError(e) {
