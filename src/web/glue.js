@@ -162,6 +162,14 @@ export function originOf(url) {
   }
 }
 
+/** `history.replaceState(null, "", url)`: this history entry and the address bar now show `url` (nothing when the
+ * browser refuses it). */
+export function replaceUrl(url) {
+  try {
+    history.replaceState(null, "", url);
+  } catch {}
+}
+
 /** `performance.now()`: milliseconds that a change of the system clock does not move. */
 export function monotonic() {
   return performance.now();

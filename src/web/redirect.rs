@@ -2,8 +2,6 @@
 
 use alloc::string::String;
 
-use wasm_bindgen::JsValue;
-
 use super::util::window;
 use crate::core::authorize;
 use crate::core::error::{Error, ErrorCode, Result};
@@ -28,11 +26,14 @@ pub fn current_url() -> Result<String> {
 /// (`history.replaceState`), so a reload, the back button or a copied link never carries the code.
 /// Only when `url` is the page's own URL; a URL passed in by the caller is left to the caller.
 pub fn clean_current_url(url: &str) {
-    let Ok(w) = window() else { return };
-    if w.location().href().ok().as_deref() != Some(url) {
-        return;
+    if current_url().ok().as_deref() == Some(url) {
+        replace_url(&authorize::clean_url(url));
     }
-    if let Ok(history) = w.history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&authorize::clean_url(url)));
-    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `replaceUrl`: `history.replaceState(null, "", url)`, nothing when the browser refuses it.
+    #[wasm_bindgen(js_name = replaceUrl)]
+    fn replace_url(url: &str);
 }
