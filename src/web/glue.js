@@ -147,6 +147,18 @@ export function listen(target, kind, f) {
   return () => target.removeEventListener(kind, f);
 }
 
+/** `f(event)` for each message on the BroadcastChannel `name`; returns the function that closes the channel (a no-op
+ * where there is no BroadcastChannel or it refuses the name). */
+export function channel(name, f) {
+  try {
+    const c = new BroadcastChannel(name);
+    c.onmessage = f;
+    return () => c.close();
+  } catch {
+    return () => {};
+  }
+}
+
 /** `setTimeout(f, ms)`, or `setInterval(f, ms)` when `repeat`; returns the function that clears it. */
 export function timer(ms, repeat, f) {
   const id = repeat ? setInterval(f, ms) : setTimeout(f, ms);

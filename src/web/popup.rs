@@ -36,7 +36,7 @@ use alloc::vec::Vec;
 
 use js_sys::Object;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortSignal, BroadcastChannel, MessageEvent, Window};
+use web_sys::{AbortSignal, MessageEvent, Window};
 
 use super::util::{get, later, listen_forever, monotonic, once, origin_of, window, Listener, PageLocal, Settle, Timer, TrapCell};
 
@@ -266,24 +266,15 @@ fn callback_url(data: &JsValue) -> Option<String> {
     get(data, "url").as_string()
 }
 
-/// Everything that must be undone when the wait ends: the listeners and timers (guards that undo themselves
-/// when dropped), and the channel.
+/// Everything that must be undone when the wait ends: the listeners, the channel and the timers, guards that undo
+/// themselves when dropped.
 #[derive(Default)]
 struct Watch {
     _on_message: Option<Listener>,
-    /// Closed when the wait ends; its listener is removed with it.
-    channel: Option<(BroadcastChannel, Listener)>,
+    _channel: Option<Listener>,
     _interval: Option<Timer>,
     _timeout: Option<Timer>,
     _abort: Option<Listener>,
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        if let Some((ch, _listener)) = self.channel.take() {
-            ch.close();
-        }
-    }
 }
 
 fn aborted(signal: &AbortSignal) -> Error {
@@ -372,10 +363,10 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
     }
 
     // 2. BroadcastChannel named with the state, for when COOP severed window.opener.
-    if let Ok(channel) = BroadcastChannel::new(&channel_name(&opts.state)) {
+    {
         let done = done.clone();
         let state = opts.state.clone();
-        let listener = Listener::new(&channel, "message", Box::new(move |event| {
+        watch._channel = Some(Listener::channel(&channel_name(&opts.state), Box::new(move |event| {
             let event: MessageEvent = event.unchecked_into();
             let Some(url) = callback_url(&event.data()) else { return };
             // The channel name already binds the state; a message for another state is not ours.
@@ -383,8 +374,7 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
             if same_state {
                 done.settle(Ok(url));
             }
-        }));
-        watch.channel = Some((channel, listener));
+        })));
     }
 
     // 3. Poll `closed` (see the module docs for the COOP case).

@@ -71,6 +71,8 @@ extern "C" {
     fn listen(target: &JsValue, kind: &str, f: &JsValue) -> Function;
     /// glue.js `timer`: `setTimeout(f, ms)`, or `setInterval` when `repeat`; returns the function that clears it.
     fn timer(ms: i32, repeat: bool, f: &JsValue) -> Function;
+    /// glue.js `channel`: `f` for each message on the BroadcastChannel `name`; returns the function that closes it.
+    fn channel(name: &str, f: &JsValue) -> Function;
     /// glue.js `originOf`: `new URL(url).origin` ("" when `url` is not a URL), or this page's origin for `None`.
     #[wasm_bindgen(js_name = originOf)]
     pub fn origin_of(url: Option<&str>) -> String;
@@ -78,7 +80,8 @@ extern "C" {
     pub fn monotonic() -> f64;
 }
 
-/// An event listener, removed when dropped (gloo's `EventListener`): the popup's `message` and `abort` listeners,
+/// An event listener, removed when dropped (gloo's `EventListener`): the popup's `message` and `abort` listeners and its
+/// BroadcastChannel,
 /// `popup::abortable`'s and a passkey ceremony's link to the caller's `AbortSignal`. glue.js `listen` pairs the
 /// `addEventListener` with its `removeEventListener`, which this guard calls when dropped.
 pub struct Listener {
@@ -91,6 +94,12 @@ impl Listener {
     pub fn new(target: &web_sys::EventTarget, kind: &str, f: Box<dyn FnMut(web_sys::Event)>) -> Listener {
         let callback = wasm_bindgen::closure::Closure::wrap(f);
         Listener { remove: listen(target, kind, callback.as_ref()), _callback: callback }
+    }
+
+    /// The messages of the BroadcastChannel `name`, closed when dropped (none where there is no BroadcastChannel).
+    pub fn channel(name: &str, f: Box<dyn FnMut(web_sys::Event)>) -> Listener {
+        let callback = wasm_bindgen::closure::Closure::wrap(f);
+        Listener { remove: channel(name, callback.as_ref()), _callback: callback }
     }
 }
 
