@@ -168,15 +168,14 @@ fn string_of(value: &JsValue, key: &str) -> Result<Option<String>> {
     v.as_string().map(Some).ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "must be a string").with_claim(key))
 }
 
-/// `appState` as JSON text (it must survive sessionStorage).
+/// `appState` as JSON text (it must survive sessionStorage): JSON, like every options object, so a function or a
+/// bigint anywhere in it is refused rather than silently left out.
 fn app_state_of(value: &JsValue) -> Result<Option<String>> {
     let s = get(value, "appState");
     if s.is_undefined() {
         return Ok(None);
     }
-    js_sys::JSON::stringify(&s)
-        .ok()
-        .and_then(|t| t.as_string())
+    web_json::text(&s)
         .map(Some)
         .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "appState must be JSON-serializable").with_claim("appState"))
 }

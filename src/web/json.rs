@@ -30,3 +30,9 @@ pub fn from_js(value: wasm_bindgen::JsValue) -> Option<Json> {
 pub fn from_js_without(value: &wasm_bindgen::JsValue, skip: &str) -> Option<Json> {
     json::parse(&json_text(value, skip)?, ErrorCode::InvalidConfig).ok()
 }
+
+/// A JS value as JSON text (`JSON.stringify`, refusing what JSON cannot hold as [`from_js`] does), e.g. an `appState`
+/// kept in `sessionStorage`; `None` for what it refuses.
+pub fn text(value: &wasm_bindgen::JsValue) -> Option<String> {
+    json_text(value, "")
+}

@@ -84,6 +84,9 @@ describe("step-up flows in Chromium", () => {
         popupOpts: await window.client.loginWithPopup({ maxAge: -1 }).then(() => "opened", (e) => `${e.code}:${e.claim}`),
         policy: await window.client.requireStepUp({ mfa: "yes" }).then(() => "ran", (e) => `${e.code}:${e.claim}`),
         mode: await window.client.requireStepUp({ mfa: true }, { mode: "tab" }).then(() => "ran", (e) => `${e.code}:${e.claim}`),
+        // appState must be JSON, as every options object: refused before the tab leaves, not silently trimmed.
+        appStateFunction: await window.client.loginWithRedirect({ appState: { back: "/", onDone() {} } }).then(() => "left", (e) => `${e.code}:${e.claim}`),
+        appStateBigint: await window.client.requireStepUp({ mfa: true }, { mode: "redirect", appState: 1n }).then(() => "left", (e) => `${e.code}:${e.claim}`),
       };
     }, config());
     assert.deepEqual(codes, {
@@ -95,6 +98,8 @@ describe("step-up flows in Chromium", () => {
       popupOpts: "invalid_config:maxAge",
       policy: "invalid_config:mfa",
       mode: "invalid_config:mode",
+      appStateFunction: "invalid_config:appState",
+      appStateBigint: "invalid_config:appState",
     });
     await context.close();
   });
