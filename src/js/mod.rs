@@ -6,7 +6,7 @@ use core::future::Future;
 use core::pin::Pin;
 
 use js_sys::Promise;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Every async export goes through here: one `future_to_promise` instantiation for all of them
 /// (each distinct future type would otherwise carry its own copy of the spawning machinery).
@@ -30,7 +30,6 @@ pub(crate) fn token_part(token: &str, index: usize) -> alloc::string::String {
 /// `options.signal` of an export's options argument: an `AbortSignal`, or none (`undefined`, `null`, or no options
 /// object); anything else is `code`, the export's caller error, naming `signal`.
 pub(crate) fn signal_of(options: &JsValue, code: crate::ErrorCode) -> crate::Result<Option<web_sys::AbortSignal>> {
-    use wasm_bindgen::JsCast;
     let s = crate::web::util::get(options, "signal");
     if s.is_undefined() || s.is_null() {
         return Ok(None);
