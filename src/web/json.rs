@@ -31,8 +31,9 @@ pub fn from_js_without(value: &wasm_bindgen::JsValue, skip: &str) -> Option<Json
     json::parse(&json_text(value, skip)?, ErrorCode::InvalidConfig).ok()
 }
 
-/// A JS value as JSON text (`JSON.stringify`, refusing what JSON cannot hold as [`from_js`] does), e.g. an `appState`
-/// kept in `sessionStorage`; `None` for what it refuses.
+/// A JS value as JSON text, e.g. an `appState` kept in `sessionStorage`: glue.js `jsonText`, so `None` for a function,
+/// symbol or bigint anywhere in it, a cycle, or a getter or `toJSON` that throws (what [`from_js`] refuses before
+/// parsing; the text is not parsed here).
 pub fn text(value: &wasm_bindgen::JsValue) -> Option<String> {
     json_text(value, "")
 }
