@@ -237,12 +237,13 @@ export function storeKeys(local, prefix) {
   }
 }
 
-/** Call `onChange(event)` when another tab writes `key` in localStorage (a StorageEvent) or posts on the
- * BroadcastChannel `name` (a MessageEvent, its `data` the message). Returns `send(message)`: a string is posted to
- * the other tabs, null stops listening. */
+/** Call `onChange(event)` when another tab writes `key` in localStorage (a StorageEvent; no `key`, no storage
+ * listener: only localStorage reaches other tabs, and the first one costs a fresh page about a millisecond) or posts
+ * on the BroadcastChannel `name` (a MessageEvent, its `data` the message). Returns `send(message)`: a string is
+ * posted to the other tabs, null stops listening. */
 export function watch(key, name, onChange) {
   const onStorage = (e) => { if (e.key === key || e.key === null) onChange(e); };
-  addEventListener("storage", onStorage);
+  if (key) addEventListener("storage", onStorage);
   const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(name) : null;
   if (channel) channel.onmessage = onChange;
   return (message) => {

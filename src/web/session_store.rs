@@ -36,7 +36,7 @@ use crate::core::token::TokenResponse;
 extern "C" {
     /// glue.js `publish`: hold the lock `name#mark`, so every tab's `lock` reads the newest mark.
     fn publish(name: &str, mark: f64);
-    /// glue.js `watch`: storage events for `key` and the BroadcastChannel `name`; returns `send`. (The closure takes
+    /// glue.js `watch`: storage events for `key` (none for "") and the BroadcastChannel `name`; returns `send`. (The closure takes
     /// any `Event`, as `util::Listener`'s do: a `StorageEvent` or a `MessageEvent`; only `data` is read.)
     fn watch(key: &str, name: &str, on_change: &Closure<dyn FnMut(web_sys::Event)>) -> Function;
     /// glue.js `lock`: wait for a Web Lock; resolves to its release function and the newest published mark.
@@ -119,7 +119,9 @@ pub(super) fn attach(inner: &Rc<Inner>) {
             inner.reload(true);
         }
     }));
-    let send = watch(&inner.cache.key, &inner.cache.lock_name, &on_change);
+    // Only localStorage changes reach other tabs as storage events: other locations listen to the channel alone.
+    let key = if inner.cache.location == CacheLocation::LocalStorage { inner.cache.key.as_str() } else { "" };
+    let send = watch(key, &inner.cache.lock_name, &on_change);
     *inner.cache.tabs.borrow_mut() = Some((send, on_change));
 }
 
