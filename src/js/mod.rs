@@ -1,18 +1,15 @@
 //! The npm package's exports (feature `js`). Thin `#[wasm_bindgen]` wrappers only: every rule lives in
 //! `core` or `web`; this layer converts JS values in and out and maps errors to `StepUpError`.
 
-use alloc::boxed::Box;
 use core::future::Future;
-use core::pin::Pin;
 
 use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Every async export goes through here: one `future_to_promise` instantiation for all of them
-/// (each distinct future type would otherwise carry its own copy of the spawning machinery).
+/// Every async export goes through here (`web::task::promise`, which boxes the future: one copy of the spawning
+/// code for all of them).
 pub(crate) fn promise(f: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-    let boxed: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(f);
-    wasm_bindgen_futures::future_to_promise(boxed)
+    crate::web::task::promise(f)
 }
 
 /// A result object for JS callers from JSON text (one `JSON.parse`, instead of building it member by member

@@ -23,7 +23,6 @@ use core::cell::Cell;
 use core::future::Future;
 use core::pin::Pin;
 
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::dpop::{Dpop, KeyStorage};
@@ -129,7 +128,7 @@ impl StepUpClient {
                 // OIDC Discovery §3: the issuer is https (localhost aside). Refuse before any request, so the
                 // discovery document is never fetched in clear text.
                 options::secure_url(&config.issuer, "issuer")?;
-                let resp = http::json_response(JsFuture::from(http::start_json(&discovery_url(&config.issuer), None, None)?).await)?;
+                let resp = http::json_response(super::task::settled(http::start_json(&discovery_url(&config.issuer), None, None)?).await)?;
                 if !resp.ok() {
                     return Err(Error::new(ErrorCode::DiscoveryFailed, "the discovery document could not be fetched"));
                 }
@@ -367,7 +366,7 @@ impl StepUpClient {
                 None => None,
             };
             // http::send in two halves around the one await, so that no state machine of its own is nested here.
-            let done = JsFuture::from(http::start_send(&request, token.clone(), proof)?).await;
+            let done = super::task::settled(http::start_send(&request, token.clone(), proof)?).await;
             let sent = http::sent(done, token.is_some())?;
             match dpop {
                 Some(d)
@@ -402,7 +401,7 @@ impl StepUpClient {
     /// received; it is remembered for that origin), else the last one that origin sent us. Without
     /// `use_dpop`: `invalid_config`.
     pub async fn dpop_proof(&self, method: &str, url: &str, nonce: Option<String>, access_token: Option<String>) -> Result<String> {
-        let signed = wasm_bindgen_futures::JsFuture::from(self.dpop_proof_promise(method, url, nonce, access_token)?).await;
+        let signed = super::task::settled(self.dpop_proof_promise(method, url, nonce, access_token)?).await;
         signed.map(|p| p.as_string().unwrap_or_default()).map_err(|e| {
             Error::new(ErrorCode::UnsupportedAlgorithm, "the DPoP proof could not be signed").with_cause(e)
         })
@@ -449,7 +448,7 @@ impl StepUpClient {
         // Logout deletes the DPoP key pair (tokens bound to it become useless everywhere) and makes the next.
         if let Some(d) = self.inner.provider.dpop.clone() {
             d.delete();
-            wasm_bindgen_futures::spawn_local(async move {
+            super::task::spawn(async move {
                 let _ = d.key().await;
             });
         }
@@ -567,7 +566,7 @@ impl StepUpClient {
         let inner = self.inner.clone();
         let settle = shared.clone();
         let epoch = self.inner.epoch.get();
-        wasm_bindgen_futures::spawn_local(async move {
+        super::task::spawn(async move {
             // Straight-line awaits, one state machine: the callback, then (unless the user signed out meanwhile:
             // no token request for that login) the code redeemed and the result judged.
             let result = match callback.await {

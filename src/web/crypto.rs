@@ -15,7 +15,7 @@ use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::jwk::{self, Algorithm, Jwk};
 
 fn crypto() -> Result<Crypto> {
-    let c = get(&js_sys::global(), "crypto");
+    let c = get(&super::util::global(), "crypto");
     if c.is_undefined() || c.is_null() {
         return Err(Error::new(ErrorCode::InvalidConfig, "crypto is not available in this environment"));
     }
@@ -74,7 +74,7 @@ extern "C" {
 /// engines: `NotSupportedError`) is `unsupported_algorithm`; any other failure is `invalid_signature`.
 pub async fn verify_signature(jwk: &Jwk, alg: Algorithm, signature: &[u8], signing_input: &[u8]) -> Result<()> {
     let promise = start_verify(jwk, alg, signature, signing_input)?;
-    verified(wasm_bindgen_futures::JsFuture::from(promise).await, alg)
+    verified(super::task::settled(promise).await, alg)
 }
 
 /// [`verify_signature`] up to WebCrypto's promise (for a caller that awaits it itself: one state machine less).

@@ -19,7 +19,6 @@ use alloc::string::String;
 use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use super::crypto;
 use super::util::{get, now_seconds, TrapCell};
@@ -108,7 +107,7 @@ impl Dpop {
     }
 
     async fn load(&self, name: &str, op: u8) -> Result<Rc<DpopKey>> {
-        let done = JsFuture::from(dpop_key_js(name, op)).await.map_err(key_error)?;
+        let done = super::task::settled(dpop_key_js(name, op)).await.map_err(key_error)?;
         let (x, y) = (get(&done, "x").as_string().unwrap_or_default(), get(&done, "y").as_string().unwrap_or_default());
         let jwk = dpop::public_jwk(&x, &y);
         let key = Rc::new(DpopKey { pair: get(&done, "pair"), jkt: dpop::thumbprint(&jwk), jwk });
@@ -130,7 +129,7 @@ impl Dpop {
     pub fn follow_other_tab(self: &Rc<Self>) {
         if self.storage == KeyStorage::IndexedDb {
             let d = self.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            super::task::spawn(async move {
                 let _ = d.load(&d.name, 1).await;
             });
         }

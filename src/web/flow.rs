@@ -11,7 +11,6 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasm_bindgen_futures::JsFuture;
 
 use super::client::{AuthorizeOptions, ClientConfig};
 use super::crypto;
@@ -125,7 +124,7 @@ pub async fn token_request(provider: &Provider, body: String, refresh: bool) -> 
             Some(d) => Some(d.proof("POST", url, None)?),
             None => None,
         };
-        let response = http::json_response(JsFuture::from(http::start_json(url, Some(body.clone()), proof)?).await)?;
+        let response = http::json_response(super::task::settled(http::start_json(url, Some(body.clone()), proof)?).await)?;
         if let Some(d) = dpop {
             let fresh = d.remember_nonce(url, response.dpop_nonce.as_deref());
             if retry && fresh && dpop::token_endpoint_wants_nonce(response.status, response.body.as_ref()) {

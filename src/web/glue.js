@@ -182,6 +182,14 @@ export function replaceUrl(url) {
   } catch {}
 }
 
+/** `globalThis`; and the page's `window` (undefined in a worker). */
+export function global() {
+  return globalThis;
+}
+export function page() {
+  return typeof window == "object" ? window : undefined;
+}
+
 /** `performance.now()`: milliseconds that a change of the system clock does not move. */
 export function monotonic() {
   return performance.now();

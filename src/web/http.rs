@@ -11,7 +11,6 @@ use core::future::Future;
 use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use super::util::get;
 use crate::core::error::{Error, ErrorCode, Result};
@@ -98,7 +97,7 @@ fn split(proof: Proof) -> (JsValue, Option<String>) {
 /// and a redirect answer is `network_error`.
 pub async fn send(request: &web_sys::Request, token: Option<String>, proof: Proof) -> Result<Sent> {
     let with_token = token.is_some();
-    let done = JsFuture::from(start_send(request, token, proof)?).await;
+    let done = super::task::settled(start_send(request, token, proof)?).await;
     sent(done, with_token)
 }
 
@@ -125,7 +124,7 @@ pub fn sent(done: core::result::Result<JsValue, JsValue>, with_token: bool) -> R
 }
 
 async fn send_json(url: &str, form: Option<String>, proof: Proof) -> Result<JsonResponse> {
-    json_response(JsFuture::from(start_json(url, form, proof)?).await)
+    json_response(super::task::settled(start_json(url, form, proof)?).await)
 }
 
 /// The request of [`get_json`] / [`post_form`] / [`post_form_with_proof`] in flight: glue.js `sendJson`'s

@@ -17,7 +17,6 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasm_bindgen_futures::JsFuture;
 
 use super::crypto;
 use super::http;
@@ -83,7 +82,7 @@ impl JwksSource {
         if let JwksSource::Remote(uri) = self {
             if cached_set(uri).is_none() {
                 let uri = uri.clone();
-                wasm_bindgen_futures::spawn_local(async move {
+                super::task::spawn(async move {
                     let _ = fetch_shared(&uri).await;
                 });
             }
@@ -145,7 +144,7 @@ async fn fetch_shared(uri: &str) -> Fetched {
     });
     if leader {
         let fetched = match http::start_json(uri, None, None) {
-            Ok(promise) => http::json_response(JsFuture::from(promise).await),
+            Ok(promise) => http::json_response(super::task::settled(promise).await),
             Err(e) => Err(e),
         };
         let (result, max_age) = match fetched {

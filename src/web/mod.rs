@@ -12,6 +12,7 @@ pub mod popup;
 pub mod redirect;
 pub mod session_store;
 pub mod storage;
+pub mod task;
 pub mod util;
 pub mod verify;
 pub mod webauthn;

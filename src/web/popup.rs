@@ -290,7 +290,7 @@ pub fn abortable<T: Clone + 'static>(
     let mine: Settle<Result<T>> = Settle::new();
     {
         let mine = mine.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        super::task::spawn(async move {
             let result = shared.wait().await;
             mine.settle(result.unwrap_or_else(|| Err(Error::new(ErrorCode::PopupClosed, "the login flow ended without a result"))));
         });

@@ -18,7 +18,6 @@ use alloc::vec::Vec;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::client::{signed_out, Inner, StepUpClient};
@@ -238,7 +237,7 @@ impl Inner {
         }
         let aborted = |e: JsValue| Error::new(ErrorCode::Aborted, "the token request was aborted").with_cause(e);
         let promise = lock(&self.cache.lock_name, signal).map_err(aborted)?;
-        let release = JsFuture::from(promise).await.map_err(aborted)?;
+        let release = super::task::settled(promise).await.map_err(aborted)?;
         let mark = get(&release, "mark").as_f64().unwrap_or(0.0) as u64;
         let _held = Held(release.unchecked_into());
         // Another tab (or call) may have renewed while we waited: take its token, not a second grant.

@@ -8,7 +8,6 @@ use core::cell::{Ref, RefCell, RefMut};
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::core::error::{Error, ErrorCode, Result};
 
@@ -78,6 +77,10 @@ extern "C" {
     pub fn origin_of(url: Option<&str>) -> String;
     /// glue.js `monotonic`: `performance.now()`, which a change of the system clock does not move.
     pub fn monotonic() -> f64;
+    /// glue.js `global`: `globalThis` (js-sys's `global()` tries four names through four imports).
+    pub fn global() -> JsValue;
+    /// glue.js `page`: the page's `window`, none in a worker.
+    fn page() -> Option<web_sys::Window>;
 }
 
 /// An event listener, removed when dropped (gloo's `EventListener`): the popup's `message` and `abort` listeners and its
@@ -158,7 +161,7 @@ pub fn later(ms: i32, f: &JsValue) {
 
 /// The page's `window`; flows that open popups or navigate need one (not a worker).
 pub fn window() -> Result<web_sys::Window> {
-    web_sys::window().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "no window: this needs a browser page"))
+    page().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "no window: this needs a browser page"))
 }
 
 /// Seconds since the epoch, as the integer the claim checks use. `Date.now()` is a safe integer in
@@ -199,7 +202,7 @@ pub fn error_name(err: &JsValue) -> String {
 
 /// Await a promise, mapping a rejection to `code` with the original JS value as `cause`.
 pub async fn await_promise(promise: Promise, code: ErrorCode, message: &'static str) -> Result<JsValue> {
-    JsFuture::from(promise).await.map_err(|e| Error::new(code, message).with_cause(e))
+    super::task::settled(promise).await.map_err(|e| Error::new(code, message).with_cause(e))
 }
 
 /// A one-shot result slot with a promise that resolves when the slot is filled. Event listeners,
@@ -269,7 +272,7 @@ impl<T: Clone> Settle<T> {
     /// The settled value, waiting for it if needed. Every clone gets the same value.
     pub async fn wait(&self) -> Option<T> {
         if !self.is_settled() {
-            let _ = JsFuture::from(self.signal.promise.clone()).await;
+            let _ = super::task::settled(self.signal.promise.clone()).await;
         }
         self.slot.borrow().clone()
     }
@@ -295,7 +298,7 @@ pub fn cast<T: JsCast>(value: JsValue) -> Option<T> {
 /// Wait `ms` milliseconds (a `setTimeout` promise); used for short grace periods.
 pub async fn sleep(ms: i32) {
     let promise = Promise::new(&mut |resolve, _reject| {
-        let global = js_sys::global();
+        let global = global();
         let set_timeout = get(&global, "setTimeout");
         if let Some(f) = set_timeout.dyn_ref::<Function>() {
             let _ = f.call2(&global, &resolve, &JsValue::from(ms));
@@ -303,5 +306,5 @@ pub async fn sleep(ms: i32) {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     });
-    let _ = JsFuture::from(promise).await;
+    let _ = super::task::settled(promise).await;
 }

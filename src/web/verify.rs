@@ -15,7 +15,7 @@ pub async fn verify_id_token(token: &str, expect: &Expectations, keys: &JwksSour
     let alg = validate::check_header(&decoded.header, expect)?;
     let jwk = keys.key_for(&decoded.header, alg).await?;
     let signed = crypto::start_verify(&jwk, alg, &decoded.signature, decoded.signing_input.as_bytes())?;
-    crypto::verified(wasm_bindgen_futures::JsFuture::from(signed).await, alg)?;
+    crypto::verified(super::task::settled(signed).await, alg)?;
     validate::validate_claims(&decoded, expect)?;
     Ok(decoded)
 }

@@ -37,7 +37,6 @@ use core::future::Future;
 use js_sys::{Object, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use super::util::get as prop;
@@ -204,7 +203,7 @@ pub(crate) async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bo
     }
     let public_key = passkey_options(create, &json).map_err(|e| invalid("the browser rejected the options JSON").with_cause(e))?;
     let guard = Ceremony::begin(signal)?;
-    let outcome = JsFuture::from(passkey(create, &public_key, &guard.controller.signal(), conditional)).await;
+    let outcome = super::task::settled(passkey(create, &public_key, &guard.controller.signal(), conditional)).await;
     let value = outcome.map_err(|e| guard.failure(e, kind, rp_id))?;
     if !value.is_object() {
         return Err(Error::new(ErrorCode::WebauthnFailed, "the browser returned no credential"));
@@ -303,14 +302,14 @@ fn is_registrable_suffix(rp_id: &str, host: &str) -> bool {
 }
 
 fn hostname() -> String {
-    prop(&prop(&js_sys::global(), "location"), "hostname").as_string().unwrap_or_default()
+    prop(&prop(&super::util::global(), "location"), "hostname").as_string().unwrap_or_default()
 }
 
 // ---- small JS helpers ----
 
 /// The global `PublicKeyCredential` interface, when this browser (and context) has WebAuthn.
 fn pkc_class() -> Option<JsValue> {
-    let class = prop(&js_sys::global(), "PublicKeyCredential");
+    let class = prop(&super::util::global(), "PublicKeyCredential");
     class.is_function().then_some(class)
 }
 
@@ -321,9 +320,9 @@ fn yes(answer: core::result::Result<JsValue, JsValue>) -> bool {
 
 /// `PublicKeyCredential[name]()` as a future (its answer is `true` when the browser says yes); `undefined` when
 /// the method is missing or throws.
-fn static_flag(name: &str) -> JsFuture {
+fn static_flag(name: &str) -> super::task::Settled {
     let call = pkc_class().and_then(|class| prop(&class, name).dyn_into::<js_sys::Function>().ok().and_then(|f| f.call0(&class).ok()));
-    JsFuture::from(Promise::resolve(&call.unwrap_or(JsValue::UNDEFINED)))
+    super::task::settled(Promise::resolve(&call.unwrap_or(JsValue::UNDEFINED)))
 }
 
 /// WebAuthn with the Level 3 JSON methods (the only conversion there is): `PublicKeyCredential` with
@@ -333,7 +332,7 @@ fn supported() -> Result<()> {
     let ok = pkc_class().is_some_and(|class| {
         ["parseCreationOptionsFromJSON", "parseRequestOptionsFromJSON"].iter().all(|m| prop(&class, m).is_function())
             && prop(&prop(&class, "prototype"), "toJSON").is_function()
-    }) && prop(&prop(&js_sys::global(), "navigator"), "credentials").is_object();
+    }) && prop(&prop(&super::util::global(), "navigator"), "credentials").is_object();
     if ok {
         Ok(())
     } else {
