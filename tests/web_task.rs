@@ -76,3 +76,25 @@ async fn tasks_woken_together_all_finish_and_a_dropped_wait_is_harmless() {
     settled(Promise::resolve(&JsValue::NULL)).await.unwrap();
     assert_eq!(done.get(), 50);
 }
+
+#[wasm_bindgen_test]
+async fn settle_wakes_every_waiter_with_the_first_value() {
+    use stepup::web::util::Settle;
+    let s: Settle<u32> = Settle::new();
+    let got = Rc::new(RefCell::new(Vec::new()));
+    for _ in 0..3 {
+        let (s, got) = (s.clone(), got.clone());
+        spawn(async move {
+            let v = s.wait().await;
+            got.borrow_mut().push(v);
+        });
+    }
+    settled(Promise::resolve(&JsValue::NULL)).await.unwrap();
+    assert!(got.borrow().is_empty(), "nobody has a value before the slot is filled");
+    assert!(s.settle(1));
+    assert!(!s.settle(2), "the first value wins");
+    settled(Promise::resolve(&JsValue::NULL)).await.unwrap();
+    assert_eq!(*got.borrow(), [Some(1), Some(1), Some(1)]);
+    // Filled already: no wait.
+    assert_eq!(s.wait().await, Some(1));
+}

@@ -4,7 +4,9 @@
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::cell::{Ref, RefCell, RefMut};
+use core::task::{Poll, Waker};
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -205,51 +207,46 @@ pub async fn await_promise(promise: Promise, code: ErrorCode, message: &'static 
     super::task::settled(promise).await.map_err(|e| Error::new(code, message).with_cause(e))
 }
 
-/// A one-shot result slot with a promise that resolves when the slot is filled. Event listeners,
+/// A one-shot result slot that wakes whoever waits for it when it is filled. Event listeners,
 /// timers and abort signals all call [`Settle::settle`]; the first call wins and later ones are
 /// ignored, so a message arriving after a timeout (or vice versa) cannot change the outcome.
 pub struct Settle<T> {
     slot: Rc<TrapCell<Option<T>>>,
-    signal: Signal,
+    waiting: Waiting,
 }
 
-/// The promise of a [`Settle`] and its resolver: apart from `T`, so one copy of this code serves every slot type.
+/// The wakers of the tasks waiting for a [`Settle`]: apart from `T`, so one copy of this code serves every slot type.
 #[derive(Clone)]
-struct Signal {
-    resolve: Rc<TrapCell<Option<Function>>>,
-    promise: Promise,
-}
+struct Waiting(Rc<TrapCell<Vec<Waker>>>);
 
-impl Signal {
+impl Waiting {
     #[inline(never)]
-    fn new() -> Signal {
-        let resolve: Rc<TrapCell<Option<Function>>> = Rc::new(TrapCell::new(None));
-        let captured = resolve.clone();
-        // The executor runs synchronously inside `new Promise`, so the resolver is stored before we return.
-        let promise = Promise::new(&mut |resolve, _reject| {
-            *captured.borrow_mut() = Some(resolve);
-        });
-        Signal { resolve, promise }
+    fn add(&self, waker: &Waker) {
+        let mut wakers = self.0.borrow_mut();
+        if !wakers.iter().any(|w| w.will_wake(waker)) {
+            wakers.push(waker.clone());
+        }
     }
 
-    /// Resolve the promise (the first call only).
     #[inline(never)]
-    fn fire(&self) {
-        if let Some(resolve) = self.resolve.borrow_mut().take() {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
+    fn wake(&self) {
+        // Out of the cell before waking: a waker may run code that waits again.
+        let wakers = core::mem::take(&mut *self.0.borrow_mut());
+        for w in wakers {
+            w.wake();
         }
     }
 }
 
 impl<T> Clone for Settle<T> {
     fn clone(&self) -> Self {
-        Settle { slot: self.slot.clone(), signal: self.signal.clone() }
+        Settle { slot: self.slot.clone(), waiting: self.waiting.clone() }
     }
 }
 
 impl<T: Clone> Settle<T> {
     pub fn new() -> Self {
-        Settle { slot: Rc::new(TrapCell::new(None)), signal: Signal::new() }
+        Settle { slot: Rc::new(TrapCell::new(None)), waiting: Waiting(Rc::new(TrapCell::new(Vec::new()))) }
     }
 
     /// Fill the slot unless it is already filled; returns whether this call won.
@@ -261,7 +258,7 @@ impl<T: Clone> Settle<T> {
             }
             *slot = Some(value);
         }
-        self.signal.fire();
+        self.waiting.wake();
         true
     }
 
@@ -269,12 +266,16 @@ impl<T: Clone> Settle<T> {
         self.slot.borrow().is_some()
     }
 
-    /// The settled value, waiting for it if needed. Every clone gets the same value.
+    /// The settled value, waiting for it if needed (always `Some`). Every clone gets the same value.
     pub async fn wait(&self) -> Option<T> {
-        if !self.is_settled() {
-            let _ = super::task::settled(self.signal.promise.clone()).await;
-        }
-        self.slot.borrow().clone()
+        core::future::poll_fn(|cx| match self.slot.borrow().as_ref() {
+            Some(v) => Poll::Ready(Some(v.clone())),
+            None => {
+                self.waiting.add(cx.waker());
+                Poll::Pending
+            }
+        })
+        .await
     }
 }
 
