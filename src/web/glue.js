@@ -182,6 +182,18 @@ export function replaceUrl(url) {
   } catch {}
 }
 
+/** A new promise and the functions that settle it: `[promise, resolve, reject]`. */
+export function deferred() {
+  let settle;
+  const promise = new Promise((...fns) => (settle = fns));
+  return [promise, ...settle];
+}
+
+/** `f([true, value])` once `promise` fulfils, `f([false, reason])` if it rejects. */
+export function whenSettled(promise, f) {
+  promise.then((v) => f([true, v]), (e) => f([false, e]));
+}
+
 /** `globalThis`; and the page's `window` (undefined in a worker). */
 export function global() {
   return globalThis;

@@ -10,9 +10,9 @@ use crate::core::error::ErrorCode;
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// glue.js `jsonText`: `JSON.stringify(value)` without the top-level members named in `skip` (space-separated),
-    /// or `undefined` when JSON cannot hold it.
+    /// or `undefined` when JSON cannot hold it (read with `as_string`, as `util::origin_of` says why).
     #[wasm_bindgen(js_name = jsonText)]
-    fn json_text(value: &wasm_bindgen::JsValue, skip: &str) -> Option<String>;
+    fn json_text(value: &wasm_bindgen::JsValue, skip: &str) -> wasm_bindgen::JsValue;
 }
 
 /// A JS value (a caller's options object, a credential's JSON) as [`Json`]: `JSON.stringify` in the page,
@@ -28,12 +28,12 @@ pub fn from_js(value: wasm_bindgen::JsValue) -> Option<Json> {
 /// such as an options object's `signal` and `appState`, read separately. What they hold cannot make it fail (a
 /// getter or `toJSON` that throws still does, as for any member).
 pub fn from_js_without(value: &wasm_bindgen::JsValue, skip: &str) -> Option<Json> {
-    json::parse(&json_text(value, skip)?, ErrorCode::InvalidConfig).ok()
+    json::parse(&json_text(value, skip).as_string()?, ErrorCode::InvalidConfig).ok()
 }
 
 /// A JS value as JSON text, e.g. an `appState` kept in `sessionStorage`: glue.js `jsonText`, so `None` for a function,
 /// symbol or bigint anywhere in it, a cycle, or a getter or `toJSON` that throws (what [`from_js`] refuses before
 /// parsing; the text is not parsed here).
 pub fn text(value: &wasm_bindgen::JsValue) -> Option<String> {
-    json_text(value, "")
+    json_text(value, "").as_string()
 }

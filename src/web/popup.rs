@@ -35,8 +35,8 @@ use core::cell::Cell;
 use alloc::vec::Vec;
 
 use js_sys::Object;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortSignal, MessageEvent, Window};
+use wasm_bindgen::JsValue;
+use web_sys::{AbortSignal, Window};
 
 use super::util::{get, later, listen_forever, monotonic, once, origin_of, window, Listener, PageLocal, Settle, Timer, TrapCell};
 
@@ -349,12 +349,12 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
         let origin = origin.clone();
         let provider = opts.provider_origin.clone();
         watch._on_message = Some(Listener::new(&w, "message", Box::new(move |event| {
-            let event: MessageEvent = event.unchecked_into();
-            let from_popup = event.source().is_some_and(|s| Object::is(&s.into(), &popup_window));
-            if event.origin() != origin || !from_popup {
+            // Read as members (one `Reflect.get` import for all) rather than through `MessageEvent`'s getters.
+            let from_popup = Object::is(&get(&event, "source"), &popup_window);
+            if get(&event, "origin").as_string().as_deref() != Some(origin.as_str()) || !from_popup {
                 return;
             }
-            if let Some(url) = callback_url(&event.data()) {
+            if let Some(url) = callback_url(&get(&event, "data")) {
                 // The answer came through window.opener: this provider does not sever popups with COOP.
                 remember_watchable(&provider);
                 done.settle(Ok(url));
@@ -367,8 +367,7 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
         let done = done.clone();
         let state = opts.state.clone();
         watch._channel = Some(Listener::channel(&channel_name(&opts.state), Box::new(move |event| {
-            let event: MessageEvent = event.unchecked_into();
-            let Some(url) = callback_url(&event.data()) else { return };
+            let Some(url) = callback_url(&get(&event, "data")) else { return };
             // The channel name already binds the state; a message for another state is not ours.
             let same_state = authorize::parse_callback(&url).ok().and_then(|p| p.state).is_some_and(|s| s == state);
             if same_state {

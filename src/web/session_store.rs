@@ -35,9 +35,10 @@ use crate::core::token::TokenResponse;
 extern "C" {
     /// glue.js `publish`: hold the lock `name#mark`, so every tab's `lock` reads the newest mark.
     fn publish(name: &str, mark: f64);
-    /// glue.js `watch`: storage events for `key` (none for "") and the BroadcastChannel `name`; returns `send`. (The closure takes
-    /// any `Event`, as `util::Listener`'s do: a `StorageEvent` or a `MessageEvent`; only `data` is read.)
-    fn watch(key: &str, name: &str, on_change: &Closure<dyn FnMut(web_sys::Event)>) -> Function;
+    /// glue.js `watch`: storage events for `key` (none for "") and the BroadcastChannel `name`; returns `send`. (The
+    /// closure takes the event as a plain value, as `util::Listener`'s do: a `StorageEvent` or a `MessageEvent`; only
+    /// `data` is read.)
+    fn watch(key: &str, name: &str, on_change: &Closure<dyn FnMut(JsValue)>) -> Function;
     /// glue.js `lock`: wait for a Web Lock; resolves to its release function and the newest published mark.
     #[wasm_bindgen(catch)]
     fn lock(name: &str, signal: Option<AbortSignal>) -> core::result::Result<Promise, JsValue>;
@@ -48,7 +49,7 @@ const LOGOUT: &str = "logout";
 /// A listener; `None` once unsubscribed (its slot is its id).
 type Listener = Option<Rc<dyn Fn(Option<&Session>)>>;
 /// glue.js `watch`'s `send`, and the closure it calls.
-type Tabs = (Function, Closure<dyn FnMut(web_sys::Event)>);
+type Tabs = (Function, Closure<dyn FnMut(JsValue)>);
 
 /// A client's cache: its tokens besides the session, where they are stored, the tab wiring, listeners.
 pub struct SessionCache {
@@ -102,7 +103,7 @@ pub(super) fn attach(inner: &Rc<Inner>) {
     inner.reload(false);
     let weak: Weak<Inner> = Rc::downgrade(inner);
     // Boxed into the `Closure` type every `util::Listener` uses (one set of shims for both).
-    let on_change = Closure::<dyn FnMut(web_sys::Event)>::wrap(Box::new(move |event: web_sys::Event| {
+    let on_change = Closure::<dyn FnMut(JsValue)>::wrap(Box::new(move |event: JsValue| {
         let Some(inner) = weak.upgrade() else { return };
         if let Some(changed) = inner.cache.changed.borrow_mut().take() {
             changed.settle(());

@@ -18,12 +18,18 @@ pub use crate::core::transaction::{Transaction, TX_TTL_SECONDS};
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
-    /// glue.js `store`: read (`value` undefined), write or remove (null) a Web Storage entry (`local`:
-    /// localStorage, else sessionStorage); returns it as read. A storage that throws reads as null.
-    pub(super) fn store(local: bool, key: &str, value: JsValue) -> Option<String>;
-    /// glue.js `storeKeys`: the keys of that storage starting with `prefix`, one per line.
+    #[wasm_bindgen(js_name = store)]
+    fn store_js(local: bool, key: &str, value: JsValue) -> JsValue;
+    /// glue.js `storeKeys`: the keys of that storage starting with `prefix`, one per line (a string; `as_string`, as
+    /// `util::origin_of` says why).
     #[wasm_bindgen(js_name = storeKeys)]
-    fn store_keys(local: bool, prefix: &str) -> String;
+    fn store_keys(local: bool, prefix: &str) -> JsValue;
+}
+
+/// glue.js `store`: read (`value` undefined), write or remove (null) a Web Storage entry (`local`:
+/// localStorage, else sessionStorage); returns it as read. A storage that throws reads as null.
+pub(super) fn store(local: bool, key: &str, value: JsValue) -> Option<String> {
+    store_js(local, key, value).as_string()
 }
 
 /// Key prefix of our transactions; the rest of the key is the `state`.
@@ -46,7 +52,7 @@ fn remove(key: &str) {
 /// Our transaction keys currently in storage (none when sessionStorage is unavailable). A key holding a line
 /// break (not one of ours: a `state` is base64url) cannot smuggle another name in: each line must be ours too.
 fn our_keys() -> Vec<String> {
-    crate::core::text::split(&store_keys(false, TX_PREFIX), b'\n').filter(|k| k.starts_with(TX_PREFIX)).map(String::from).collect()
+    crate::core::text::split(&store_keys(false, TX_PREFIX).as_string().unwrap_or_default(), b'\n').filter(|k| k.starts_with(TX_PREFIX)).map(String::from).collect()
 }
 
 /// Store `tx` under its state, dropping expired transactions left by abandoned logins.

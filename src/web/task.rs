@@ -19,16 +19,21 @@ use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::util::{PageLocal, TrapCell};
+use super::util::{get, PageLocal, TrapCell};
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = queueMicrotask)]
     fn queue_microtask(f: &JsValue);
-    /// A promise, to call `then(ok, err)` with functions JS owns (js-sys's `then2` wants Rust-owned closures).
-    type Thenable;
-    #[wasm_bindgen(method, js_name = then)]
-    fn then_both(this: &Thenable, ok: &JsValue, err: &JsValue);
+}
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// glue.js `deferred`: `[promise, resolve, reject]`.
+    fn deferred() -> JsValue;
+    /// glue.js `whenSettled`: `f([true, value])` when `promise` fulfils, `f([false, reason])` when it rejects.
+    #[wasm_bindgen(js_name = whenSettled)]
+    fn when_settled(promise: &Promise, f: &JsValue);
 }
 
 type Boxed = Pin<Box<dyn Future<Output = ()>>>;
@@ -130,34 +135,26 @@ pub struct Settled {
     state: Rc<TrapCell<Outcome>>,
 }
 
-/// The promise's outcome once it settled, and the waker of the task waiting for it.
-type Outcome = (Option<Result<JsValue, JsValue>>, Option<Waker>);
+/// The promise's outcome once it settled (glue.js `whenSettled`'s `[fulfilled, value]`), and the waker of the task
+/// waiting for it.
+type Outcome = (Option<JsValue>, Option<Waker>);
 
-/// `promise.then(…, …)` into a [`Settled`]. The two callbacks are owned by JS (freed with the promise).
+/// A [`Settled`] of `promise`. The callback is owned by JS (freed with the promise).
 pub fn settled(promise: Promise) -> Settled {
     let state: Rc<TrapCell<Outcome>> = Rc::new(TrapCell::new((None, None)));
-    let callback = |ok: bool| {
-        let state = state.clone();
-        value_callback(Box::new(move |v: JsValue| {
-            let waker = {
-                let mut s = state.borrow_mut();
-                if s.0.is_none() {
-                    s.0 = Some(if ok { Ok(v) } else { Err(v) });
-                }
-                s.1.take()
-            };
-            if let Some(w) = waker {
-                w.wake();
-            }
-        }))
-    };
-    promise.unchecked_ref::<Thenable>().then_both(&callback(true), &callback(false));
+    let s = state.clone();
+    let callback = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::wrap(Box::new(move |outcome: JsValue| {
+        let waker = {
+            let mut s = s.borrow_mut();
+            s.0 = Some(outcome);
+            s.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }));
+    when_settled(&promise, &callback.into_js_value());
     Settled { state }
-}
-
-#[inline(never)]
-fn value_callback(f: Box<dyn FnMut(JsValue)>) -> JsValue {
-    wasm_bindgen::closure::Closure::wrap(f).into_js_value()
 }
 
 impl Future for Settled {
@@ -166,7 +163,10 @@ impl Future for Settled {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut s = self.state.borrow_mut();
         match s.0.take() {
-            Some(outcome) => Poll::Ready(outcome),
+            Some(outcome) => {
+                let value = get(&outcome, "1");
+                Poll::Ready(if get(&outcome, "0").is_truthy() { Ok(value) } else { Err(value) })
+            }
             None => {
                 s.1 = Some(cx.waker().clone());
                 Poll::Pending
@@ -182,17 +182,16 @@ pub fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static)
 
 #[inline(never)]
 fn promise_boxed(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
-    let mut settle: Option<(Function, Function)> = None;
-    // The executor runs synchronously inside `new Promise`, so both functions are here when it returns.
-    let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
-    spawn(async move {
-        let outcome = future.await;
-        if let Some((resolve, reject)) = settle {
-            let _ = match outcome {
-                Ok(v) => resolve.call1(&JsValue::UNDEFINED, &v),
-                Err(e) => reject.call1(&JsValue::UNDEFINED, &e),
+    let d = deferred();
+    spawn({
+        let d = d.clone();
+        async move {
+            let (settle, value) = match future.await {
+                Ok(v) => ("1", v),
+                Err(e) => ("2", e),
             };
+            let _ = get(&d, settle).unchecked_into::<Function>().call1(&JsValue::UNDEFINED, &value);
         }
     });
-    promise
+    get(&d, "0").unchecked_into()
 }

@@ -74,9 +74,9 @@ extern "C" {
     fn timer(ms: i32, repeat: bool, f: &JsValue) -> Function;
     /// glue.js `channel`: `f` for each message on the BroadcastChannel `name`; returns the function that closes it.
     fn channel(name: &str, f: &JsValue) -> Function;
-    /// glue.js `originOf`: `new URL(url).origin` ("" when `url` is not a URL), or this page's origin for `None`.
+    /// glue.js `originOf` (see [`origin_of`]).
     #[wasm_bindgen(js_name = originOf)]
-    pub fn origin_of(url: Option<&str>) -> String;
+    fn origin_of_js(url: Option<&str>) -> JsValue;
     /// glue.js `monotonic`: `performance.now()`, which a change of the system clock does not move.
     pub fn monotonic() -> f64;
     /// glue.js `global`: `globalThis` (js-sys's `global()` tries four names through four imports).
@@ -85,24 +85,31 @@ extern "C" {
     fn page() -> Option<web_sys::Window>;
 }
 
+/// glue.js `originOf`: `new URL(url).origin` ("" when `url` is not a URL), or this page's origin for `None`. (Strings
+/// come back from JS as values read with `as_string`: one shared conversion instead of one in every import's shim.)
+pub fn origin_of(url: Option<&str>) -> String {
+    origin_of_js(url).as_string().unwrap_or_default()
+}
+
 /// An event listener, removed when dropped (gloo's `EventListener`): the popup's `message` and `abort` listeners and its
 /// BroadcastChannel,
 /// `popup::abortable`'s and a passkey ceremony's link to the caller's `AbortSignal`. glue.js `listen` pairs the
 /// `addEventListener` with its `removeEventListener`, which this guard calls when dropped.
 pub struct Listener {
     remove: Function,
-    _callback: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)>,
 }
 
 impl Listener {
-    /// Boxed, so that every listener shares one `Closure` instantiation.
-    pub fn new(target: &web_sys::EventTarget, kind: &str, f: Box<dyn FnMut(web_sys::Event)>) -> Listener {
+    /// Boxed, so that every listener shares one `Closure` instantiation (taking the event as a `JsValue`: the type
+    /// `web::task`'s promise callbacks have too).
+    pub fn new(target: &web_sys::EventTarget, kind: &str, f: Box<dyn FnMut(JsValue)>) -> Listener {
         let callback = wasm_bindgen::closure::Closure::wrap(f);
         Listener { remove: listen(target, kind, callback.as_ref()), _callback: callback }
     }
 
     /// The messages of the BroadcastChannel `name`, closed when dropped (none where there is no BroadcastChannel).
-    pub fn channel(name: &str, f: Box<dyn FnMut(web_sys::Event)>) -> Listener {
+    pub fn channel(name: &str, f: Box<dyn FnMut(JsValue)>) -> Listener {
         let callback = wasm_bindgen::closure::Closure::wrap(f);
         Listener { remove: channel(name, callback.as_ref()), _callback: callback }
     }
