@@ -79,6 +79,18 @@ function minifyNames(wasmOpt, pkg) {
   }
   const left = js.match(/\bwasm\.(?!memory\b)[A-Za-z_]\w{3,}/g)?.filter((n) => !map.exports.some(([, to]) => `wasm.${to}` === n));
   if (left?.length) throw new Error(`minifyNames: the glue still uses ${[...new Set(left)]}`);
+  // A namespace import (`import * as import1`, for the snippet functions imported as they are) makes a bundler build
+  // the module's namespace object, a getter for every export: import the few functions used by name instead. (The
+  // wasm imports from one module now, so a snippet module handed over whole in the import object goes too.)
+  for (const [line, ns, mod] of js.matchAll(/^import \* as (import\d+) from ("[^"\n]+");?\n/gm)) {
+    js = js.replace(`        ${mod}: ${ns},\n`, "");
+    const uses = new RegExp(`\\b${ns}\\.([A-Za-z_$][\\w$]*)`, "g");
+    const names = [...new Set([...js.matchAll(uses)].map((m) => m[1]))];
+    js = js.replace(line, names.length ? `import { ${names.map((n) => `${n} as ${ns}_${n}`).join(", ")} } from ${mod};\n` : "");
+    js = js.replace(uses, `${ns}_$1`);
+    const other = js.match(new RegExp(`.{0,60}\\b${ns}\\b(?!_).{0,60}`));
+    if (other) throw new Error(`minifyNames: ${ns} is used other than as ${ns}.<name>: ${other[0]}`);
+  }
   writeFileSync(glue, js);
   writeFileSync(types, dts);
 }
