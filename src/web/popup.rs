@@ -38,7 +38,7 @@ use js_sys::Object;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortSignal, Window};
 
-use super::util::{get, later, listen_forever, monotonic, once, origin_of, window, Listener, PageLocal, Settle, Timer, TrapCell};
+use super::util::{abort_reason, get, is_aborted, later, listen_forever, monotonic, once, origin_of, window, Listener, PageLocal, Settle, Timer, TrapCell};
 
 use crate::core::authorize;
 use crate::core::error::{Error, ErrorCode, Result};
@@ -278,7 +278,7 @@ struct Watch {
 }
 
 fn aborted(signal: &AbortSignal) -> Error {
-    Error::new(ErrorCode::Aborted, "the login was aborted").with_cause(signal.reason())
+    Error::new(ErrorCode::Aborted, "the login was aborted").with_cause(abort_reason(signal))
 }
 
 /// Wait for a shared flow's result, or leave when `signal` aborts (`aborted`). Used by a caller that
@@ -296,7 +296,7 @@ pub fn abortable<T: Clone + 'static>(
         });
     }
     let listener = signal.map(|s| {
-        if s.aborted() {
+        if is_aborted(&s) {
             mine.settle(Err(aborted(&s)));
         }
         let (mine, signal) = (mine.clone(), s.clone());
@@ -333,7 +333,7 @@ pub fn wait_for_callback(popup: &Popup, opts: &WaitOptions) -> impl core::future
 /// Set every way the answer can arrive (or fail to): the result slot they settle, and the guard that undoes them.
 fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Watch)> {
     if let Some(signal) = &opts.signal {
-        if signal.aborted() {
+        if is_aborted(signal) {
             return Err(aborted(signal));
         }
     }

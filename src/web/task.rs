@@ -130,7 +130,7 @@ unsafe fn drop_waker(p: *const ()) {
 }
 
 /// A JS promise as a future of its outcome: `Ok` with the value it resolved to, `Err` with the reason it
-/// rejected with. Dropping the future before the promise settles is fine: the callbacks then find nobody waiting.
+/// rejected with. Dropping the future before the promise settles is fine: the callback then finds nobody waiting.
 pub struct Settled {
     state: Rc<TrapCell<Outcome>>,
 }

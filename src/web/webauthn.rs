@@ -40,7 +40,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};
 
 use super::util::get as prop;
-use super::util::{Listener, PageLocal, TrapCell};
+use super::util::{abort_reason, is_aborted, Listener, PageLocal, TrapCell};
 use crate::core::json::Json;
 use crate::core::passkey;
 use crate::web::json;
@@ -203,7 +203,7 @@ pub(crate) async fn run(kind: Kind, options: PasskeyOptions<'_>, conditional: bo
     }
     let public_key = passkey_options(create, &json).map_err(|e| invalid("the browser rejected the options JSON").with_cause(e))?;
     let guard = Ceremony::begin(signal)?;
-    let outcome = super::task::settled(passkey(create, &public_key, &guard.controller.signal(), conditional)).await;
+    let outcome = super::task::settled(passkey(create, &public_key, &prop(&guard.controller, "signal").unchecked_into(), conditional)).await;
     let value = outcome.map_err(|e| guard.failure(e, kind, rp_id))?;
     if !value.is_object() {
         return Err(Error::new(ErrorCode::WebauthnFailed, "the browser returned no credential"));
@@ -227,8 +227,8 @@ struct Ceremony {
 impl Ceremony {
     fn begin(signal: Option<&AbortSignal>) -> Result<Ceremony> {
         if let Some(s) = signal {
-            if s.aborted() {
-                return Err(Error::new(ErrorCode::WebauthnAborted, "the signal was already aborted").with_cause(s.reason()));
+            if is_aborted(s) {
+                return Err(Error::new(ErrorCode::WebauthnAborted, "the signal was already aborted").with_cause(abort_reason(s)));
             }
         }
         let controller =
@@ -244,10 +244,10 @@ impl Ceremony {
     }
 
     fn failure(&self, e: JsValue, kind: Kind, rp_id: Option<String>) -> Error {
-        if self.controller.signal().aborted() {
+        if is_aborted(&prop(&self.controller, "signal")) {
             return match &self.caller {
-                Some((s, _)) if s.aborted() => {
-                    Error::new(ErrorCode::WebauthnAborted, "aborted by the caller's signal").with_cause(s.reason())
+                Some((s, _)) if is_aborted(s) => {
+                    Error::new(ErrorCode::WebauthnAborted, "aborted by the caller's signal").with_cause(abort_reason(s))
                 }
                 _ => Error::new(ErrorCode::WebauthnAborted, "aborted: a newer passkey ceremony started").with_cause(e),
             };
