@@ -100,6 +100,7 @@ function minifyNames(wasmOpt, pkg) {
  * `handlePopupCallback` and `isStepUpError` (src/web/glue.js). Both entries re-export the snippets wasm-bindgen
  * copied, so an app that imports both bundles the relay once. */
 function writeJsEntries(pkg) {
+  appendClient(pkg);
   const snippets = join(pkg, "snippets");
   const found = existsSync(snippets) ? readdirSync(snippets).filter((d) => existsSync(join(snippets, d, "src", "web", "callback.js"))) : [];
   if (found.length !== 1) throw new Error(`build: expected one snippets/*/src/web/callback.js, found ${found.length}`);
@@ -127,6 +128,21 @@ ${relayDoc}
  */
 export function isStepUpError(e: unknown): e is StepUpError;
 `);
+}
+
+/** The `StepUpClient` class (src/js/client.js; its types src/js/client.d.ts) appended to the glue: it calls the wasm's
+ * `client…` exports (src/js/client.rs) with the id of its client, and those stay private to the module. */
+function appendClient(pkg) {
+  const glue = join(pkg, "stepup.js");
+  let js = readFileSync(glue, "utf8");
+  const exported = [...js.matchAll(/^export function (client[A-Z]\w*)\(/gm)].map((m) => m[1]).sort();
+  const cls = readFileSync(join(root, "src", "js", "client.js"), "utf8");
+  const called = [...new Set([...cls.matchAll(/\b(client[A-Z]\w*)\(/g)].map((m) => m[1]))].sort();
+  if (exported.join() !== called.join()) throw new Error(`build: the wasm exports ${exported}, src/js/client.js calls ${called}`);
+  if (/^export (class|function) StepUpClient\b/m.test(js)) throw new Error("build: the wasm exports StepUpClient itself");
+  js = js.replace(/^export function (client[A-Z]\w*)\(/gm, "function $1(");
+  writeFileSync(glue, `${js}\n${cls}`);
+  appendFileSync(join(pkg, "stepup.d.ts"), `\n${readFileSync(join(root, "src", "js", "client.d.ts"), "utf8")}`);
 }
 
 /**

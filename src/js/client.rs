@@ -6,9 +6,11 @@
 //! still being handled.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use super::{parsed, promise, signal_of, token_part};
 use crate::core::json::ObjectWriter;
 
@@ -21,7 +23,7 @@ use crate::web::client::{AuthorizeOptions, ClientConfig, LocalFuture, Mode, Step
 use crate::web::session_store::TokenOptions;
 use crate::web::json as web_json;
 use crate::web::http;
-use crate::web::util::get;
+use crate::web::util::{get, PageLocal, TrapCell};
 use crate::{Error, ErrorCode, Result};
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
@@ -214,52 +216,83 @@ fn reject(err: Error) -> Promise {
     Promise::reject(&to_js(err))
 }
 
-/// Step-up authentication for this page: popup and redirect logins, the session, and `fetch`.
-#[wasm_bindgen(js_name = StepUpClient)]
-pub struct JsStepUpClient {
-    inner: StepUpClient,
+/// The clients `StepUpClient.create` made, by id: the JS class (`src/js/client.js`) holds the id and calls the
+/// `client…` functions below with it. Slot 0 is never used, so the id 0 of a freed object finds no client. (A JS
+/// class of our own instead of a `#[wasm_bindgen]` struct: wasm-bindgen wraps each method of a struct in a borrow
+/// check of its own, and an id needs none.)
+static CLIENTS: PageLocal<TrapCell<Vec<Option<StepUpClient>>>> = PageLocal::new(TrapCell::new(Vec::new()));
+
+/// The client `id` names, or `invalid_config` for one that was freed.
+#[inline(never)]
+fn client(id: u32) -> Result<StepUpClient> {
+    CLIENTS
+        .with(|c| c.borrow().get(id as usize).cloned().flatten())
+        .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "this StepUpClient was freed"))
 }
 
-#[wasm_bindgen(js_class = StepUpClient)]
-impl JsStepUpClient {
-    /// Check the configuration and load the provider's discovery document (unless `metadata` is given).
-    #[wasm_bindgen(unchecked_return_type = "Promise<StepUpClient>")]
-    pub fn create(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Promise {
-        let parsed = arg(&config, "config").and_then(|c| ClientConfig::from_json(c.as_ref())).map(alloc::boxed::Box::new);
-        promise(async move {
-            let client = StepUpClient::create(parsed.js()?).await.js()?;
-            Ok(JsStepUpClient { inner: client }.into())
-        })
-    }
+/// Run `f` with the client `id` names, or reject for a freed one.
+fn with_client(id: u32, f: impl FnOnce(StepUpClient) -> Promise) -> Promise {
+    client(id).map_or_else(reject, f)
+}
 
-    /// Log in through a popup. Call it inside a click handler: the popup opens before this returns.
-    #[wasm_bindgen(js_name = loginWithPopup, unchecked_return_type = "Promise<Session>")]
-    pub fn login_with_popup(&self, #[wasm_bindgen(unchecked_optional_param_type = "PopupLoginOptions")] options: JsValue) -> Promise {
+/// Check the configuration and load the provider's discovery document (unless `metadata` is given); resolves
+/// with the new client's id.
+#[wasm_bindgen(js_name = clientCreate, skip_typescript)]
+pub fn client_create(config: JsValue) -> Promise {
+    let parsed = arg(&config, "config").and_then(|c| ClientConfig::from_json(c.as_ref())).map(alloc::boxed::Box::new);
+    promise(async move {
+        let client = StepUpClient::create(parsed.js()?).await.js()?;
+        let id = CLIENTS.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.is_empty() {
+                c.push(None);
+            }
+            c.push(Some(client));
+            c.len() - 1
+        });
+        Ok(JsValue::from_f64(id as f64))
+    })
+}
+
+/// Forget the client `id` names (`client.free()`, or the object was garbage-collected).
+#[wasm_bindgen(js_name = clientFree, skip_typescript)]
+pub fn client_free(id: u32) {
+    let gone = CLIENTS.with(|c| c.borrow_mut().get_mut(id as usize).and_then(Option::take));
+    // Dropped after the borrow: the client's own drop posts to the other tabs' channel.
+    drop(gone);
+}
+
+/// Log in through a popup. Call it inside a click handler: the popup opens before this returns.
+#[wasm_bindgen(js_name = clientLoginWithPopup, skip_typescript)]
+pub fn client_login_with_popup(id: u32, options: JsValue) -> Promise {
+    with_client(id, |c| {
         let parsed = (|| Ok((AuthorizeOptions::from_json(json_part(&options, "signal")?.as_ref())?, signal_of(&options, ErrorCode::InvalidConfig)?)))();
-        let (opts, signal) = match parsed {
-            Ok(p) => p,
-            Err(e) => return reject(e),
-        };
-        session_promise(self.inner.login_with_popup(opts, signal))
-    }
+        match parsed {
+            Ok((opts, signal)) => session_promise(c.login_with_popup(opts, signal)),
+            Err(e) => reject(e),
+        }
+    })
+}
 
-    /// Leave for the provider in this tab; `handleRedirectCallback` finishes on the way back.
-    #[wasm_bindgen(js_name = loginWithRedirect, unchecked_return_type = "Promise<void>")]
-    pub fn login_with_redirect(&self, #[wasm_bindgen(unchecked_optional_param_type = "RedirectLoginOptions")] options: JsValue) -> Promise {
+/// Leave for the provider in this tab; `handleRedirectCallback` finishes on the way back.
+#[wasm_bindgen(js_name = clientLoginWithRedirect, skip_typescript)]
+pub fn client_login_with_redirect(id: u32, options: JsValue) -> Promise {
+    with_client(id, |c| {
         let result = (|| {
             let opts = AuthorizeOptions::from_json(json_part(&options, "appState")?.as_ref())?;
-            self.inner.login_with_redirect(opts, app_state_of(&options)?)
+            c.login_with_redirect(opts, app_state_of(&options)?)
         })();
         match result {
             Ok(()) => Promise::resolve(&JsValue::UNDEFINED),
             Err(e) => reject(e),
         }
-    }
+    })
+}
 
-    /// Finish a redirect login from `url` (default: this page's URL, which is then cleaned).
-    #[wasm_bindgen(js_name = handleRedirectCallback, unchecked_return_type = "Promise<RedirectCallbackResult>")]
-    pub fn handle_redirect_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: JsValue) -> Promise {
-        let client = self.inner.clone();
+/// Finish a redirect login from `url` (default: this page's URL, which is then cleaned).
+#[wasm_bindgen(js_name = clientHandleRedirectCallback, skip_typescript)]
+pub fn client_handle_redirect_callback(id: u32, url: JsValue) -> Promise {
+    with_client(id, |client| {
         promise(async move {
             if !url.is_undefined() && !url.is_null() && url.as_string().is_none() {
                 return Err(to_js(Error::new(ErrorCode::InvalidConfig, "url must be a string")));
@@ -267,16 +300,14 @@ impl JsStepUpClient {
             let result = client.handle_redirect_callback(url.as_string()).await.js()?;
             Ok(redirect_result(&session_to_js(&result.session), result.app_state.as_deref()))
         })
-    }
+    })
+}
 
-    /// The current session if it satisfies `policy`; otherwise a step-up login whose result must
-    /// satisfy it. Call it inside a click handler (popup mode opens the popup before returning).
-    #[wasm_bindgen(js_name = requireStepUp, unchecked_return_type = "Promise<Session>")]
-    pub fn require_step_up(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "StepUpPolicy")] policy: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequireStepUpOptions")] options: JsValue,
-    ) -> Promise {
+/// The current session if it satisfies `policy`; otherwise a step-up login whose result must
+/// satisfy it. Call it inside a click handler (popup mode opens the popup before returning).
+#[wasm_bindgen(js_name = clientRequireStepUp, skip_typescript)]
+pub fn client_require_step_up(id: u32, policy: JsValue, options: JsValue) -> Promise {
+    with_client(id, |c| {
         let parsed = (|| {
             let policy = options::policy(arg(&policy, "policy")?.as_ref())?;
             let plain = json_part(&options, "signal appState")?;
@@ -289,102 +320,94 @@ impl JsStepUpClient {
             let (signal, app_state, scope) = (signal_of(&options, ErrorCode::InvalidConfig)?, app_state_of(&options)?, o.string("scope")?);
             Ok((policy, StepUpOptions { mode, signal, app_state, scope }))
         })();
-        let (policy, opts) = match parsed {
-            Ok(p) => p,
-            Err(e) => return reject(e),
-        };
-        session_promise(self.inner.require_step_up(&policy, opts))
-    }
+        match parsed {
+            Ok((policy, opts)) => session_promise(c.require_step_up(&policy, opts)),
+            Err(e) => reject(e),
+        }
+    })
+}
 
-    /// `fetch` with the session's bearer token; an RFC 9470 step-up challenge (or Entra ID's
-    /// `insufficient_claims`) is answered with a popup step-up and one retry.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
-    pub fn fetch(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: JsValue,
-    ) -> Promise {
+/// `fetch` with the session's bearer token; an RFC 9470 step-up challenge (or Entra ID's
+/// `insufficient_claims`) is answered with a popup step-up and one retry.
+#[wasm_bindgen(js_name = clientFetch, skip_typescript)]
+pub fn client_fetch(id: u32, input: JsValue, init: JsValue) -> Promise {
+    with_client(id, |client| {
         let request = http::new_request(&input, &init);
-        let client = self.inner.clone();
         promise(async move {
             let response = client.fetch(request.js()?).await.js()?;
             Ok(response.into())
         })
-    }
+    })
+}
 
-    /// A DPoP proof (RFC 9449) for a request the app sends itself with `Authorization: DPoP <accessToken>`:
-    /// for `method` and the absolute `url` as the request carries them, with `ath` of `options.accessToken`
-    /// (default: the session's), and the server's nonce (`options.nonce`: a DPoP-Nonce the app received,
-    /// remembered for that origin; else the last one that origin sent). One proof per request. Rejects with
-    /// invalid_config without `useDpop`.
-    #[wasm_bindgen(js_name = dpopProof, unchecked_return_type = "Promise<string>")]
-    pub fn dpop_proof(
-        &self,
-        method: String,
-        #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "DpopProofOptions")] options: JsValue,
-    ) -> Promise {
+/// A DPoP proof (RFC 9449) for a request the app sends itself (see `client.d.ts`). Rejects with invalid_config
+/// without `useDpop`.
+#[wasm_bindgen(js_name = clientDpopProof, skip_typescript)]
+pub fn client_dpop_proof(id: u32, method: String, url: JsValue, options: JsValue) -> Promise {
+    with_client(id, |c| {
         // A string, or a URL object's href.
         let url = url.as_string().or_else(|| get(&url, "href").as_string()).unwrap_or_default();
         let (nonce, token) = (get(&options, "nonce").as_string(), get(&options, "accessToken").as_string());
-        self.inner.dpop_proof_promise(&method, &url, nonce, token).unwrap_or_else(reject)
-    }
+        c.dpop_proof_promise(&method, &url, nonce, token).unwrap_or_else(reject)
+    })
+}
 
-    /// The RFC 7638 thumbprint of the DPoP key (the `cnf.jkt` of the tokens bound to it); `undefined`
-    /// without `useDpop`, and for the moment `logout()` takes to make the next key pair.
-    #[wasm_bindgen(getter, js_name = dpopThumbprint)]
-    pub fn dpop_thumbprint(&self) -> Option<String> {
-        self.inner.dpop_thumbprint()
-    }
+/// The RFC 7638 thumbprint of the DPoP key; `undefined` without `useDpop` (see `client.d.ts`).
+#[wasm_bindgen(js_name = clientDpopThumbprint, skip_typescript)]
+pub fn client_dpop_thumbprint(id: u32) -> core::result::Result<JsValue, JsValue> {
+    let c = client(id).map_err(to_js)?;
+    Ok(c.dpop_thumbprint().map_or(JsValue::UNDEFINED, |t| JsValue::from_str(&t)))
+}
 
-    /// A valid access token for `options.audience` / `options.scope`: the cached one, else renewed with the
-    /// refresh token; `login_required` without a session or refresh token, `step_up_required` for `mfa_required`.
-    #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
-    pub fn get_access_token(&self, #[wasm_bindgen(unchecked_optional_param_type = "GetAccessTokenOptions")] options: JsValue) -> Promise {
+/// A valid access token for `options.audience` / `options.scope`: the cached one, else renewed with the
+/// refresh token; `login_required` without a session or refresh token, `step_up_required` for `mfa_required`.
+#[wasm_bindgen(js_name = clientGetAccessToken, skip_typescript)]
+pub fn client_get_access_token(id: u32, options: JsValue) -> Promise {
+    with_client(id, |client| {
         let parsed = (|| {
             if !options.is_undefined() && !options.is_null() && !options.is_object() {
                 return Err(Error::new(ErrorCode::InvalidConfig, "options must be an object"));
             }
             Ok(TokenOptions { audience: string_of(&options, "audience")?, scope: string_of(&options, "scope")?, signal: signal_of(&options, ErrorCode::InvalidConfig)? })
         })();
-        let client = self.inner.clone();
         promise(async move { Ok(JsValue::from_str(&client.get_access_token(parsed.js()?).await.js()?)) })
-    }
+    })
+}
 
-    /// Call `listener(session)` after every change of the session (here or in another tab); returns the
-    /// function that unsubscribes it. A listener that is not a function is `invalid_config`.
-    #[wasm_bindgen(js_name = onSessionChange, unchecked_return_type = "() => void")]
-    pub fn on_session_change(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "(session: Session | null) => void")] listener: JsValue,
-    ) -> core::result::Result<JsValue, JsValue> {
-        if !listener.is_function() {
-            return Err(to_js(Error::new(ErrorCode::InvalidConfig, "the listener must be a function").with_claim("listener")));
-        }
-        let listener: js_sys::Function = listener.unchecked_into();
-        let guard = self.inner.on_session_change(move |s| {
-            let _ = listener.call1(&JsValue::NULL, &s.map_or(JsValue::NULL, session_to_js));
-        });
-        Ok(crate::web::util::once(move || drop(guard)))
+/// Call `listener(session)` after every change of the session (here or in another tab); returns the
+/// function that unsubscribes it. A listener that is not a function is `invalid_config`.
+#[wasm_bindgen(js_name = clientOnSessionChange, skip_typescript)]
+pub fn client_on_session_change(id: u32, listener: JsValue) -> core::result::Result<JsValue, JsValue> {
+    let c = client(id).map_err(to_js)?;
+    if !listener.is_function() {
+        return Err(to_js(Error::new(ErrorCode::InvalidConfig, "the listener must be a function").with_claim("listener")));
     }
+    let listener: js_sys::Function = listener.unchecked_into();
+    let guard = c.on_session_change(move |s| {
+        let _ = listener.call1(&JsValue::NULL, &s.map_or(JsValue::NULL, session_to_js));
+    });
+    Ok(crate::web::util::once(move || drop(guard)))
+}
 
-    /// The current session, or `null`.
-    #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
-    pub fn session(&self) -> JsValue {
-        self.inner.session().map_or(JsValue::NULL, |s| session_to_js(&s))
-    }
+/// The current session, or `null`.
+#[wasm_bindgen(js_name = clientSession, skip_typescript)]
+pub fn client_session(id: u32) -> core::result::Result<JsValue, JsValue> {
+    let c = client(id).map_err(to_js)?;
+    Ok(c.session().map_or(JsValue::NULL, |s| session_to_js(&s)))
+}
 
-    /// Forget the session, and go to the provider's logout endpoint when it has one.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn logout(&self, #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: JsValue) -> Promise {
+/// Forget the session, and go to the provider's logout endpoint when it has one.
+#[wasm_bindgen(js_name = clientLogout, skip_typescript)]
+pub fn client_logout(id: u32, options: JsValue) -> Promise {
+    with_client(id, |c| {
         let result = (|| {
             let plain = arg(&options, "options")?;
             let o = options::Options::new(plain.as_ref(), "options")?;
-            self.inner.logout(o.string("returnTo")?.as_deref())
+            c.logout(o.string("returnTo")?.as_deref())
         })();
         match result {
             Ok(()) => Promise::resolve(&JsValue::UNDEFINED),
             Err(e) => reject(e),
         }
-    }
+    })
 }

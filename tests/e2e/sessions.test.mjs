@@ -98,6 +98,13 @@ describe("sessions in Chromium", () => {
         audience: await code(() => window.client.getAccessToken({ audience: 5 })),
         options: await code(() => window.client.getAccessToken("api")),
         listener: await code(() => window.client.onSessionChange("not a function")),
+        // A freed client: its handle names no client any more (and there is no other way to make one).
+        freed: await (async () => {
+          const freed = await window.StepUpClient.create(c);
+          freed.free();
+          return [await code(() => freed.session), await code(() => freed.getAccessToken()), await code(() => freed.logout())].join(" ");
+        })(),
+        constructor: (() => { try { new window.StepUpClient(); return "ok"; } catch (e) { return e.name; } })(),
       };
     }, config());
     assert.deepEqual(codes, {
@@ -106,6 +113,8 @@ describe("sessions in Chromium", () => {
       audience: "invalid_config:audience",
       options: "invalid_config:",
       listener: "invalid_config:listener",
+      freed: "invalid_config: invalid_config: invalid_config:",
+      constructor: "TypeError",
     });
     await context.close();
   });
