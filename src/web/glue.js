@@ -258,7 +258,7 @@ export function storeKeys(local, prefix) {
 }
 
 /** Call `onChange(event)` when another tab writes `key` in localStorage (a StorageEvent; no `key`, no storage
- * listener: only localStorage reaches other tabs, and the first one costs a fresh page about a millisecond) or posts
+ * listener: only localStorage reaches other tabs, and the first one costs a fresh page half a millisecond) or posts
  * on the BroadcastChannel `name` (a MessageEvent, its `data` the message). Returns `send(message)`: a string is
  * posted to the other tabs, null stops listening. */
 export function watch(key, name, onChange) {

@@ -1,8 +1,9 @@
 //! The page's futures: a task queue drained in a microtask, a promise as a future, a future as a promise.
 //!
-//! Why not `wasm-bindgen-futures`: its executor also carries a JSPI waker, a second queue kind and a lookup of the
-//! global object through four imports, about 1 KB gzip of the npm package for what the flows need here: run a
-//! future to its end, await a JS promise, hand a JS caller a promise. The Rust adapters (Leptos, Yew) keep using
+//! Why not `wasm-bindgen-futures`: its executor also carries a JSPI waker, a fallback for pages without
+//! `queueMicrotask` and js-sys's lookup of the global object through four imports; replacing it took 839 B gzip off
+//! the npm package. What the flows need of it is three things: run a future to its end, await a JS promise, hand a
+//! JS caller a promise. The Rust adapters (Leptos, Yew) keep using
 //! theirs; both executors only ever queue microtasks, so they share a page without knowing of each other.
 //!
 //! One thread (the page's; `util::PageLocal` says why that holds), so the `Rc`s behind the wakers are never
