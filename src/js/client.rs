@@ -217,9 +217,10 @@ fn reject(err: Error) -> Promise {
 }
 
 /// The clients `StepUpClient.create` made, by id: the JS class (`src/js/client.js`) holds the id and calls the
-/// `client…` functions below with it. Slot 0 is never used, so the id 0 of a freed object finds no client. (A JS
-/// class of our own instead of a `#[wasm_bindgen]` struct: wasm-bindgen wraps each method of a struct in a borrow
-/// check of its own, and an id needs none.)
+/// `client…` functions below with it. Slot 0 is never used, so the id 0 of a freed object finds no client, and a slot
+/// is never reused (one word per client a page ever makes), so an id can only ever name its own client. (A JS class
+/// of our own instead of a `#[wasm_bindgen]` struct: wasm-bindgen wraps each method of a struct in a borrow check of
+/// its own, and an id needs none.)
 static CLIENTS: PageLocal<TrapCell<Vec<Option<StepUpClient>>>> = PageLocal::new(TrapCell::new(Vec::new()));
 
 /// The client `id` names, or `invalid_config` for one that was freed.
