@@ -182,11 +182,18 @@ export function replaceUrl(url) {
   } catch {}
 }
 
-/** A new promise and the functions that settle it: `[promise, resolve, reject]`. */
+/** A new promise and the functions that settle it: `[promise, resolve, reject]`; `settle` resolves (`ok`) or rejects
+ * it with `value`. */
 export function deferred() {
-  let settle;
-  const promise = new Promise((...fns) => (settle = fns));
-  return [promise, ...settle];
+  const d = [];
+  d[0] = new Promise((resolve, reject) => {
+    d[1] = resolve;
+    d[2] = reject;
+  });
+  return d;
+}
+export function settle(d, ok, value) {
+  d[ok ? 1 : 2](value);
 }
 
 /** `f([true, value])` once `promise` fulfils, `f([false, reason])` if it rejects. */

@@ -17,7 +17,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::util::{get, PageLocal, TrapCell};
@@ -32,6 +32,8 @@ extern "C" {
 extern "C" {
     /// glue.js `deferred`: `[promise, resolve, reject]`.
     fn deferred() -> JsValue;
+    /// glue.js `settle`: resolve (`ok`) or reject a `deferred` with `value`.
+    fn settle(deferred: &JsValue, ok: bool, value: &JsValue);
     /// glue.js `whenSettled`: `f([true, value])` when `promise` fulfils, `f([false, reason])` when it rejects.
     #[wasm_bindgen(js_name = whenSettled)]
     fn when_settled(promise: &Promise, f: &JsValue);
@@ -184,15 +186,12 @@ pub fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static)
 #[inline(never)]
 fn promise_boxed(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
     let d = deferred();
-    spawn({
-        let d = d.clone();
-        async move {
-            let (settle, value) = match future.await {
-                Ok(v) => ("1", v),
-                Err(e) => ("2", e),
-            };
-            let _ = get(&d, settle).unchecked_into::<Function>().call1(&JsValue::UNDEFINED, &value);
+    let promise = get(&d, "0").unchecked_into();
+    spawn(async move {
+        match future.await {
+            Ok(v) => settle(&d, true, &v),
+            Err(e) => settle(&d, false, &e),
         }
     });
-    get(&d, "0").unchecked_into()
+    promise
 }
