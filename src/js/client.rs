@@ -217,10 +217,10 @@ fn reject(err: Error) -> Promise {
 }
 
 /// The clients `StepUpClient.create` made, by id: the JS class (`src/js/client.js`) holds the id and calls the
-/// `client…` functions below with it. Slot 0 is never used, so the id 0 of a freed object finds no client, and a slot
-/// is never reused (one word per client a page ever makes), so an id can only ever name its own client. (A JS class
-/// of our own instead of a `#[wasm_bindgen]` struct: wasm-bindgen wraps each method of a struct in a borrow check of
-/// its own, and an id needs none.)
+/// `client…` functions below with it; what each method does is written once, in `src/js/client.d.ts`. Slot 0 is
+/// never used, so the id 0 of a freed object finds no client, and a slot is never reused (one word per client a page
+/// ever makes), so an id can only ever name its own client. (A JS class of our own instead of a `#[wasm_bindgen]`
+/// struct: wasm-bindgen wraps each method of a struct in a borrow check of its own, and an id needs none.)
 static CLIENTS: PageLocal<TrapCell<Vec<Option<StepUpClient>>>> = PageLocal::new(TrapCell::new(Vec::new()));
 
 /// The client `id` names, or `invalid_config` for one that was freed.
@@ -236,8 +236,7 @@ fn with_client(id: u32, f: impl FnOnce(StepUpClient) -> Promise) -> Promise {
     client(id).map_or_else(reject, f)
 }
 
-/// Check the configuration and load the provider's discovery document (unless `metadata` is given); resolves
-/// with the new client's id.
+/// `StepUpClient.create(config)` (its contract: `client.d.ts`); resolves with the new client's id.
 #[wasm_bindgen(js_name = clientCreate, skip_typescript)]
 pub fn client_create(config: JsValue) -> Promise {
     let parsed = arg(&config, "config").and_then(|c| ClientConfig::from_json(c.as_ref())).map(alloc::boxed::Box::new);
@@ -263,7 +262,7 @@ pub fn client_free(id: u32) {
     drop(gone);
 }
 
-/// Log in through a popup. Call it inside a click handler: the popup opens before this returns.
+/// `client.loginWithPopup(options)`: the popup opens before this returns.
 #[wasm_bindgen(js_name = clientLoginWithPopup, skip_typescript)]
 pub fn client_login_with_popup(id: u32, options: JsValue) -> Promise {
     with_client(id, |c| {
@@ -275,7 +274,7 @@ pub fn client_login_with_popup(id: u32, options: JsValue) -> Promise {
     })
 }
 
-/// Leave for the provider in this tab; `handleRedirectCallback` finishes on the way back.
+/// `client.loginWithRedirect(options)`.
 #[wasm_bindgen(js_name = clientLoginWithRedirect, skip_typescript)]
 pub fn client_login_with_redirect(id: u32, options: JsValue) -> Promise {
     with_client(id, |c| {
@@ -290,7 +289,7 @@ pub fn client_login_with_redirect(id: u32, options: JsValue) -> Promise {
     })
 }
 
-/// Finish a redirect login from `url` (default: this page's URL, which is then cleaned).
+/// `client.handleRedirectCallback(url)`.
 #[wasm_bindgen(js_name = clientHandleRedirectCallback, skip_typescript)]
 pub fn client_handle_redirect_callback(id: u32, url: JsValue) -> Promise {
     with_client(id, |client| {
@@ -304,8 +303,7 @@ pub fn client_handle_redirect_callback(id: u32, url: JsValue) -> Promise {
     })
 }
 
-/// The current session if it satisfies `policy`; otherwise a step-up login whose result must
-/// satisfy it. Call it inside a click handler (popup mode opens the popup before returning).
+/// `client.requireStepUp(policy, options)`: in popup mode the popup opens before this returns.
 #[wasm_bindgen(js_name = clientRequireStepUp, skip_typescript)]
 pub fn client_require_step_up(id: u32, policy: JsValue, options: JsValue) -> Promise {
     with_client(id, |c| {
@@ -328,8 +326,7 @@ pub fn client_require_step_up(id: u32, policy: JsValue, options: JsValue) -> Pro
     })
 }
 
-/// `fetch` with the session's bearer token; an RFC 9470 step-up challenge (or Entra ID's
-/// `insufficient_claims`) is answered with a popup step-up and one retry.
+/// `client.fetch(input, init)`.
 #[wasm_bindgen(js_name = clientFetch, skip_typescript)]
 pub fn client_fetch(id: u32, input: JsValue, init: JsValue) -> Promise {
     with_client(id, |client| {
@@ -341,8 +338,7 @@ pub fn client_fetch(id: u32, input: JsValue, init: JsValue) -> Promise {
     })
 }
 
-/// A DPoP proof (RFC 9449) for a request the app sends itself (see `client.d.ts`). Rejects with invalid_config
-/// without `useDpop`.
+/// `client.dpopProof(method, url, options)`.
 #[wasm_bindgen(js_name = clientDpopProof, skip_typescript)]
 pub fn client_dpop_proof(id: u32, method: String, url: JsValue, options: JsValue) -> Promise {
     with_client(id, |c| {
@@ -353,15 +349,14 @@ pub fn client_dpop_proof(id: u32, method: String, url: JsValue, options: JsValue
     })
 }
 
-/// The RFC 7638 thumbprint of the DPoP key; `undefined` without `useDpop` (see `client.d.ts`).
+/// `client.dpopThumbprint`.
 #[wasm_bindgen(js_name = clientDpopThumbprint, skip_typescript)]
 pub fn client_dpop_thumbprint(id: u32) -> core::result::Result<JsValue, JsValue> {
     let c = client(id).map_err(to_js)?;
     Ok(c.dpop_thumbprint().map_or(JsValue::UNDEFINED, |t| JsValue::from_str(&t)))
 }
 
-/// A valid access token for `options.audience` / `options.scope`: the cached one, else renewed with the
-/// refresh token; `login_required` without a session or refresh token, `step_up_required` for `mfa_required`.
+/// `client.getAccessToken(options)`.
 #[wasm_bindgen(js_name = clientGetAccessToken, skip_typescript)]
 pub fn client_get_access_token(id: u32, options: JsValue) -> Promise {
     with_client(id, |client| {
@@ -375,8 +370,7 @@ pub fn client_get_access_token(id: u32, options: JsValue) -> Promise {
     })
 }
 
-/// Call `listener(session)` after every change of the session (here or in another tab); returns the
-/// function that unsubscribes it. A listener that is not a function is `invalid_config`.
+/// `client.onSessionChange(listener)`.
 #[wasm_bindgen(js_name = clientOnSessionChange, skip_typescript)]
 pub fn client_on_session_change(id: u32, listener: JsValue) -> core::result::Result<JsValue, JsValue> {
     let c = client(id).map_err(to_js)?;
@@ -390,14 +384,14 @@ pub fn client_on_session_change(id: u32, listener: JsValue) -> core::result::Res
     Ok(crate::web::util::once(move || drop(guard)))
 }
 
-/// The current session, or `null`.
+/// `client.session`.
 #[wasm_bindgen(js_name = clientSession, skip_typescript)]
 pub fn client_session(id: u32) -> core::result::Result<JsValue, JsValue> {
     let c = client(id).map_err(to_js)?;
     Ok(c.session().map_or(JsValue::NULL, |s| session_to_js(&s)))
 }
 
-/// Forget the session, and go to the provider's logout endpoint when it has one.
+/// `client.logout(options)`.
 #[wasm_bindgen(js_name = clientLogout, skip_typescript)]
 pub fn client_logout(id: u32, options: JsValue) -> Promise {
     with_client(id, |c| {
