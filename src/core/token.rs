@@ -95,7 +95,7 @@ impl From<HttpStatus> for String {
 fn parse(status: u16, body: Option<&Json>, id_token_required: bool, dpop: bool) -> Result<TokenResponse> {
     let obj = body.and_then(Json::as_object);
     // RFC 6749 §5.2: the error response.
-    if let Some(error) = obj.and_then(|o| o.get("error")).filter(|e| **e != Json::Null) {
+    if let Some(error) = obj.and_then(|o| o.get("error")).filter(|e| !matches!(e, Json::Null)) {
         let description = obj.and_then(|o| o.get("error_description")).and_then(Json::as_str).map(String::from);
         return Err(failed("the token endpoint returned an error")
             .with_oauth(error.as_str().unwrap_or("invalid_response"), description));
