@@ -124,7 +124,7 @@ impl AuthorizationRequest<'_> {
         }
         // RFC 7636 §4.2: an S256 challenge is 43 base64url characters.
         let b64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-        if self.code_challenge.len() != 43 || !self.code_challenge.bytes().all(b64url) {
+        if self.code_challenge.len() != 43 || !text::all_bytes(self.code_challenge, b64url) {
             return Err("code_challenge is not an S256 challenge");
         }
         // OIDC Core §3.1.2.1: acr_values is space-separated, so a value can neither be empty nor hold a space.
@@ -200,7 +200,7 @@ impl AuthorizationRequest<'_> {
 fn normalize_scope(scope: &str) -> Config<String> {
     let mut out = String::from("openid");
     for token in text::split(scope, b' ').filter(|t| !t.is_empty()) {
-        if !token.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e)) {
+        if !text::all_bytes(token, |b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e)) {
             return Err("scope contains a character RFC 6749 §3.3 does not allow");
         }
         if !text::split(&out, b' ').any(|t| t == token) {
@@ -310,7 +310,7 @@ pub fn validate_callback(params: &CallbackParams, expected_state: &str, issuer: 
             .with_oauth(error.clone(), params.error_description.clone()));
     }
     match &params.code {
-        Some(c) if !c.is_empty() && c.bytes().all(|b| (0x20..=0x7e).contains(&b)) => Ok(c.clone()),
+        Some(c) if !c.is_empty() && text::all_bytes(c, |b| (0x20..=0x7e).contains(&b)) => Ok(c.clone()),
         _ => Err(Error::new(ErrorCode::AuthorizationError, "the response has no valid code")),
     }
 }
@@ -438,7 +438,7 @@ pub fn is_secure_url(url: &str) -> bool {
     // A byte search, not `split_once("://")`: a `&str` pattern links core's two-way string searcher (~2 KB).
     let Some(sep) = url.as_bytes().windows(3).position(|w| w == b"://") else { return false };
     let (Some(scheme), Some(rest)) = (url.get(..sep), url.get(sep + 3..)) else { return false };
-    if url.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
+    if !text::all_bytes(url, |b| b > b' ' && b != 0x7f && b != b'\\') {
         return false;
     }
     let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
@@ -447,7 +447,7 @@ pub fn is_secure_url(url: &str) -> bool {
         // An IPv6 literal: `[...]` then an optional `:port`.
         Some(v6) => {
             let Some((addr, rest)) = text::split_once(v6, b']') else { return false };
-            if !addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+            if !text::all_bytes(addr, |b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
                 return false;
             }
             let port = match rest {
@@ -464,8 +464,8 @@ pub fn is_secure_url(url: &str) -> bool {
             None => (authority, None, false),
         },
     };
-    let host_ok = !host.is_empty() && (v6 || host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
-    let port_ok = port.map_or(true, |p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_ok = !host.is_empty() && (v6 || text::all_bytes(host, |b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
+    let port_ok = port.map_or(true, |p| (1..=5).contains(&p.len()) && text::all_bytes(p, |b| b.is_ascii_digit()));
     if !host_ok || !port_ok {
         return false;
     }

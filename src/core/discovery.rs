@@ -88,7 +88,7 @@ impl ProviderMetadata {
         if expected_issuer.is_empty() || issuer != expected_issuer {
             return Err(Error::new(ErrorCode::IssuerMismatch, "the discovery issuer is not the configured issuer"));
         }
-        if !is_secure_url(issuer) || issuer.bytes().any(|b| b == b'?' || b == b'#') {
+        if !is_secure_url(issuer) || !super::text::all_bytes(issuer, |b| b != b'?' && b != b'#') {
             return Err(Error::new(ErrorCode::InvalidConfig, "the issuer must be an https URL without query or fragment"));
         }
 

@@ -117,7 +117,7 @@ pub fn signing_input(jwk: &str, c: &Claims) -> String {
 
 /// A `DPoP-Nonce` header value we may echo: RFC 9449 §8.1 `nonce = 1*NQCHAR`. Anything else is ignored.
 pub fn valid_nonce(nonce: &str) -> bool {
-    !nonce.is_empty() && nonce.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e))
+    !nonce.is_empty() && super::text::all_bytes(nonce, |b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e))
 }
 
 /// RFC 9449 §8: the token endpoint asks for a nonce with HTTP 400 and `error: use_dpop_nonce`.

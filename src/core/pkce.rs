@@ -35,7 +35,7 @@ impl Pkce {
     /// `[A-Za-z0-9-._~]`. Anything else is `invalid_config` (a corrupted or foreign transaction).
     pub fn from_verifier(verifier: &str) -> Result<Pkce> {
         let ok_len = (43..=128).contains(&verifier.len());
-        let ok_chars = verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+        let ok_chars = super::text::all_bytes(verifier, |b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
         if !ok_len || !ok_chars {
             return Err(Error::new(ErrorCode::InvalidConfig, "PKCE verifier must be 43-128 unreserved characters"));
         }

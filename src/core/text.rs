@@ -14,6 +14,18 @@ pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
     Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
+/// Whether every byte of `s` passes `test`. One function for every character-class check of the crate: a
+/// closure per call site made each its own generic copy of the iterator's loop.
+#[inline(never)]
+pub fn all_bytes(s: &str, test: fn(u8) -> bool) -> bool {
+    for b in s.bytes() {
+        if !test(b) {
+            return false;
+        }
+    }
+    true
+}
+
 /// See [`split`].
 pub struct Split<'a> {
     rest: Option<&'a str>,
@@ -42,6 +54,13 @@ impl<'a> Iterator for Split<'a> {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    #[test]
+    fn all_bytes_is_iterators_all() {
+        for s in ["", "abc", "ab c", "é", "123"] {
+            assert_eq!(all_bytes(s, |b| b.is_ascii_alphanumeric()), s.bytes().all(|b| b.is_ascii_alphanumeric()), "{s:?}");
+        }
+    }
 
     #[test]
     fn splits_as_std_does() {
