@@ -52,7 +52,15 @@ fn remove(key: &str) {
 /// Our transaction keys currently in storage (none when sessionStorage is unavailable). A key holding a line
 /// break (not one of ours: a `state` is base64url) cannot smuggle another name in: each line must be ours too.
 fn our_keys() -> Vec<String> {
-    crate::core::text::split(&store_keys(false, TX_PREFIX).as_string().unwrap_or_default(), b'\n').filter(|k| k.starts_with(TX_PREFIX)).map(String::from).collect()
+    let listed = store_keys(false, TX_PREFIX).as_string().unwrap_or_default();
+    // A loop, not `filter(..).map(..).collect()`: that chain was three generic instances of its own.
+    let mut keys = Vec::new();
+    for k in crate::core::text::split(&listed, b'\n') {
+        if k.starts_with(TX_PREFIX) {
+            keys.push(String::from(k));
+        }
+    }
+    keys
 }
 
 /// Store `tx` under its state, dropping expired transactions left by abandoned logins.
