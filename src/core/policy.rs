@@ -71,6 +71,13 @@ pub enum Reason {
     AuthTimeInFuture,
 }
 
+/// The string form, so a list of reasons is written as a list of strings (`ObjectWriter::strings`).
+impl AsRef<str> for Reason {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl Reason {
     /// The stable snake_case form, e.g. `"auth_time_too_old"`.
     pub const fn as_str(self) -> &'static str {

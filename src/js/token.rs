@@ -1,6 +1,5 @@
 //! The synchronous helpers: `decodeJwt`, `validateIdTokenClaims`, `evaluateStepUp`, `parseStepUpChallenge`.
 
-use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 use super::error::IntoJsResult;
@@ -80,7 +79,7 @@ pub fn evaluate_step_up(
         let d = policy::evaluate(&ctx, &pol, now, policy::DEFAULT_STEP_UP_ACR, validate::DEFAULT_LEEWAY);
         let mut out = ObjectWriter::new();
         out.boolean("satisfied", d.satisfied);
-        out.strings("reasons", &d.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+        out.strings("reasons", &d.reasons);
         if let Some(acr) = &d.acr_values {
             out.strings("acrValues", acr);
         }
