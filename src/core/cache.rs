@@ -221,16 +221,11 @@ fn read_int(line: &str) -> Option<Option<i64>> {
         Some(d) => (true, d),
         None => (false, line),
     };
-    if digits.is_empty() || digits.len() > 18 {
+    if digits.len() > 18 {
         return None;
     }
-    let mut n: i64 = 0;
-    for b in digits.bytes() {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + i64::from(b - b'0');
-    }
+    // At most 18 digits: below 10^18, so it fits an i64.
+    let n = super::text::decimal(digits)? as i64;
     Some(Some(if negative { -n } else { n }))
 }
 

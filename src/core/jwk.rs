@@ -153,8 +153,10 @@ pub fn jwks_max_age(cache_control: Option<&str>) -> u64 {
         if name.trim_ascii().eq_ignore_ascii_case("max-age") {
             let v = value.trim_ascii();
             let v = v.strip_prefix("\"").and_then(|v| v.strip_suffix("\"")).unwrap_or(v);
-            if !v.is_empty() && v.len() <= 12 && super::text::all_bytes(v, |b| b.is_ascii_digit()) {
-                age = Some(v.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0')));
+            if v.len() <= 12 {
+                if let Some(a) = text::decimal(v) {
+                    age = Some(a);
+                }
             }
         }
     }

@@ -26,6 +26,24 @@ pub fn all_bytes(s: &str, test: fn(u8) -> bool) -> bool {
     true
 }
 
+/// A decimal `u64`: ASCII digits only (not empty, no sign, no spaces); `None` on overflow. The one number reader
+/// of the crate's text formats (RFC 9470's `max_age`, `Cache-Control: max-age`, a string `expires_in`, the stored
+/// session's lines).
+pub fn decimal(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() || n > u64::MAX / 10 {
+            return None;
+        }
+        // `n * 10` fits: a comparison, where `checked_mul` multiplies in 128 bits.
+        n = (n * 10).checked_add(u64::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
 /// See [`split`].
 pub struct Split<'a> {
     rest: Option<&'a str>,
@@ -54,6 +72,15 @@ impl<'a> Iterator for Split<'a> {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    #[test]
+    fn decimal_is_a_u64() {
+        assert_eq!(decimal("18446744073709551615"), Some(u64::MAX));
+        for bad in ["18446744073709551616", "99999999999999999999", "", "+1", "-1", "1 ", "1e3", "0x10", "١"] {
+            assert_eq!(decimal(bad), None, "{bad}");
+        }
+        assert_eq!((decimal("0"), decimal("00300")), (Some(0), Some(300)));
+    }
 
     #[test]
     fn all_bytes_is_iterators_all() {

@@ -128,11 +128,12 @@ fn parse(status: u16, body: Option<&Json>, id_token_required: bool, dpop: bool) 
     }
     let expires_in = match obj.get("expires_in") {
         None | Some(Json::Null) => None,
-        Some(Json::Number(n)) if *n >= 0.0 && *n <= 9_007_199_254_740_991.0 && (*n as u64) as f64 == *n => Some(*n as u64),
-        Some(Json::String(s)) if !s.is_empty() && s.len() <= 15 && super::text::all_bytes(s, |b| b.is_ascii_digit()) => {
-            Some(s.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0')))
+        Some(v) => match v {
+            Json::Number(n) if *n >= 0.0 && *n <= 9_007_199_254_740_991.0 && (*n as u64) as f64 == *n => Some(*n as u64),
+            Json::String(s) if s.len() <= 15 => super::text::decimal(s),
+            _ => None,
         }
-        Some(_) => err.note(failed("expires_in is not a non-negative integer")),
+        .or_else(|| err.note(failed("expires_in is not a non-negative integer"))),
     };
     err.or_ok(TokenResponse {
         id_token: id_token.unwrap_or_default(),
