@@ -41,7 +41,7 @@ fn network_error(cause: JsValue) -> Error {
 extern "C" {
     /// glue.js `sendJson`: the request, sent with the global `fetch`, and the body read as text.
     #[wasm_bindgen(catch, js_name = sendJson)]
-    fn send_json_js(url: &str, form: Option<String>, pair: &JsValue, input: Option<String>) -> core::result::Result<Promise, JsValue>;
+    fn send_json_js(url: &str, form: Option<&str>, pair: &JsValue, input: Option<&str>) -> core::result::Result<Promise, JsValue>;
     /// glue.js `newRequest`: `new Request(input, init)`.
     #[wasm_bindgen(catch, js_name = newRequest)]
     fn new_request_js(input: &JsValue, init: &JsValue) -> core::result::Result<web_sys::Request, JsValue>;
@@ -49,9 +49,9 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = sendRequest)]
     fn send_request_js(
         request: &web_sys::Request,
-        token: Option<String>,
+        token: Option<&str>,
         pair: &JsValue,
-        input: Option<String>,
+        input: Option<&str>,
     ) -> core::result::Result<Promise, JsValue>;
 }
 
@@ -104,7 +104,7 @@ pub async fn send(request: &web_sys::Request, token: Option<String>, proof: Proo
 /// [`send`] up to the request in flight: the promise of glue.js `sendRequest`.
 pub fn start_send(request: &web_sys::Request, token: Option<String>, proof: Proof) -> Result<Promise> {
     let (pair, input) = split(proof);
-    send_request_js(request, token, &pair, input)
+    send_request_js(request, token.as_deref(), &pair, input.as_deref())
         .map_err(|e| Error::new(ErrorCode::InvalidConfig, "the request cannot be sent (a used body, or a bad token)").with_cause(e))
 }
 
@@ -131,7 +131,7 @@ async fn send_json(url: &str, form: Option<String>, proof: Proof) -> Result<Json
 /// promise, for a caller that awaits it itself and reads it with [`json_response`] (one state machine less).
 pub fn start_json(url: &str, form: Option<String>, proof: Proof) -> Result<Promise> {
     let (pair, input) = split(proof);
-    send_json_js(url, form, &pair, input).map_err(|_| Error::new(ErrorCode::InvalidConfig, "the request URL is not valid"))
+    send_json_js(url, form.as_deref(), &pair, input.as_deref()).map_err(|_| Error::new(ErrorCode::InvalidConfig, "the request URL is not valid"))
 }
 
 /// The settled promise of [`start_json`] read: status, body as JSON, the headers the flows need.
