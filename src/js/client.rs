@@ -340,12 +340,12 @@ pub fn client_fetch(id: u32, input: JsValue, init: JsValue) -> Promise {
 
 /// `client.dpopProof(method, url, options)`.
 #[wasm_bindgen(js_name = clientDpopProof, skip_typescript)]
-pub fn client_dpop_proof(id: u32, method: String, url: JsValue, options: JsValue) -> Promise {
+pub fn client_dpop_proof(id: u32, method: &str, url: JsValue, options: JsValue) -> Promise {
     with_client(id, |c| {
         // A string, or a URL object's href.
         let url = url.as_string().or_else(|| get(&url, "href").as_string()).unwrap_or_default();
         let (nonce, token) = (get(&options, "nonce").as_string(), get(&options, "accessToken").as_string());
-        c.dpop_proof_promise(&method, &url, nonce, token).unwrap_or_else(reject)
+        c.dpop_proof_promise(method, &url, nonce, token).unwrap_or_else(reject)
     })
 }
 
