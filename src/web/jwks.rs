@@ -111,18 +111,24 @@ static CACHE: PageLocal<TrapCell<Vec<(String, Entry)>>> = PageLocal::new(TrapCel
 fn with_entry<T>(uri: &str, f: impl FnOnce(&mut Entry) -> T) -> T {
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
-        let i = match cache.iter().position(|(u, _)| u == uri) {
-            Some(i) => i,
-            None => {
-                cache.push((String::from(uri), Entry::default()));
-                cache.len() - 1
-            }
-        };
+        let i = entry_index(&mut cache, uri);
         match cache.get_mut(i) {
             Some((_, e)) => f(e),
             None => f(&mut Entry::default()),
         }
     })
+}
+
+/// Where `uri`'s entry is, made when missing: apart from [`with_entry`]'s `T`, one copy for all its callers.
+#[inline(never)]
+fn entry_index(cache: &mut Vec<(String, Entry)>, uri: &str) -> usize {
+    match cache.iter().position(|(u, _)| u == uri) {
+        Some(i) => i,
+        None => {
+            cache.push((String::from(uri), Entry::default()));
+            cache.len() - 1
+        }
+    }
 }
 
 /// Forget every cached JWKS and imported key (tests; or an app that wants to force a refetch).
