@@ -228,14 +228,17 @@ pub async fn await_promise(promise: Promise, code: ErrorCode, message: &'static 
 /// A one-shot result slot that wakes whoever waits for it when it is filled. Event listeners,
 /// timers and abort signals all call [`Settle::settle`]; the first call wins and later ones are
 /// ignored, so a message arriving after a timeout (or vice versa) cannot change the outcome.
-pub struct Settle<T> {
-    slot: Rc<TrapCell<Option<T>>>,
+pub struct Settle<T>(Rc<Slot<T>>);
+
+/// What every clone of a [`Settle`] shares: the wakers first, so that [`Waiting`]'s code, apart from `T`, serves every
+/// slot type.
+struct Slot<T> {
     waiting: Waiting,
+    value: TrapCell<Option<T>>,
 }
 
-/// The wakers of the tasks waiting for a [`Settle`]: apart from `T`, so one copy of this code serves every slot type.
-#[derive(Clone)]
-struct Waiting(Rc<TrapCell<Vec<Waker>>>);
+/// The wakers of the tasks waiting for a [`Settle`].
+struct Waiting(TrapCell<Vec<Waker>>);
 
 impl Waiting {
     #[inline(never)]
@@ -258,38 +261,38 @@ impl Waiting {
 
 impl<T> Clone for Settle<T> {
     fn clone(&self) -> Self {
-        Settle { slot: self.slot.clone(), waiting: self.waiting.clone() }
+        Settle(self.0.clone())
     }
 }
 
 impl<T: Clone> Settle<T> {
     pub fn new() -> Self {
-        Settle { slot: Rc::new(TrapCell::new(None)), waiting: Waiting(Rc::new(TrapCell::new(Vec::new()))) }
+        Settle(Rc::new(Slot { waiting: Waiting(TrapCell::new(Vec::new())), value: TrapCell::new(None) }))
     }
 
     /// Fill the slot unless it is already filled; returns whether this call won.
     pub fn settle(&self, value: T) -> bool {
         {
-            let mut slot = self.slot.borrow_mut();
+            let mut slot = self.0.value.borrow_mut();
             if slot.is_some() {
                 return false;
             }
             *slot = Some(value);
         }
-        self.waiting.wake();
+        self.0.waiting.wake();
         true
     }
 
     pub fn is_settled(&self) -> bool {
-        self.slot.borrow().is_some()
+        self.0.value.borrow().is_some()
     }
 
     /// The settled value, waiting for it if needed (always `Some`). Every clone gets the same value.
     pub async fn wait(&self) -> Option<T> {
-        core::future::poll_fn(|cx| match self.slot.borrow().as_ref() {
+        core::future::poll_fn(|cx| match self.0.value.borrow().as_ref() {
             Some(v) => Poll::Ready(Some(v.clone())),
             None => {
-                self.waiting.add(cx.waker());
+                self.0.waiting.add(cx.waker());
                 Poll::Pending
             }
         })
@@ -299,7 +302,7 @@ impl<T: Clone> Settle<T> {
 
 impl<T> core::fmt::Debug for Settle<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(if self.slot.borrow().is_some() { "Settle(settled)" } else { "Settle(pending)" })
+        f.write_str(if self.0.value.borrow().is_some() { "Settle(settled)" } else { "Settle(pending)" })
     }
 }
 
