@@ -19,12 +19,16 @@ macro_rules! codes {
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
             /// The stable string form, e.g. `"invalid_signature"`.
             pub const fn as_str(self) -> &'static str {
-                match self { $(ErrorCode::$variant => $code,)* }
+                const TABLE: TextTable<{ ErrorCode::ALL.len() }> =
+                    TextTable { text: concat!($($code,)*), lens: [$({ assert!($code.len() < 256); $code.len() as u8 },)*] };
+                TABLE.get(self as usize)
             }
             /// One sentence saying what the code means: the message of every error with this code in the
             /// npm package's release build (see [`Error::new`]).
             pub const fn sentence(self) -> &'static str {
-                match self { $(ErrorCode::$variant => $sentence,)* }
+                const TABLE: TextTable<{ ErrorCode::ALL.len() }> =
+                    TextTable { text: concat!($($sentence,)*), lens: [$({ assert!($sentence.len() < 256); $sentence.len() as u8 },)*] };
+                TABLE.get(self as usize)
             }
             /// The TypeScript declaration of every code, written from this same list so the npm package's
             /// `StepUpErrorCode` type can never drift from [`ErrorCode::ALL`].
@@ -84,6 +88,33 @@ codes! {
     WebauthnConstraint => "webauthn_constraint", "the authenticator cannot meet the requested constraints",
     WebauthnInvalidOptions => "webauthn_invalid_options", "the WebAuthn options are invalid",
     WebauthnFailed => "webauthn_failed", "the passkey ceremony failed",
+}
+
+/// `N` texts in one string and the length of each: one byte a text, where a table of `&str` takes eight (a pointer
+/// and a length) and its pointers are bytes gzip cannot shrink. Every text is shorter than 256 bytes (checked where
+/// the tables are built).
+struct TextTable<const N: usize> {
+    text: &'static str,
+    lens: [u8; N],
+}
+
+impl<const N: usize> TextTable<N> {
+    /// Text `i`, "" past the end. The cuts fall between whole texts, so `from_utf8` never fails.
+    const fn get(&self, i: usize) -> &'static str {
+        let Some((before, after)) = self.lens.split_at_checked(i) else { return "" };
+        let Some(&len) = after.first() else { return "" };
+        let (mut start, mut rest) = (0, before);
+        while let Some((&l, tail)) = rest.split_first() {
+            start += l as usize;
+            rest = tail;
+        }
+        let Some((_, from)) = self.text.as_bytes().split_at_checked(start) else { return "" };
+        let Some((piece, _)) = from.split_at_checked(len as usize) else { return "" };
+        match core::str::from_utf8(piece) {
+            Ok(s) => s,
+            Err(_) => "",
+        }
+    }
 }
 
 impl fmt::Display for ErrorCode {
@@ -305,5 +336,24 @@ mod tests {
         let all: alloc::vec::Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(listed, all);
         assert!(ErrorCode::TYPESCRIPT.starts_with("/** Every `code`") && ErrorCode::TYPESCRIPT.ends_with(";\n"));
+    }
+
+    #[test]
+    fn every_code_has_its_own_sentence() {
+        let mut seen = alloc::collections::BTreeSet::new();
+        for c in ErrorCode::ALL {
+            let s = c.sentence();
+            assert!(!s.is_empty() && !s.ends_with('.') && seen.insert(s), "{}: {s:?}", c.as_str());
+        }
+        // The table's first and last entries, cut at the right places.
+        assert_eq!(ErrorCode::MalformedToken.sentence(), "the token is not a well-formed signed JWT");
+        assert_eq!(ErrorCode::WebauthnFailed.sentence(), "the passkey ceremony failed");
+        assert_eq!((ErrorCode::MalformedToken.as_str(), ErrorCode::WebauthnFailed.as_str()), ("malformed_token", "webauthn_failed"));
+    }
+
+    #[test]
+    fn a_text_table_past_its_end_is_empty() {
+        let t = TextTable { text: "abcd", lens: [1, 3] };
+        assert_eq!((t.get(0), t.get(1), t.get(2)), ("a", "bcd", ""));
     }
 }
