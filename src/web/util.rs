@@ -230,8 +230,8 @@ pub async fn await_promise(promise: Promise, code: ErrorCode, message: &'static 
 /// ignored, so a message arriving after a timeout (or vice versa) cannot change the outcome.
 pub struct Settle<T>(Rc<Slot<T>>);
 
-/// What every clone of a [`Settle`] shares: the wakers first, so that [`Waiting`]'s code, apart from `T`, serves every
-/// slot type.
+/// What every clone of a [`Settle`] shares, in one allocation: the wakers ([`Waiting`], whose code is apart from `T`, so
+/// one copy serves every slot type) and the value.
 struct Slot<T> {
     waiting: Waiting,
     value: TrapCell<Option<T>>,
