@@ -769,3 +769,61 @@ fn session_from_validated_claims() {
     assert!(d.satisfied);
     assert!(session.is_expired(1000, 60) && !session.is_expired(1000, 59));
 }
+
+/// No public type that holds a secret prints it through `Debug` (a log line, an error report, a panic message
+/// of the host app): each holds a value marked `SECRET-…` and none of them may show up.
+#[test]
+fn debug_of_every_type_holding_a_secret_prints_no_secret() {
+    use stepup::core::cache::{self, ApiToken, Tokens};
+    use stepup::core::transaction::{Pending, Transaction};
+    use stepup::core::validate::Expectations;
+    let jwt = |claims: &str| {
+        let b64 = |s: &str| stepup::core::base64url::encode(s.as_bytes());
+        format!("{}.{}.SECRET-sig", b64(r#"{"alg":"RS256"}"#), b64(claims))
+    };
+    let id_token = jwt(r#"{"iss":"https://idp/","sub":"alice","aud":"app","nonce":"SECRET-nonce-claim"}"#);
+    let params = parse_callback("/cb?code=SECRET-code&state=SECRET-state&iss=https%3A%2F%2Fidp%2F").unwrap();
+    let mut req = request();
+    req.state = "SECRET-state";
+    req.nonce = "SECRET-nonce";
+    let mut expect = Expectations::new("https://idp/", "app", 0);
+    expect.nonce = Some("SECRET-nonce".into());
+    expect.access_token = Some("SECRET-at".into());
+    let pending = Pending {
+        state: "SECRET-state".into(),
+        nonce: "SECRET-nonce".into(),
+        verifier: "SECRET-verifier".into(),
+        ..Pending::default()
+    };
+    let tx = Transaction { pending: pending.clone(), ..Transaction::default() };
+    let response = TokenResponse {
+        id_token: id_token.clone(),
+        access_token: Some("SECRET-at".into()),
+        refresh_token: Some("SECRET-rt".into()),
+        ..TokenResponse::default()
+    };
+    let claims = stepup::core::jwt::decode(&id_token).unwrap().claims;
+    let session = Session::new(response.clone(), claims, 0);
+    let tokens = Tokens {
+        refresh_token: Some("SECRET-rt".into()),
+        apis: vec![ApiToken { access_token: "SECRET-api-at".into(), ..ApiToken::default() }],
+        login_id_token: Some(id_token.clone()),
+    };
+    let stored = cache::decode(&cache::encode(&session, &tokens, 1).unwrap(), "https://idp/", "app").unwrap();
+    let shown = [
+        format!("{params:?}"),
+        format!("{req:?}"),
+        format!("{expect:?}"),
+        format!("{pending:?}"),
+        format!("{tx:?}"),
+        format!("{response:?}"),
+        format!("{session:?}"),
+        format!("{tokens:?}"),
+        format!("{stored:?}"),
+    ];
+    for text in &shown {
+        assert!(!text.contains("SECRET") && !text.contains("eyJ"), "{text}");
+    }
+    // The redaction says a secret is there; the values around it still show.
+    assert!(shown[0].contains("[redacted]") && shown[0].contains("https://idp/"), "{}", shown[0]);
+}

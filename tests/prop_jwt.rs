@@ -129,7 +129,7 @@ fn b64(s: &str) -> String {
 fn expectations(leeway: u64, nonce: Option<String>, max_age: Option<u64>) -> Expectations {
     let mut e = Expectations::new(ISS, CLIENT, NOW);
     e.leeway = leeway;
-    e.nonce = nonce;
+    e.nonce = nonce.map(Into::into);
     e.max_age = max_age;
     e
 }

@@ -49,15 +49,41 @@ fn tx(state: &str, created_at: i64) -> Transaction {
 
 const NOW: i64 = 1_800_000_000;
 
+/// `tx` with its state sealed, as the redirect flow stores it (`core::transaction::seal`).
+fn sealed(mut t: Transaction) -> Transaction {
+    t.pending.state = stepup::core::transaction::seal(&t);
+    t
+}
+
 #[wasm_bindgen_test]
 fn a_transaction_round_trips_and_is_read_once() {
     clear();
-    let t = tx("s1", NOW);
+    let t = sealed(tx("s1", NOW));
+    let state = t.pending.state.clone();
     storage::save(&t, NOW).unwrap();
     assert!(storage::has_pending());
-    assert_eq!(storage::take(Some("s1"), NOW + 5).unwrap(), t);
+    assert_eq!(storage::take(Some(&state), NOW + 5).unwrap(), t);
     assert!(!storage::has_pending(), "deleted on read");
-    assert_eq!(storage::take(Some("s1"), NOW + 5).unwrap_err().code(), "missing_transaction");
+    assert_eq!(storage::take(Some(&state), NOW + 5).unwrap_err().code(), "missing_transaction");
+}
+
+/// A same-tab writer strips the policy and the bound user from the stored transaction: the state the provider
+/// returns no longer matches it, and nothing of it is used.
+#[wasm_bindgen_test]
+fn an_altered_transaction_is_state_mismatch() {
+    clear();
+    let t = sealed(tx("s1", NOW));
+    let state = t.pending.state.clone();
+    storage::save(&t, NOW).unwrap();
+    let key = format!("{TX_PREFIX}{state}");
+    let text = session_storage().get_item(&key).unwrap().unwrap();
+    let weakened = text.replace(r#""mfa":true"#, r#""mfa":false"#).replace(r#""user":"248289761001","#, "");
+    assert_ne!(weakened, text);
+    session_storage().set_item(&key, &weakened).unwrap();
+    assert_eq!(storage::take(Some(&state), NOW + 5).unwrap_err().code(), "state_mismatch");
+    // An unsealed transaction (stored under its bare state) is refused the same way.
+    storage::save(&tx("bare", NOW), NOW).unwrap();
+    assert_eq!(storage::take(Some("bare"), NOW + 5).unwrap_err().code(), "state_mismatch");
 }
 
 #[wasm_bindgen_test]

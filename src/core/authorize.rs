@@ -14,7 +14,7 @@ use super::validate::constant_time_eq;
 /// from [`super::pkce`]; the step-up fields from a [`super::policy::StepUpDecision`] or an RFC 9470
 /// challenge. It borrows every value: the caller keeps `state`, `nonce` and the rest for the transaction, and
 /// the request only writes them into the URL.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthorizationRequest<'a> {
     pub client_id: &'a str,
     pub redirect_uri: &'a str,
@@ -224,8 +224,30 @@ fn essential_acr_claims(values: &[String]) -> String {
     out
 }
 
+/// `Debug` without the secrets (`state`, `nonce`): see `core::secret`.
+impl core::fmt::Debug for AuthorizationRequest<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use super::secret::Redacted;
+        f.debug_struct("AuthorizationRequest")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
+            .field("state", &Redacted)
+            .field("nonce", &Redacted)
+            .field("code_challenge", &self.code_challenge)
+            .field("acr_values", &self.acr_values)
+            .field("max_age", &self.max_age)
+            .field("prompt", &self.prompt)
+            .field("login_hint", &self.login_hint)
+            .field("audience", &self.audience)
+            .field("essential_acr", &self.essential_acr)
+            .field("dpop_jkt", &self.dpop_jkt)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The authorization response parameters (RFC 6749 §4.1.2 / §4.1.2.1, RFC 9207 §2), percent-decoded.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CallbackParams {
     pub code: Option<String>,
     pub state: Option<String>,
@@ -233,6 +255,21 @@ pub struct CallbackParams {
     pub error: Option<String>,
     pub error_description: Option<String>,
     pub error_uri: Option<String>,
+}
+
+/// `Debug` without the secrets (`code`, `state`): see `core::secret`.
+impl core::fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use super::secret::maybe;
+        f.debug_struct("CallbackParams")
+            .field("code", &maybe(&self.code))
+            .field("state", &maybe(&self.state))
+            .field("iss", &self.iss)
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .field("error_uri", &self.error_uri)
+            .finish()
+    }
 }
 
 /// The names [`parse_callback`] reads.

@@ -7,7 +7,9 @@
 //!   whatever the refreshed ID token says or omits (Auth0 leaves `amr` out of refreshed ID tokens);
 //! - access tokens are cached per (audience, scope), and a new interactive login drops every one of them
 //!   ([`Tokens::after_login`]): they carry the old context, so a pre-step-up token never comes back;
-//! - what is stored is the tokens and the interactive context, never a PKCE verifier, `state` or nonce.
+//! - what is stored is the tokens and the interactive login's ID token, never a PKCE verifier, `state` or
+//!   nonce; nothing read back is trusted as read: [`decode`] only parses, and [`restore`] builds the session
+//!   from ID tokens whose signatures the browser layer verified again, the auth context from the login's.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -63,12 +65,20 @@ pub struct Tokens {
     pub refresh_token: Option<String>,
     /// Access tokens of other (audience, scope) pairs than the session's own.
     pub apis: Vec<ApiToken>,
+    /// The ID token of the interactive login, once a refresh has replaced the session's: the auth context
+    /// (`acr`, `amr`, `auth_time`) is read from it again when the session is restored ([`restore`]).
+    /// `None` while the session's own ID token is the login's.
+    pub login_id_token: Option<String>,
 }
 
 impl core::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         use super::secret::maybe;
-        f.debug_struct("Tokens").field("refresh_token", &maybe(&self.refresh_token)).field("apis", &self.apis.len()).finish()
+        f.debug_struct("Tokens")
+            .field("refresh_token", &maybe(&self.refresh_token))
+            .field("apis", &self.apis.len())
+            .field("login_id_token", &maybe(&self.login_id_token))
+            .finish()
     }
 }
 
@@ -76,7 +86,7 @@ impl Tokens {
     /// The tokens after an interactive login: its refresh token, and no access token of the old context
     /// (auth0-spa-js #1742: an old refresh token left behind, reused later, made the provider revoke all).
     pub fn after_login(refresh_token: Option<String>) -> Tokens {
-        Tokens { refresh_token, apis: Vec::new() }
+        Tokens { refresh_token, apis: Vec::new(), login_id_token: None }
     }
 }
 
@@ -132,7 +142,13 @@ fn push_param(out: &mut String, name: &str, value: &str) {
 
 /// A refresh answered with `response` (its ID token, when there is one, verified into `claims` with
 /// the session's `sub`), received at `now`: take the rotated refresh token, the new ID token and the
-/// access token for `key`. The auth context stays that of the interactive login. Returns the access token.
+/// access token for `key`. Returns the access token.
+///
+/// The auth context stays that of the interactive login, and so does what the session reports of it: the
+/// new ID token's claims are kept with the login's `acr`, `amr` and `auth_time` written over theirs (an app
+/// reading `session.claims.acr` never sees a value the login did not prove), the login's ID token is kept in
+/// [`Tokens::login_id_token`] for a later [`restore`], and the granted `scope` stays the login's (the step-up
+/// context of `requireStepUp({ scope })`).
 pub fn apply_refresh(
     session: &mut Session,
     tokens: &mut Tokens,
@@ -149,8 +165,10 @@ pub fn apply_refresh(
     if response.refresh_token.is_some() {
         tokens.refresh_token = response.refresh_token;
     }
-    if let Some(c) = claims {
-        session.id_token = response.id_token;
+    if let Some(mut c) = claims {
+        with_login_context(&mut c, &session.claims);
+        let replaced = core::mem::replace(&mut session.id_token, response.id_token);
+        tokens.login_id_token.get_or_insert(replaced);
         session.claims = c;
     }
     match key {
@@ -158,9 +176,6 @@ pub fn apply_refresh(
             session.access_token = Some(access_token.clone());
             session.token_type = response.token_type;
             session.expires_at = expires_at;
-            if response.scope.is_some() {
-                session.scope = response.scope;
-            }
         }
         Some((aud, scope)) => {
             let token = ApiToken {
@@ -177,6 +192,13 @@ pub fn apply_refresh(
         }
     }
     Ok(access_token)
+}
+
+/// Write the interactive login's `acr`, `amr` and `auth_time` over those of a later ID token's `claims`.
+fn with_login_context(claims: &mut super::claims::Claims, login: &super::claims::Claims) {
+    claims.acr = login.acr.clone();
+    claims.amr = login.amr.clone();
+    claims.auth_time = login.auth_time;
 }
 
 /// What a failed refresh means: `mfa_required` (Auth0's answer when the API needs a second factor the
@@ -208,9 +230,13 @@ pub fn name(prefix: &str, issuer: &str, client_id: &str) -> String {
     out
 }
 
-/// The stored form's first line: its version, a space, and its mark. An entry in another format reads as no
-/// session.
-const FORMAT: &str = "stepup-session-1 ";
+/// The stored form's first line: its version, a space, and its mark. An entry in another format (an older one
+/// included) reads as no session.
+const FORMAT: &str = "stepup-session-2 ";
+
+/// Line breaks of a stored entry without API tokens; each API token adds [`API_LINES`].
+const BASE_LINES: usize = 8;
+const API_LINES: usize = 5;
 
 /// An optional whole number of seconds (negative allowed: the clock offset); `None` when not one.
 fn read_int(line: &str) -> Option<Option<i64>> {
@@ -229,10 +255,14 @@ fn read_int(line: &str) -> Option<Option<i64>> {
     Some(Some(if negative { -n } else { n }))
 }
 
-/// The stored form of a session: its tokens and the interactive context, one value a line (an absent
-/// value is an empty line; `amr` space-separated), then five lines per API token. A few lines of code
-/// instead of a JSON writer and reader in the wasm. `None` when a value holds a line break (no token
-/// does; such a session is kept in memory only).
+/// The stored form of a session: its tokens, one value a line (an absent value is an empty line), then five
+/// lines per API token. A few lines of code instead of a JSON writer and reader in the wasm. `None` when a
+/// value holds a line break (no token does; such a session is kept in memory only).
+///
+/// The auth context (`acr`, `amr`, `auth_time`) is not stored: nothing read back is trusted as read, so a
+/// restored session takes it from the interactive login's ID token once its signature is verified again
+/// ([`restore`]). What is stored of the context is that token (the session's own, or
+/// [`Tokens::login_id_token`] after a refresh) and the provider-clock offset, which [`restore`] bounds.
 ///
 /// `mark` orders the entries written by the tabs sharing one storage (milliseconds since the epoch of the
 /// write): see [`stored_mark`].
@@ -240,21 +270,12 @@ pub fn encode(session: &Session, tokens: &Tokens, mark: u64) -> Option<String> {
     let mut out = String::from(FORMAT);
     push_u64(&mut out, mark);
     push_line(&mut out, &session.id_token);
+    push_optional(&mut out, &tokens.login_id_token);
     push_optional(&mut out, &tokens.refresh_token);
     push_optional(&mut out, &session.access_token);
     push_optional(&mut out, &session.token_type);
     push_int_line(&mut out, session.expires_at);
     push_optional(&mut out, &session.scope);
-    push_optional(&mut out, &session.acr);
-    out.push('\n');
-    let amr_start = out.len();
-    for m in &session.amr {
-        if out.len() > amr_start {
-            out.push(' ');
-        }
-        out.push_str(m);
-    }
-    push_int_line(&mut out, session.auth_time);
     push_int_line(&mut out, Some(session.clock_offset));
     for t in &tokens.apis {
         push_line(&mut out, &t.audience);
@@ -263,7 +284,7 @@ pub fn encode(session: &Session, tokens: &Tokens, mark: u64) -> Option<String> {
         push_optional(&mut out, &t.token_type);
         push_int_line(&mut out, t.expires_at);
     }
-    (line_breaks(&out) == 10 + 5 * tokens.apis.len()).then_some(out)
+    (line_breaks(&out) == BASE_LINES + API_LINES * tokens.apis.len()).then_some(out)
 }
 
 fn push_line(out: &mut String, value: &str) {
@@ -297,13 +318,61 @@ pub fn stored_mark(text: &str) -> Option<u64> {
     }
 }
 
-/// Read a stored session back; `None` when the entry is unreadable or not this client's. The ID token was
-/// verified when it was stored, and only this origin's scripts can write the storage; its claims are decoded
-/// again, and it must be for `issuer` and `client_id` (another client's or provider's entry is never taken).
-pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tokens)> {
-    // Eleven lines, then five per API token.
-    let api_lines = line_breaks(text).checked_sub(10)?;
-    if stored_mark(text).is_none() || api_lines % 5 != 0 {
+/// How long a tab that holds the refresh lock waits, at most, for its view of localStorage to reach the mark
+/// the previous holder published (milliseconds). Browsers propagate a write to other processes within
+/// milliseconds; a mark never seen by then (its entry removed, or named by a script that holds such a lock) is
+/// not worth waiting for: the tab reads storage as it is and goes on.
+pub const MARK_WAIT_MS: u64 = 2_000;
+
+/// A mark later than now by more than this (milliseconds) is not waited for at all: it was written under a
+/// clock that was set back since, or by a script naming a lock of its own, and no entry will ever reach it.
+pub const MARK_FUTURE_MS: u64 = 5_000;
+
+/// The published `mark` to wait for at `now` (milliseconds since the epoch): `None` for none, or one from the
+/// future beyond [`MARK_FUTURE_MS`].
+pub fn mark_to_wait_for(mark: u64, now: u64) -> Option<u64> {
+    (mark > 0 && mark <= now.saturating_add(MARK_FUTURE_MS)).then_some(mark)
+}
+
+/// A stored session as read, before anything in it is trusted: [`decode`] makes it, the browser layer verifies
+/// its ID tokens' signatures and claims, and [`restore`] turns it into a session.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    /// The session's ID token (a refreshed one, or the login's).
+    pub id_token: String,
+    access_token: Option<String>,
+    token_type: Option<String>,
+    expires_at: Option<i64>,
+    scope: Option<String>,
+    clock_offset: i64,
+    tokens: Tokens,
+}
+
+impl StoredSession {
+    /// The interactive login's ID token, the one the auth context is read from.
+    pub fn login_id_token(&self) -> &str {
+        self.tokens.login_id_token.as_deref().unwrap_or(&self.id_token)
+    }
+
+    /// Whether the session's ID token was replaced by a refresh (it must then be verified too).
+    pub fn refreshed(&self) -> bool {
+        self.tokens.login_id_token.is_some()
+    }
+}
+
+impl core::fmt::Debug for StoredSession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use super::secret::Redacted;
+        f.debug_struct("StoredSession").field("id_token", &Redacted).field("tokens", &self.tokens).finish_non_exhaustive()
+    }
+}
+
+/// Read a stored entry back; `None` when it is unreadable, in another format, or plainly not this client's (its
+/// ID token's unverified `iss` / `aud` name another issuer or client: such an entry is not even verified).
+/// Nothing in the result is trusted until [`restore`].
+pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<StoredSession> {
+    let api_lines = line_breaks(text).checked_sub(BASE_LINES)?;
+    if stored_mark(text).is_none() || api_lines % API_LINES != 0 {
         return None;
     }
     let mut lines = Lines { rest: super::text::split(text, b'\n'), readable: true };
@@ -313,22 +382,15 @@ pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tok
     if claims.iss.as_deref() != Some(issuer) || !claims.has_audience(client_id) {
         return None;
     }
+    let login_id_token = lines.some();
     let refresh_token = lines.some();
     let access_token = lines.some();
     let token_type = lines.some();
     let expires_at = lines.int();
     let scope = lines.some();
-    let acr = lines.some();
-    let mut amr = Vec::new();
-    for m in super::text::split(lines.next(), b' ') {
-        if !m.is_empty() {
-            amr.push(String::from(m));
-        }
-    }
-    let auth_time = lines.int();
     let clock_offset = lines.int().unwrap_or(0);
     let mut apis = Vec::new();
-    for _ in 0..api_lines / 5 {
+    for _ in 0..api_lines / API_LINES {
         apis.push(ApiToken {
             audience: lines.text(),
             scope: lines.text(),
@@ -337,8 +399,47 @@ pub fn decode(text: &str, issuer: &str, client_id: &str) -> Option<(Session, Tok
             expires_at: lines.int(),
         });
     }
-    let session = Session { id_token, access_token, token_type, expires_at, scope, claims, acr, amr, auth_time, clock_offset };
-    lines.readable.then_some((session, Tokens { refresh_token, apis }))
+    let tokens = Tokens { refresh_token, apis, login_id_token };
+    lines.readable.then_some(StoredSession { id_token, access_token, token_type, expires_at, scope, clock_offset, tokens })
+}
+
+/// A stored session made whole from what was verified of it: `login`, the claims of its
+/// [`StoredSession::login_id_token`], and `current`, those of its own ID token when a refresh replaced the
+/// login's, each verified by the caller (signature with the issuer's keys, `iss`, `aud`, `azp`, `sub`:
+/// `validate::Expectations::for_stored`). Then:
+/// - the auth context comes from `login` alone (its `amr` through `amr_aliases`), never from stored text;
+/// - both tokens must be for one user (`sub`), else the entry is refused (`None`);
+/// - the provider-clock offset read back is bounded by `leeway`: the login measured it, but a stored value
+///   could otherwise make an old authentication look fresh (an offset of −1 day takes a day off every age);
+/// - the tokens stored with it are used only with it: the entry is taken as one unit or not at all.
+pub fn restore(
+    stored: StoredSession,
+    login: super::claims::Claims,
+    current: Option<super::claims::Claims>,
+    amr_aliases: &[(String, String)],
+    leeway: u64,
+) -> Option<(Session, Tokens)> {
+    let login_sub = login.sub.as_deref()?;
+    let mut claims = match current {
+        Some(c) if c.sub.as_deref() == Some(login_sub) => c,
+        Some(_) => return None,
+        None => login.clone(),
+    };
+    with_login_context(&mut claims, &login);
+    let bound = i64::try_from(leeway).unwrap_or(i64::MAX);
+    let session = Session {
+        id_token: stored.id_token,
+        access_token: stored.access_token,
+        token_type: stored.token_type,
+        expires_at: stored.expires_at,
+        scope: stored.scope,
+        acr: login.acr.clone(),
+        amr: super::policy::alias_amr(&login.amr, amr_aliases),
+        auth_time: login.auth_time,
+        clock_offset: stored.clock_offset.clamp(-bound, bound),
+        claims: Box::new(claims),
+    };
+    Some((session, stored.tokens))
 }
 
 /// The lines of a stored session, read in order (a missing line reads as empty). Any unreadable number makes
@@ -388,6 +489,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
     use crate::core::base64url;
+    use crate::core::claims::Claims;
     use alloc::string::ToString;
 
     fn jwt(claims: &str) -> String {
@@ -424,43 +526,57 @@ mod tests {
         assert_eq!((e.code(), e.claim.as_deref()), ("invalid_config", Some("cacheLocation")));
     }
 
+    fn login_claims(text: &str) -> Claims {
+        *jwt::decode(&jwt(text)).unwrap().claims
+    }
+
+    /// What the browser layer does after verifying the stored ID tokens (here: decoded, as if verified).
+    fn restored(text: &str, leeway: u64) -> Option<(Session, Tokens)> {
+        let stored = decode(text, "https://idp/", "app")?;
+        let login = *jwt::decode(stored.login_id_token()).unwrap().claims;
+        let current = stored.refreshed().then(|| *jwt::decode(&stored.id_token).unwrap().claims);
+        restore(stored, login, current, &[], leeway)
+    }
+
     #[test]
-    fn round_trips_tokens_and_context_without_flow_secrets() {
+    fn round_trips_tokens_without_flow_secrets() {
         let s = session();
         let t = Tokens {
             refresh_token: Some("rt-1".into()),
             apis: alloc::vec![ApiToken { audience: "api2".into(), scope: "read".into(), access_token: "at-2".into(), token_type: None, expires_at: Some(5) }],
+            login_id_token: None,
         };
         let text = encode(&s, &t, 1_700_000_000_123).unwrap();
         assert_eq!(stored_mark(&text), Some(1_700_000_000_123));
-        assert_eq!(stored_mark("stepup-session-1 -5\n"), None);
+        assert_eq!(stored_mark("stepup-session-2 -5\n"), None);
         assert_eq!(stored_mark("other 5\n"), None);
         for secret in ["nonce", "verifier", "state"] {
             assert!(!text.contains(secret), "{text}");
         }
-        let (back, tokens) = decode(&text, "https://idp/", "app").unwrap();
+        let (back, tokens) = restored(&text, 60).unwrap();
         assert_eq!(back, s);
         assert_eq!(tokens, t);
         assert_eq!(decode(&text, "https://other/", "app"), None);
         assert_eq!(decode(&text, "https://idp/", "other"), None);
         assert_eq!(decode("{", "https://idp/", "app"), None);
-        assert_eq!(decode("stepup-session-1 1\nx", "https://idp/", "app"), None);
+        assert_eq!(decode("stepup-session-2 1\nx", "https://idp/", "app"), None);
         assert_eq!(decode(&text.replace("\n-7\n", "\n-7x\n"), "https://idp/", "app"), None, "a number that is not one");
         let cut = text.rsplit_once('\n').unwrap().0;
         assert_eq!(decode(cut, "https://idp/", "app"), None, "a truncated API token");
+        // The previous format (with the context in plain lines) is not read at all.
+        assert_eq!(decode(&text.replacen("stepup-session-2 ", "stepup-session-1 ", 1), "https://idp/", "app"), None);
         // No API token, no refresh token: absent values round-trip as absent.
-        let (back, tokens) = decode(&encode(&s, &Tokens::default(), 0).unwrap(), "https://idp/", "app").unwrap();
+        let (back, tokens) = restored(&encode(&s, &Tokens::default(), 0).unwrap(), 60).unwrap();
         assert_eq!((back, tokens), (s.clone(), Tokens::default()));
         // A line break inside a value would shift every line after it: such a session is not stored.
-        let odd = Tokens { refresh_token: Some("a\nb".into()), apis: Vec::new() };
+        let odd = Tokens { refresh_token: Some("a\nb".into()), ..Tokens::default() };
         assert_eq!(encode(&s, &odd, 0), None);
     }
 
     #[test]
-    fn the_stored_text_is_one_value_a_line() {
+    fn the_stored_text_is_one_value_a_line_without_the_context() {
         let mut s = session();
         s.id_token = "h.p.s".into();
-        s.amr = alloc::vec!["".into(), "pwd".into(), "otp".into()];
         s.token_type = None;
         let t = Tokens {
             refresh_token: None,
@@ -468,17 +584,76 @@ mod tests {
                 ApiToken { audience: "a".into(), scope: "".into(), access_token: "at-a".into(), token_type: Some("DPoP".into()), expires_at: None },
                 ApiToken { audience: "".into(), scope: "s".into(), access_token: "at-s".into(), token_type: None, expires_at: Some(-3) },
             ],
+            login_id_token: Some("l.o.g".into()),
         };
         let text = encode(&s, &t, 42).unwrap();
-        assert_eq!(text, "stepup-session-1 42\nh.p.s\n\nat-1\n\n1600\nopenid\nurn:mfa\npwd otp\n990\n-7\na\n\nat-a\nDPoP\n\n\ns\nat-s\n\n-3");
+        assert_eq!(text, "stepup-session-2 42\nh.p.s\nl.o.g\n\nat-1\n\n1600\nopenid\n-7\na\n\nat-a\nDPoP\n\n\ns\nat-s\n\n-3");
         let mut none = s.clone();
-        (none.amr, none.expires_at, none.auth_time, none.scope, none.acr) = (Vec::new(), None, None, None, None);
-        assert_eq!(encode(&none, &Tokens::default(), 0).unwrap(), "stepup-session-1 0\nh.p.s\n\nat-1\n\n\n\n\n\n\n-7");
+        (none.expires_at, none.scope) = (None, None);
+        assert_eq!(encode(&none, &Tokens::default(), 0).unwrap(), "stepup-session-2 0\nh.p.s\n\n\nat-1\n\n\n\n-7");
+    }
+
+    /// The stored-session forgery: plain lines claiming an MFA context next to a password-only ID token. The
+    /// context now comes from the (verified) login token alone; text in the entry cannot raise it.
+    #[test]
+    fn the_context_comes_from_the_login_token_never_from_stored_text() {
+        let weak = jwt(r#"{"iss":"https://idp/","sub":"alice","aud":"app","exp":2000,"iat":1000,"acr":"urn:pwd","amr":["pwd"],"auth_time":990}"#);
+        // The first format's context lines, appended as a forger would write them, make the entry unreadable.
+        let forged = alloc::format!("stepup-session-2 1\n{weak}\n\n\nat\n\n\nopenid\n0\nurn:mfa\npwd otp mfa\n99999");
+        assert_eq!(decode(&forged, "https://idp/", "app"), None);
+        let honest = alloc::format!("stepup-session-2 1\n{weak}\n\n\nat\n\n\nopenid\n0");
+        let (s, _) = restored(&honest, 60).unwrap();
+        assert_eq!((s.acr.as_deref(), s.amr.as_slice(), s.auth_time), (Some("urn:pwd"), &["pwd".to_string()][..], Some(990)));
+        let policy = crate::core::policy::StepUpPolicy { mfa: true, ..Default::default() };
+        assert!(!crate::core::policy::evaluate(&s.auth_context(), &policy, 1000, "urn:mfa", 60).satisfied);
+    }
+
+    /// An `amr` value with a space stays one value: it is read from the token's JSON array, not from a
+    /// space-separated line (where `"pwd otp"` became two methods and could pass an `mfa` check).
+    #[test]
+    fn an_amr_value_with_a_space_stays_one_value() {
+        let odd = jwt(r#"{"iss":"https://idp/","sub":"alice","aud":"app","exp":2000,"iat":1000,"amr":["pwd otp"],"auth_time":990}"#);
+        let text = alloc::format!("stepup-session-2 1\n{odd}\n\n\n\n\n\n\n0");
+        let (s, _) = restored(&text, 60).unwrap();
+        assert_eq!(s.amr, ["pwd otp"]);
+        let policy = crate::core::policy::StepUpPolicy { mfa: true, ..Default::default() };
+        assert!(!crate::core::policy::evaluate(&s.auth_context(), &policy, 1000, "urn:mfa", 60).satisfied);
+    }
+
+    #[test]
+    fn restore_bounds_the_clock_offset_and_refuses_two_users() {
+        let mut s = session();
+        for (offset, leeway, want) in [(-86_400, 60, -60), (86_400, 60, 60), (-7, 60, -7), (-7, 0, 0), (-1_000_000, u64::MAX, -1_000_000)] {
+            s.clock_offset = offset;
+            let (back, _) = restored(&encode(&s, &Tokens::default(), 0).unwrap(), leeway).unwrap();
+            assert_eq!(back.clock_offset, want, "offset {offset}, leeway {leeway}");
+        }
+        // A refreshed ID token for another user than the login's: the entry is not taken.
+        let bob = jwt(r#"{"iss":"https://idp/","sub":"bob","aud":"app","exp":3000,"iat":2500}"#);
+        let t = Tokens { login_id_token: Some(s.id_token.clone()), ..Tokens::default() };
+        s.id_token = bob;
+        assert_eq!(restored(&encode(&s, &t, 0).unwrap(), 60), None);
+        // Without a `sub` in the login token nothing is restored either.
+        let stored = decode(&encode(&session(), &Tokens::default(), 0).unwrap(), "https://idp/", "app").unwrap();
+        assert_eq!(restore(stored, login_claims(r#"{"iss":"https://idp/"}"#), None, &[], 60), None);
+    }
+
+    #[test]
+    fn restore_maps_amr_through_the_aliases() {
+        let raw = jwt(r#"{"iss":"https://idp/","sub":"alice","aud":"app","exp":2000,"iat":1000,"amr":["password","totp"],"auth_time":990}"#);
+        let text = alloc::format!("stepup-session-2 1\n{raw}\n\n\n\n\n\n\n0");
+        let stored = decode(&text, "https://idp/", "app").unwrap();
+        let login = *jwt::decode(stored.login_id_token()).unwrap().claims;
+        let aliases = [("password".to_string(), "pwd".to_string()), ("totp".to_string(), "otp".to_string())];
+        let (s, _) = restore(stored, login, None, &aliases, 60).unwrap();
+        assert_eq!(s.amr, ["pwd", "otp"]);
+        assert_eq!(s.claims.amr, ["password", "totp"], "the claims keep the provider's names");
     }
 
     #[test]
     fn refresh_never_changes_the_interactive_context() {
         let mut s = session();
+        let login_token = s.id_token.clone();
         let mut t = Tokens::after_login(Some("rt-1".into()));
         // Auth0: the refreshed ID token has no amr; this one also claims a stronger acr and a later auth_time.
         let refreshed = jwt(r#"{"iss":"https://idp/","sub":"alice","aud":"app","exp":3000,"iat":2500,"acr":"urn:other","auth_time":2400}"#);
@@ -488,14 +663,26 @@ mod tests {
             access_token: Some("at-new".into()),
             token_type: Some("Bearer".into()),
             expires_in: Some(60),
-            scope: None,
+            scope: Some("openid narrower".into()),
             refresh_token: Some("rt-2".into()),
         };
-        let at = apply_refresh(&mut s, &mut t, response, Some(claims), None, 2500).unwrap();
+        let at = apply_refresh(&mut s, &mut t, response.clone(), Some(claims.clone()), None, 2500).unwrap();
         assert_eq!(at, "at-new");
         assert_eq!((s.acr.as_deref(), s.amr.as_slice(), s.auth_time, s.clock_offset), (Some("urn:mfa"), &["pwd".to_string(), "otp".to_string()][..], Some(990), -7));
-        assert_eq!((s.id_token.as_str(), s.expires_at, s.scope.as_deref()), (refreshed.as_str(), Some(2560), Some("openid")));
+        // The claims the session reports agree with its context; the rest is the refreshed token's.
+        assert_eq!((s.claims.acr.as_deref(), s.claims.amr.as_slice(), s.claims.auth_time, s.claims.exp), (Some("urn:mfa"), &["pwd".to_string(), "otp".to_string()][..], Some(990), Some(3000)));
+        assert_eq!((s.id_token.as_str(), s.expires_at, s.scope.as_deref()), (refreshed.as_str(), Some(2560), Some("openid")), "scope stays the login's");
         assert_eq!(t.refresh_token.as_deref(), Some("rt-2"));
+        assert_eq!(t.login_id_token.as_deref(), Some(login_token.as_str()), "the login's token is kept for a restore");
+        // A second refresh keeps the first login's token, not the first refresh's.
+        apply_refresh(&mut s, &mut t, response, Some(claims), None, 2600).unwrap();
+        assert_eq!(t.login_id_token.as_deref(), Some(login_token.as_str()));
+        // After a reload the context is read from the login's token again, the claims from the refreshed one.
+        let (back, tokens) = restored(&encode(&s, &t, 1).unwrap(), 60).unwrap();
+        assert_eq!((back.acr.as_deref(), back.auth_time, back.claims.exp, back.claims.acr.as_deref()), (Some("urn:mfa"), Some(990), Some(3000), Some("urn:mfa")));
+        assert_eq!(tokens, t);
+        // A new login drops the kept token.
+        assert_eq!(Tokens::after_login(None).login_id_token, None);
     }
 
     #[test]
@@ -546,6 +733,16 @@ mod tests {
         assert_eq!((e.code(), drop), ("token_request_failed", false));
         let (e, drop) = refresh_failure(Error::new(ErrorCode::NetworkError, "x"), "urn:mfa");
         assert_eq!((e.code(), drop), ("network_error", false));
+    }
+
+    #[test]
+    fn marks_from_the_future_are_not_waited_for() {
+        assert_eq!(mark_to_wait_for(0, 1_000), None, "no tab published");
+        assert_eq!(mark_to_wait_for(900, 1_000), Some(900));
+        assert_eq!(mark_to_wait_for(1_000 + MARK_FUTURE_MS, 1_000), Some(1_000 + MARK_FUTURE_MS));
+        assert_eq!(mark_to_wait_for(1_001 + MARK_FUTURE_MS, 1_000), None);
+        assert_eq!(mark_to_wait_for(9_999_999_999_999, 1_765_000_000_000), None, "a lock named by another script");
+        assert_eq!(mark_to_wait_for(u64::MAX, u64::MAX), Some(u64::MAX));
     }
 
     #[test]

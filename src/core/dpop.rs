@@ -170,6 +170,17 @@ impl Nonces {
     }
 }
 
+/// Whether a DPoP key pair read back from IndexedDB may be used: its private key is what this library makes, an
+/// ECDSA P-256 key that signs and is **not extractable**. IndexedDB is writable by every script of the origin: a
+/// pair swapped in by a one-time script, with a private key it kept a copy of, would bind every later token to a
+/// key the attacker holds. Such a pair is deleted and a new one made. `about` is glue.js `dpopKey`'s description:
+/// whether both halves are `CryptoKey`s, the algorithm, the curve, `extractable`, then the usages.
+pub fn sound_stored_key(about: &str) -> bool {
+    let mut words = super::text::split(about, b' ');
+    let head = [words.next(), words.next(), words.next(), words.next()];
+    head == [Some("true"), Some("ECDSA"), Some("P-256"), Some("false")] && words.any(|usage| usage == "sign")
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -285,5 +296,24 @@ mod tests {
         assert_eq!(n.0.len(), 2, "one entry per origin");
         n.clear();
         assert_eq!(n.get("https://api.example/x"), None);
+    }
+
+    #[test]
+    fn only_a_non_extractable_p256_signing_key_is_taken_from_storage() {
+        assert!(sound_stored_key("true ECDSA P-256 false sign"));
+        assert!(sound_stored_key("true ECDSA P-256 false verify sign"));
+        for bad in [
+            "true ECDSA P-256 true sign",  // extractable: someone may hold a copy
+            "true ECDSA P-384 false sign",
+            "true RSASSA-PKCS1-v1_5  false sign",
+            "true ECDSA P-256 false verify",
+            "false ECDSA P-256 false sign", // not a CryptoKey (a plain object shaped like one)
+            "true ECDSA P-256 false",
+            "true ECDSA P-256",
+            "",
+            "true ECDSA P-256 false signx",
+        ] {
+            assert!(!sound_stored_key(bad), "{bad}");
+        }
     }
 }

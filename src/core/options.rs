@@ -240,7 +240,7 @@ pub fn secure_url(url: &str, member: &'static str) -> Result<()> {
 pub fn expectations(value: Option<&Json>, now: i64) -> Result<Expectations> {
     let mut r = Reader::new(value, "expectations");
     let mut exp = Expectations::new(r.required_string("issuer"), r.required_string("clientId"), now);
-    exp.nonce = r.string("nonce");
+    exp.nonce = r.string("nonce").map(Into::into);
     exp.max_age = r.uint("maxAge");
     exp.acr_values = r.strings("acrValues");
     exp.leeway = r.uint("leeway").unwrap_or(DEFAULT_LEEWAY);
@@ -248,7 +248,7 @@ pub fn expectations(value: Option<&Json>, now: i64) -> Result<Expectations> {
     if let Some(names) = r.strings("algorithms") {
         exp.algorithms = r.algorithms(&names);
     }
-    exp.access_token = r.string("accessToken");
+    exp.access_token = r.string("accessToken").map(Into::into);
     exp.trusted_audiences = r.list("trustedAudiences");
     r.finish(exp)
 }
@@ -302,11 +302,11 @@ mod tests {
     fn expectations_read_every_member_and_keep_leeway_zero() {
         let j = json(r#"{"issuer":"https://i/","clientId":"c","nonce":"n","maxAge":300,"acrValues":["a"],"leeway":0,"now":1700000000.9,"algorithms":["ES256"],"accessToken":"t","trustedAudiences":["api"]}"#);
         let e = expectations(Some(&j), 1).unwrap();
-        assert_eq!((e.issuer.as_str(), e.client_id.as_str(), e.nonce.as_deref()), ("https://i/", "c", Some("n")));
+        assert_eq!((e.issuer.as_str(), e.client_id.as_str(), e.nonce.as_ref().map(|n| n.expose())), ("https://i/", "c", Some("n")));
         assert_eq!((e.max_age, e.leeway, e.now), (Some(300), 0, 1_700_000_000));
         assert_eq!(e.algorithms, vec![Algorithm::ES256]);
         assert_eq!(e.acr_values, Some(vec!["a".into()]));
-        assert_eq!(e.access_token.as_deref(), Some("t"));
+        assert_eq!(e.access_token.as_ref().map(|t| t.expose()), Some("t"));
         assert_eq!(e.trusted_audiences, vec!["api".to_string()]);
     }
 

@@ -6,6 +6,41 @@
 use alloc::string::String;
 use core::fmt;
 
+/// A secret value (an authorization code, `state`, `nonce`, an access token): a type of its own, so that a
+/// derived `Debug` of anything holding one prints `[redacted]`, never the value. Read it with [`Secret::expose`],
+/// where it is sent or compared.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that sends or compares it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Secret {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret(String::from(value))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Redacted.fmt(f)
+    }
+}
+
 /// A secret's stand-in in `Debug` output.
 pub struct Redacted;
 
@@ -30,5 +65,7 @@ mod tests {
         assert_eq!(format!("{:?}", Redacted), "[redacted]");
         assert_eq!(format!("{:?}", maybe(&Some(String::from("eyJ.secret")))), "Some([redacted])");
         assert_eq!(format!("{:?}", maybe(&None)), "None");
+        assert_eq!(format!("{:?}", Some(Secret::from("eyJ.secret"))), "Some([redacted])");
+        assert_eq!(Secret::new(String::from("v")).expose(), "v");
     }
 }

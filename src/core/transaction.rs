@@ -2,6 +2,13 @@
 //! ([`Transaction`], kept by `web::storage` in `sessionStorage` across the trip to the provider): its text
 //! codec and its lifetime, here so that they are tested natively.
 //!
+//! The stored text is integrity-protected by the `state` itself ([`seal`]): storage is readable and writable by
+//! every script of the origin, and a same-tab writer must not be able to strip the `policy`, `acrValues`,
+//! `maxAge` or `user` that the callback judges the answer by. The `state` sent to the provider ends with a hash
+//! of everything else the transaction holds, and the provider hands it back in the callback URL, out of that
+//! writer's reach; [`check_seal`] recomputes it. No key is needed, so there is no key to steal or to use: a
+//! writer can replace the stored text, but not make it match the `state` the provider returns.
+//!
 //! The text is a JSON object written by `json::ObjectWriter` (integers only: no float formatting in the wasm)
 //! and read back by the strict parser and the option readers; anything unreadable is `missing_transaction`.
 
@@ -153,6 +160,41 @@ pub fn decode(text: &str) -> Result<Transaction> {
     r.finish(tx).map_err(|_| corrupt())
 }
 
+/// Separates the random part of a sealed `state` from its hash (base64url never holds it).
+const SEAL_SEPARATOR: char = '.';
+/// Bytes of the SHA-256 hash a sealed `state` carries: 128 bits, the strength of the random part.
+const SEAL_BYTES: usize = 16;
+
+/// The hash of `tx` as it is sealed: every member, with `state` its random part.
+fn seal_of(tx: &Transaction) -> String {
+    let digest = super::sha::sha256(encode(tx).as_bytes());
+    super::base64url::encode(digest.get(..SEAL_BYTES).unwrap_or_default())
+}
+
+/// The `state` to send for `tx`, whose `pending.state` is still the random part alone: that part, a `.`, and
+/// the hash of the whole transaction. Store the transaction with this state (see the module docs).
+pub fn seal(tx: &Transaction) -> String {
+    let mut state = tx.pending.state.clone();
+    state.push(SEAL_SEPARATOR);
+    state.push_str(&seal_of(tx));
+    state
+}
+
+/// The stored transaction is the one its `state` was sealed over ([`seal`]): else `state_mismatch` (a member was
+/// changed, added or removed since). Call it with a transaction whose `state` equals the callback's.
+pub fn check_seal(tx: &Transaction) -> Result<()> {
+    let altered = || Error::new(ErrorCode::StateMismatch, "the stored login was altered after it was sent");
+    let (random, hash) = tx.pending.state.rsplit_once(SEAL_SEPARATOR).ok_or_else(altered)?;
+    let mut unsealed = tx.clone();
+    unsealed.pending.state = String::from(random);
+    // The round trip through storage loses `sent_at` (it is `created_at`): seal and check see the same.
+    unsealed.pending.sent_at = unsealed.created_at;
+    if !super::validate::constant_time_eq(seal_of(&unsealed).as_bytes(), hash.as_bytes()) {
+        return Err(altered());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -246,5 +288,37 @@ mod tests {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("[redacted]"), "{shown}");
+    }
+
+    #[test]
+    fn the_state_seals_the_transaction() {
+        let mut tx = full();
+        tx.pending.state = "random-part".into();
+        let state = seal(&tx);
+        assert!(state.starts_with("random-part.") && state.len() == "random-part.".len() + 22, "{state}");
+        tx.pending.state = state.clone();
+        // As the callback reads it back from storage.
+        let back = decode(&encode(&tx)).unwrap();
+        assert!(check_seal(&back).is_ok());
+        // A same-tab writer strips or weakens what the answer is judged by: the seal no longer matches.
+        let text = encode(&tx);
+        for altered in [
+            text.replace(r#""policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"],"allOf":[]},"mfa":true,"maxAge":60},"#, ""),
+            text.replace(r#""mfa":true"#, r#""mfa":false"#),
+            text.replace(r#""acrValues":["urn:a","b\u0001"],"#, ""),
+            text.replace(r#""maxAge":300,"#, ""),
+            text.replace(r#""user":"alice","#, ""),
+            text.replace(r#""createdAt":1700000000"#, r#""createdAt":1700000001"#),
+        ] {
+            assert_ne!(altered, text);
+            let e = check_seal(&decode(&altered).unwrap()).unwrap_err();
+            assert_eq!(e.code(), "state_mismatch", "{altered}");
+        }
+        // An unsealed state, or one whose hash was cut, is refused too.
+        for state in ["random-part", "random-part.", "random-part.AAAA"] {
+            let mut t = back.clone();
+            t.pending.state = state.into();
+            assert_eq!(check_seal(&t).unwrap_err().code(), "state_mismatch", "{state}");
+        }
     }
 }

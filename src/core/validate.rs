@@ -15,6 +15,7 @@ use super::base64url;
 use super::error::{Error, ErrorCode, Result};
 use super::jwk::{Algorithm, DEFAULT_ALGORITHMS};
 use super::jwt::{self, DecodedJwt, JoseHeader};
+use super::secret::Secret;
 
 /// What the relying party expects of an ID token.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,7 +24,7 @@ pub struct Expectations {
     pub issuer: String,
     pub client_id: String,
     /// The nonce sent in the authorization request; when set the token must carry it.
-    pub nonce: Option<String>,
+    pub nonce: Option<Secret>,
     /// `max_age` sent in the authorization request, seconds; when set `auth_time` is required.
     pub max_age: Option<u64>,
     /// When that request was sent, seconds since the epoch in *this* clock (`now`'s). `max_age` counts
@@ -46,7 +47,10 @@ pub struct Expectations {
     /// untrusted and rejected). Empty by default.
     pub trusted_audiences: Vec<String>,
     /// The access token issued with the ID token; when set and the token has `at_hash`, it is checked.
-    pub access_token: Option<String>,
+    pub access_token: Option<Secret>,
+    /// Whether `exp`, `iat` and `nbf` are checked against `now` (default). Off only for an ID token read back
+    /// from storage ([`Expectations::for_stored`]).
+    pub check_lifetime: bool,
 }
 
 /// Default clock skew allowance, seconds.
@@ -74,7 +78,22 @@ impl Expectations {
             trusted_audiences: Vec::new(),
             subject: None,
             access_token: None,
+            check_lifetime: true,
         }
+    }
+
+    /// These expectations for an ID token read back from storage (a restored or another tab's session): every
+    /// rule about who issued it, to whom and for whom (signature, `alg`, `typ`, `iss`, `aud`, `azp`, `sub`), none
+    /// about its lifetime. The token was checked in full when the login received it; it stays the proof of who
+    /// signed in and how (`acr`, `amr`, `auth_time`) after it expires, while the session lives on its access and
+    /// refresh tokens, and ages are judged from `auth_time` by the policy.
+    pub fn for_stored(mut self) -> Expectations {
+        self.check_lifetime = false;
+        self.nonce = None;
+        self.max_age = None;
+        self.acr_values = None;
+        self.access_token = None;
+        self
     }
 }
 
@@ -249,7 +268,7 @@ fn check_same_user(sub: Option<&str>, exp: &Expectations) -> Checked {
 
 /// §3.1.3.7 #11: when we sent a nonce, the token carries exactly it (replay defence).
 fn check_nonce(nonce: Option<&str>, exp: &Expectations) -> Checked {
-    match exp.nonce.as_deref() {
+    match exp.nonce.as_ref().map(Secret::expose) {
         Some(want) if !nonce.is_some_and(|got| constant_time_eq(got.as_bytes(), want.as_bytes())) => {
             Err(err(ErrorCode::NonceMismatch, "nonce", "nonce does not equal the one sent"))
         }
@@ -318,7 +337,7 @@ pub fn at_hash(alg: Algorithm, access_token: &str) -> String {
 /// §3.2.2.9 / §3.3.2.11: when the token has `at_hash` and we hold the access token, they must match,
 /// binding the access token to this ID token.
 fn check_at_hash(jwt: &DecodedJwt, exp: &Expectations) -> Checked {
-    let (Some(claimed), Some(access_token)) = (jwt.claims.at_hash.as_deref(), exp.access_token.as_deref()) else {
+    let (Some(claimed), Some(access_token)) = (jwt.claims.at_hash.as_deref(), exp.access_token.as_ref().map(Secret::expose)) else {
         return Ok(());
     };
     let alg = Algorithm::from_name(&jwt.header.alg)
@@ -340,9 +359,11 @@ fn check_claims(jwt: &DecodedJwt, exp: &Expectations) -> Checked {
     check_iss_exact(c.iss.as_deref(), exp)?;
     check_aud_contains_client_id(&c.aud, exp)?;
     check_azp(&c.aud, c.azp.as_deref(), exp)?;
-    check_exp(c.exp, exp)?;
-    check_iat(c.iat, exp)?;
-    check_nbf(c.nbf, exp)?;
+    if exp.check_lifetime {
+        check_exp(c.exp, exp)?;
+        check_iat(c.iat, exp)?;
+        check_nbf(c.nbf, exp)?;
+    }
     check_sub(c.sub.as_deref())?;
     check_same_user(c.sub.as_deref(), exp)?;
     check_nonce(c.nonce.as_deref(), exp)?;
@@ -472,5 +493,31 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    /// A stored ID token is judged on who issued it, to whom and for whom, not on its lifetime: an expired one
+    /// still proves the login (the session lives on its other tokens), a token for another client never does.
+    #[test]
+    fn stored_tokens_skip_lifetime_rules_only() {
+        let decode = |claims: &str| {
+            let parts = [base64url::encode(br#"{"alg":"RS256"}"#), base64url::encode(claims.as_bytes()), String::new()];
+            jwt::decode(&parts.join(".")).unwrap()
+        };
+        let mut exp = Expectations::new("https://i", "c", 10_000);
+        exp.nonce = Some("n".into());
+        exp.max_age = Some(1);
+        let expired = decode(r#"{"iss":"https://i","aud":"c","exp":100,"iat":50,"nbf":40,"sub":"u","auth_time":40}"#);
+        assert_eq!(validate_claims(&expired, &exp).unwrap_err().code(), "token_expired");
+        let stored = exp.clone().for_stored();
+        assert!(validate_claims(&expired, &stored).is_ok());
+        for (claims, code) in [
+            (r#"{"iss":"https://other","aud":"c","exp":100,"iat":50,"sub":"u"}"#, "invalid_issuer"),
+            (r#"{"iss":"https://i","aud":"d","exp":100,"iat":50,"sub":"u"}"#, "invalid_audience"),
+            (r#"{"iss":"https://i","aud":["c","e"],"exp":100,"iat":50,"sub":"u"}"#, "invalid_audience"),
+            (r#"{"iss":"https://i","aud":"c","azp":"d","exp":100,"iat":50,"sub":"u"}"#, "invalid_authorized_party"),
+            (r#"{"iss":"https://i","aud":"c","exp":100,"iat":50}"#, "missing_claim"),
+        ] {
+            assert_eq!(validate_claims(&decode(claims), &stored).unwrap_err().code(), code, "{claims}");
+        }
     }
 }

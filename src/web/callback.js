@@ -12,22 +12,27 @@ const RESPONSE = ["code", "state", "iss", "error", "error_description", "error_u
 /**
  * Relay this page's authorization response: `{ type: "stepup:callback", url }` to `window.opener` with this
  * page's own origin as the target (the URL holds the code, so never "*"), and over the BroadcastChannel
- * `stepup:<state>` for when Cross-Origin-Opener-Policy severed the opener (only a page that knows the
- * unguessable state can post there). Then the response is removed from the address bar and history, and the
- * popup closes. Returns whether there was an answer to relay: none without exactly one non-empty `state`.
+ * `stepup:<state>` for when Cross-Origin-Opener-Policy severed the opener, with the flow's channel secret: the
+ * opener wrote it to its sessionStorage under the channel's name before opening this popup, which holds a copy
+ * (a page not opened by the flow has none, and the opener ignores its message). Then the response is removed
+ * from the address bar and history, and the popup closes. Returns whether there was an answer to relay: none
+ * without exactly one non-empty `state`.
  */
 export function handlePopupCallback() {
   const query = new URLSearchParams(location.search);
   const params = RESPONSE.some((n) => query.has(n)) ? query : new URLSearchParams(location.hash.slice(1));
   const states = params.getAll("state");
   if (states.length !== 1 || !states[0]) return false;
+  const name = `stepup:${states[0]}`;
   const message = { type: "stepup:callback", url: location.href };
   try {
     opener?.postMessage(message, location.origin);
   } catch {}
   try {
-    const channel = new BroadcastChannel(`stepup:${states[0]}`);
-    channel.postMessage(message);
+    const secret = sessionStorage.getItem(name);
+    sessionStorage.removeItem(name);
+    const channel = new BroadcastChannel(name);
+    channel.postMessage({ ...message, secret });
     channel.close();
   } catch {}
   // The code must not stay in this window's history, should it stay open.

@@ -36,6 +36,7 @@ use super::session_store::{self, SessionCache};
 use super::storage::{self, Transaction};
 use super::util::{now_seconds, Settle, TrapCell};
 use crate::core::authorize::logout_url;
+use crate::core::transaction::{self, Pending};
 use crate::core::cache::CacheLocation;
 pub use crate::core::config::{AuthorizeOptions, ClientConfig};
 use crate::core::config::{token_may_go_to, without_trailing_slashes};
@@ -139,6 +140,8 @@ impl StepUpClient {
             }
         };
         let client = Self::with_metadata(*config, metadata)?;
+        // The stored session, if any, once its ID token passed verification again (it may fetch the JWKS).
+        session_store::restore(&client.inner).await;
         // With DPoP the key pair must be ready before the first login: the authorization URL carries its
         // thumbprint and is built during the user's click.
         if let Some(d) = &client.inner.provider.dpop {
@@ -151,7 +154,8 @@ impl StepUpClient {
     }
 
     /// Build from metadata already checked with `ProviderMetadata::from_json`. With `use_dpop`, await
-    /// [`Self::dpop_key`] before the first login ([`Self::create`] does).
+    /// [`Self::dpop_key`] before the first login ([`Self::create`] does). A stored session is not restored
+    /// here: [`Self::create`] restores it once its ID token is verified again (or call [`Self::restore_session`]).
     pub fn with_metadata(config: ClientConfig, metadata: ProviderMetadata) -> Result<StepUpClient> {
         for (value, name) in [(&config.client_id, "clientId"), (&config.redirect_uri, "redirectUri")] {
             if value.is_empty() {
@@ -188,9 +192,17 @@ impl StepUpClient {
         };
         let cache = SessionCache::new(&provider);
         let inner = Rc::new(Inner { provider, session: TrapCell::new(None), flow: TrapCell::new(None), epoch: Cell::new(0), cache });
-        // create() resolves with the cached session already in place.
+        // Follow the other tabs from now on; `create` restores the stored session (verified) before it resolves.
         session_store::attach(&inner);
         Ok(StepUpClient { inner })
+    }
+
+    /// Adopt the session kept in `cache_location`, if there is one and its ID tokens pass verification again
+    /// (signature with the issuer's keys, `iss`, `aud`, `azp`, `sub`); its auth context is read from the login's
+    /// verified ID token. An entry that cannot be verified (keys unreachable, or forged) is not adopted: there is
+    /// then no session, and a policy steps up. [`Self::create`] calls this.
+    pub async fn restore_session(&self) {
+        session_store::restore(&self.inner).await;
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -497,17 +509,22 @@ impl StepUpClient {
         app_state: Option<String>,
     ) -> Result<()> {
         let provider = &self.inner.provider;
-        let (mut pending, url) = flow::begin(provider, &provider.config.redirect_uri, &options, policy::acr_binds(policy.as_ref()))?;
-        pending.user = user;
-        let created_at = pending.sent_at;
-        let tx = Transaction {
-            issuer: provider.metadata.issuer.clone(),
-            client_id: provider.config.client_id.clone(),
+        let (issuer, client_id) = (&provider.metadata.issuer, &provider.config.client_id);
+        let transaction = |pending: Pending| Transaction {
+            issuer: issuer.clone(),
+            client_id: client_id.clone(),
+            created_at: pending.sent_at,
             pending,
-            policy,
-            app_state,
-            created_at,
+            policy: policy.clone(),
+            app_state: app_state.clone(),
         };
+        // The state sent seals everything the callback judges the answer by (`core::transaction::seal`).
+        let seal = |pending: &mut Pending| {
+            pending.user = user.clone();
+            pending.state = transaction::seal(&transaction(pending.clone()));
+        };
+        let (pending, url) = flow::begin(provider, &provider.config.redirect_uri, &options, policy::acr_binds(policy.as_ref()), Some(&seal))?;
+        let tx = transaction(pending);
         storage::save(&tx, tx.created_at)?;
         match &provider.dpop {
             // A key kept in memory crosses the navigation in IndexedDB.
@@ -528,7 +545,7 @@ impl StepUpClient {
         // Every option is checked (the request built) before a popup opens: a bad one never flashes a window.
         let provider = &self.inner.provider;
         let redirect_uri = provider.config.popup_redirect_uri.clone().unwrap_or_else(|| provider.config.redirect_uri.clone());
-        let (mut pending, url) = match flow::begin(provider, &redirect_uri, &options, policy::acr_binds(policy.as_ref())) {
+        let (mut pending, url) = match flow::begin(provider, &redirect_uri, &options, policy::acr_binds(policy.as_ref()), None) {
             Ok(started) => started,
             Err(e) => return ready(Err(e)),
         };
@@ -546,6 +563,11 @@ impl StepUpClient {
             });
         }
         let provider_origin = util::origin_of(Some(&self.inner.provider.metadata.authorization_endpoint));
+        // Before the popup opens, so that it inherits a copy (popup::channel_secret).
+        let channel_secret = match popup::channel_secret(&pending.state) {
+            Ok(s) => s,
+            Err(e) => return ready(Err(e)),
+        };
         let popup = match Popup::open_blank() {
             Ok(p) => p,
             Err(e) => return ready(Err(e)),
@@ -557,7 +579,8 @@ impl StepUpClient {
         let shared: Shared = Settle::new();
         *self.inner.flow.borrow_mut() = Some((shared.clone(), popup.clone()));
         let wait = WaitOptions {
-            state: pending.state.clone(),
+            state: pending.state.as_str().into(),
+            channel_secret,
             provider_origin,
             timeout_seconds: provider.config.popup_timeout_seconds.unwrap_or(popup::DEFAULT_TIMEOUT_SECONDS),
             signal,

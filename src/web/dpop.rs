@@ -27,7 +27,8 @@ use crate::core::error::{Error, ErrorCode, Result};
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
-    /// glue.js `dpopKey`: load, take or make the key pair (`op` 0 new, 1 stored or new+stored, 2 taken or new).
+    /// glue.js `dpopKey`: load, take or make the key pair (`op` 0 new, 1 stored or new+stored, 2 taken or new,
+    /// 3 new in place of the stored one).
     #[wasm_bindgen(js_name = dpopKey)]
     fn dpop_key_js(name: &str, op: u8) -> Promise;
     /// glue.js `dpopLeave`: store the pair under `name`, then go to `url`.
@@ -107,7 +108,14 @@ impl Dpop {
     }
 
     async fn load(&self, name: &str, op: u8) -> Result<Rc<DpopKey>> {
-        let done = super::task::settled(dpop_key_js(name, op)).await.map_err(key_error)?;
+        let mut done = super::task::settled(dpop_key_js(name, op)).await.map_err(key_error)?;
+        // A stored pair that is not what we make (an extractable key swapped in): never used. A kept pair is replaced
+        // by a new one (op 3); a redirect's hand-over gives way to a new pair in memory (op 0), which the provider
+        // then refuses for the code (`dpop_jkt` differs).
+        if get(&done, "about").as_string().is_some_and(|about| !dpop::sound_stored_key(&about)) {
+            let next = if op == 2 { 0 } else { 3 };
+            done = super::task::settled(dpop_key_js(name, next)).await.map_err(key_error)?;
+        }
         let (x, y) = (get(&done, "x").as_string().unwrap_or_default(), get(&done, "y").as_string().unwrap_or_default());
         let jwk = dpop::public_jwk(&x, &y);
         let key = Rc::new(DpopKey { pair: get(&done, "pair"), jkt: dpop::thumbprint(&jwk), jwk });

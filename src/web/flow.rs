@@ -52,7 +52,7 @@ impl Provider {
         expect.leeway = self.leeway;
         expect.algorithms = self.algorithms.clone();
         expect.trusted_audiences = self.config.trusted_audiences.clone();
-        expect.access_token = access_token;
+        expect.access_token = access_token.map(Into::into);
         expect
     }
 
@@ -65,8 +65,16 @@ impl Provider {
 pub use crate::core::transaction::Pending;
 
 /// Fresh state, nonce and PKCE verifier (32 random bytes each), and the authorization URL. `acr_binds`:
-/// whether the returned `acr` must be one of `opts.acr_values` (`policy::acr_binds`).
-pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, acr_binds: bool) -> Result<(Pending, String)> {
+/// whether the returned `acr` must be one of `opts.acr_values` (`policy::acr_binds`). `seal`, when given, may
+/// change the request in flight before the URL is built from it (the redirect flow binds the signed-in user and
+/// seals its stored transaction into the state: `core::transaction::seal`).
+pub fn begin(
+    provider: &Provider,
+    redirect_uri: &str,
+    opts: &AuthorizeOptions,
+    acr_binds: bool,
+    seal: Option<&dyn Fn(&mut Pending)>,
+) -> Result<(Pending, String)> {
     let state = pkce::random_token(&crypto::random_array::<32>()?);
     let nonce = pkce::random_token(&crypto::random_array::<32>()?);
     let pair = Pkce::from_random(&crypto::random_array::<32>()?);
@@ -79,12 +87,26 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
     }
     // RFC 9449 §10: the code is bound to our key, so only a proof of that key redeems it.
     let dpop_jkt = provider.dpop.as_ref().map(|d| d.thumbprint()).transpose()?;
+    let mut pending = Pending {
+        state,
+        nonce,
+        verifier: pair.verifier,
+        redirect_uri: String::from(redirect_uri),
+        scope: Some(scope),
+        acr_values: acr_values.clone().filter(|_| acr_binds || opts.essential_acr),
+        max_age: opts.max_age,
+        sent_at: now_seconds(),
+        user: None,
+    };
+    if let Some(seal) = seal {
+        seal(&mut pending);
+    }
     let request = AuthorizationRequest {
         client_id: &config.client_id,
         redirect_uri,
-        scope: &scope,
-        state: &state,
-        nonce: &nonce,
+        scope: pending.scope.as_deref().unwrap_or_default(),
+        state: &pending.state,
+        nonce: &pending.nonce,
         code_challenge: &pair.challenge,
         acr_values: acr_values.as_deref().unwrap_or_default(),
         max_age: opts.max_age,
@@ -96,17 +118,6 @@ pub fn begin(provider: &Provider, redirect_uri: &str, opts: &AuthorizeOptions, a
         extra: &opts.extra_params,
     };
     let url = request.to_url(&provider.metadata.authorization_endpoint)?;
-    let pending = Pending {
-        state,
-        nonce,
-        verifier: pair.verifier,
-        redirect_uri: String::from(redirect_uri),
-        scope: Some(scope),
-        acr_values: acr_values.filter(|_| acr_binds || opts.essential_acr),
-        max_age: opts.max_age,
-        sent_at: now_seconds(),
-        user: None,
-    };
     Ok((pending, url))
 }
 
@@ -172,7 +183,7 @@ pub async fn finish(provider: &Provider, pending: &Pending, callback_url: &str) 
     let mut tokens = token_request(provider, body, false).await?;
     let now = now_seconds();
     let mut expect = provider.expectations(now, tokens.access_token.clone());
-    expect.nonce = Some(pending.nonce.clone());
+    expect.nonce = Some(pending.nonce.as_str().into());
     expect.max_age = pending.max_age;
     expect.sent_at = Some(pending.sent_at);
     expect.acr_values = pending.acr_values.clone();

@@ -2,13 +2,15 @@
 // shim per Web API member it touches. Plain JS without decisions: every check stays in Rust (src/web/).
 
 /** GET `url` (no `form`) or POST the urlencoded `form` to it, accepting JSON, without credentials, with a `DPoP`
- * header when a key `pair` is given (the proof: `input` signed, see dpopSign). Throws synchronously when `Request`
- * rejects the URL; the promise resolves to `{ status, text, cacheControl, nonce }` (`nonce`: the DPoP-Nonce
- * header) or rejects with what signing, `fetch` or the body read rejected with. */
+ * header when a key `pair` is given (the proof: `input` signed, see dpopSign). Never follows a redirect (`fetch`
+ * rejects one): a token request's code verifier or refresh token must not be re-posted wherever a 307 points, nor
+ * a discovery document or JWKS be taken from elsewhere. Throws synchronously when `Request` rejects the URL; the
+ * promise resolves to `{ status, text, cacheControl, nonce }` (`nonce`: the DPoP-Nonce header) or rejects with
+ * what signing, `fetch` or the body read rejected with. */
 export function sendJson(url, form, pair, input) {
   const headers = { Accept: "application/json" };
   if (form != null) headers["Content-Type"] = "application/x-www-form-urlencoded";
-  const request = new Request(url, { method: form == null ? "GET" : "POST", headers, body: form, credentials: "omit" });
+  const request = new Request(url, { method: form == null ? "GET" : "POST", headers, body: form, credentials: "omit", redirect: "error" });
   return (async () => {
     if (pair) request.headers.set("DPoP", await dpopSign(pair, input));
     const response = await fetch(request);
@@ -45,17 +47,25 @@ export function sendRequest(request, token, pair, input) {
 
 /** The DPoP key pair (RFC 9449) stored in IndexedDB under `name`, or a new ES256 pair whose private key is not
  * extractable. `op` 0: a new pair, kept nowhere (memory); 1: the stored pair, else a new one stored (IndexedDB);
- * 2: the stored pair, deleted from storage (a redirect's hand-over), else a new one. Resolves to `{ pair, x, y }`
- * (`x`, `y`: the public key's coordinates) and rejects as WebCrypto or IndexedDB reject. */
+ * 2: the stored pair, deleted from storage (a redirect's hand-over), else a new one; 3: a new pair stored in place
+ * of the stored one. Resolves to `{ pair, x, y, about }` (`x`, `y`: the public key's coordinates; `about`, for a
+ * stored pair only: what src/core/dpop.rs `sound_stored_key` judges it by, since anything of the origin can write
+ * IndexedDB) and rejects as WebCrypto or IndexedDB reject. */
 export async function dpopKey(name, op) {
-  let pair = op ? await idb("readwrite", (s) => s.get(name), op == 2 && ((s) => s.delete(name))) : null;
-  if (!pair) {
+  let pair = op == 1 || op == 2 ? await idb("readwrite", (s) => s.get(name), op == 2 && ((s) => s.delete(name))) : null;
+  let about = null;
+  if (pair) {
+    const k = pair.privateKey;
+    about = [k instanceof CryptoKey && pair.publicKey instanceof CryptoKey, k?.algorithm?.name, k?.algorithm?.namedCurve, k?.extractable, ...(k?.usages ?? [])].join(" ");
+  } else {
     pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    if (op == 3) await idb("readwrite", (s) => s.put(pair, name));
     // `add` fails when another tab stored a pair meanwhile: then both use that one.
     if (op == 1) pair = await idb("readwrite", (s) => s.add(pair, name)).then(() => pair, () => idb("readonly", (s) => s.get(name)));
   }
-  const { x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
-  return { pair, x, y };
+  // A stored "pair" may be anything: one whose public key cannot be exported is judged by `about` alone.
+  const { x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey).catch((e) => { if (!about) throw e; return {}; });
+  return { pair, x, y, about };
 }
 
 /** Store `pair` under `name` in IndexedDB (a CryptoKey survives structured cloning, still not extractable), then

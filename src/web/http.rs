@@ -17,7 +17,7 @@ use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::json::{self, Json};
 
 /// A finished response: its status and its body parsed as JSON (`None` when the body is not JSON).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct JsonResponse {
     pub status: u16,
     pub body: Option<Json>,
@@ -25,6 +25,18 @@ pub struct JsonResponse {
     pub cache_control: Option<String>,
     /// The `DPoP-Nonce` header (RFC 9449 §8), when the server sent one and CORS exposes it.
     pub dpop_nonce: Option<String>,
+}
+
+/// `Debug` without the body: a token response's body holds the tokens (see `core::secret`).
+impl core::fmt::Debug for JsonResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("JsonResponse")
+            .field("status", &self.status)
+            .field("body", &self.body.as_ref().map(|_| crate::core::secret::Redacted))
+            .field("cache_control", &self.cache_control)
+            .field("dpop_nonce", &self.dpop_nonce)
+            .finish()
+    }
 }
 
 impl JsonResponse {

@@ -5,7 +5,12 @@
 //! - by `window.opener.postMessage(msg, <our origin>)` from the callback page; the opener accepts it
 //!   only when `event.origin` is our origin *and* `event.source` is the popup it opened;
 //! - or, when Cross-Origin-Opener-Policy on the provider's pages has severed `window.opener`, over a
-//!   `BroadcastChannel` named `stepup:<state>`: only a page that knows the unguessable state can post there.
+//!   `BroadcastChannel` named `stepup:<state>`. A `state` can leak (a URL in history or a log), and any page of
+//!   our origin can post on that channel, so a channel message is taken only once the popup was judged severed
+//!   by COOP, and only with the flow's channel secret: 128 random bits written to this tab's `sessionStorage`
+//!   under the channel's name just before `window.open`, which the popup inherits a copy of (HTML's
+//!   sessionStorage copy for auxiliary browsing contexts) and the callback page sends back. A page opened any
+//!   other way (a link in a mail, another tab) has no copy, so it cannot finish the flow with its own code.
 //!
 //! Anything else arriving on either path is ignored, never an error: another script's messages must
 //! not be able to end our flow.
@@ -42,6 +47,8 @@ use super::util::{abort_reason, get, is_aborted, later, listen_forever, monotoni
 
 use crate::core::authorize;
 use crate::core::error::{Error, ErrorCode, Result};
+use crate::core::secret::Secret;
+use crate::core::validate::constant_time_eq;
 
 /// The `type` of our relay message (written by `src/web/callback.js`, which the e2e popup flows run).
 pub const MESSAGE_TYPE: &str = "stepup:callback";
@@ -247,11 +254,22 @@ fn remember_watchable(origin: &str) {
     }
 }
 
+/// Write a popup flow's channel secret for `state` where the popup inherits it (call it before
+/// [`Popup::open_blank`]); [`wait_for_callback`] removes it when the wait ends. `None` when this tab has no
+/// `sessionStorage`: then no channel message is ever accepted (COOP-severed popups end at their timeout).
+pub fn channel_secret(state: &str) -> Result<Option<Secret>> {
+    let secret = crate::core::pkce::random_token(&super::crypto::random_array::<16>()?);
+    let stored = super::storage::store(false, &channel_name(state), JsValue::from_str(&secret));
+    Ok((stored.as_deref() == Some(secret.as_str())).then(|| Secret::from(secret)))
+}
+
 /// How to wait.
 #[derive(Clone, Debug)]
 pub struct WaitOptions {
     /// The state sent in the request: names the BroadcastChannel.
-    pub state: String,
+    pub state: Secret,
+    /// The channel secret ([`channel_secret`]) a BroadcastChannel message must carry.
+    pub channel_secret: Option<Secret>,
     /// The provider's origin (of its authorization endpoint), to remember whether its pages can be watched.
     pub provider_origin: String,
     pub timeout_seconds: u64,
@@ -316,6 +334,7 @@ pub fn abortable<T: Clone + 'static>(
 pub fn wait_for_callback(popup: &Popup, opts: &WaitOptions) -> impl core::future::Future<Output = Result<String>> {
     let armed = arm(popup, opts);
     let popup = popup.clone();
+    let secret_key = channel_name(opts.state.expose());
     async move {
         let outcome = match armed {
             Ok((done, watch)) => {
@@ -326,6 +345,7 @@ pub fn wait_for_callback(popup: &Popup, opts: &WaitOptions) -> impl core::future
             Err(e) => Err(e),
         };
         popup.close();
+        super::storage::store(false, &secret_key, JsValue::NULL);
         outcome
     }
 }
@@ -362,15 +382,24 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
         })));
     }
 
-    // 2. BroadcastChannel named with the state, for when COOP severed window.opener.
-    {
+    // 2. BroadcastChannel named with the state, for when COOP severed window.opener: taken only once the popup
+    //    was judged severed, and only with the flow's channel secret (see the module docs).
+    if let Some(secret) = opts.channel_secret.clone() {
         let done = done.clone();
         let state = opts.state.clone();
-        watch._channel = Some(Listener::channel(&channel_name(&opts.state), Box::new(move |event| {
-            let Some(url) = callback_url(&get(&event, "data")) else { return };
+        let popup = popup.clone();
+        let provider = opts.provider_origin.clone();
+        watch._channel = Some(Listener::channel(&channel_name(opts.state.expose()), Box::new(move |event| {
+            let data = get(&event, "data");
+            let Some(url) = callback_url(&data) else { return };
+            let sent = get(&data, "secret").as_string().unwrap_or_default();
+            if !constant_time_eq(sent.as_bytes(), secret.expose().as_bytes()) {
+                return;
+            }
+            let severed = popup.look() && popup.seen.verdict(is_watchable(&provider)) == ClosedBy::MaybeCoop;
             // The channel name already binds the state; a message for another state is not ours.
-            let same_state = authorize::parse_callback(&url).ok().and_then(|p| p.state).is_some_and(|s| s == state);
-            if same_state {
+            let same_state = authorize::parse_callback(&url).ok().and_then(|p| p.state).is_some_and(|s| s == state.expose());
+            if severed && same_state {
                 done.settle(Ok(url));
             }
         })));

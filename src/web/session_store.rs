@@ -7,6 +7,12 @@
 //!   same rotating refresh token (auth0-spa-js #1742, where reuse made the provider revoke them all);
 //! - a refresh never touches the interactive context; its ID token must be the signed-in user's, else
 //!   `user_mismatch` and the session is dropped; `invalid_grant` is `login_required`, and the session goes;
+//! - nothing read back is trusted as read: a stored entry (at start-up, or another tab's) is adopted only once
+//!   its ID tokens passed verification again (signature with the issuer's keys, `iss`, `aud`, `azp`, `sub`),
+//!   and its auth context is read from the login's verified token (`core::cache::restore`); an entry that
+//!   cannot be verified (keys unreachable, forged) is not adopted, and is left in storage for the next load;
+//! - another tab's session for another user ends this tab's flows in progress and reaches the listeners;
+//! - a wait for another tab's renewal is bounded, and honours the caller's `AbortSignal`;
 //! - a logout is posted to the other tabs (BroadcastChannel), and with `localStorage` every change reaches
 //!   them through the `storage` event: their `session` and listeners follow at once;
 //! - listeners run after every change of the session, never while a borrow of it is held.
@@ -23,9 +29,9 @@ use web_sys::AbortSignal;
 use super::client::{signed_out, Inner, StepUpClient};
 use super::flow::{self, Provider};
 use super::storage::store;
-use super::util::{get, now_millis, now_seconds, Settle, TrapCell};
+use super::util::{abort_reason, get, is_aborted, now_millis, now_seconds, Listener as EventListener, Settle, Timer, TrapCell};
 use super::verify::verify_id_token;
-use crate::core::cache::{self, CacheLocation, Tokens};
+use crate::core::cache::{self, CacheLocation, StoredSession, Tokens};
 use crate::core::error::{Error, ErrorCode, Result};
 use crate::core::claims::Claims;
 use crate::core::session::Session;
@@ -62,6 +68,9 @@ pub struct SessionCache {
     tabs: TrapCell<Option<Tabs>>,
     /// Settled by the next storage event or tab message (see `Inner::behind`).
     changed: TrapCell<Option<Settle<()>>>,
+    /// Counts reads of storage and writes of this tab: a read whose verification finishes after a newer read
+    /// or write started is dropped (`Inner::reload`).
+    reads: core::cell::Cell<u32>,
 }
 
 impl core::fmt::Debug for SessionCache {
@@ -81,6 +90,7 @@ impl SessionCache {
             listeners: TrapCell::new(Vec::new()),
             tabs: TrapCell::new(None),
             changed: TrapCell::new(None),
+            reads: core::cell::Cell::new(0),
         }
     }
 
@@ -98,9 +108,8 @@ impl SessionCache {
     }
 }
 
-/// Restore the stored session into a new client and start following the other tabs.
+/// Start following the other tabs (the stored session is restored by `restore`, which verifies it).
 pub(super) fn attach(inner: &Rc<Inner>) {
-    inner.reload(false);
     let weak: Weak<Inner> = Rc::downgrade(inner);
     // Boxed into the `Closure` type every `util::Listener` uses (one set of shims for both).
     let on_change = Closure::<dyn FnMut(JsValue)>::wrap(Box::new(move |event: JsValue| {
@@ -116,7 +125,7 @@ pub(super) fn attach(inner: &Rc<Inner>) {
             inner.end_flows();
             inner.sign_out(false);
         } else {
-            inner.reload(true);
+            super::task::spawn(async move { inner.reload(true).await });
         }
     }));
     // Only localStorage changes reach other tabs as storage events: other locations listen to the channel alone.
@@ -142,6 +151,11 @@ impl Drop for Held {
     }
 }
 
+/// Restore the stored session of a new client (`StepUpClient::create`), verified first.
+pub(super) async fn restore(inner: &Rc<Inner>) {
+    inner.reload(false).await;
+}
+
 pub(super) fn login_required() -> Error {
     Error::new(ErrorCode::LoginRequired, "there is no session to get a token from; sign in")
 }
@@ -149,6 +163,10 @@ pub(super) fn login_required() -> Error {
 impl Inner {
     /// Replace the session (and with it the tokens), store it, and tell the listeners if it changed.
     fn set(&self, session: Option<Session>, tokens: Tokens, persist: bool) {
+        if persist {
+            // What this tab writes is newer than any read still being verified.
+            self.cache.reads.set(self.cache.reads.get().wrapping_add(1));
+        }
         // What a listener sees change: the ID token (a new login or refresh) or the session's own access token.
         let changed = match (self.session.borrow().as_ref(), session.as_ref()) {
             (Some(a), Some(b)) => a.id_token != b.id_token || a.access_token != b.access_token,
@@ -192,24 +210,69 @@ impl Inner {
         }
     }
 
-    /// Take what storage holds now (another tab may have renewed, signed in or out). An unreadable or
-    /// foreign entry reads as none. `notify`: tell the listeners when the session changed.
-    fn reload(&self, notify: bool) {
+    /// Take what storage holds now (another tab may have renewed, signed in or out), once verified: an empty,
+    /// unreadable, foreign or unverifiable entry reads as no session (and is left where it is). `notify`: tell
+    /// the listeners when the session changed. A read overtaken by a newer read or by a write of this tab while
+    /// its tokens were being verified is dropped.
+    async fn reload(&self, notify: bool) {
         if self.cache.location == CacheLocation::Memory {
             return;
         }
-        let (issuer, client_id) = (&self.provider.metadata.issuer, &self.provider.config.client_id);
-        let stored = self.cache.read().and_then(|text| cache::decode(&text, issuer, client_id));
-        let (session, tokens) = match stored {
+        let ticket = self.cache.reads.get().wrapping_add(1);
+        self.cache.reads.set(ticket);
+        let stored = self.cache.read().and_then(|text| cache::decode(&text, &self.provider.metadata.issuer, &self.provider.config.client_id));
+        let restored = match stored {
+            Some(stored) => self.verified(stored).await,
+            None => None,
+        };
+        if self.cache.reads.get() != ticket {
+            return;
+        }
+        let (session, tokens) = match restored {
             Some((s, t)) => (Some(s), t),
             None => (None, Tokens::default()),
         };
+        // Another user's session (signed in in another tab): nothing in progress here was for them.
+        let other_user = match (self.session.borrow().as_ref(), session.as_ref()) {
+            (Some(a), Some(b)) => a.claims.sub != b.claims.sub,
+            _ => false,
+        };
+        if other_user {
+            self.end_flows();
+        }
         if notify {
             self.set(session, tokens, false);
         } else {
             *self.cache.tokens.borrow_mut() = tokens;
             *self.session.borrow_mut() = session;
         }
+    }
+
+    /// A stored entry made a session: its login's ID token (and its own, after a refresh) verified again, the
+    /// context read from the login's (`core::cache::restore`). `None` when a token fails or cannot be verified.
+    async fn verified(&self, stored: StoredSession) -> Option<(Session, Tokens)> {
+        let login = self.verify_stored(stored.login_id_token()).await?;
+        let current = match stored.refreshed() {
+            true => Some(self.verify_stored(&stored.id_token).await?),
+            false => None,
+        };
+        let config = &self.provider.config;
+        cache::restore(stored, login, current, &config.amr_aliases, self.provider.leeway)
+    }
+
+    /// The claims of an ID token read back from storage, verified (`Expectations::for_stored`); a token of this
+    /// tab's own session was verified when it arrived and is only decoded again.
+    async fn verify_stored(&self, token: &str) -> Option<Claims> {
+        let known = {
+            let session = self.session.borrow();
+            let tokens = self.cache.tokens.borrow();
+            session.as_ref().is_some_and(|s| s.id_token == token) || tokens.login_id_token.as_deref() == Some(token)
+        };
+        if known {
+            return crate::core::jwt::decode(token).ok().map(|d| *d.claims);
+        }
+        let expect = self.provider.expectations(now_seconds(), None).for_stored();
+        verify_id_token(token, &expect, &self.provider.jwks).await.ok().map(|d| *d.claims)
     }
 
     /// Whether this tab's view of localStorage is behind the entry marked `mark`: then what settles at the next
@@ -237,15 +300,41 @@ impl Inner {
             return Ok(t);
         }
         let aborted = |e: JsValue| Error::new(ErrorCode::Aborted, "the token request was aborted").with_cause(e);
-        let promise = lock(&self.cache.lock_name, signal).map_err(aborted)?;
+        let promise = lock(&self.cache.lock_name, signal.clone()).map_err(aborted)?;
         let release = super::task::settled(promise).await.map_err(aborted)?;
         let mark = get(&release, "mark").as_f64().unwrap_or(0.0) as u64;
         let _held = Held(release.unchecked_into());
-        // Another tab (or call) may have renewed while we waited: take its token, not a second grant.
-        while let Some(changed) = self.behind(mark) {
-            changed.wait().await;
+        // Another tab (or call) may have renewed while we waited: take its token, not a second grant. The wait for
+        // its entry to be visible here is bounded, and a mark from the future (a clock set back, or a lock named
+        // by another script) is not waited for.
+        let now = now_millis() as u64;
+        if let Some(mark) = cache::mark_to_wait_for(mark, now) {
+            let deadline = now.saturating_add(cache::MARK_WAIT_MS);
+            while let Some(changed) = self.behind(mark) {
+                let left = deadline.saturating_sub(now_millis() as u64);
+                if left == 0 {
+                    break;
+                }
+                // The next storage event, the deadline or the caller's abort, whichever comes first.
+                let settle = |c: &Settle<()>| {
+                    let c = c.clone();
+                    move || {
+                        c.settle(());
+                    }
+                };
+                let on_time = settle(&changed);
+                let _timer = Timer::new(left as i32, false, Box::new(on_time));
+                let _abort = signal.as_ref().map(|s| {
+                    let on_abort = settle(&changed);
+                    EventListener::new(s, "abort", Box::new(move |_| on_abort()))
+                });
+                changed.wait().await;
+                if let Some(s) = signal.as_ref().filter(|s| is_aborted(s)) {
+                    return Err(aborted(abort_reason(s)));
+                }
+            }
         }
-        self.reload(true);
+        self.reload(true).await;
         if let Some(t) = self.cached(key) {
             return Ok(t);
         }

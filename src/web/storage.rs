@@ -84,6 +84,7 @@ pub fn save(tx: &Transaction, now: i64) -> Result<()> {
 /// - other transactions pending but none for this `state` → `state_mismatch` (a forged or altered
 ///   response), and the pending ones are discarded: one interactive flow at a time, and a flow that
 ///   met a forged response is not resumed;
+/// - altered since it was stored (its state's seal, `core::transaction::check_seal`) → `state_mismatch`;
 /// - expired or unreadable → `missing_transaction`.
 pub fn take(state: Option<&str>, now: i64) -> Result<Transaction> {
     let pending = our_keys();
@@ -109,6 +110,8 @@ pub fn take(state: Option<&str>, now: i64) -> Result<Transaction> {
     if tx.expired(now) {
         return Err(Error::new(ErrorCode::MissingTransaction, "the login took longer than 10 minutes"));
     }
+    // Its `policy`, `acrValues`, `maxAge` and `user` are the ones the state the provider returned was sealed over.
+    crate::core::transaction::check_seal(&tx)?;
     Ok(tx)
 }
 
