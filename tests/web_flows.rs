@@ -145,3 +145,24 @@ fn parse(text: &str) -> Json {
     json::parse(text, stepup::ErrorCode::InvalidConfig).unwrap()
 }
 
+
+/// The browser layer's types that hold a secret print none through `Debug` (the native types: tests/flow.rs).
+#[wasm_bindgen_test]
+fn debug_of_the_web_types_holding_a_secret_prints_no_secret() {
+    let wait = stepup::web::popup::WaitOptions {
+        state: "SECRET-state".into(),
+        channel_secret: Some("SECRET-channel".into()),
+        provider_origin: "https://idp.example".into(),
+        timeout_seconds: 300,
+        signal: None,
+    };
+    let response = stepup::web::http::JsonResponse {
+        status: 200,
+        body: Some(parse(r#"{"access_token":"SECRET-at","refresh_token":"SECRET-rt"}"#)),
+        cache_control: None,
+        dpop_nonce: None,
+    };
+    for text in [format!("{wait:?}"), format!("{response:?}")] {
+        assert!(!text.contains("SECRET") && text.contains("[redacted]"), "{text}");
+    }
+}

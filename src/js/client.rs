@@ -199,12 +199,35 @@ pub(crate) fn session_to_js(s: &Session) -> JsValue {
     // The full claims object, as the provider wrote it (the token was verified when the session was made, or
     // decoded again when it was read from storage); spliced as JSON text only after our parser read it again.
     let claims = match crate::core::jwt::decode(&s.id_token) {
-        Ok(_) => token_part(&s.id_token, 1),
+        Ok(d) => with_context(token_part(&s.id_token, 1), &d.claims, &s.claims),
         Err(_) => String::from("{}"),
     };
     o.raw("claims", &claims);
     o.strings("amr", &s.amr);
     parsed(&o.finish())
+}
+
+/// The token's claims text, with the session's `acr`, `amr` and `auth_time` written after the token's own when they
+/// differ: after a refresh the session reports the interactive login's context (`core::cache::apply_refresh`), not
+/// the refreshed token's. `JSON.parse` keeps the last of two members of one name.
+fn with_context(mut text: String, token: &crate::core::claims::Claims, session: &crate::core::claims::Claims) -> String {
+    if token.acr == session.acr && token.amr == session.amr && token.auth_time == session.auth_time {
+        return text;
+    }
+    let mut w = ObjectWriter::new();
+    w.optional_string("acr", &session.acr);
+    w.strings("amr", &session.amr);
+    if let Some(t) = session.auth_time {
+        w.int("auth_time", t);
+    }
+    let members = w.finish();
+    let (Some(end), Some(more)) = (text.rfind('}'), members.strip_prefix('{')) else { return text };
+    text.truncate(end);
+    if !text.trim_end().ends_with('{') {
+        text.push(',');
+    }
+    text.push_str(more);
+    text
 }
 
 /// The promise of a popup login's session: one async body for `loginWithPopup` and `requireStepUp`.

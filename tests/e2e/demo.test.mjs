@@ -128,7 +128,7 @@ describe("the demo: Stepup Bank", () => {
     await page.evaluate(() => {
       const key = Object.keys(localStorage).find((k) => k.startsWith("stepup.session "));
       const lines = localStorage.getItem(key).split("\n");
-      lines[5] = "1"; // the access token's expiry: long past
+      lines[6] = "1"; // the access token's expiry: long past
       localStorage.setItem(key, lines.join("\n"));
     });
     await page.reload();

@@ -408,6 +408,51 @@ describe("DPoP (RFC 9449) in Chromium", () => {
     await context.close();
   });
 
+  test("a key pair swapped into IndexedDB with an extractable private key is never used: it is replaced by a new non-extractable pair", async () => {
+    reset();
+    const extra = { cacheLocation: "localStorage", useRefreshTokens: true };
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${app.url}/app.html`);
+    await page.waitForFunction(() => window.ready === true);
+    // What a one-time script would plant under the client's name (issuer, newline, client id): a pair it can export.
+    const planted = await page.evaluate(async (name) => {
+      const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+      await new Promise((ok, ko) => {
+        const open = indexedDB.open("stepup-dpop", 1);
+        open.onupgradeneeded = () => open.result.createObjectStore("keys");
+        open.onerror = () => ko(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction("keys", "readwrite");
+          tx.objectStore("keys").put(pair, name);
+          tx.oncomplete = () => { open.result.close(); ok(); };
+        };
+      });
+      const { x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+      return { x, y };
+    }, `${idp.issuer}\n${idp.clientId}`);
+    const plantedThumbprint = createHash("sha256").update(JSON.stringify({ crv: "P-256", kty: "EC", x: planted.x, y: planted.y })).digest("base64url");
+    const loaded = await page.evaluate(async (c) => {
+      await window.createClient(c);
+      const stored = await new Promise((ok, ko) => {
+        const open = indexedDB.open("stepup-dpop");
+        open.onerror = () => ko(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction("keys").objectStore("keys").getAll();
+          req.onsuccess = () => { open.result.close(); ok(req.result); };
+        };
+      });
+      return { thumbprint: window.client.dpopThumbprint, stored: stored.length, extractable: stored.map((p) => p.privateKey.extractable) };
+    }, config(extra));
+    assert.notEqual(loaded.thumbprint, plantedThumbprint, "the planted pair is not the client's key");
+    assert.deepEqual([loaded.stored, loaded.extractable], [1, [false]], "it was replaced in IndexedDB by a pair that cannot be exported");
+    // Logins bind to the new key.
+    const { result } = await popupFlow(page, () => window.client.loginWithPopup());
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(decodeJwt(result.value.accessToken).cnf?.jkt, loaded.thumbprint);
+    await context.close();
+  });
+
   test("the refresh token and the access token copied out of localStorage and replayed from Node (no key) are refused by the provider and the API", async () => {
     reset();
     const { context, page } = await openApp({ cacheLocation: "localStorage", useRefreshTokens: true });
@@ -415,8 +460,8 @@ describe("DPoP (RFC 9449) in Chromium", () => {
     assert.equal(result.ok, true, JSON.stringify(result));
     const entry = await page.evaluate((idToken) => Object.values(localStorage).find((v) => v.includes(idToken)), result.value.idToken);
     const lines = entry.split("\n");
-    const refreshToken = lines[lines.indexOf(result.value.idToken) + 1];
-    const accessToken = lines[lines.indexOf(result.value.idToken) + 2];
+    const refreshToken = lines[lines.indexOf(result.value.idToken) + 2];
+    const accessToken = lines[lines.indexOf(result.value.idToken) + 3];
     assert.ok(refreshToken && accessToken === result.value.accessToken, "both tokens are in localStorage");
     const grant = (headers = {}) => fetch(meta.token_endpoint, {
       method: "POST",

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { click, clickForPopup, launchBrowser, outcome, pageSeconds, popupSignIn, serveStatic, signInAtIdp, waitForAge } from "./harness.mjs";
@@ -126,15 +127,21 @@ describe("step-up flows in Chromium", () => {
   test("each request: S256 PKCE, fresh 256-bit state and nonce; relay only to our origin; nothing left in storage", async () => {
     resetSwitches();
     const context = await browser.newContext();
-    // Record the targetOrigin of every postMessage sent to a page (Window is a [Global] interface, so
-    // postMessage is an own property of each window: the popup's `opener.postMessage` lands here).
+    // Record the targetOrigin of every postMessage a popup sends to its opener. Window is a [Global] interface, so
+    // postMessage is an own property of each window: the popup's `opener.postMessage` looks it up on the opener.
+    // The wrapper is made in the popup's own realm, so the message still comes from the popup (`event.source` is
+    // the window whose script called postMessage), which the opener checks.
     await context.addInitScript(() => {
-      const original = window.postMessage;
       window.__pmTargets = [];
-      window.postMessage = function (message, target, ...rest) {
-        window.__pmTargets.push(typeof target === "string" ? target : target?.targetOrigin ?? "(none)");
-        return original.call(this, message, target, ...rest);
-      };
+      const host = window.opener;
+      if (!host) return;
+      try {
+        host.__postMessage ??= host.postMessage;
+        host.postMessage = function (message, target, ...rest) {
+          host.__pmTargets.push(typeof target === "string" ? target : target?.targetOrigin ?? "(none)");
+          return host.__postMessage.call(host, message, target, ...rest);
+        };
+      } catch {} // the provider's pages: the opener is another origin's
     });
     const authorizeUrls = [];
     context.on("request", (r) => { if (r.url().startsWith(idp.issuer) && r.url().includes("code_challenge=")) authorizeUrls.push(new URL(r.url())); });
@@ -211,7 +218,8 @@ describe("step-up flows in Chromium", () => {
       }
     }
     await listener.waitForFunction(() => window.heard.length > 0);
-    assert.deepEqual(await listener.evaluate(() => window.heard), [{ type: "stepup:callback", url: `${app.url}/popup-callback.html?code=c&state=s1&iss=x#state=other` }]);
+    // A page the flow did not open holds no channel secret: the opener would ignore this message (src/web/popup.rs).
+    assert.deepEqual(await listener.evaluate(() => window.heard), [{ type: "stepup:callback", url: `${app.url}/popup-callback.html?code=c&state=s1&iss=x#state=other`, secret: null }]);
     await context.close();
   });
 
@@ -513,6 +521,69 @@ describe("step-up flows in Chromium", () => {
     const result = await outcome(page, i);
     assert.equal(result.ok, true, JSON.stringify(result));
     await context.close();
+  });
+
+  for (const coop of [false, true]) {
+    test(`a callback page the flow did not open cannot finish it, even with the real state (${coop ? "COOP provider" : "no COOP"})`, async () => {
+      // Someone who learned the state (a leaked URL) has our origin's callback page post their own code on the
+      // state's BroadcastChannel: a page opened by a link, not by the flow, holds no copy of the flow's channel
+      // secret, so the opener ignores it and the real popup still finishes the login.
+      resetSwitches();
+      idp.switches.coopHeaders = coop;
+      const { context, page } = await openApp();
+      const states = [];
+      context.on("request", (r) => {
+        const url = new URL(r.url());
+        if (url.pathname.endsWith("/auth") && url.searchParams.get("state")) states.push(url.searchParams.get("state"));
+      });
+      const before = tokenCalls();
+      const { i, popup } = await clickForPopup(page, () => window.client.loginWithPopup());
+      await popup.waitForSelector("#password");
+      assert.equal(states.length, 1, "the authorization request was seen");
+      const forged = await context.newPage();
+      await forged.goto(`${app.url}/popup-callback.html?code=forged-code&state=${encodeURIComponent(states[0])}`);
+      await forged.waitForFunction(() => !location.search, null, { timeout: 5000 }).catch(() => {});
+      await signIn(popup);
+      const result = await outcome(page, i);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.equal(tokenCalls() - before, 1, "one token request: the real code's");
+      resetSwitches();
+      await context.close();
+    });
+  }
+
+  test("a token endpoint or jwks_uri that answers with a redirect is not followed: no code verifier re-posted, no keys from elsewhere", async () => {
+    resetSwitches();
+    const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+    // A server that sends every request on to the real provider with a 307 (method and body kept by fetch if followed).
+    const hits = [];
+    const redirector = await new Promise((ok) => {
+      const server = createServer((req, res) => {
+        hits.push(req.url);
+        const target = req.url.startsWith("/token") ? discovery.token_endpoint : discovery.jwks_uri;
+        res.writeHead(307, { Location: target, "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "*" });
+        res.end();
+      });
+      server.listen(0, "127.0.0.1", () => ok(server));
+    });
+    const via = `http://localhost:${redirector.address().port}`;
+    try {
+      for (const [moved, code] of [["token_endpoint", "network_error"], ["jwks_uri", "network_error"]]) {
+        const metadata = { ...discovery, [moved]: `${via}/${moved === "token_endpoint" ? "token" : "jwks"}` };
+        hits.length = 0;
+        const { context, page } = await openApp({ metadata });
+        const grants = idp.grants().length;
+        const { result } = await popupFlow(page, () => window.client.loginWithPopup());
+        assert.equal(result.ok, false, `${moved}: ${JSON.stringify(result)}`);
+        assert.equal(result.code, code, `${moved}: ${JSON.stringify(result)}`);
+        assert.ok(hits.length >= 1, `${moved}: the redirecting server was asked`);
+        if (moved === "token_endpoint") assert.equal(idp.grants().length, grants, "the code never reached the provider's token endpoint");
+        assert.equal(await page.evaluate(() => window.client.session), null);
+        await context.close();
+      }
+    } finally {
+      await new Promise((ok) => redirector.close(ok));
+    }
   });
 
   test("popupTimeoutSeconds elapses → popup_timeout; an AbortSignal → aborted; both close the popup", async () => {

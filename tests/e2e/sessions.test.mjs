@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, pageSeconds, popupSignIn, repoRoot, serveStatic, waitForAge } from "./harness.mjs";
+import { clickForPopup, launchBrowser, outcome, pageSeconds, popupSignIn, repoRoot, serveStatic, waitForAge } from "./harness.mjs";
 import { ACR_MFA, ACR_PWD, DEFAULT_API_AUDIENCE, MFA_API_AUDIENCE, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
 
@@ -208,7 +208,8 @@ describe("sessions in Chromium", () => {
       const now = await page.evaluate(() => window.client.session);
       assert.equal(now.accessToken, renewed.token);
       assert.notEqual(now.idToken, session.idToken, "the refreshed ID token was taken");
-      assert.equal(now.claims.amr, undefined, "the provider left amr out of the refreshed ID token");
+      assert.equal(claimsOf(now.idToken).amr, undefined, "the provider left amr out of the refreshed ID token");
+      assert.deepEqual([now.claims.acr, now.claims.amr, now.claims.auth_time], [session.claims.acr, session.claims.amr, session.claims.auth_time], "the claims report the login's context, as the session does");
       assert.deepEqual([now.acr, now.amr, now.authTime], [session.acr, session.amr, session.authTime], "the interactive context");
       // The access token from the refresh grant carries the interactive authentication too.
       assert.equal(claimsOf(renewed.token).acr, ACR_MFA);
@@ -295,7 +296,7 @@ describe("sessions in Chromium", () => {
     await listen(b.page);
     const storedRefreshToken = () => a.page.evaluate(() => {
       const key = Object.keys(localStorage).find((k) => k.startsWith("stepup.session "));
-      return localStorage.getItem(key).split("\n")[2];
+      return localStorage.getItem(key).split("\n")[3];
     });
     const first = await storedRefreshToken();
     assert.ok(first);
@@ -422,4 +423,124 @@ describe("sessions in Chromium", () => {
       await a.context.close();
     });
   }
+});
+
+/** The stored session entry of the page's client: [key, lines]. */
+const storedEntry = (page) => page.evaluate(() => {
+  const key = Object.keys(localStorage).find((k) => k.startsWith("stepup.session "));
+  return [key, localStorage.getItem(key).split("\n")];
+});
+const b64 = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+describe("nothing read back is trusted as read", () => {
+  // What a script that could write localStorage once would plant: the signed-in user's own entry with an ID token
+  // claiming a fresh MFA login. Unsigned (alg none), and the provider's real header and signature over changed claims.
+  const forgeries = {
+    "alg none": (token, claims) => `${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.`,
+    "changed claims under the real signature": (token, claims) => { const [h, , sig] = token.split("."); return `${h}.${b64(claims)}.${sig}`; },
+  };
+  for (const [name, forge] of Object.entries(forgeries)) {
+    test(`a forged stored session (${name}, acr/amr/auth_time of an MFA login) is taken neither by another tab nor after a reload`, async () => {
+      const extra = { useRefreshTokens: true, cacheLocation: "localStorage" };
+      const a = await openTab(extra);
+      const { session } = await pwdLogin(a.page);
+      assert.equal(session.acr, ACR_PWD);
+      const b = await openTab(extra, a.context);
+      assert.equal(await b.page.evaluate(() => window.client.session?.idToken), session.idToken, "tab B restored the real session");
+      await listen(b.page);
+
+      const [key, lines] = await storedEntry(a.page);
+      const claims = { ...claimsOf(session.idToken), acr: ACR_MFA, amr: ["pwd", "otp", "mfa"], auth_time: Math.floor(Date.now() / 1000) };
+      lines[1] = forge(session.idToken, claims);
+      await a.page.evaluate(([k, v]) => localStorage.setItem(k, v), [key, lines.join("\n")]);
+
+      // Tab B hears the write at once (storage event): it must not take the forged context.
+      await b.page.waitForFunction(() => window.changes.length > 0, null, { timeout: 5000, polling: 20 });
+      const seen = await b.page.evaluate(() => ({ session: window.client.session, changes: window.changes }));
+      assert.equal(seen.session, null, `tab B took: ${JSON.stringify(seen.session?.acr)}`);
+      assert.deepEqual(seen.changes.map((c) => c.idToken), [null], "tab B's listeners hear that there is no session now");
+      const decision = await b.page.evaluate(() => window.client.session ? "satisfied" : "no session: a step-up must log in");
+      assert.equal(decision, "no session: a step-up must log in");
+
+      // A reload: create() finds the entry and does not adopt it.
+      await a.page.reload();
+      await a.page.waitForFunction(() => window.ready === true);
+      const back = await a.page.evaluate(async (c) => { await window.createClient(c); return window.client.session; }, config(extra));
+      assert.equal(back, null, `after the reload: ${JSON.stringify(back?.acr)}`);
+      // And a step-up really goes to the provider: the MFA policy opens a popup (the test then aborts it).
+      const { i, popup } = await clickForPopup(a.page, (p) => {
+        window.stepUpAbort = new AbortController();
+        return window.client.requireStepUp(p, { signal: window.stepUpAbort.signal });
+      }, { mfa: true });
+      assert.ok(popup, "a popup opened");
+      await a.page.evaluate(() => window.stepUpAbort.abort());
+      const result = await outcome(a.page, i);
+      assert.equal(result.code, "aborted", JSON.stringify(result));
+      await a.context.close();
+    });
+  }
+
+  test("a stored entry whose keys cannot be fetched is not adopted; it is taken on the next load once they can", async () => {
+    const extra = { useRefreshTokens: true, cacheLocation: "sessionStorage" };
+    const { context, page } = await openTab(extra);
+    const { session } = await pwdLogin(page);
+    await context.route("**/jwks*", (route) => route.abort());
+    await page.reload();
+    await page.waitForFunction(() => window.ready === true);
+    const offline = await page.evaluate(async (c) => { await window.createClient(c); return window.client.session; }, config(extra));
+    assert.equal(offline, null, "not verified, not trusted");
+    await context.unroute("**/jwks*");
+    await page.reload();
+    await page.waitForFunction(() => window.ready === true);
+    const online = await page.evaluate(async (c) => { await window.createClient(c); return window.client.session; }, config(extra));
+    assert.equal(online?.idToken, session.idToken, "the entry stayed, and is verified now");
+    await context.close();
+  });
+
+  test("another tab signs in as another user: this tab's session and listeners follow (never a silent swap)", async () => {
+    const extra = { useRefreshTokens: true, cacheLocation: "localStorage" };
+    const a = await openTab(extra);
+    await pwdLogin(a.page);
+    const b = await openTab(extra, a.context);
+    await listen(b.page);
+    const { result } = await popupSignIn(a.page, idp, () => window.client.loginWithPopup({ prompt: "login" }), undefined, { user: "bob" });
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(result.value.claims.sub, "bob");
+    await b.page.waitForFunction((id) => window.changes.some((c) => c.idToken === id), result.value.idToken, { timeout: 5000, polling: 20 });
+    assert.equal(await b.page.evaluate(() => window.client.session.claims.sub), "bob");
+    await a.context.close();
+  });
+
+  test("the wait for another tab's renewal is bounded: a lock mark from the future is not waited for, one never reached ends the wait, an AbortSignal ends it at once", async () => {
+    const { context, page } = await openTab({ useRefreshTokens: true, cacheLocation: "localStorage" });
+    await pwdLogin(page);
+    // The client's refresh lock, from the mark its login published (src/web/glue.js publish).
+    const name = await page.evaluate(async () =>
+      (await navigator.locks.query()).held.map((l) => l.name).find((n) => n.startsWith("stepup.refresh "))?.split("#")[0]);
+    assert.ok(name, "the login published its mark");
+    // Another script of the origin holds a lock named like a mark, until told to let go.
+    const hold = (mark) => page.evaluate(([n, m]) => {
+      navigator.locks.request(`${n}#${m}`, () => new Promise((release) => { window.letGo = release; }));
+    }, [name, mark]);
+    const raced = (options, abortAfterMs) => page.evaluate(([o, ms]) => {
+      const controller = new AbortController();
+      if (ms != null) setTimeout(() => controller.abort(), ms);
+      const token = window.client.getAccessToken({ ...o, signal: controller.signal }).then((t) => ({ token: t }), (e) => ({ code: e.code }));
+      // A bound on the test, not a measurement: without the fix the wait never ends.
+      return Promise.race([token, new Promise((r) => setTimeout(() => r({ code: "still waiting after 20 s" }), 20000))]);
+    }, [options, abortAfterMs]);
+
+    await hold(9999999999999);
+    const far = await raced({ audience: API2 });
+    assert.ok(far.token, JSON.stringify(far));
+    await page.evaluate(() => window.letGo());
+
+    await hold(await page.evaluate(() => Date.now() + 4000));
+    const near = await raced({ audience: API2, scope: "openid" });
+    assert.ok(near.token, JSON.stringify(near));
+    const aborted = await raced({ audience: API2, scope: "profile" }, 300);
+    assert.equal(aborted.code, "aborted", JSON.stringify(aborted));
+    await page.evaluate(() => window.letGo());
+    await context.close();
+  });
 });
