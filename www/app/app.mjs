@@ -124,6 +124,7 @@ async function createClient() {
     else if (!last && !state.busy) run(refreshAccount); // signed in in another tab
     last = session;
     state.shownIdToken = undefined; // redraw the inspector
+    $("#challenge").hidden = true; // a challenge shown for the old token says nothing about the new one
     update();
   });
   return true;

@@ -35,7 +35,7 @@ export function shell({ dpop = false } = {}) {
         but only if your last one is older than 5 minutes. That is <em>step-up authentication</em>, done by the
         <code>stepup</code> package: Rust compiled to WebAssembly.</p>
         <button class="primary large" data-action="signin" data-needs-client disabled id="sign-in-hero" type="button">Sign in</button>
-        <label class="keep"><input type="checkbox" id="keep"> Keep me signed in
+        <label class="keep"><input type="checkbox" id="keep"> <span>Keep me signed in</span>
           <small class="muted">(<code>cacheLocation: "localStorage"</code>, <code>useRefreshTokens: true</code>)</small></label>
         <div id="intro-extra"></div>
       </section>
@@ -70,7 +70,7 @@ export function shell({ dpop = false } = {}) {
             <p class="muted">Where your earnings go. Changing it needs a second factor too.</p>
             <form id="payout-form" novalidate>
               <label for="iban">New IBAN</label>
-              <input id="iban" name="iban" autocomplete="off" spellcheck="false" placeholder="e.g. GB82 WEST 1234 5698 7654 32" aria-describedby="iban-error" required>
+              <input id="iban" name="iban" autocomplete="off" spellcheck="false" placeholder="GB82 WEST 1234 5698 7654 32" aria-describedby="iban-error" required>
               <span class="field-error" id="iban-error" aria-live="polite"></span>
               <button class="primary" id="change-payout" type="submit" data-needs-session disabled>Change payout account</button>
             </form>
