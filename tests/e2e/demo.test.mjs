@@ -133,6 +133,7 @@ describe("the demo: Stepup Bank", () => {
     });
     await page.reload();
     await page.waitForSelector("#renewed-at", { timeout: 15000 });
+    await activity(page, "info", "Access token renewed");
     assert.ok((await page.textContent("#context")).startsWith(before.split(").")[0]), "the same sign-in's context");
     // A second tab shares the session; signing out there signs this tab out.
     const other = await context.newPage();
