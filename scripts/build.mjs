@@ -6,6 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrap, root } from "./bootstrap.mjs";
+import { postProcessingInputs, recordStamp, upToDate } from "./build-stamp.mjs";
 import { blankPanicLocations, unreachableFormatting, unreachablePanics } from "./unreachable-formatting.mjs";
 
 function run(cmd, args, env = {}) {
@@ -156,15 +157,23 @@ function remapPaths() {
   return existsSync(registry) ? readdirSync(registry).map((index) => `--remap-path-prefix=${join(registry, index)}/=`) : [];
 }
 
-export function build({ tools = bootstrap({ browser: false }) } = {}) {
+/** `force`: run every step even when pkg/ is up to date (`npm run build -- --force`). */
+export function build({ tools = bootstrap({ browser: false }), force = false } = {}) {
   const t0 = Date.now();
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "js", "--lib",
     "--config", `build.rustflags=${JSON.stringify(remapPaths())}`]);
   const pkg = join(root, "pkg");
-  rmSync(pkg, { recursive: true, force: true });
-  mkdirSync(pkg);
   const targetDir = process.env.CARGO_TARGET_DIR || join(root, "target");
   const built = join(targetDir, "wasm32-unknown-unknown", "release", "stepup.wasm");
+  // The steps below take about half a minute; with the same inputs they write the same pkg/ (scripts/build-stamp.mjs).
+  const stamp = join(targetDir, "wasm32-unknown-unknown", "release", "stepup-npm.stamp");
+  const inputs = postProcessingInputs(root, { wasm: built, wasmBindgen: tools.wasmBindgen });
+  if (!force && upToDate(stamp, inputs, pkg)) {
+    console.log(`[build] pkg/ is up to date (same wasm, scripts and package files) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return;
+  }
+  rmSync(pkg, { recursive: true, force: true });
+  mkdirSync(pkg);
   // The standard library's formatting functions that nothing can call, and its panicking functions, which build a
   // message for a handler that traps without reading it (scripts/unreachable-formatting.mjs).
   const formatting = unreachableFormatting(built);
@@ -228,7 +237,8 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
   writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
   const readme = join(root, "docs", "PACKAGE.md");
   if (existsSync(readme)) copyFileSync(readme, join(pkg, "README.md"));
+  recordStamp(stamp, inputs, pkg);
   console.log(`[build] pkg/ ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) build();
+if (process.argv[1] === fileURLToPath(import.meta.url)) build({ force: process.argv.includes("--force") });

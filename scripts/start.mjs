@@ -2,7 +2,8 @@
 // dev identity provider, the demo API) until Ctrl-C. Prints the URL and the demo credentials.
 //
 //   npm start                       everything local: http://localhost:5173/
-//   npm start -- --no-build         reuse pkg/ as it is (quicker restarts)
+//   npm start -- --no-build         use pkg/ as it is (without --no-build an unchanged pkg/ is kept too:
+//                                   scripts/build-stamp.mjs; this skips even cargo's check)
 //   PORT=8080 IDP_PORT=… API_PORT=… other ports (a busy local port falls back to a free one)
 //   STEPUP_ISSUER=https://YOUR_TENANT.auth0.com/ STEPUP_CLIENT_ID=… STEPUP_AUDIENCE=… npm start
 //                                   against a real provider; no local identity provider then

@@ -43,6 +43,9 @@ step("README examples are the tested ones", () => {
   }
 });
 
+// The benchmark figures README.md and docs/PACKAGE.md quote are those of bench/RESULTS.md (scripts/figures.mjs).
+step("README and docs/PACKAGE.md figures are bench/RESULTS.md's", () => run("node", ["--test", "tests/figures.test.mjs"]));
+
 step("clippy (native, all targets)", () => run("cargo", ["clippy", "--all-targets", "--", "-D", "warnings"]));
 step("clippy (wasm32, features js + leptos + yew; and every test target with js)", () => {
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "js,leptos,yew", "--lib", "--", "-D", "warnings"]);

@@ -133,6 +133,7 @@ describe("the demo: Stepup Bank", () => {
     });
     await page.reload();
     await page.waitForSelector("#renewed-at", { timeout: 15000 });
+    await activity(page, "info", "Access token renewed");
     assert.ok((await page.textContent("#context")).startsWith(before.split(").")[0]), "the same sign-in's context");
     // A second tab shares the session; signing out there signs this tab out.
     const other = await context.newPage();
@@ -140,6 +141,52 @@ describe("the demo: Stepup Bank", () => {
     await other.waitForSelector("#sign-out");
     await other.click("#sign-out");
     await page.waitForSelector("#sign-in-hero", { state: "visible", timeout: 5000 });
+    await done();
+  });
+
+  test("a sign-out in another tab empties this tab's inspector and says so in Activity", async () => {
+    const { context, page, done } = await openDemo();
+    await page.check("#keep");
+    await signInWithPopup(page);
+    await activity(page, "ok", "Signed in");
+    const other = await context.newPage();
+    pageErrors.push(...watchPage(other));
+    await other.goto(demo.url);
+    await other.waitForSelector("#sign-out");
+    await other.click("#sign-out");
+    await page.waitForSelector("#sign-in-hero", { state: "visible", timeout: 5000 });
+    await page.waitForSelector("#inspector-empty", { timeout: 5000 });
+    assert.equal(await page.locator("#level").count(), 0, "no trace of the old session in the inspector");
+    assert.equal(await page.locator("#decision").count(), 0);
+    await activity(page, "warn", "Signed out elsewhere");
+    assert.equal(await page.locator("#activity li", { hasText: "Session restored" }).count(), 0, "this tab's session was never reloaded");
+    await activity(other, "info", "Session restored");
+    await done();
+  });
+
+  test("a kept session the provider no longer renews (login_required) empties the inspector and says so in Activity", async () => {
+    const { page, errors, done } = await openDemo();
+    await page.check("#keep");
+    await signInWithPopup(page);
+    // The refresh token revoked at the provider, as it looks to the page: an unknown one, and the access token expired.
+    await page.evaluate(() => {
+      const key = Object.keys(localStorage).find((k) => k.startsWith("stepup.session "));
+      const lines = localStorage.getItem(key).split("\n");
+      lines[2] = "revoked-refresh-token";
+      lines[5] = "1";
+      localStorage.setItem(key, lines.join("\n"));
+    });
+    await page.reload();
+    await page.waitForSelector("#error:not([hidden])", { timeout: 15000 });
+    assert.equal(await page.textContent("#error-code"), "login_required");
+    await page.waitForSelector("#sign-in-hero", { state: "visible" });
+    await page.waitForSelector("#inspector-empty", { timeout: 5000 });
+    assert.equal(await page.locator("#level").count(), 0, "no trace of the ended session in the inspector");
+    await activity(page, "warn", "Session ended");
+    // The token endpoint's 400 invalid_grant is the story here; Chromium logs it as a console error.
+    const refused = errors.findIndex((e) => /status of 400 \(Bad Request\)/.test(e));
+    assert.notEqual(refused, -1, "the refresh was refused by the provider");
+    errors.splice(refused, 1);
     await done();
   });
 
@@ -264,6 +311,8 @@ describe("the demo: Stepup Bank", () => {
     await page.waitForURL(demo.url);
     await page.waitForSelector("#level.weak");
     assert.equal(page.url(), demo.url, "the code and state left the address bar");
+    await activity(page, "ok", "Signed in (redirect)");
+    assert.equal(await page.locator("#activity li", { hasText: "Signing in (redirect)" }).count(), 1, "Activity from before the redirect is kept");
     await page.waitForFunction(() => document.getElementById("balance").textContent.includes("€"));
 
     await page.fill("#to", "Landlord");
@@ -293,6 +342,7 @@ describe("the demo: Stepup Bank", () => {
   test("RFC 9470: the API challenges, client.fetch steps up in a popup and retries", async () => {
     const { page, done } = await openDemo();
     await signInWithPopup(page);
+    assert.equal(await page.textContent("#rfc-scheme"), "Bearer");
     await page.click("#peek-challenge");
     await page.waitForSelector("#challenge-header");
     assert.match(await page.textContent("#challenge-header"), /^Bearer error="insufficient_user_authentication".*acr_values="http:\/\/schemas\.openid\.net\/pape\/policies\/2007\/06\/multi-factor", max_age="300"$/);
@@ -384,6 +434,31 @@ describe("the demo: Stepup Bank", () => {
     assert.match(await page.textContent("#cnf-match"), /names this key/);
     assert.match(await page.textContent("#balance"), /^€[\d,.]+$/, "the API took the DPoP-bound token");
     await shot(page, "dpop-inspector");
+    await done();
+  });
+
+  test("the DPoP switch: \"Show the API's challenge\" sends a DPoP proof and shows the RFC 9470 challenge under the DPoP scheme, then 200 after a step-up", async () => {
+    const { page, done } = await openDemo();
+    await page.check("#dpop");
+    await page.waitForSelector("#sign-in-hero:not([disabled])");
+    await signInWithPopup(page);
+    await page.click("#peek-challenge");
+    await page.waitForSelector("#challenge-header");
+    const header = await page.textContent("#challenge-header");
+    assert.match(header, /^DPoP algs="[^"]*", error="insufficient_user_authentication", .*acr_values="http:\/\/schemas\.openid\.net\/pape\/policies\/2007\/06\/multi-factor", max_age="300"$/);
+    const parsed = JSON.parse(await page.textContent("#challenge-parsed"));
+    assert.deepEqual(parsed.acrValues, ["http://schemas.openid.net/pape/policies/2007/06/multi-factor"]);
+    assert.equal(parsed.maxAge, 300);
+    assert.match(await page.textContent("#challenge-sent"), /Authorization: DPoP .*DPoP proof/);
+    assert.equal(await page.textContent("#rfc-scheme"), "DPoP", "the card names the scheme the API uses");
+
+    const popup = await clickForPopup(page, "#api-transfer");
+    await totp(popup);
+    await activity(page, "ok", "The API accepted the transfer (200)");
+    await page.click("#peek-challenge");
+    await page.waitForFunction(() => /^HTTP 200/.test(document.querySelector("#challenge p")?.textContent ?? ""));
+    assert.equal(await page.locator("#challenge-header").count(), 0, "no challenge once the sign-in is strong enough");
+    await shot(page, "dpop-challenge");
     await done();
   });
 });

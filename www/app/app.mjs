@@ -16,6 +16,7 @@ const POLICY = { mfa: true, maxAge: 300 };
 const MODE_KEY = "stepup-demo:mode"; // popup or redirect: a preference, not a secret
 const DPOP_KEY = "stepup-demo:dpop"; // "on": tokens bound to a DPoP key (RFC 9449); a preference too
 const KEEP_KEY = "stepup-demo:keep"; // "Keep me signed in": a preference, not a secret
+const ACTIVITY_KEY = "stepup-demo:activity"; // this tab's Activity list, kept across a redirect or reload
 
 const state = {
   config: null,
@@ -26,7 +27,8 @@ const state = {
   account: null, // { balance, currency, payoutAccount } from the API
   activity: [],
   busy: false,
-  shownIdToken: null,
+  signingOut: false, // this tab's "Sign out" was clicked: the session's end is ours, not another tab's
+  shownIdToken: undefined, // the ID token the inspector shows (null: the signed-out state; undefined: redraw)
 };
 let inspector;
 
@@ -34,7 +36,9 @@ let inspector;
 // Boot
 
 async function boot() {
-  mount("root", shell());
+  const dpopOn = localStorage.getItem(DPOP_KEY) === "on";
+  mount("root", shell({ dpop: dpopOn }));
+  restoreActivity();
   for (const input of document.querySelectorAll('input[name="mode"]')) {
     input.checked = input.value === state.mode;
     input.addEventListener("change", () => setMode(input.value));
@@ -42,7 +46,7 @@ async function boot() {
   // The client is created with or without DPoP, so switching makes a new one: reload (the session, in
   // memory, goes; the redirect callback page reads the same preference).
   const dpop = $("#dpop");
-  dpop.checked = localStorage.getItem(DPOP_KEY) === "on";
+  dpop.checked = dpopOn;
   dpop.addEventListener("change", () => {
     localStorage.setItem(DPOP_KEY, dpop.checked ? "on" : "off");
     location.assign("/");
@@ -74,7 +78,11 @@ async function boot() {
   });
   if (!(await createClient())) return;
   if (document.body.dataset.page === "callback") await finishRedirect();
-  else if (state.client.session) run(refreshAccount); // kept signed in: create() restored the session
+  else if (state.client.session) {
+    // Kept signed in: create() restored the session from localStorage.
+    log("info", "Session restored", `Kept signed in from before the reload (${amrText(state.client.session)}).`);
+    run(refreshAccount);
+  }
   update();
   webauthnSupport().then(renderSupport, () => renderSupport(null));
   setInterval(() => inspector.tick(), 1000);
@@ -104,17 +112,38 @@ async function createClient() {
     return false;
   }
   let last = state.client.session;
-  // Every change: a sign-in, a step-up, a renewed access token, a sign-out here or in another tab.
+  // Every change: a sign-in, a step-up, a renewed access token, a sign-out here or in another tab, a session
+  // the provider ended (login_required). Each redraws the inspector and says what happened in Activity.
   state.client.onSessionChange((session) => {
-    const renewed = session && last && session.authTime === last.authTime && session.claims.sub === last.claims.sub && session.accessToken !== last.accessToken;
-    state.renewedAt = renewed ? nowSeconds() : session && last && session.authTime === last.authTime ? state.renewedAt : null;
+    const sameSignIn = Boolean(session && last && session.authTime === last.authTime && session.claims.sub === last.claims.sub);
+    const renewed = sameSignIn && session.accessToken !== last.accessToken;
+    state.renewedAt = renewed ? nowSeconds() : sameSignIn ? state.renewedAt : null;
+    logSessionChange(last, session, renewed);
+    if (session) state.signingOut = false;
     if (!session) state.account = null;
     else if (!last && !state.busy) run(refreshAccount); // signed in in another tab
     last = session;
     state.shownIdToken = undefined; // redraw the inspector
+    $("#challenge").hidden = true; // a challenge shown for the old token says nothing about the new one
     update();
   });
   return true;
+}
+
+/**
+ * Activity for the session changes no button of this tab announces. A sign-in or step-up started here is logged
+ * by its handler (this tab is busy then); the rest came from elsewhere: another tab, the refresh token, the provider.
+ */
+function logSessionChange(before, after, renewed) {
+  if (!after) {
+    if (state.signingOut) log("info", "Signed out", "The session is gone from this page; the identity provider ends its own next.");
+    else if (state.busy) log("warn", "Session ended", "The identity provider no longer accepts it (expired, revoked or signed out): sign in again.");
+    else log("warn", "Signed out elsewhere", "Another tab signed out, or ended the session: this page forgot it too.");
+  } else if (renewed) {
+    log("info", "Access token renewed", "By the refresh token; the sign-in's context (acr, amr, auth_time) stays as it was.");
+  } else if (!state.busy) {
+    log("info", before ? "Signed in again in another tab" : "Signed in in another tab", amrText(after));
+  }
 }
 
 /** The redirect flow's way back: finish the login, then resume what the user was doing. */
@@ -186,7 +215,15 @@ function signIn() {
 
 function signOut() {
   clearError();
-  run(() => state.client.logout({ returnTo: `${location.origin}/` }));
+  state.signingOut = true;
+  run(async () => {
+    try {
+      await state.client.logout({ returnTo: `${location.origin}/` }); // leaves for the provider's logout page, if it has one
+    } catch (err) {
+      state.signingOut = false;
+      throw err;
+    }
+  });
 }
 
 /** Check the sign-in against POLICY (stepping up when needed), then do the action. */
@@ -244,16 +281,32 @@ function apiTransfer() {
   }, { stepUpRetry: apiTransfer });
 }
 
-/** Show the raw challenge: a dry-run POST with plain fetch, so no money moves and no step-up starts. */
+/**
+ * Show the raw challenge: a dry-run POST with plain fetch, so no money moves and no step-up starts. The token goes
+ * as client.fetch would send it: `Bearer`, or with DPoP on `DPoP` with a proof of this browser's key (RFC 9449),
+ * without which the API refuses a bound token before it looks at the sign-in.
+ */
 function peekChallenge() {
   clearError();
-  const token = state.client.session?.accessToken;
+  const { client } = state;
+  const token = client.session?.accessToken;
+  const dpop = Boolean(client.dpopThumbprint);
+  const url = api("/api/transfer");
+  const send = async (nonce) => {
+    const headers = { authorization: `${dpop ? "DPoP" : "Bearer"} ${token}` };
+    if (dpop) headers.dpop = await client.dpopProof("POST", url, nonce ? { nonce } : {});
+    return fetch(url, json({ method: "POST", body: { dryRun: true }, headers }));
+  };
   run(async () => {
-    const res = await fetch(api("/api/transfer"), json({ method: "POST", body: { dryRun: true }, headers: { authorization: `Bearer ${token}` } }));
+    let res = await send();
+    // RFC 9449 §9: an API that wants its own nonce in the proof says so once, with the nonce to use.
+    const nonce = res.headers.get("dpop-nonce");
+    if (dpop && res.status === 401 && nonce && /error="use_dpop_nonce"/.test(res.headers.get("www-authenticate") ?? "")) res = await send(nonce);
     const header = res.headers.get("www-authenticate");
     const parsed = header ? parseStepUpChallenge(header) : null;
     mount("challenge", html`
       <p><strong>HTTP ${res.status}</strong> ${res.status === 401 ? "Unauthorized" : res.ok ? "OK: your token already satisfies the API" : ""}</p>
+      <p class="muted" id="challenge-sent">Sent <code>Authorization: ${dpop ? "DPoP" : "Bearer"} &lt;access token&gt;</code>${dpop ? html` and a <code>DPoP</code> proof from <code>client.dpopProof("POST", url)</code>` : ""}.</p>
       ${header ? html`<p class="label">WWW-Authenticate</p><pre id="challenge-header">${header}</pre>
         <p class="label">parseStepUpChallenge(header)</p><pre id="challenge-parsed">${JSON.stringify(parsed, null, 2)}</pre>` : ""}`);
     $("#challenge").hidden = false;
@@ -301,7 +354,7 @@ function update() {
   document.body.classList.toggle("signed-in", Boolean(session));
   renderUser(session);
   renderAccount(session);
-  if (inspector && session?.idToken !== state.shownIdToken) {
+  if (inspector && (session?.idToken ?? null) !== state.shownIdToken) {
     state.shownIdToken = session?.idToken ?? null;
     inspector.render(session, { renewedAt: state.renewedAt });
   }
@@ -337,7 +390,7 @@ function renderIntro() {
       <p><strong>Demo users</strong> (password <code>${local.users[0]?.password}</code>)</p>
       <ul>${local.users.map((u) => html`<li><code>${u.username}</code> ${u.note}</li>`)}</ul>
       <p>Codes by text, call and email, and push approvals arrive in the <a href="${local.outboxUrl}" target="_blank" rel="noopener">dev outbox ↗</a>.
-      TOTP secret of alice: <code>${local.totpSecret}</code>. Passkeys and recovery codes: <a href="${local.accountUrl}" target="_blank" rel="noopener">account page ↗</a>.</p>
+      TOTP secret of alice: <code class="secret" id="totp-secret" data-secret="${local.totpSecret}">${local.totpSecret.match(/.{1,4}/g)?.join(" ")}</code>. Passkeys and recovery codes: <a href="${local.accountUrl}" target="_blank" rel="noopener">account page ↗</a>.</p>
     </div>` : html`<p class="creds">Identity provider: <code>${state.config.issuer}</code></p>`);
   mount("footer-links", local ? html`<a href="${local.outboxUrl}" target="_blank" rel="noopener">Dev outbox</a> ·
     <a href="${local.accountUrl}" target="_blank" rel="noopener" id="account-link">Sign-in methods (add a passkey)</a> · ` : "");
@@ -354,9 +407,29 @@ function renderSupport(support) {
 // Activity, errors, busy state
 
 function log(kind, title, detail = "") {
-  state.activity.unshift({ kind, title, detail, time: new Date() });
+  state.activity.unshift({ kind, title, detail, time: Date.now() });
   state.activity.length = Math.min(state.activity.length, 30);
-  mount("activity", state.activity.map((e) => html`<li class="${e.kind}"><time>${e.time.toLocaleTimeString("en-GB")}</time>
+  try {
+    sessionStorage.setItem(ACTIVITY_KEY, JSON.stringify(state.activity));
+  } catch {
+    // Storage full or switched off: the list lives in this page only.
+  }
+  renderActivity();
+}
+
+/** The entries logged before a redirect (or reload) of this tab: what happened before the page left. */
+function restoreActivity() {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(ACTIVITY_KEY) ?? "[]");
+    if (Array.isArray(kept)) state.activity = kept.filter((e) => e && typeof e.title === "string" && Number.isFinite(e.time)).slice(0, 30);
+  } catch {
+    state.activity = [];
+  }
+  renderActivity();
+}
+
+function renderActivity() {
+  mount("activity", state.activity.map((e) => html`<li class="${e.kind}"><time>${new Date(e.time).toLocaleTimeString("en-GB")}</time>
     <div><strong>${e.title}</strong>${e.detail ? html`<span>${e.detail}</span>` : ""}</div></li>`));
 }
 

@@ -5,7 +5,9 @@ import { html } from "./dom.mjs";
 
 const lock = html`<svg class="icon" viewBox="0 0 20 20" aria-hidden="true"><path fill="currentColor" d="M10 2a4 4 0 0 0-4 4v2H5a2 2 0 0 0-2 2v6a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-6a2 2 0 0 0-2-2h-1V6a4 4 0 0 0-4-4Zm-2 6V6a2 2 0 1 1 4 0v2H8Z"/></svg>`;
 
-export function shell() {
+/** `dpop`: the DPoP switch is on, so the API's challenges come under the `DPoP` scheme (RFC 9449 §7.1). */
+export function shell({ dpop = false } = {}) {
+  const scheme = dpop ? "DPoP" : "Bearer";
   return html`
   <a class="skip" href="#main">Skip to content</a>
   <header class="topbar">
@@ -33,7 +35,7 @@ export function shell() {
         but only if your last one is older than 5 minutes. That is <em>step-up authentication</em>, done by the
         <code>stepup</code> package: Rust compiled to WebAssembly.</p>
         <button class="primary large" data-action="signin" data-needs-client disabled id="sign-in-hero" type="button">Sign in</button>
-        <label class="keep"><input type="checkbox" id="keep"> Keep me signed in
+        <label class="keep"><input type="checkbox" id="keep"> <span>Keep me signed in</span>
           <small class="muted">(<code>cacheLocation: "localStorage"</code>, <code>useRefreshTokens: true</code>)</small></label>
         <div id="intro-extra"></div>
       </section>
@@ -54,10 +56,10 @@ export function shell() {
             <p class="muted">Needs a second factor from the last 5 minutes.</p>
             <form id="transfer-form" novalidate>
               <label for="to">To</label>
-              <input id="to" name="to" autocomplete="off" placeholder="Bob's Bikes" aria-describedby="to-error" required>
+              <input id="to" name="to" autocomplete="off" placeholder="e.g. Bob's Bikes" aria-describedby="to-error" required>
               <span class="field-error" id="to-error" aria-live="polite"></span>
               <label for="amount">Amount (EUR)</label>
-              <input id="amount" name="amount" type="number" min="0.01" step="0.01" inputmode="decimal" placeholder="25.00" aria-describedby="amount-error" required>
+              <input id="amount" name="amount" type="number" min="0.01" step="0.01" inputmode="decimal" placeholder="e.g. 25.00" aria-describedby="amount-error" required>
               <span class="field-error" id="amount-error" aria-live="polite"></span>
               <button class="primary" id="transfer" type="submit" data-needs-session disabled>Send money</button>
             </form>
@@ -77,9 +79,10 @@ export function shell() {
 
         <section class="card" aria-labelledby="rfc-title">
           <h2 id="rfc-title">Let the API ask (RFC 9470)</h2>
-          <p class="muted">Here the app does not check anything first: <code>client.fetch</code> sends your access token.
-          If it is too weak the API answers <code>401</code> with
-          <code>WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values=…, max_age=300</code>;
+          <p class="muted">Here the app does not check anything first: <code>client.fetch</code> sends your access token${dpop
+            ? html` as <code>Authorization: DPoP</code> with a proof of this browser's key`
+            : ""}. If it is too weak the API answers <code>401</code> with
+          <code>WWW-Authenticate: <span id="rfc-scheme">${scheme}</span> error="insufficient_user_authentication", acr_values=…, max_age=300</code>;
           stepup steps up in a popup and retries once.</p>
           <div class="buttons">
             <button class="primary" data-action="api-transfer" data-needs-session disabled id="api-transfer" type="button">Send €1 through client.fetch</button>
