@@ -80,6 +80,10 @@ impl RemoteKeys {
         } else if !is_secure_url(issuer) {
             return Err(fault(ErrorCode::InvalidConfig, "the issuer must be an https URL to be discovered (or give jwksUri or jwks)"));
         }
+        // rustls deprecates its ring provider for lacking post-quantum key exchange. A JWKS is public: what
+        // TLS must give it is authenticity at fetch time, which a future quantum computer cannot forge after
+        // the fact; and ring keeps aws-lc's CMake build out of the tree.
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(provider)

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use stepup::core::error::{Error, ErrorCode, Result};
+use stepup::core::error::{ErrorCode, Result};
 use stepup::core::jwk::{select_key, Algorithm, Jwk, Jwks};
 use stepup::core::jwt::JoseHeader;
 
@@ -23,6 +23,10 @@ impl KeySet {
     pub(crate) fn new(jwks: Jwks) -> KeySet {
         let decoded = jwks.keys.iter().map(PublicKey::from_jwk).collect();
         KeySet { jwks, decoded }
+    }
+
+    pub(crate) fn jwks(&self) -> &Jwks {
+        &self.jwks
     }
 
     /// Verify a JWS signed with `alg` (allow-listed) by the key of this set that `select_key` picks.
@@ -46,7 +50,7 @@ pub(crate) fn verify_with_jwk(jwk: &Jwk, alg: Algorithm, signing_input: &[u8], s
 pub(crate) enum Keys {
     Inline(Arc<KeySet>),
     #[cfg(feature = "jwks-http")]
-    Remote(crate::http_keys::RemoteKeys),
+    Remote(Box<crate::http_keys::RemoteKeys>),
 }
 
 /// A failure to obtain keys, kept as a code and a message (no `stepup::Error` is held across an `.await`:
@@ -58,8 +62,9 @@ pub(crate) struct KeyFault {
 }
 
 impl KeyFault {
-    pub(crate) fn into_error(self) -> Error {
-        Error::new(self.code, self.message).with_claim("kid")
+    #[cfg(feature = "jwks-http")]
+    pub(crate) fn into_error(self) -> stepup::Error {
+        stepup::Error::new(self.code, self.message).with_claim("kid")
     }
 }
 
