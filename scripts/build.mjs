@@ -156,6 +156,30 @@ function remapPaths() {
   return existsSync(registry) ? readdirSync(registry).map((index) => `--remap-path-prefix=${join(registry, index)}/=`) : [];
 }
 
+/**
+ * `stepup/server` (pkg/server/): the API guard for Node, a wasm build of its own (feature `server`, with std) that the
+ * browser entry never imports, so none of it reaches an app's bundle or the size budget. wasm-bindgen's `--target web`
+ * glue, loaded from disk by src/server/server.js (`initSync`), and that driver with its types. Optimized for speed
+ * (wasm-opt -O3), not size: it runs on servers.
+ */
+function buildServer(pkg, tools, targetDir) {
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "server", "--lib",
+    "--config", `build.rustflags=${JSON.stringify(remapPaths())}`]);
+  const out = join(pkg, "server");
+  mkdirSync(out, { recursive: true });
+  const wasm = join(targetDir, "wasm32-unknown-unknown", "release", "stepup-server.wasm");
+  copyFileSync(join(targetDir, "wasm32-unknown-unknown", "release", "stepup.wasm"), wasm);
+  run(tools.wasmBindgen, ["--target", "web", "--out-dir", out, "--out-name", "stepup_server", wasm]);
+  // The browser layer's glue.js is a wasm-bindgen snippet of the crate; the server module imports none of it.
+  const glue = readFileSync(join(out, "stepup_server.js"), "utf8");
+  if (/from ['"]\.\/snippets\//.test(glue)) throw new Error("build: the server module imports a browser snippet");
+  rmSync(join(out, "snippets"), { recursive: true, force: true });
+  const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
+  const bg = join(out, "stepup_server_bg.wasm");
+  if (existsSync(wasmOpt)) run(wasmOpt, ["-O3", ...FEATURES, "--strip-debug", "--strip-producers", bg, "-o", bg]);
+  for (const f of ["server.js", "server.d.ts"]) copyFileSync(join(root, "src", "server", f), join(out, f));
+}
+
 export function build({ tools = bootstrap({ browser: false }) } = {}) {
   const t0 = Date.now();
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "js", "--lib",
@@ -194,6 +218,7 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
     run(process.execPath, [join(root, "scripts", "order-functions.mjs"), bg]);
   }
   writeJsEntries(pkg);
+  buildServer(pkg, tools, targetDir);
   const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
   const version = cargo.match(/^version = "([^"]+)"/m)?.[1] ?? "0.0.0";
   const repository = cargo.match(/^repository = "([^"]+)"/m)?.[1];
@@ -213,16 +238,19 @@ export function build({ tools = bootstrap({ browser: false }) } = {}) {
     exports: {
       ".": { types: "./stepup.d.ts", default: "./stepup.js" },
       "./callback": { types: "./callback.d.ts", default: "./callback.js" },
+      // The API guard for Node (pkg/server/, see buildServer): never imported by the browser entry.
+      "./server": { types: "./server/server.d.ts", default: "./server/server.js" },
       "./stepup_bg.wasm": "./stepup_bg.wasm",
       "./package.json": "./package.json",
     },
     // What `npm pack` ships; tests/packaging/npm-pack.txt is the expected list and `npm test` compares them.
-    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "callback.js", "callback.d.ts", "snippets/", "README.md", ...licences],
+    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "callback.js", "callback.d.ts", "snippets/", "server/", "README.md", ...licences],
     sideEffects: false,
     repository: { type: "git", url: `git+${repository}.git` },
     homepage: `${repository}#readme`,
     bugs: { url: `${repository}/issues` },
-    // No `engines`: the package runs in browsers (a secure context with WebCrypto and WebAssembly), not in Node.
+    // No `engines`: the package runs in browsers (a secure context with WebCrypto and WebAssembly); only its
+    // `stepup/server` entry is for Node (>= 20).
     keywords: ["oidc", "openid-connect", "oauth", "pkce", "step-up", "mfa", "acr", "webauthn", "passkeys", "jwt", "wasm"],
   };
   writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -129,6 +129,10 @@ pub struct ApiAuth {
     pub claims: String,
     /// The proof's `jti` for the driver's replay store (DPoP only).
     pub replay: Option<Replay>,
+    /// The thumbprint of the key the token is bound to (DPoP only).
+    pub jkt: Option<String>,
+    /// The proof's `nonce`, when it has one: the guard hands out none, a driver that does checks it (RFC 9449 §9).
+    pub dpop_nonce: Option<String>,
 }
 
 impl Pending {
@@ -347,6 +351,8 @@ pub fn finish(config: &GuardConfig, pending: Pending, verified: Verified, policy
     }
     let c = &pending.claims;
     check_claims(config, c, now).map_err(|e| ch.invalid_token(&e))?;
+    let jkt = pending.proof.as_ref().map(|p| p.jkt.clone());
+    let dpop_nonce = pending.proof.as_ref().and_then(|p| p.nonce.clone());
     let replay = match &pending.proof {
         None => None,
         Some(p) => {
@@ -387,12 +393,14 @@ pub fn finish(config: &GuardConfig, pending: Pending, verified: Verified, policy
         scheme,
         claims: claims_text,
         replay,
+        jkt,
+        dpop_nonce,
     })
 }
 
 impl ApiAuth {
     /// The success object of the JS contract: `{ ok: true, sub, acr?, amr, authTime?, scope?, scheme, claims }`,
-    /// and `replay { key, expiresAt }` for the driver's store.
+    /// with `jkt?` and `dpopNonce?` for DPoP requests, and `replay { key, expiresAt }` for the driver's store.
     pub fn to_json(&self) -> String {
         let mut w = ObjectWriter::new();
         w.boolean("ok", true);
@@ -405,6 +413,8 @@ impl ApiAuth {
         w.optional_string("scope", &self.scope);
         w.string("scheme", self.scheme.as_str());
         w.raw("claims", if self.claims.is_empty() { "{}" } else { &self.claims });
+        w.optional_string("jkt", &self.jkt);
+        w.optional_string("dpopNonce", &self.dpop_nonce);
         if let Some(r) = &self.replay {
             let mut replay = ObjectWriter::new();
             replay.string("key", &r.key);

@@ -30,6 +30,8 @@ pub struct Proof {
     pub jkt: String,
     pub jti: String,
     pub iat: i64,
+    /// The proof's `nonce` (RFC 9449 §9), for a driver that hands out nonces to check.
+    pub nonce: Option<String>,
 }
 
 /// What a proof is checked against.
@@ -90,7 +92,8 @@ pub(crate) fn read(config: &GuardConfig, ch: &Challenge<'_>, text: &str, want: &
     if jkt != want.jkt {
         return fail("the DPoP proof's key is not the token's (cnf.jkt)");
     }
-    Ok(Proof { alg, jwk, plan, signing_input: jwt.signing_input, signature: jwt.signature, jkt, jti: String::from(jti), iat })
+    let nonce = claim("nonce").map(String::from);
+    Ok(Proof { alg, jwk, plan, signing_input: jwt.signing_input, signature: jwt.signature, jkt, jti: String::from(jti), iat, nonce })
 }
 
 /// Members only a private key has (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2; `k` of a symmetric key).

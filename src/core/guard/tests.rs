@@ -284,7 +284,9 @@ fn a_good_proof_passes_and_is_remembered_until_its_window_ends() {
     assert_eq!(pr.plan.verify_params, r#"{"name":"ECDSA","hash":"SHA-256"}"#);
     assert_eq!(Some(pr.signing_input.as_str()), p.rsplit_once('.').map(|(a, _)| a));
     let ok = finish(&config(), pending, ok_verified(), &GuardPolicy::default(), NOW).unwrap();
-    assert_eq!(ok.scheme, Scheme::DPoP);
+    assert_eq!((ok.scheme, ok.jkt.as_deref(), ok.dpop_nonce.as_deref()), (Scheme::DPoP, Some(JKT), None));
+    let v: serde_json::Value = serde_json::from_str(&ok.to_json()).unwrap();
+    assert_eq!((v["jkt"].as_str(), v["replay"]["expiresAt"].as_i64()), (Some(JKT), Some(NOW + 61)));
     let replay = ok.replay.unwrap();
     assert_eq!(replay.expires_at, NOW + 61);
     assert_eq!(replay.key, proof::replay_key(JKT, "j-1"));
