@@ -176,15 +176,15 @@ fn header_text(headers: &HeaderMap, name: impl http::header::AsHeaderName + Clon
     out
 }
 
-/// 503 when the issuer's keys cannot be fetched: an outage, not a bad token (a 401 would send clients to log
-/// in again for nothing).
+/// 503 `discovery_failed` when the issuer's keys cannot be fetched (as the Node guard answers): an outage,
+/// not a bad token (a 401 would send clients to log in again for nothing).
 fn keys_unavailable(fault: &KeyFault) -> Rejection {
     let _ = fault;
     Rejection::from(CoreRejection {
         status: 503,
-        code: "jwks_unavailable",
+        code: ErrorCode::DiscoveryFailed.as_str(),
         www_authenticate: None,
-        description: "the issuer's keys could not be fetched",
+        description: "the provider's keys could not be fetched",
         claim: None,
     })
 }
@@ -239,13 +239,15 @@ impl ApiGuard {
         now: i64,
     ) -> std::result::Result<ApiAuth, Rejection> {
         let config = &self.0.config;
+        // Keys first, as the Node guard: while the provider's keys cannot be had, every request is a 503.
+        let set = self.0.keys.current().await.map_err(|f| keys_unavailable(&f))?;
         let pending = {
             let authorization = header_text(headers, AUTHORIZATION);
             let dpop = header_text(headers, "dpop");
             let request = GuardRequest { method: method.as_str(), url, authorization: authorization.as_deref(), dpop: dpop.as_deref() };
             rules::begin(config, &request)?
         };
-        let token = self.verify_token(&pending).await?;
+        let token = self.verify_token(&pending, set).await?;
         let proof = pending
             .proof
             .as_ref()
@@ -263,10 +265,9 @@ impl ApiGuard {
 
     /// Whether the token's signature verifies with the issuer's key. A key that cannot be chosen (unknown
     /// `kid`, after the one refetch the rotation rule allows) is the rules' `key_not_found` rejection.
-    async fn verify_token(&self, pending: &Pending) -> std::result::Result<bool, Rejection> {
+    async fn verify_token(&self, pending: &Pending, set: Arc<KeySet>) -> std::result::Result<bool, Rejection> {
         let config = &self.0.config;
         let t = &pending.token;
-        let set = self.0.keys.current().await.map_err(|f| keys_unavailable(&f))?;
         // Only the error's kind survives the `.await` below (`stepup::Error` is not `Send`).
         let first = set.verify(&t.header, t.alg, t.signing_input.as_bytes(), &t.signature).map_err(|e| e.kind());
         let set = match first {

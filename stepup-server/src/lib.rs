@@ -13,7 +13,7 @@
 //! - a scope missing → 403 `error="insufficient_scope"`;
 //! - a DPoP proof missing or wrong, or replayed → 401 `DPoP error="invalid_dpop_proof"` (RFC 9449);
 //! - the replay store cannot answer → 503 `replay_store_unavailable` (fail closed); the issuer's keys cannot
-//!   be fetched → 503 `jwks_unavailable`.
+//!   be fetched → 503 `discovery_failed`.
 //!
 //! The rules themselves are `stepup::core::guard` (pure, shared with the Node guard `stepup/server`); this
 //! crate verifies signatures, fetches keys, remembers DPoP proofs and speaks HTTP.
