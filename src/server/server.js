@@ -288,10 +288,11 @@ export async function createApiGuard(options) {
     if (!begun.ok && begun.code === "key_not_found" && (await keys.unknownKid())) begun = JSON.parse(call(() => guard.begin(req)));
     if (!begun.ok) return failure(begun);
     let result;
+    const clock = Date.now() / 1000;
+    const seconds = Math.floor(now ?? clock);
     try {
       const [tokenOk, proofOk] = await Promise.all([verify(cache, begun.token), begun.proof ? verify(cache, begun.proof) : true]);
-      const seconds = now ?? Date.now() / 1000;
-      result = JSON.parse(call(() => guard.finish(begun.id, tokenOk, proofOk, policyJson, Math.floor(seconds))));
+      result = JSON.parse(call(() => guard.finish(begun.id, tokenOk, proofOk, policyJson, seconds)));
     } catch (e) {
       guard.abandon(begun.id);
       throw e;
@@ -301,7 +302,9 @@ export async function createApiGuard(options) {
     if (replay) {
       let fresh;
       try {
-        fresh = await replayStore.claim(replay.key, replay.expiresAt);
+        // Stores count time by the real clock: the proof's remaining window is carried over to it (the same
+        // instant unless a testing `now` was given).
+        fresh = await replayStore.claim(replay.key, Math.ceil(clock + replay.expiresAt - seconds));
       } catch {
         return failure(JSON.parse(Guard.storeUnavailable()));
       }
