@@ -254,7 +254,10 @@ impl ApiGuard {
             .is_some_and(|p| keys::verify_with_jwk(&p.jwk, p.alg, p.signing_input.as_bytes(), &p.signature).is_ok());
         let auth = rules::finish(config, pending, Verified { token, proof }, policy, now)?;
         if let Some(replay) = &auth.replay {
-            match self.0.replay.claim(&replay.key, replay.expires_at).await {
+            // Stores count time by the real clock: the proof's remaining window at `now` is carried over to it
+            // (the same as `expires_at` when `now` is the real clock), as the Node guard does.
+            let expires_at = unix_now().saturating_add(replay.expires_at.saturating_sub(now));
+            match self.0.replay.claim(&replay.key, expires_at).await {
                 Ok(true) => {}
                 Ok(false) => return Err(CoreRejection::replayed_proof(config).into()),
                 Err(_) => return Err(CoreRejection::replay_store_unavailable().into()),
