@@ -38,18 +38,19 @@ impl Redis {
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{bin} could not start ({e}): `apt-get install redis-server`, or set REDIS_SERVER"));
-        let url = format!("redis+unix://{}", socket.display());
+        // From here on, Drop stops the server whatever happens.
+        let redis = Redis { child, dir, url: format!("redis+unix://{}", socket.display()) };
         // Readiness, not timing: ask until the server answers (a fresh redis takes some milliseconds).
-        let client = redis::Client::open(url.as_str()).unwrap();
+        let client = redis::Client::open(redis.url.as_str()).unwrap();
         for _ in 0..500 {
             if let Ok(mut c) = client.get_multiplexed_async_connection().await {
                 if redis::cmd("PING").query_async::<String>(&mut c).await.is_ok() {
-                    return Redis { child, dir, url };
+                    return redis;
                 }
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        panic!("redis-server did not answer on {url}");
+        panic!("redis-server did not answer on {}", redis.url);
     }
 
     fn stop(&mut self) {
