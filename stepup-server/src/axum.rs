@@ -1,5 +1,19 @@
 //! axum extractors (feature `axum`).
 //!
+//! ```no_run
+//! use axum::{routing::post, Router};
+//! use stepup_server::{axum::{PciDss, StepUp}, ApiGuard};
+//!
+//! async fn transfer(auth: StepUp<PciDss>) -> String {
+//!     format!("transfer by {}", auth.sub) // MFA within 15 min, else 401 with an RFC 9470 step-up challenge
+//! }
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let guard = ApiGuard::builder("https://idp.example.com/", "https://api.example.com").build()?; // keys: discovery
+//! let app = Router::new().route("/transfer", post(transfer)).with_state(guard);
+//! axum::serve(tokio::net::TcpListener::bind("0.0.0.0:3000").await?, app).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! - [`StepUp<P>`]: the handler names the policy in its signature, `StepUp<PciDss>` or a policy of the
 //!   application's own ([`Policy`]); the guard comes from the router's state (`ApiGuard: FromRef<S>`).
 //! - [`Authenticated`]: the [`ApiAuth`] a [`StepUpLayer`](crate::StepUpLayer) put in the request, for

@@ -20,23 +20,10 @@
 //!
 //! ## axum (features `axum`, and `jwks-http` to fetch the issuer's keys)
 //!
-//! ```no_run
-//! use axum::{routing::post, Router};
-//! use stepup_server::{axum::{PciDss, StepUp}, ApiGuard};
+//! A handler names the policy it needs in its signature: `StepUp<PciDss>` (the `axum` module has the
+//! whole example, the README's).
 //!
-//! async fn transfer(auth: StepUp<PciDss>) -> String {
-//!     format!("transfer by {} ({:?})", auth.sub, auth.amr) // MFA within 15 min, or a 401 step-up challenge
-//! }
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let guard = ApiGuard::builder("https://idp.example.com/", "https://api.example.com").build()?;
-//! let app: Router = Router::new().route("/transfer", post(transfer)).with_state(guard);
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! axum::serve(listener, app).await?;
-//! # Ok(()) }
-//! ```
-//!
-//! Or guard whole routes with a tower layer and read the result with [`axum::Authenticated`]:
+//! Or guard whole routes with a tower layer and read the result with `axum::Authenticated`:
 //! `router.route_layer(guard.layer(StepUpPolicy::preset("nist-aal2")?))`.
 //!
 //! ## Features
