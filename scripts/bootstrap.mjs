@@ -1,6 +1,6 @@
 // Installs what `npm start`, `npm test` and `npm run bench` need, once, on a machine that has only
 // Rust (rustup) and Node: npm packages, the wasm32 target, wasm-bindgen-cli pinned to Cargo.lock,
-// and a Chromium (+ chromedriver). Each step checks first, so a second run costs under a second.
+// a Chromium (+ chromedriver), and redis-server (the API guard's replay store tests). Each step checks first, so a second run costs under a second.
 // Prints nothing on the happy path except what it installs. Exposes the tools through `tools()`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -106,13 +106,40 @@ function chromium() {
   return { chrome, driver };
 }
 
+/** Debian's redis-server, for the API guard's shared replay store tests: `REDIS_SERVER` if set, else on PATH (or
+ * /usr/bin), else installed as root with apt-get the way Chromium is. */
+export function redisServer({ install = true } = {}) {
+  const find = () => {
+    if (process.env.REDIS_SERVER) {
+      if (!existsSync(process.env.REDIS_SERVER)) throw new Error(`REDIS_SERVER=${process.env.REDIS_SERVER} does not exist`);
+      return process.env.REDIS_SERVER;
+    }
+    return which("redis-server") ?? (existsSync("/usr/bin/redis-server") ? "/usr/bin/redis-server" : null);
+  };
+  const found = find();
+  if (found || !install) return found;
+  if (process.getuid?.() !== 0 || !which("apt-get")) {
+    throw new Error("No redis-server found. Set REDIS_SERVER, or install Debian's redis-server.");
+  }
+  log("installing Debian redis-server");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if (spawnSync("apt-get", ["install", "-y", "-q", "redis-server"], { stdio: "inherit", env }).status !== 0) {
+    run("apt-get", ["update", "-q"], { env });
+    run("apt-get", ["install", "-y", "-q", "redis-server"], { env });
+  }
+  const installed = find();
+  if (!installed) throw new Error("redis-server installed but not found");
+  return installed;
+}
+
 /** Run every step; returns the tool paths the other scripts use. */
 export function bootstrap({ browser = true } = {}) {
   npmPackages();
   wasmTarget();
   const wasmBindgenBin = wasmBindgen();
   const tools = { wasmBindgen: wasmBindgenBin };
-  if (browser) Object.assign(tools, chromium());
+  if (browser) Object.assign(tools, chromium(), { redisServer: redisServer() });
+  if (tools.redisServer) process.env.REDIS_SERVER = tools.redisServer;
   if (tools.chrome) process.env.CHROME_PATH = tools.chrome;
   if (tools.driver) process.env.CHROMEDRIVER = tools.driver;
   return tools;

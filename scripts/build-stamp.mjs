@@ -28,10 +28,10 @@ function digest(root, files) {
 
 /**
  * The inputs of the post-processing: cargo's `wasm`, this directory's build scripts, the package's JS from `src/`
- * (the `StepUpClient` class, the snippets wasm-bindgen copies), the manifest, README and licences it ships, the
- * binaryen package, and the wasm-bindgen binary (by path, size and time: hashing it would cost more than it saves).
+ * (the `StepUpClient` class, the snippets wasm-bindgen copies, the server driver), the manifest, README and licences
+ * it ships, the binaryen package, `also` (other wasm the package takes in: the server module's), and the wasm-bindgen binary (by path, size and time: hashing it would cost more than it saves).
  */
-export function postProcessingInputs(root, { wasm, wasmBindgen }) {
+export function postProcessingInputs(root, { wasm, wasmBindgen, also = [] }) {
   const scripts = ["build.mjs", "build-stamp.mjs", "unreachable-formatting.mjs", "order-functions.mjs", "wasm-sections.mjs"]
     .map((f) => join(root, "scripts", f));
   const js = filesUnder(join(root, "src"), (name) => /\.(js|d\.ts)$/.test(name));
@@ -43,7 +43,7 @@ export function postProcessingInputs(root, { wasm, wasmBindgen }) {
   } catch {
     tool = String(wasmBindgen);
   }
-  return `${digest(root, [wasm, ...scripts, ...js, ...shipped])} ${createHash("sha256").update(tool).digest("hex")}`;
+  return `${digest(root, [wasm, ...also, ...scripts, ...js, ...shipped])} ${createHash("sha256").update(tool).digest("hex")}`;
 }
 
 /** What pkg/ holds now. */

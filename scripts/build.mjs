@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrap, root } from "./bootstrap.mjs";
 import { postProcessingInputs, recordStamp, upToDate } from "./build-stamp.mjs";
@@ -157,6 +157,37 @@ function remapPaths() {
   return existsSync(registry) ? readdirSync(registry).map((index) => `--remap-path-prefix=${join(registry, index)}/=`) : [];
 }
 
+/**
+ * `stepup/server` (pkg/server/): the API guard for Node, a wasm build of its own (feature `server`, with std) that the
+ * browser entry never imports, so none of it reaches an app's bundle or the size budget. wasm-bindgen's `--target web`
+ * glue, loaded from disk by src/server/server.js (`initSync`), and that driver with its types. Optimized for speed
+ * (wasm-opt -O3), not size: it runs on servers.
+ */
+function buildServer(pkg, tools, built) {
+  const out = join(pkg, "server");
+  mkdirSync(out, { recursive: true });
+  const wasm = join(dirname(built), "stepup-server.wasm");
+  copyFileSync(built, wasm);
+  run(tools.wasmBindgen, ["--target", "web", "--out-dir", out, "--out-name", "stepup_server", wasm]);
+  // The browser layer's glue.js is a wasm-bindgen snippet of the crate; the server module imports none of it.
+  const glue = readFileSync(join(out, "stepup_server.js"), "utf8");
+  if (/from ['"]\.\/snippets\//.test(glue)) throw new Error("build: the server module imports a browser snippet");
+  rmSync(join(out, "snippets"), { recursive: true, force: true });
+  const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
+  const bg = join(out, "stepup_server_bg.wasm");
+  if (existsSync(wasmOpt)) run(wasmOpt, ["-O3", ...FEATURES, "--strip-debug", "--strip-producers", bg, "-o", bg]);
+  for (const f of ["server.js", "server.d.ts"]) copyFileSync(join(root, "src", "server", f), join(out, f));
+}
+
+/** Cargo's build of the server module (see buildServer), in a target directory of its own: with the browser build's
+ * features in the same one, each build would relink the other's `stepup.wasm`. Returns the wasm's path. */
+function cargoServer(targetDir) {
+  const dir = join(targetDir, "server");
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "server", "--lib", "--target-dir", dir,
+    "--config", `build.rustflags=${JSON.stringify(remapPaths())}`]);
+  return join(dir, "wasm32-unknown-unknown", "release", "stepup.wasm");
+}
+
 /** `force`: run every step even when pkg/ is up to date (`npm run build -- --force`). */
 export function build({ tools = bootstrap({ browser: false }), force = false } = {}) {
   const t0 = Date.now();
@@ -167,7 +198,8 @@ export function build({ tools = bootstrap({ browser: false }), force = false } =
   const built = join(targetDir, "wasm32-unknown-unknown", "release", "stepup.wasm");
   // The steps below take about half a minute; with the same inputs they write the same pkg/ (scripts/build-stamp.mjs).
   const stamp = join(targetDir, "wasm32-unknown-unknown", "release", "stepup-npm.stamp");
-  const inputs = postProcessingInputs(root, { wasm: built, wasmBindgen: tools.wasmBindgen });
+  const serverBuilt = cargoServer(targetDir);
+  const inputs = postProcessingInputs(root, { wasm: built, wasmBindgen: tools.wasmBindgen, also: [serverBuilt] });
   if (!force && upToDate(stamp, inputs, pkg)) {
     console.log(`[build] pkg/ is up to date (same wasm, scripts and package files) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return;
@@ -203,6 +235,7 @@ export function build({ tools = bootstrap({ browser: false }), force = false } =
     run(process.execPath, [join(root, "scripts", "order-functions.mjs"), bg]);
   }
   writeJsEntries(pkg);
+  buildServer(pkg, tools, serverBuilt);
   const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
   const version = cargo.match(/^version = "([^"]+)"/m)?.[1] ?? "0.0.0";
   const repository = cargo.match(/^repository = "([^"]+)"/m)?.[1];
@@ -222,16 +255,19 @@ export function build({ tools = bootstrap({ browser: false }), force = false } =
     exports: {
       ".": { types: "./stepup.d.ts", default: "./stepup.js" },
       "./callback": { types: "./callback.d.ts", default: "./callback.js" },
+      // The API guard for Node (pkg/server/, see buildServer): never imported by the browser entry.
+      "./server": { types: "./server/server.d.ts", default: "./server/server.js" },
       "./stepup_bg.wasm": "./stepup_bg.wasm",
       "./package.json": "./package.json",
     },
     // What `npm pack` ships; tests/packaging/npm-pack.txt is the expected list and `npm test` compares them.
-    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "callback.js", "callback.d.ts", "snippets/", "README.md", ...licences],
+    files: ["stepup.js", "stepup.d.ts", "stepup_bg.wasm", "stepup_bg.wasm.d.ts", "callback.js", "callback.d.ts", "snippets/", "server/", "README.md", ...licences],
     sideEffects: false,
     repository: { type: "git", url: `git+${repository}.git` },
     homepage: `${repository}#readme`,
     bugs: { url: `${repository}/issues` },
-    // No `engines`: the package runs in browsers (a secure context with WebCrypto and WebAssembly), not in Node.
+    // No `engines`: the package runs in browsers (a secure context with WebCrypto and WebAssembly); only its
+    // `stepup/server` entry is for Node (>= 20).
     keywords: ["oidc", "openid-connect", "oauth", "pkce", "step-up", "mfa", "acr", "webauthn", "passkeys", "jwt", "wasm"],
   };
   writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -1,5 +1,5 @@
 // `npm test`: everything, in order, stopping at the first failure.
-// lint (clippy with the panic lints, native and wasm) → native tests → wasm build → packaging (tests/packaging/) →
+// lint (clippy with the panic lints, native and wasm) → native tests → the Rust API guard → wasm build → packaging (tests/packaging/) →
 // size budget → browser unit tests
 // (wasm-bindgen-test in headless Chromium) → browser end-to-end tests (playwright-core + Chromium).
 import { spawnSync } from "node:child_process";
@@ -59,6 +59,20 @@ step("clippy (wasm32, js without std: the npm build)", () =>
 step("clippy (wasm32, no features)", () =>
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--", "-D", "warnings"]));
 step("cargo test (native)", () => run("cargo", ["test", "--quiet"]));
+// The Rust API guard (the workspace's stepup-server/ crate): clippy with the panic lints and its docs, every feature;
+// then its tests (axum over loopback, keys over HTTP, a real redis-server) with the parity table make-cases.mjs signs,
+// the file the Node guard judges too (tests/guard/parity.test.mjs).
+step("API guard (Rust)", () => {
+  run("cargo", ["clippy", "-p", "stepup-server", "--all-features", "--all-targets", "--", "-D", "warnings"]);
+  run("cargo", ["doc", "--no-deps", "-p", "stepup-server", "--all-features"], { RUSTDOCFLAGS: "-D warnings" });
+  const env = {};
+  if (existsSync(join(root, "tests", "guard", "make-cases.mjs"))) {
+    const cases = join(root, "target", "guard-cases.json");
+    run("node", ["tests/guard/make-cases.mjs", cases]);
+    env.STEPUP_GUARD_CASES = cases;
+  }
+  run("cargo", ["test", "--quiet", "-p", "stepup-server", "--all-features"], env);
+});
 step("cargo doc (native, and wasm32 with leptos + yew), warnings denied", () => {
   run("cargo", ["doc", "--no-deps"], { RUSTDOCFLAGS: "-D warnings" });
   run("cargo", ["doc", "--no-deps", "--target", "wasm32-unknown-unknown", "--features", "leptos,yew"], { RUSTDOCFLAGS: "-D warnings" });

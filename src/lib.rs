@@ -65,6 +65,9 @@ pub mod core;
 pub mod web;
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod js;
+// The API guard's exports for Node (`stepup/server`), a wasm build of its own (scripts/build.mjs).
+#[cfg(all(feature = "server", target_arch = "wasm32"))]
+mod server;
 // What the Leptos and Yew adapters share (judging a session for guards, re-check timers).
 #[cfg(all(target_arch = "wasm32", any(feature = "leptos", feature = "yew")))]
 mod adapter;

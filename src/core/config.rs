@@ -93,7 +93,7 @@ impl ClientConfig {
 
 /// An object whose members are all strings (`extraParams`, `amrAliases`), as pairs; absent (or a failure, noted) is
 /// empty.
-fn string_map(r: &mut Reader<'_>, key: &'static str) -> Vec<(String, String)> {
+pub(crate) fn string_map(r: &mut Reader<'_>, key: &'static str) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
     let all_strings = match r.options.get(key) {
         None => true,

@@ -20,6 +20,8 @@ pub mod config;
 pub mod challenge;
 pub mod discovery;
 pub mod dpop;
+// The API half: the same rules judging access tokens where the data is (DESIGN.md "API guard").
+pub mod guard;
 pub mod passkey;
 pub mod pkce;
 pub mod policy;

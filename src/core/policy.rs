@@ -35,6 +35,36 @@ pub struct StepUpPolicy {
     pub max_age: Option<u64>,
 }
 
+/// The names [`StepUpPolicy::preset`] knows.
+pub const PRESETS: [&str; 3] = ["nist-aal2", "nist-aal3", "pci-dss"];
+
+impl StepUpPolicy {
+    /// A compliance preset: what a token's `acr` / `amr` / `auth_time` can show of a standard, no more
+    /// (docs/COMPLIANCE.md says what each leaves to the app and the provider). An unknown name is
+    /// `invalid_config`, never a laxer policy.
+    ///
+    /// - `nist-aal2`: multi-factor, authenticated within 24 h (NIST SP 800-63B-4 AAL2: reauthentication at
+    ///   least every 24 hours).
+    /// - `nist-aal3`: multi-factor with a hardware-bound key, authenticated within 12 h (AAL3: reauthentication
+    ///   at least every 12 hours, a phishing-resistant authenticator whose key is protected in hardware). Of
+    ///   RFC 8176's method values, two say the key is in hardware: `hwk` ("proof-of-possession of a
+    ///   hardware-secured key": a security key, a device-bound passkey) and `sc` ("smart card": PIV/CAC, the
+    ///   archetype of AAL3). `swk` (a software-secured key), `pop` (a key of either kind), `otp`, `sms` and `tel`
+    ///   cannot show AAL3, so any one of `hwk` or `sc` is required besides `mfa`.
+    /// - `pci-dss`: multi-factor, authenticated within 15 min (PCI DSS v4.0.1 8.4.2 MFA into the CDE, 8.5.1 at
+    ///   least two factor types; 8.2.8's 15-minute idle limit judged from `auth_time`, which is stricter).
+    pub fn preset(name: &str) -> Result<StepUpPolicy, Error> {
+        let (max_age, hardware_key) = match name {
+            "nist-aal2" => (86_400, false),
+            "nist-aal3" => (43_200, true),
+            "pci-dss" => (900, false),
+            _ => return Err(Error::new(ErrorCode::InvalidConfig, "unknown policy preset").with_claim("preset")),
+        };
+        let amr = hardware_key.then(|| AmrPolicy { any_of: vec![String::from("hwk"), String::from("sc")], all_of: Vec::new() });
+        Ok(StepUpPolicy { acr: None, amr, mfa: true, max_age: Some(max_age) })
+    }
+}
+
 /// Required authentication methods (RFC 8176 `amr` values, or the provider's own names).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AmrPolicy {
@@ -295,6 +325,26 @@ mod tests {
     }
     const NOW: i64 = 1_700_000_000;
     const MFA: &str = DEFAULT_STEP_UP_ACR;
+
+    #[test]
+    fn presets_are_what_tokens_can_show_and_unknown_names_fail() {
+        let aal2 = StepUpPolicy::preset("nist-aal2").unwrap();
+        assert_eq!(aal2, StepUpPolicy { mfa: true, max_age: Some(86_400), ..Default::default() });
+        let aal3 = StepUpPolicy::preset("nist-aal3").unwrap();
+        assert_eq!((aal3.mfa, aal3.max_age), (true, Some(43_200)));
+        assert_eq!(aal3.amr, Some(AmrPolicy { any_of: s(&["hwk", "sc"]), all_of: Vec::new() }));
+        assert_eq!(StepUpPolicy::preset("pci-dss").unwrap(), StepUpPolicy { mfa: true, max_age: Some(900), ..Default::default() });
+        for bad in ["", "NIST-AAL2", "nist-aal1", "pci", "nist-aal2 "] {
+            let e = StepUpPolicy::preset(bad).unwrap_err();
+            assert_eq!((e.code(), e.claim.as_deref()), ("invalid_config", Some("preset")), "{bad:?}");
+        }
+        assert!(PRESETS.iter().all(|p| StepUpPolicy::preset(p).is_ok()));
+        // AAL3: an OTP second factor is MFA but not a hardware key; a security key with a PIN is both.
+        let fresh = NOW - 60;
+        assert!(!evaluate(&ctx(None, &["pwd", "otp"], Some(fresh)), &aal3, NOW, MFA, 0).satisfied);
+        assert!(evaluate(&ctx(None, &["pin", "hwk"], Some(fresh)), &aal3, NOW, MFA, 0).satisfied);
+        assert!(evaluate(&ctx(None, &["pwd", "otp"], Some(fresh)), &aal2, NOW, MFA, 0).satisfied);
+    }
 
     #[test]
     fn empty_policy_is_satisfied() {
