@@ -1,5 +1,5 @@
 //! What the guard's tests share: an issuer whose keys are generated at test time (ES256 by ring; RS256 by
-//! `openssl genpkey`, as ring cannot generate RSA keys), tokens and DPoP proofs signed with them, and an HTTP
+//! Node's crypto, as ring cannot generate RSA keys), tokens and DPoP proofs signed with them, and an HTTP
 //! client over loopback.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -26,14 +26,13 @@ fn b64(bytes: &[u8]) -> String {
     base64url::encode(bytes)
 }
 
-/// A fresh 2048-bit RSA key (PKCS#1 DER: what `openssl genpkey -outform DER` writes for RSA), from the
-/// system's openssl, at test time only: never stored.
+/// A fresh 2048-bit RSA key (PKCS#1 DER, what ring's `RsaKeyPair::from_der` reads), made by Node's crypto (the
+/// test command runs under Node; ring cannot generate RSA keys) at test time only: never stored.
 pub fn rsa_der() -> Vec<u8> {
-    let out = std::process::Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-outform", "DER"])
-        .output()
-        .expect("openssl (Debian package `openssl`) generates the tests' RSA key");
-    assert!(out.status.success(), "openssl genpkey failed: {}", String::from_utf8_lossy(&out.stderr));
+    let script = "process.stdout.write(require('crypto').generateKeyPairSync('rsa', { modulusLength: 2048 })\
+                  .privateKey.export({ type: 'pkcs1', format: 'der' }))";
+    let out = std::process::Command::new("node").args(["-e", script]).output().expect("node generates the tests' RSA key");
+    assert!(out.status.success(), "node could not generate an RSA key: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 
