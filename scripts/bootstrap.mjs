@@ -132,8 +132,15 @@ export function redisServer({ install = true } = {}) {
   return installed;
 }
 
+/** Node 20 is the lowest version the tooling, the demo and `stepup/server` support (README, "Node.js versions"). */
+function nodeVersion() {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major < 20) throw new Error(`Node.js ${process.versions.node} is too old: stepup's tooling needs Node.js 20 or later`);
+}
+
 /** Run every step; returns the tool paths the other scripts use. */
 export function bootstrap({ browser = true } = {}) {
+  nodeVersion();
   npmPackages();
   wasmTarget();
   const wasmBindgenBin = wasmBindgen();
