@@ -40,20 +40,25 @@ function joseGuard(jwks) {
   };
 }
 
-/** Checks per second of `check` over `requests()` (a fresh request each call), the median of `rounds` runs. */
-async function rate(check, next, { ms, rounds }) {
-  const out = [];
-  for (let r = 0; r < rounds; r++) {
-    let n = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < ms) {
-      const res = await check(next());
-      if (!res.ok) throw new Error(`bench: a check failed: ${JSON.stringify(res)}`);
-      n++;
-    }
-    out.push((n * 1000) / (performance.now() - t0));
+/** Checks per second of `check` for `ms` (a fresh request from `next()` each call). */
+async function run(check, next, ms) {
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    const res = await check(next());
+    if (!res.ok) throw new Error(`bench: a check failed: ${JSON.stringify(res)}`);
+    n++;
   }
-  return Math.round(median(out));
+  return (n * 1000) / (performance.now() - t0);
+}
+
+/** Both sides, their runs interleaved (so both meet the same machine load); the median of `rounds` runs each. */
+async function rates(sides, { ms, rounds }) {
+  const out = sides.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, [check, next]] of sides.entries()) out[i].push(await run(check, next, ms));
+  }
+  return out.map((xs) => Math.round(median(xs)));
 }
 
 export async function guardThroughput({ ms = 500, rounds = 5, log = () => {} } = {}) {
@@ -68,7 +73,7 @@ export async function guardThroughput({ ms = 500, rounds = 5, log = () => {} } =
   const jkt = await calculateJwkThumbprint(clientJwk);
   const tokens = { RS256: await sign(rs, "rs-1", "RS256"), ES256: await sign(es, "es-1", "ES256"), DPoP: await sign(rs, "rs-1", "RS256", { cnf: { jkt } }) };
   // Proofs are signed ahead (each is used once): enough for the longest run of both sides.
-  const proofCount = Math.ceil(((ms * rounds) / 1000) * 3000) + 100;
+  const proofCount = Math.ceil(((ms * rounds) / 1000) * 5000) + 100;
   log(`guard: signing ${proofCount} DPoP proofs`);
   const proofs = [];
   for (let i = 0; i < proofCount; i++) {
@@ -76,22 +81,26 @@ export async function guardThroughput({ ms = 500, rounds = 5, log = () => {} } =
       .setProtectedHeader({ alg: "ES256", typ: "dpop+jwt", jwk: clientJwk }).sign(client.privateKey));
   }
   const bearer = (t) => () => ({ method: "POST", url: URL_, headers: { authorization: `Bearer ${t}` } });
+  // One run of the proofs per side (each side has its own replay store): never a proof twice.
   const dpop = () => {
     let i = 0;
-    return () => ({ method: "POST", url: URL_, headers: { authorization: `DPoP ${tokens.DPoP}`, dpop: proofs[i++ % proofs.length] } });
+    return () => {
+      if (i >= proofs.length) throw new Error("bench: more DPoP checks than proofs signed ahead");
+      return { method: "POST", url: URL_, headers: { authorization: `DPoP ${tokens.DPoP}`, dpop: proofs[i++] } };
+    };
   };
   const results = [];
   for (const [name, next] of [["RS256 token", bearer(tokens.RS256)], ["ES256 token", bearer(tokens.ES256)], ["DPoP-bound request (RS256 token + ES256 proof)", null]]) {
     const guard = await createApiGuard({ issuer: ISSUER, audience: AUDIENCE, jwks, replayStore: memoryReplayStore({ max: proofCount * 2 }) });
     const stepupCheck = (req) => guard.check(req, POLICY);
     const joseCheck = joseGuard(jwks);
+    const [nextStepup, nextJose] = next ? [next, next] : [dpop(), dpop()];
     // Warm both (key import, JIT) before timing.
     for (let i = 0; i < 50; i++) {
-      await stepupCheck((next ?? dpop())());
-      await joseCheck((next ?? dpop())());
+      await stepupCheck(nextStepup());
+      await joseCheck(nextJose());
     }
-    const stepup = await rate(stepupCheck, next ?? dpop(), { ms, rounds });
-    const jose = await rate(joseCheck, next ?? dpop(), { ms, rounds });
+    const [stepup, jose] = await rates([[stepupCheck, nextStepup], [joseCheck, nextJose]], { ms, rounds });
     log(`guard: ${name}: stepup/server ${stepup}/s, jose ${jose}/s`);
     results.push({ name, stepup, jose });
   }
@@ -104,7 +113,7 @@ export function guardSection(r) {
   return [
     "## API guard throughput (Node)",
     "",
-    `Checks per second, one at a time, keys cached, policy \`{ mfa: true, maxAge }\`: stepup/server (the Rust rules in its Node wasm build, WebCrypto signatures) against \`jose\` doing the same checks by hand (bench/lib/guard.mjs). Median of ${r.guard.rounds} runs of ${r.guard.ms} ms; Node ${r.guard.node}. The DPoP rows use a fresh proof per check (each is claimed in the replay store).`,
+    `Checks per second, one at a time, keys cached, policy \`{ mfa: true, maxAge }\`: stepup/server (the Rust rules in its Node wasm build, WebCrypto signatures) against \`jose\` doing the same checks by hand (bench/lib/guard.mjs). Median of ${r.guard.rounds} runs of ${r.guard.ms} ms each, the two sides' runs interleaved; Node ${r.guard.node}. The DPoP rows use a fresh proof per check (each is claimed in the replay store).`,
     "",
     "| request | stepup/server | jose by hand | ratio |",
     "|---|---:|---:|---:|",
