@@ -5,8 +5,9 @@
 //   round trip    popup step-up with password + TOTP against the dev IdP: stepup vs oidc-client-ts, median of --roundtrips (10)
 //   checks        what each of the two rejects, one broken thing at a time
 //   wasm          twiggy breakdown of stepup's wasm, wasm-opt variants; --experiments adds rustc opt-level builds
+//   guard         the API guard in Node: checks/s of stepup/server against jose by hand (alone: node bench/lib/guard.mjs)
 // Flags: --no-build (use pkg/ as it is), --experiments, --quick (few runs, for trying the script), --report-only,
-//        --runs=N, --roundtrips=N, --only=size,cold,tokens,roundtrip,checks,wasm
+//        --runs=N, --roundtrips=N, --only=size,cold,tokens,roundtrip,checks,wasm,guard
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -23,7 +24,7 @@ const value = (name, dflt) => {
 const quick = flag("quick");
 const runs = Number(value("runs", quick ? 3 : 30));
 const roundtripRuns = Number(value("roundtrips", quick ? 2 : 10));
-const only = value("only", "size,cold,tokens,roundtrip,checks,wasm").split(",");
+const only = value("only", "size,cold,tokens,roundtrip,checks,wasm,guard").split(",");
 const log = (m) => console.log(`[bench] ${m}`);
 
 if (flag("report-only")) {
@@ -110,6 +111,11 @@ try {
 if (only.includes("wasm")) {
   log("wasm size breakdown and variants");
   results.wasm = analyzeWasm({ tools, root, work, experiments: flag("experiments"), log });
+}
+if (only.includes("guard")) {
+  log("API guard throughput (Node)");
+  const { guardThroughput } = await import("../bench/lib/guard.mjs");
+  results.guard = await guardThroughput({ ms: quick ? 200 : 500, rounds: quick ? 2 : 5, log });
 }
 machine.loadEnd = loadavg();
 machine.seconds = Math.round((Date.now() - t0) / 1000);

@@ -1,6 +1,6 @@
 // `npm test`: everything, in order, stopping at the first failure.
-// lint (clippy with the panic lints, native and wasm) → native tests → the Rust API guard → wasm build → packaging (tests/packaging/) →
-// size budget → browser unit tests
+// lint (clippy with the panic lints, native and wasm) → native tests → the Rust API guard → wasm build → packaging
+// (tests/packaging/) → size budget → API guard (Node) → browser unit tests
 // (wasm-bindgen-test in headless Chromium) → browser end-to-end tests (playwright-core + Chromium).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -56,6 +56,9 @@ step("clippy (wasm32, features js + leptos + yew; and every test target with js)
 step("clippy (wasm32, js without std: the npm build)", () =>
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "js", "--lib", "--", "-D", "warnings"]));
 // Rust users build without `js`: that configuration must stay clean too.
+// The API guard's Node build (feature `server`, std): scripts/build.mjs builds it into pkg/server/.
+step("clippy (wasm32, server: the stepup/server build)", () =>
+  run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--features", "server", "--lib", "--", "-D", "warnings"]));
 step("clippy (wasm32, no features)", () =>
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--", "-D", "warnings"]));
 step("cargo test (native)", () => run("cargo", ["test", "--quiet"]));
@@ -89,6 +92,15 @@ step("packaging (cargo package, npm pack)", () => {
 });
 // What an app ships (wasm + Vite-minified glue, gzip -9) against bench/size-budget.json; builds no wasm.
 step("size budget", () => run("node", ["scripts/size-budget.mjs"]));
+// The API guard for Node (stepup/server, pkg/server/): its own tests (a real loopback provider and http server, a real
+// redis-server), then the parity table. The generated cases stay in target/guard-cases.json (STEPUP_GUARD_CASES) so
+// that the Rust guard judges the very same tokens.
+step("API guard (Node)", () => {
+  const cases = join(root, "target", "guard-cases.json");
+  run("node", ["tests/guard/make-cases.mjs", cases]);
+  const files = ["tests/server", "tests/guard"].flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith(".test.mjs")).map((f) => `${d}/${f}`));
+  run("node", ["--test", "--test-concurrency=1", ...files], { STEPUP_GUARD_CASES: cases });
+});
 // The Leptos and Yew example apps (feature `js` off), driven by tests/e2e/examples.test.mjs.
 step("build examples/ (leptos, yew)", () => buildExamples({ tools }));
 

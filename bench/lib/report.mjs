@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { guardSection } from "./guard.mjs";
 
 const kb = (b) => (b / 1024).toFixed(1);
 const ms = (x) => (x == null ? "–" : x < 10 ? x.toFixed(1) : x.toFixed(0));
@@ -306,6 +307,7 @@ export function writeReport(r, { notes = [] } = {}) {
     ...roundtripSection(r), "",
     ...checksSection(r), "",
     ...wasmSection(r),
+    ...guardSection(r), "",
     ...findingsSection(r), "",
     ...notes,
   ].join("\n") + "\n";

@@ -115,6 +115,7 @@ class RemoteKeys {
     this.loaded = false;
     this.expiresAt = 0;
     this.lastAttempt = -Infinity;
+    this.lastKidRefetch = -Infinity;
     this.inflight = null;
   }
 
@@ -160,10 +161,12 @@ class RemoteKeys {
     return (await this.refresh()) || this.loaded;
   }
 
-  /** An unknown kid: refetch unless the last attempt was within the cooldown. `true` when new keys arrived. */
+  /** An unknown kid: refetch unless another unknown kid did within the cooldown (a rotation right after a load
+   * is still followed). `true` when new keys arrived. */
   async unknownKid() {
     if (this.inflight) return this.inflight;
-    if (Date.now() - this.lastAttempt < this.cooldown) return false;
+    if (Date.now() - this.lastKidRefetch < this.cooldown) return false;
+    this.lastKidRefetch = Date.now();
     return this.refresh();
   }
 }

@@ -7,13 +7,14 @@
 //                             authentication context: 401 + WWW-Authenticate: Bearer error="insufficient_claims",
 //                             claims="<base64 of an OIDC claims request>" (here an essential acr, which
 //                             oidc-provider understands; Entra writes {"access_token":{"acrs":…}})
-// Access tokens are JWTs (RFC 9068 from the dev IdP; any JWT profile from another provider when
-// `typ` is null), verified with `jose` against the issuer's JWKS. Balances live in memory, per user.
-// A DPoP-bound token (RFC 9449: `cnf.jkt`) is accepted only as `Authorization: DPoP <token>` with a valid
-// proof of its key (see verifyDpop); a bound token sent as a Bearer token is refused.
-import { createHash, randomBytes } from "node:crypto";
+// Every route is guarded by stepup/server (the package's API guard, pkg/server/): access tokens are RFC 9068 JWTs
+// (any JWT profile from another provider when `typ` is null), checked against the issuer's JWKS, and the guard
+// answers with the RFC 9470 / RFC 6750 / RFC 9449 challenge the client understands. A DPoP-bound token (RFC 9449:
+// `cnf.jkt`) passes only as `Authorization: DPoP <token>` with a valid, unused proof of its key; a bound token sent as
+// a Bearer token is refused. What stays here is the demo's own: its routes, balances in memory, the Entra-style
+// audit-log challenge, and the DPoP nonces it hands out when a test asks for them (RFC 9449 §9).
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import { calculateJwkThumbprint, createRemoteJWKSet, EmbeddedJWK, errors as joseErrors, jwtVerify } from "jose";
 
 export const MFA_ACR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 
@@ -35,10 +36,8 @@ export function bearerChallenge(params, scheme = "Bearer") {
 /** The `DPoP` challenge of RFC 9449 §7.1 (with the algorithms we accept). */
 export const dpopChallenge = (params) => bearerChallenge({ algs: DPOP_ALGS.join(" "), ...params }, "DPoP");
 
-/** Proof algorithms accepted (asymmetric only, RFC 9449 §4.2). */
+/** Proof algorithms accepted (asymmetric only, RFC 9449 §4.2): the guard's default. */
 export const DPOP_ALGS = ["ES256", "PS256", "RS256", "EdDSA"];
-
-const sha256 = (text) => createHash("sha256").update(text).digest("base64url");
 
 /**
  * The claims request of the audit log's challenge (OIDC Core 5.5): the MFA acr, essential. Sent as Entra
@@ -61,33 +60,34 @@ export function claimsChallenge(issuer, claims) {
  * @param {string} [o.hostname="localhost"]
  * @param {number} [o.maxAge=300] how recent an MFA must be for a transfer, in seconds
  * @param {number} [o.jwksCooldownMs=0] minimum time between JWKS refetches on an unknown kid
- * @param {string|null} [o.typ="at+jwt"] required JWT `typ` header (RFC 9068); null accepts any
- *   (Auth0's default token profile writes "JWT")
- * @param {string} [o.claimsNamespace] also read acr/amr/auth_time as `<namespace>acr` etc.: providers
- *   such as Auth0 let a post-login Action add them to access tokens only as namespaced custom claims
+ * @param {string|null} [o.typ="at+jwt"] required JWT `typ` header (RFC 9068); null also accepts "JWT" or none
+ *   (Auth0's default token profile writes "JWT"): the guard's `plainJwt`
+ * @param {string} [o.claimsNamespace] read acr/amr/auth_time as `<namespace>acr` etc. (the guard's `claimNames`):
+ *   providers such as Auth0 let a post-login Action add them to access tokens only as namespaced custom claims
  * @param {number} [o.dpopIatWindow=60] how far a DPoP proof's `iat` may be from now, in seconds
  */
 export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1", hostname = "localhost", maxAge = 300, jwksCooldownMs = 0, typ = "at+jwt", claimsNamespace, dpopIatWindow = 60 }) {
   if (!issuer || !audience) throw new Error("startApi needs { issuer, audience }");
-  let jwks;
-  async function keySet() {
-    if (!jwks) {
-      const res = await fetch(new URL(".well-known/openid-configuration", issuer.endsWith("/") ? issuer : `${issuer}/`));
-      if (!res.ok) throw new Error(`discovery at ${issuer} answered ${res.status}`);
-      const meta = await res.json();
-      // createRemoteJWKSet refetches on an unknown kid, so key rotation at the IdP just works.
-      // Cooldown 0 so a rotation is followed at once (tests rotate and call right away); a
-      // production API keeps jose's 30 s default so forged kids cannot make it hammer the IdP.
-      jwks = createRemoteJWKSet(new URL(meta.jwks_uri), { cooldownDuration: jwksCooldownMs });
-    }
-    return jwks;
-  }
+  // Loaded here, not at the top: the demo's modules are imported before `npm start` builds pkg/.
+  const { createApiGuard } = await import("../../pkg/server/server.js");
+  const ns = claimsNamespace;
+  const guard = await createApiGuard({
+    issuer,
+    audience,
+    // Auth0's default token profile writes typ "JWT" (RFC 9068 wants "at+jwt").
+    plainJwt: typ === null,
+    ...(ns ? { claimNames: { acr: `${ns}acr`, amr: `${ns}amr`, authTime: `${ns}auth_time` } } : {}),
+    dpopIatWindow,
+    // Cooldown 0 so a rotation is followed at once (tests rotate and call right away); a production API keeps the
+    // default 60 s so forged kids cannot make it hammer the IdP.
+    jwksCooldown: jwksCooldownMs / 1000,
+  });
+  /** Sensitive routes: MFA, and recent (the client steps up when the guard says so). */
+  const STEP_UP = { mfa: true, maxAge };
 
   const requestLog = [];
   /** Test switches: `requireDpopNonce` makes every DPoP proof carry a nonce this API handed out (RFC 9449 §9). */
   const switches = { requireDpopNonce: false };
-  /** jti of the proofs seen (with the time they stop mattering): a proof is used once (RFC 9449 §11.1). */
-  const seenJti = new Map();
   /** Nonces handed out, with their expiry; the newest is sent with every DPoP answer. */
   const nonces = new Map();
   let currentNonce = null;
@@ -101,45 +101,6 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
     return currentNonce;
   }
 
-  /**
-   * RFC 9449 §4.3 and §7.1: the proof in the DPoP header, checked for this request and this access token.
-   * Returns null when it is good, else the reason (and whether a nonce is what is missing).
-   */
-  async function verifyDpop(req, token, jkt, url) {
-    const header = req.headers.dpop;
-    if (typeof header !== "string" || !header) return { reason: "a DPoP-bound token needs a DPoP proof" };
-    let payload, protectedHeader;
-    try {
-      // The proof is signed by the key in its own header (jose's EmbeddedJWK), with an asymmetric algorithm.
-      ({ payload, protectedHeader } = await jwtVerify(header, EmbeddedJWK, { typ: "dpop+jwt", algorithms: DPOP_ALGS }));
-    } catch {
-      return { reason: "the DPoP proof does not verify" };
-    }
-    if (protectedHeader.jwk.d !== undefined) return { reason: "the DPoP proof header holds a private key" };
-    if (payload.htm !== req.method) return { reason: "the DPoP proof is for another method (htm)" };
-    let htu;
-    try {
-      htu = new URL(payload.htu);
-      htu.search = "";
-      htu.hash = "";
-    } catch {
-      return { reason: "the DPoP proof htu is not a URL" };
-    }
-    if (htu.href !== url) return { reason: "the DPoP proof is for another URL (htu)" };
-    const now = Math.floor(Date.now() / 1000);
-    if (typeof payload.iat !== "number" || Math.abs(now - payload.iat) > dpopIatWindow) return { reason: "the DPoP proof is too old or from the future (iat)" };
-    if (payload.ath !== sha256(token)) return { reason: "the DPoP proof is for another access token (ath)" };
-    if ((await calculateJwkThumbprint(protectedHeader.jwk)) !== jkt) return { reason: "the DPoP proof key is not the token's (cnf.jkt)" };
-    if (switches.requireDpopNonce && !(typeof payload.nonce === "string" && nonces.has(payload.nonce))) {
-      return { reason: "this API wants its nonce in the DPoP proof", nonce: true };
-    }
-    if (typeof payload.jti !== "string" || !payload.jti) return { reason: "the DPoP proof has no jti" };
-    for (const [key, exp] of seenJti) if (exp < now) seenJti.delete(key);
-    const replayKey = `${jkt} ${payload.jti}`;
-    if (seenJti.has(replayKey)) return { reason: "the DPoP proof was used before (jti)" };
-    seenJti.set(replayKey, now + 2 * dpopIatWindow);
-    return null;
-  }
   /** Per user: { balance, payoutAccount }. A demo: memory only, reset at restart. */
   const accounts = new Map();
   const account = (sub) => {
@@ -147,47 +108,19 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
     return accounts.get(sub);
   };
 
-  async function authenticate(req, url) {
-    const header = req.headers.authorization ?? "";
-    const match = /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-    if (!match) return { error: { status: 401, challenge: `${bearerChallenge({ realm: "stepup-demo" })}, ${dpopChallenge({})}`, body: { error: "missing_token", message: "Send an access token: Authorization: Bearer <token> (or DPoP <token> with a DPoP proof)." } } };
-    const dpop = match[1] === "DPoP";
-    const challenge = dpop ? dpopChallenge : bearerChallenge;
-    try {
-      const { payload } = await jwtVerify(match[2], await keySet(), {
-        issuer,
-        audience,
-        ...(typ ? { typ } : {}),
-        algorithms: ["RS256", "PS256", "ES256"],
-      });
-      if (claimsNamespace) {
-        for (const name of ["acr", "amr", "auth_time"]) payload[name] ??= payload[`${claimsNamespace}${name}`];
-      }
-      // RFC 9449 §7.1: a bound token only with its proof; an unbound one not under the DPoP scheme.
-      const jkt = payload.cnf?.jkt;
-      if (typeof jkt === "string" && !dpop) {
-        return { error: { status: 401, challenge: dpopChallenge({ error: "invalid_token", error_description: "this access token is DPoP-bound" }), body: { error: "invalid_token", message: "This access token is DPoP-bound: send it as Authorization: DPoP with a proof of its key." } } };
-      }
-      if (dpop) {
-        const failed = typeof jkt === "string" ? await verifyDpop(req, match[2], jkt, url) : { reason: "the access token is not DPoP-bound" };
-        if (failed) {
-          const error = failed.nonce ? "use_dpop_nonce" : "invalid_dpop_proof";
-          return { error: { status: 401, challenge: dpopChallenge({ error, error_description: failed.reason }), body: { error, message: failed.reason } } };
-        }
-      }
-      return { claims: payload, challenge };
-    } catch (err) {
-      const description = err instanceof joseErrors.JWTExpired ? "the access token expired" : "the access token is invalid";
-      return { error: { status: 401, challenge: challenge({ error: "invalid_token", error_description: description }), body: { error: "invalid_token", message: description } } };
+  /** The guard's verdict for this request and route; a refusal as `{ error: { status, challenge, body } }`. */
+  async function authenticate(req, url, policy) {
+    const result = await guard.check({ method: req.method, url, headers: req.headers }, policy);
+    if (!result.ok) {
+      return { error: { status: result.status, challenge: result.wwwAuthenticate, body: { error: result.code, message: result.description } } };
     }
-  }
-
-  /** Step-up policy of sensitive routes: MFA, and recent. Returns the unmet reason or null. */
-  function stepUpDenied(claims, what, now = Math.floor(Date.now() / 1000)) {
-    const mfa = claims.acr === MFA_ACR || (Array.isArray(claims.amr) && claims.amr.includes("mfa"));
-    if (!mfa) return `${what} needs multi-factor authentication`;
-    if (typeof claims.auth_time !== "number" || now - claims.auth_time > maxAge) return `${what} needs an authentication in the last ${maxAge} seconds`;
-    return null;
+    // RFC 9449 §9: when nonces are asked for, a proof must carry one this API handed out.
+    if (result.scheme === "DPoP" && switches.requireDpopNonce && !nonces.has(result.dpopNonce)) {
+      const reason = "this API wants its nonce in the DPoP proof";
+      return { error: { status: 401, challenge: dpopChallenge({ error: "use_dpop_nonce", error_description: reason }), body: { error: "use_dpop_nonce", message: reason } } };
+    }
+    // The step-up facts as the guard read them (under the configured claim names).
+    return { claims: { ...result.claims, acr: result.acr, amr: result.amr, auth_time: result.authTime } };
   }
 
   async function readJson(req) {
@@ -229,9 +162,10 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
         send(404, { error: "not_found", message: `No route ${route}. Try ${routes.join(", ")}.` });
         return;
       }
-      const { claims, error, challenge } = await authenticate(req, new URL(url.pathname, publicUrl).href);
+      const sensitive = route === "POST /api/transfer" || route === "PUT /api/payout-account";
+      const { claims, error } = await authenticate(req, new URL(url.pathname, publicUrl).href, sensitive ? STEP_UP : null);
       if (error) {
-        send(error.status, error.body, { "www-authenticate": error.challenge });
+        send(error.status, error.body, error.challenge ? { "www-authenticate": error.challenge } : {});
         return;
       }
       const mine = account(claims.sub);
@@ -247,18 +181,6 @@ export async function startApi({ issuer, audience, port = 0, host = "127.0.0.1",
           return;
         }
         send(200, { sub: claims.sub, acr: claims.acr, entries: [{ at: claims.auth_time, event: "signed in with a second factor" }] });
-        return;
-      }
-      const denied = stepUpDenied(claims, route === "POST /api/transfer" ? "A transfer" : "Changing the payout account");
-      if (denied) {
-        send(401, { error: "insufficient_user_authentication", message: denied }, {
-          "www-authenticate": challenge({
-            error: "insufficient_user_authentication",
-            error_description: denied,
-            acr_values: MFA_ACR,
-            max_age: String(maxAge),
-          }),
-        });
         return;
       }
       let body;

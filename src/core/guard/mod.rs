@@ -47,7 +47,8 @@ use alloc::vec::Vec;
 pub mod config;
 pub mod proof;
 pub mod rejection;
-#[cfg(test)]
+// Native only: they read results back with serde_json, a native dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
 pub use config::{ClaimNames, DpopMode, GuardConfig, GuardPolicy};

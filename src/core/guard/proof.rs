@@ -92,7 +92,8 @@ pub(crate) fn read(config: &GuardConfig, ch: &Challenge<'_>, text: &str, want: &
     if jkt != want.jkt {
         return fail("the DPoP proof's key is not the token's (cnf.jkt)");
     }
-    let nonce = claim("nonce").map(String::from);
+    // `nonce` is one of the claims `Claims` types (OIDC's), not in `extra`.
+    let nonce = jwt.claims.nonce.clone();
     Ok(Proof { alg, jwk, plan, signing_input: jwt.signing_input, signature: jwt.signature, jkt, jti: String::from(jti), iat, nonce })
 }
 

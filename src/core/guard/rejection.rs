@@ -73,7 +73,7 @@ impl Rejection {
     }
 
     /// A proof whose `jti` the replay store has seen (RFC 9449 §11.1): the driver's answer when the store
-    /// says "used before". `scheme` is the request's.
+    /// says "used before" (a `DPoP` challenge: only DPoP requests have a proof).
     pub fn replayed_proof(config: &GuardConfig) -> Rejection {
         Challenge::new(config, Scheme::DPoP).dpop_proof("the DPoP proof was used before (jti)")
     }

@@ -59,6 +59,14 @@ fn proof_claims(token: &str) -> String {
     format!(r#"{{"jti":"j-1","htm":"POST","htu":"https://api.example/transfer","iat":{NOW},"ath":"{}"}}"#, dpop::ath(token))
 }
 
+#[test]
+fn the_proofs_nonce_is_handed_to_the_driver() {
+    let t = bound_token("");
+    let claims = proof_claims(&t).replace(r#""jti""#, r#""nonce":"n-1","jti""#);
+    let ok = pass_dpop(&config(), &t, &proof(&proof_header(), &claims), ok_verified(), NOW).unwrap();
+    assert_eq!(ok.dpop_nonce.as_deref(), Some("n-1"));
+}
+
 fn proof(header: &str, claims: &str) -> String {
     jws(header, claims, &[1; 64])
 }
