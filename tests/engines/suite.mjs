@@ -4,7 +4,8 @@
 // API. Each engine through tests/engines/driver.mjs; the popup blocker is on in each, and every call that may open a
 // popup runs inside a real click.
 //
-// Run: ENGINES=firefox node --test tests/engines/engines.test.mjs   (ENGINES: a comma list, default all three)
+// One file per engine (chromium.test.mjs, firefox.test.mjs, webkit.test.mjs) calls engineSuite(name): each runs in
+// its own process with its own servers, so `node --test tests/engines/` runs the engines side by side.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,10 +14,9 @@ import { join } from "node:path";
 import { serveStatic } from "../e2e/harness.mjs";
 import { ACR_MFA, ACR_PWD, DEFAULT_API_AUDIENCE, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
-import { click, clickForPopup, ENGINE_NAMES, launchEngine, outcome, popupSignIn, runIn, signIn } from "./driver.mjs";
+import { click, clickForPopup, launchEngine, outcome, popupSignIn, runIn, signIn } from "./driver.mjs";
 
 const PKG = process.env.STEPUP_PKG_DIR || "pkg";
-const ENGINES = (process.env.ENGINES || ENGINE_NAMES.join(",")).split(",").map((e) => e.trim()).filter(Boolean);
 /** A second API of the provider (refresh grants for another audience). */
 const API2 = "http://localhost/api2";
 /** A person's fastest reaction to a page that appears, in ms (see tests/e2e/flows.test.mjs). */
@@ -24,42 +24,44 @@ const REACTION_MS = 250;
 
 let app, idp, api, dataDir, meta;
 
-before(async () => {
-  app = await serveStatic({ mounts: { "/": "tests/e2e/pages", "/pkg/": PKG } });
-  dataDir = mkdtempSync(join(tmpdir(), "stepup-engines-"));
-  idp = await startIdp({ appOrigins: [app.url], testMode: true, dataDir, audience: [DEFAULT_API_AUDIENCE, API2] });
-  api = await startApi({ issuer: idp.issuer, audience: DEFAULT_API_AUDIENCE });
-  meta = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
-});
+/** The suite in the engine `name` ("chromium", "firefox" or "webkit"), with its own page server, provider and API. */
+export function engineSuite(name) {
 
-after(async () => {
-  await api?.close();
-  await idp?.close();
-  await app?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+  before(async () => {
+    app = await serveStatic({ mounts: { "/": "tests/e2e/pages", "/pkg/": PKG } });
+    dataDir = mkdtempSync(join(tmpdir(), "stepup-engines-"));
+    idp = await startIdp({ appOrigins: [app.url], testMode: true, dataDir, audience: [DEFAULT_API_AUDIENCE, API2] });
+    api = await startApi({ issuer: idp.issuer, audience: DEFAULT_API_AUDIENCE });
+    meta = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+  });
 
-function resetSwitches() {
-  Object.assign(idp.switches, { ignoreAcrValues: false, coopHeaders: false, wrongIss: false, tamperState: false,
-    requireDpopNonce: false, refreshSub: false, accessTokenTtl: 600 });
-  api.switches.requireDpopNonce = false;
-}
+  after(async () => {
+    await api?.close();
+    await idp?.close();
+    await app?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
 
-function config(extra = {}) {
-  return {
-    issuer: idp.issuer,
-    clientId: idp.clientId,
-    redirectUri: `${app.url}/callback.html`,
-    popupRedirectUri: `${app.url}/popup-callback.html`,
-    scope: "openid profile",
-    apiOrigins: [api.url],
-    ...extra,
-  };
-}
+  function resetSwitches() {
+    Object.assign(idp.switches, { ignoreAcrValues: false, coopHeaders: false, wrongIss: false, tamperState: false,
+      requireDpopNonce: false, refreshSub: false, accessTokenTtl: 600 });
+    api.switches.requireDpopNonce = false;
+  }
 
-const grantsSince = (mark) => idp.grants().slice(mark).map((g) => [g.grantType, g.error]);
+  function config(extra = {}) {
+    return {
+      issuer: idp.issuer,
+      clientId: idp.clientId,
+      redirectUri: `${app.url}/callback.html`,
+      popupRedirectUri: `${app.url}/popup-callback.html`,
+      scope: "openid profile",
+      apiOrigins: [api.url],
+      ...extra,
+    };
+  }
 
-for (const name of ENGINES) {
+  const grantsSince = (mark) => idp.grants().slice(mark).map((g) => [g.grantType, g.error]);
+
   describe(`engine: ${name}`, () => {
     let engine;
 
@@ -85,8 +87,8 @@ for (const name of ENGINES) {
     const session = (page) => page.evaluate(() => window.client.session);
 
     test("the engine (version in the test log)", async (t) => {
-      t.diagnostic(engine.version);
       const { context, page } = await openApp();
+      t.diagnostic(engine.version);
       // What these flows rely on is there.
       assert.deepEqual(await page.evaluate(() => ({
         secure: isSecureContext, broadcastChannel: typeof BroadcastChannel, locks: typeof navigator.locks?.request,
