@@ -22,7 +22,7 @@
 //! So, with the popup looked at every [`WATCH_MS`] from the commit until [`HUMAN_MS`] after it:
 //! - closed before the provider's page committed → `popup_closed`, whatever the provider (in Chromium: Firefox and
 //!   WebKit sever a COOP popup at the commit itself, so there a popup that reads closed one task after the blank
-//!   page's `pagehide` counts as committed, see [`Popup::watch_first_unload`]);
+//!   page's `pagehide` counts as committed, see `Popup::watch_first_unload`);
 //! - seen open [`SEVER_MS`] or more after the commit, or first seen closed more than [`HUMAN_MS`] after
 //!   it, or a provider whose answer to an earlier popup of this page came through `window.opener` (so its
 //!   pages do not send COOP) → `popup_closed`;
