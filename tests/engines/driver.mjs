@@ -283,6 +283,11 @@ export async function clickForPopup(context, page, action, arg) {
   }
 }
 
+/** Wait until `p` is on a URL starting with `prefix` (e.g. the provider's, after a click that leaves the page). */
+export async function waitForUrl(p, prefix, timeout = 10000) {
+  await poll(async () => (await p.url().catch(() => "")).startsWith(prefix), timeout, `a URL starting with ${prefix}`);
+}
+
 /**
  * Answer the dev identity provider's pages in `p` (popup or tab): the password page and the TOTP page, until the page
  * closes or, with `stopAt`, reaches a URL starting with it. Returns the pages answered, e.g. ["password", "otp"].

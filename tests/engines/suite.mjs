@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { serveStatic } from "../e2e/harness.mjs";
 import { ACR_MFA, ACR_PWD, DEFAULT_API_AUDIENCE, startIdp } from "../../www/idp/provider.mjs";
 import { startApi } from "../../www/api/server.mjs";
-import { click, clickForPopup, launchEngine, outcome, popupSignIn, runIn, signIn } from "./driver.mjs";
+import { click, clickForPopup, launchEngine, outcome, popupSignIn, runIn, signIn, waitForUrl } from "./driver.mjs";
 
 const PKG = process.env.STEPUP_PKG_DIR || "pkg";
 /** A second API of the provider (refresh grants for another audience). */
@@ -121,6 +121,8 @@ export function engineSuite(name) {
       const { context, page } = await openApp();
       const appState = { returnTo: "/transfer", amount: 25, nested: [1, "two"] };
       await click(page, ([s]) => window.client.requireStepUp({ mfa: true }, { mode: "redirect", appState: s }), [appState]);
+      // At the provider first: until the tab has left, it is still on the app, where signIn would stop.
+      await waitForUrl(page, idp.issuer);
       const pages = await signIn(page, idp, { stopAt: app.url });
       assert.deepEqual(pages, ["password", "otp"]);
       await page.waitFor(() => window.done === true);
