@@ -1,6 +1,7 @@
 // Installs what `npm start`, `npm test` and `npm run bench` need, once, on a machine that has only
 // Rust (rustup) and Node: npm packages, the wasm32 target, wasm-bindgen-cli pinned to Cargo.lock,
-// a Chromium (+ chromedriver), and redis-server (the API guard's replay store tests). Each step checks first, so a second run costs under a second.
+// a Chromium (+ chromedriver), and redis-server (the API guard's replay store tests); for `npm test` also Firefox ESR and
+// WebKitWebDriver. Each step checks first, so a second run costs under a second.
 // Prints nothing on the happy path except what it installs. Exposes the tools through `tools()`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -138,21 +139,60 @@ function nodeVersion() {
   if (major < 20) throw new Error(`Node.js ${process.versions.node} is too old: stepup's tooling needs Node.js 20 or later`);
 }
 
-/** Run every step; returns the tool paths the other scripts use. */
-export function bootstrap({ browser = true } = {}) {
+// ---- the other engines (tests/engines/): Firefox ESR, WebKitGTK's WebKitWebDriver, and Xvfb for it ----
+
+/** Firefox ESR and WebKitWebDriver (and xvfb-run when no DISPLAY is set): FIREFOX_PATH and WEBKIT_DRIVER when given,
+ * else Debian's firefox-esr, webkit2gtk-driver and xvfb, installed as root with apt-get when missing. */
+function otherEngines() {
+  const find = () => ({
+    firefox: process.env.FIREFOX_PATH || which("firefox-esr"),
+    webkitDriver: process.env.WEBKIT_DRIVER || which("WebKitWebDriver"),
+    xvfb: process.env.DISPLAY ? null : which("xvfb-run"),
+  });
+  for (const [name, path] of [["FIREFOX_PATH", process.env.FIREFOX_PATH], ["WEBKIT_DRIVER", process.env.WEBKIT_DRIVER]]) {
+    if (path && !existsSync(path)) throw new Error(`${name}=${path} does not exist`);
+  }
+  let found = find();
+  const missing = () => [
+    !found.firefox && "firefox-esr",
+    !found.webkitDriver && "webkit2gtk-driver",
+    !process.env.DISPLAY && !found.xvfb && "xvfb",
+  ].filter(Boolean);
+  if (missing().length) {
+    if (process.getuid?.() !== 0 || !which("apt-get")) {
+      throw new Error(`Missing for the engine tests: ${missing().join(", ")}. Install those Debian packages, or set FIREFOX_PATH / WEBKIT_DRIVER.`);
+    }
+    log(`installing Debian ${missing().join(", ")}`);
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const install = () => spawnSync("apt-get", ["install", "-y", "-q", ...missing()], { stdio: "inherit", env });
+    if (install().status !== 0) {
+      run("apt-get", ["update", "-q"], { env });
+      run("apt-get", ["install", "-y", "-q", ...missing()], { env });
+    }
+    found = find();
+    if (missing().length) throw new Error(`installed but not found on PATH: ${missing().join(", ")}`);
+  }
+  return found;
+}
+
+/** Run every step; returns the tool paths the other scripts use. `engines`: also Firefox ESR and WebKitGTK. */
+export function bootstrap({ browser = true, engines = false } = {}) {
   nodeVersion();
   npmPackages();
   wasmTarget();
   const wasmBindgenBin = wasmBindgen();
   const tools = { wasmBindgen: wasmBindgenBin };
   if (browser) Object.assign(tools, chromium(), { redisServer: redisServer() });
+  if (engines) Object.assign(tools, otherEngines());
   if (tools.redisServer) process.env.REDIS_SERVER = tools.redisServer;
   if (tools.chrome) process.env.CHROME_PATH = tools.chrome;
   if (tools.driver) process.env.CHROMEDRIVER = tools.driver;
+  if (tools.firefox) process.env.FIREFOX_PATH = tools.firefox;
+  if (tools.webkitDriver) process.env.WEBKIT_DRIVER = tools.webkitDriver;
   return tools;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const t = bootstrap();
+  const t = bootstrap({ engines: true });
   log(`ready: ${JSON.stringify(t)}`);
 }

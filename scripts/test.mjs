@@ -1,7 +1,8 @@
 // `npm test`: everything, in order, stopping at the first failure.
 // lint (clippy with the panic lints, native and wasm) → native tests → the Rust API guard → wasm build → packaging
 // (tests/packaging/) → size budget → API guard (Node) → browser unit tests
-// (wasm-bindgen-test in headless Chromium) → browser end-to-end tests (playwright-core + Chromium).
+// (wasm-bindgen-test in headless Chromium) → browser end-to-end tests (playwright-core + Chromium) → the engine suite in
+// Chromium, Firefox ESR and WebKitGTK (tests/engines/).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,7 +31,7 @@ function run(cmd, args, env = {}) {
   }
 }
 
-const tools = bootstrap();
+const tools = bootstrap({ engines: true });
 
 // The README's Rust example must be the one tests/web_readme.rs compiles, line for line.
 step("README examples are the tested ones", () => {
@@ -130,6 +131,13 @@ for (const dir of ["tests/smoke", "tests/e2e"]) {
 // --test-timeout bounds each file (node 20 applies it to the file as a whole): the longest takes about 4 minutes on
 // a loaded 2-core machine, so a hung file fails with its name after 10 minutes instead of holding the run.
 step(`browser end-to-end (${e2e.length} files)`, () => run("node", ["--test", "--test-concurrency=1", "--test-timeout=600000", ...e2e]));
+
+// ---- Browser engines: the flows where engines differ (popups and COOP, tabs, Web Locks, IndexedDB, WebAuthn), the same
+// assertions in Chromium, Firefox ESR and WebKitGTK (tests/engines/, one file and process per engine, its own servers).
+// The three run side by side; each file is bounded like the e2e files.
+const engineFiles = readdirSync(join(root, "tests", "engines")).filter((f) => f.endsWith(".test.mjs")).sort().map((f) => `tests/engines/${f}`);
+step(`browser engines (${engineFiles.map((f) => f.slice(14, -9)).join(", ")}, side by side)`, () =>
+  run("node", ["--test", `--test-concurrency=${engineFiles.length}`, "--test-timeout=600000", ...engineFiles]));
 
 const total = ((Date.now() - t0) / 1000).toFixed(1);
 console.log("\n" + steps.map(([n, s]) => `  ok  ${s.toFixed(1).padStart(6)} s  ${n}`).join("\n"));

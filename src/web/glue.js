@@ -107,9 +107,26 @@ function idb(mode, first, then) {
 
 /** WebAuthn options JSON, already checked by src/web/webauthn.rs, converted by the browser's own
  * `PublicKeyCredential.parseCreationOptionsFromJSON` (`create`) or `parseRequestOptionsFromJSON`; throws
- * what the browser throws. Rust has checked that both methods exist. */
+ * what the browser throws. A browser without that method (Safari before 18.4, Firefox before 119) gets a
+ * copy with every binary member of the W3C JSON form decoded, as the method would. */
 export function passkeyOptions(create, options) {
-  return create ? PublicKeyCredential.parseCreationOptionsFromJSON(options) : PublicKeyCredential.parseRequestOptionsFromJSON(options);
+  const parse = PublicKeyCredential[create ? "parseCreationOptionsFromJSON" : "parseRequestOptionsFromJSON"];
+  if (parse) return parse.call(PublicKeyCredential, options);
+  const o = JSON.parse(JSON.stringify(options));
+  const { prf = {}, largeBlob } = o.extensions || {};
+  // Rust has checked each one is strict base64url, which atob reads once it is plain base64.
+  const bytes = (x, k) => {
+    if (typeof x?.[k] == "string") x[k] = Uint8Array.from(atob(x[k].replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  };
+  bytes(o, "challenge");
+  bytes(o.user, "id");
+  bytes(largeBlob, "write");
+  for (const c of o.excludeCredentials || o.allowCredentials || []) bytes(c, "id");
+  for (const v of [prf.eval, ...Object.values(prf.evalByCredential || {})]) {
+    bytes(v, "first");
+    bytes(v, "second");
+  }
+  return o;
 }
 
 /** The ceremony: `navigator.credentials.create` (`create`) or `.get` with the converted options, the
@@ -122,9 +139,23 @@ export async function passkey(create, publicKey, signal, conditional) {
   if (conditional) request.mediation = "conditional";
   const credential = await navigator.credentials[create ? "create" : "get"](request);
   if (!credential) return null;
-  const json = credential.toJSON();
+  // Without `toJSON` (the browsers that lack the parse methods), the same members from the credential's attributes
+  // and getters (`getTransports()` for `transports`, …), the absent ones left out.
+  const json = credential.toJSON ? credential.toJSON() : base64url({ ...pick(credential, "id rawId type authenticatorAttachment"),
+    response: pick(credential.response, "clientDataJSON attestationObject authenticatorData publicKey publicKeyAlgorithm transports signature userHandle") });
   json.clientExtensionResults = base64url(credential.getClientExtensionResults());
   return json;
+}
+
+/** The members `names` of `o` that are neither null nor undefined, each read as an attribute or through its getter. */
+function pick(o, names) {
+  const out = {};
+  for (const k of names.split(" ")) {
+    const get = o["get" + k[0].toUpperCase() + k.slice(1)];
+    const v = k in o ? o[k] : get && get.call(o);
+    if (v != null) out[k] = v;
+  }
+  return out;
 }
 
 /** Every ArrayBuffer or view inside `v` (objects and arrays, recursively) as unpadded base64url text. */

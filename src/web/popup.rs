@@ -25,7 +25,9 @@
 //! `about:blank`. COOP then severs the popup one browser round trip later (6-35 ms measured), while a
 //! person needs the page to load and be seen before closing it (100 ms and more even for a test robot).
 //! So, with the popup looked at every [`WATCH_MS`] from the commit until [`HUMAN_MS`] after it:
-//! - closed before the provider's page committed → `popup_closed`, whatever the provider;
+//! - closed before the provider's page committed → `popup_closed`, whatever the provider (in Chromium: Firefox and
+//!   WebKit sever a COOP popup at the commit itself, so there a popup that reads closed one task after the blank
+//!   page's `pagehide` counts as committed, see `Popup::watch_first_unload`);
 //! - seen open [`SEVER_MS`] or more after the commit, or first seen closed more than [`HUMAN_MS`] after
 //!   it, or a provider whose answer to an earlier popup of this page came through `window.opener` (so its
 //!   pages do not send COOP) → `popup_closed`;
@@ -97,6 +99,8 @@ struct Seen {
     closed_at: Cell<Option<f64>>,
     /// How long the first task after the blank page's `pagehide` waited: this page's lateness at the commit.
     lag: Cell<f64>,
+    /// From the blank page's `pagehide` until the task after it has looked: no verdict meanwhile.
+    unloading: Cell<bool>,
 }
 
 /// Who closed a popup that reads closed.
@@ -209,8 +213,14 @@ impl Popup {
         let popup = self.clone();
         let on_pagehide = once(move || {
             let at = monotonic();
+            popup.seen.unloading.set(true);
             let check = once(move || {
-                if !popup.is_cross_origin() {
+                popup.seen.unloading.set(false);
+                // Chromium: the popup now holds the provider's cross-origin document, and COOP severs it a round
+                // trip later. Firefox and WebKit sever it at the commit: the popup already reads closed, its location
+                // readable. A blank popup a person closed reads the same there and cannot be told apart, so both
+                // count as the commit: a COOP login goes on, and the person's close ends at the timeout.
+                if !popup.is_cross_origin() && !popup.is_closed() {
                     return;
                 }
                 // The pagehide time is the commit, even if a poll saw the provider's page first.
@@ -415,8 +425,8 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
             if reported.get() || done.is_settled() {
                 return;
             }
-            if !popup.look() {
-                return;
+            if popup.seen.unloading.get() || !popup.look() {
+                return; // (while unloading: the task after the blank page's pagehide judges first)
             }
             if popup.seen.verdict(is_watchable(&provider)) == ClosedBy::MaybeCoop {
                 return; // severed by COOP right after the provider's page committed: only the channel can answer now

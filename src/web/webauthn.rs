@@ -20,12 +20,13 @@
 //! 1. validate the options ([`crate::core::passkey`]): required members present, every binary member
 //!    strict base64url (unpadded, canonical), a challenge of at least 16 bytes (WebAuthn L3 §13.4.3) →
 //!    else `webauthn_invalid_options`, and the browser is never called;
-//! 2. no `PublicKeyCredential`, no `navigator.credentials`, or no WebAuthn Level 3 JSON methods
-//!    (`PublicKeyCredential.parse…OptionsFromJSON`, `PublicKeyCredential.prototype.toJSON`) →
-//!    `webauthn_not_supported`: the browser's own conversion is the only one;
+//! 2. no `PublicKeyCredential` or no `navigator.credentials` → `webauthn_not_supported`;
 //! 3. the browser's `parse…OptionsFromJSON` converts the options (a rejection → `webauthn_invalid_options`);
+//!    a browser without it (Safari before 18.4, Firefox before 119) gets glue.js's decoding of the binary
+//!    members step 1 checked, so WebAuthn Level 2 browsers run the same ceremonies;
 //! 4. abort the previous ceremony of this module, link the caller's `AbortSignal`;
-//! 5. glue.js `passkey`: `navigator.credentials.create/get`, then `credential.toJSON()` with
+//! 5. glue.js `passkey`: `navigator.credentials.create/get`, then `credential.toJSON()` (or, without it, the
+//!    same members read from the credential's attributes and getters) with
 //!    `clientExtensionResults` rebuilt from `getClientExtensionResults()` with every binary (PRF results,
 //!    largeBlob blob) as base64url, because browsers' `toJSON` has shipped without them;
 //! 6. a rejection maps its DOMException name to a `webauthn_*` code, the original kept as `cause`.
@@ -131,8 +132,8 @@ impl From<PasskeyResponse> for JsValue {
 /// What this browser offers, from [`webauthn_support`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Support {
-    /// `PublicKeyCredential` with the WebAuthn Level 3 JSON methods and `navigator.credentials` exist (a
-    /// secure context with WebAuthn): the ceremonies can run.
+    /// `PublicKeyCredential` and `navigator.credentials` exist (a secure context with WebAuthn): the
+    /// ceremonies can run, with or without the browser's WebAuthn Level 3 JSON methods.
     pub webauthn: bool,
     /// `isUserVerifyingPlatformAuthenticatorAvailable()`: a built-in authenticator with user verification.
     pub platform_authenticator: bool,
@@ -325,20 +326,16 @@ fn static_flag(name: &str) -> super::task::Settled {
     super::task::settled(Promise::resolve(&call.unwrap_or(JsValue::UNDEFINED)))
 }
 
-/// WebAuthn with the Level 3 JSON methods (the only conversion there is): `PublicKeyCredential` with
-/// `parseCreationOptionsFromJSON`, `parseRequestOptionsFromJSON` and `prototype.toJSON`, and
-/// `navigator.credentials`.
+/// WebAuthn: `PublicKeyCredential` and `navigator.credentials` (a secure context of a browser with WebAuthn).
+/// The Level 3 JSON methods are used when present; glue.js converts without them.
 fn supported() -> Result<()> {
-    let ok = pkc_class().is_some_and(|class| {
-        ["parseCreationOptionsFromJSON", "parseRequestOptionsFromJSON"].iter().all(|m| prop(&class, m).is_function())
-            && prop(&prop(&class, "prototype"), "toJSON").is_function()
-    }) && prop(&prop(&super::util::global(), "navigator"), "credentials").is_object();
+    let ok = pkc_class().is_some() && prop(&prop(&super::util::global(), "navigator"), "credentials").is_object();
     if ok {
         Ok(())
     } else {
         Err(Error::new(
             ErrorCode::WebauthnNotSupported,
-            "WebAuthn Level 3 is not available: needs a secure context, navigator.credentials and PublicKeyCredential's JSON methods",
+            "WebAuthn is not available: needs a secure context with navigator.credentials and PublicKeyCredential",
         ))
     }
 }

@@ -1,0 +1,4 @@
+// The engine suite (suite.mjs) in Chromium (Debian chromium) through playwright-core.
+import { engineSuite } from "./suite.mjs";
+
+engineSuite("chromium");
