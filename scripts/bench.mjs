@@ -5,7 +5,8 @@
 //   round trip    popup step-up with password + TOTP against the dev IdP: stepup vs oidc-client-ts, median of --roundtrips (10)
 //   checks        what each of the two rejects, one broken thing at a time
 //   wasm          twiggy breakdown of stepup's wasm, wasm-opt variants; --experiments adds rustc opt-level builds
-//   guard         the API guard in Node: checks/s of stepup/server against jose by hand (alone: node bench/lib/guard.mjs)
+//   guard         the API guard in Node: checks/s of stepup/server against jose by hand (alone: node bench/lib/guard.mjs),
+//                 and the Rust guard (stepup-server: cargo bench -p stepup-server --bench guard)
 // Flags: --no-build (use pkg/ as it is), --experiments, --quick (few runs, for trying the script), --report-only,
 //        --runs=N, --roundtrips=N, --only=size,cold,tokens,roundtrip,checks,wasm,guard
 import { execFileSync } from "node:child_process";
@@ -116,6 +117,9 @@ if (only.includes("guard")) {
   log("API guard throughput (Node)");
   const { guardThroughput } = await import("../bench/lib/guard.mjs");
   results.guard = await guardThroughput({ ms: quick ? 200 : 500, rounds: quick ? 2 : 5, log });
+  log("API guard throughput (Rust)");
+  const { rustGuardThroughput } = await import("../bench/lib/guard.mjs");
+  results.guard.rust = rustGuardThroughput(root);
 }
 machine.loadEnd = loadavg();
 machine.seconds = Math.round((Date.now() - t0) / 1000);
