@@ -6,8 +6,9 @@
 //!   only when `event.origin` is our origin *and* `event.source` is the popup it opened;
 //! - or, when Cross-Origin-Opener-Policy on the provider's pages has severed `window.opener`, over a
 //!   `BroadcastChannel` named `stepup:<state>`. A `state` can leak (a URL in history or a log), and any page of
-//!   our origin can post on that channel, so a channel message is taken only once the popup was judged severed
-//!   by COOP, and only with the flow's channel secret: 128 random bits written to this tab's `sessionStorage`
+//!   our origin can post on that channel, so a channel message is taken only once the popup can no longer answer
+//!   through `window.opener` (it reads closed: COOP severed it, or it closed after relaying), and only with the
+//!   flow's channel secret: 128 random bits written to this tab's `sessionStorage`
 //!   under the channel's name just before `window.open`, which the popup inherits a copy of (HTML's
 //!   sessionStorage copy for auxiliary browsing contexts) and the callback page sends back. A page opened any
 //!   other way (a link in a mail, another tab) has no copy, so it cannot finish the flow with its own code.
@@ -392,13 +393,14 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
         })));
     }
 
-    // 2. BroadcastChannel named with the state, for when COOP severed window.opener: taken only once the popup
-    //    was judged severed, and only with the flow's channel secret (see the module docs).
+    // 2. BroadcastChannel named with the state, for when COOP severed window.opener: taken only once the popup reads
+    //    closed, and only with the flow's channel secret (see the module docs). Not only once the timing verdict
+    //    says "COOP": a BroadcastChannel message is delivered once, and one refused while that verdict is still being
+    //    made (a loaded machine, an engine that severs at the commit) would be lost for good.
     if let Some(secret) = opts.channel_secret.clone() {
         let done = done.clone();
         let state = opts.state.clone();
         let popup = popup.clone();
-        let provider = opts.provider_origin.clone();
         watch._channel = Some(Listener::channel(&channel_name(opts.state.expose()), Box::new(move |event| {
             let data = get(&event, "data");
             let Some(url) = callback_url(&data) else { return };
@@ -406,7 +408,7 @@ fn arm(popup: &Popup, opts: &WaitOptions) -> Result<(Settle<Result<String>>, Wat
             if !constant_time_eq(sent.as_bytes(), secret.expose().as_bytes()) {
                 return;
             }
-            let severed = popup.look() && popup.seen.verdict(is_watchable(&provider)) == ClosedBy::MaybeCoop;
+            let severed = popup.look();
             // The channel name already binds the state; a message for another state is not ours.
             let same_state = authorize::parse_callback(&url).ok().and_then(|p| p.state).is_some_and(|s| s == state.expose());
             if severed && same_state {

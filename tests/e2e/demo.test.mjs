@@ -172,8 +172,8 @@ describe("the demo: Stepup Bank", () => {
     await page.evaluate(() => {
       const key = Object.keys(localStorage).find((k) => k.startsWith("stepup.session "));
       const lines = localStorage.getItem(key).split("\n");
-      lines[2] = "revoked-refresh-token";
-      lines[5] = "1";
+      lines[3] = "revoked-refresh-token"; // the stored entry's lines: src/core/cache.rs encode
+      lines[6] = "1";
       localStorage.setItem(key, lines.join("\n"));
     });
     await page.reload();
@@ -445,7 +445,10 @@ describe("the demo: Stepup Bank", () => {
     await page.click("#peek-challenge");
     await page.waitForSelector("#challenge-header");
     const header = await page.textContent("#challenge-header");
-    assert.match(header, /^DPoP algs="[^"]*", error="insufficient_user_authentication", .*acr_values="http:\/\/schemas\.openid\.net\/pape\/policies\/2007\/06\/multi-factor", max_age="300"$/);
+    // The guard's RFC 9470 challenge under the DPoP scheme (RFC 9449 §7.1: with the algorithms it accepts for proofs).
+    assert.match(header, /^DPoP error="insufficient_user_authentication", /);
+    assert.match(header, /, acr_values="http:\/\/schemas\.openid\.net\/pape\/policies\/2007\/06\/multi-factor", max_age="300"(, |$)/);
+    assert.match(header, /(^|, )algs="[^"]+"/);
     const parsed = JSON.parse(await page.textContent("#challenge-parsed"));
     assert.deepEqual(parsed.acrValues, ["http://schemas.openid.net/pape/policies/2007/06/multi-factor"]);
     assert.equal(parsed.maxAge, 300);
