@@ -89,6 +89,17 @@ use crate::web::util::now_seconds;
 
 use crate::adapter;
 
+// The browser half of a guarded server function: the client that answers its step-up challenge.
+#[cfg(target_arch = "wasm32")]
+#[path = "leptos_server_fn.rs"]
+mod server_fn_client;
+#[cfg(target_arch = "wasm32")]
+pub use server_fn_client::{StepUpServerFnClient, StepUpServerFnResponse};
+/// On the server a server function's client is never used (the function runs in place): Leptos' own, so
+/// that `#[server(client = StepUpServerFnClient)]` compiles in the app's one source for both halves.
+#[cfg(not(target_arch = "wasm32"))]
+pub type StepUpServerFnClient = ::leptos::server_fn::client::browser::BrowserClient;
+
 /// The step-up state of a component tree: the client, the session as a signal, pending logins and
 /// the last error. `Copy`: capture it in as many closures as you like.
 ///
@@ -136,6 +147,7 @@ struct State {
 /// }
 /// ```
 pub fn provide_step_up(client: StepUpClient) -> StepUp {
+    StepUpServerFnClient::use_client(client.clone());
     let step_up = StepUp::new(Some(client));
     provide_context(step_up);
     step_up

@@ -32,6 +32,13 @@ pub mod leptos_app {
         }
     }
 
+    /// A server function whose calls carry the session's token and answer a step-up challenge (on the
+    /// server, `stepup_server::leptos::require_step_up` judges them; see the stepup-server crate's tests).
+    #[server(client = stepup::leptos::StepUpServerFnClient)]
+    pub async fn send_money(amount: u32) -> Result<String, ServerFnError> {
+        Ok(format!("sent {amount} €"))
+    }
+
     /// The browser's entry point: hydrate what the server rendered.
     #[cfg(feature = "hydrate")]
     pub fn hydrate() {
