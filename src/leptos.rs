@@ -25,6 +25,14 @@
 //! `provide_step_up` and the operations that need a `StepUpClient` exist in the browser only: create the
 //! client in the `hydrate` entry point and provide it around the app there.
 //!
+//! ## Server functions
+//!
+//! A `#[server(client = StepUpServerFnClient)]` function is called with the session's access token; when the
+//! server answers with an RFC 9470 step-up challenge (`stepup_server::leptos::require_step_up` in the
+//! function), the client steps up in a popup with the challenge's `acr_values` / `max_age` and calls once
+//! more. On the server `StepUpServerFnClient` is Leptos' own client (never used there), so the attribute
+//! compiles in the shared source.
+//!
 //! Popups may only open during the user's click: `require`, `login` and friends open the popup
 //! synchronously, before they return, so call them directly in the event handler (not after an
 //! `.await`). The whole app below, runnable, is in `examples/leptos`.
