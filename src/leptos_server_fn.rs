@@ -62,7 +62,18 @@ where
             let Some(client) = StepUpServerFnClient::client() else {
                 return Err(ServerFnErrorErr::Request("stepup: no StepUpClient for server functions (provide_step_up first)".into()).into_app_error());
             };
+            // Taking the request out of `BrowserRequest` drops its abort-on-drop controller, which aborts the
+            // request's signal: send a copy that follows a signal of its own (`None` would be `undefined`, which
+            // keeps the aborted one).
             let request: web_sys::Request = req.into();
+            let init = web_sys::RequestInit::new();
+            let Ok(controller) = web_sys::AbortController::new() else {
+                return Err(ServerFnErrorErr::Request("stepup: no AbortController".into()).into_app_error());
+            };
+            init.set_signal(Some(&controller.signal()));
+            let Ok(request) = web_sys::Request::new_with_request_and_init(&request, &init) else {
+                return Err(ServerFnErrorErr::Request("stepup: the server function's request could not be copied".into()).into_app_error());
+            };
             match client.fetch(request).await {
                 Ok(response) => Ok(StepUpServerFnResponse(SendWrapper::new(response))),
                 Err(e) => Err(ServerFnErrorErr::Request(format!("{}: {}", e.code(), e)).into_app_error()),
