@@ -63,6 +63,14 @@ step("clippy (wasm32, server: the stepup/server build)", () =>
 step("clippy (wasm32, no features)", () =>
   run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--", "-D", "warnings"]));
 step("cargo test (native)", () => run("cargo", ["test", "--quiet"]));
+// The Leptos / Yew adapters in a server-rendered app (tests/ssr-adapters/, a crate of its own): the server renders the
+// guards without a client (fallback, never the children), and the same source builds for the browser's hydration.
+step("adapters server-side (leptos + yew ssr render, hydrate build)", () => {
+  run("cargo", ["clippy", "--features", "leptos,yew", "--lib", "--", "-D", "warnings"]);
+  const crate = ["--manifest-path", "tests/ssr-adapters/Cargo.toml", "--target-dir", "target/ssr-adapters"];
+  run("cargo", ["test", "--quiet", ...crate, "--features", "ssr"]);
+  run("cargo", ["check", "--quiet", ...crate, "--target", "wasm32-unknown-unknown", "--features", "hydrate"]);
+});
 // The Rust API guard (the workspace's stepup-server/ crate): clippy with the panic lints and its docs, every feature;
 // then its tests (axum over loopback, keys over HTTP, a real redis-server) with the parity table make-cases.mjs signs,
 // the file the Node guard judges too (tests/guard/parity.test.mjs).

@@ -1,4 +1,5 @@
-//! [Leptos](https://leptos.dev) 0.8 adapter (feature `leptos`, wasm32 only; client-side rendering).
+//! [Leptos](https://leptos.dev) 0.8 adapter (feature `leptos`): client-side rendering, or server-side
+//! rendering with hydration from one source.
 //!
 //! - [`provide_step_up`] puts a [`StepUpClient`] into the component tree and returns a [`StepUp`] handle;
 //! - [`use_step_up`] gets that handle anywhere below: the [session as a signal](StepUp::session), the
@@ -10,7 +11,27 @@
 //!
 //! `StepUpClient` is `!Send` (it holds `Rc`s and JS values), so the handle keeps it in Leptos' local
 //! (single-thread) storage; the handle itself is `Copy + Send + Sync` and goes into any closure. Your app
-//! depends on `leptos` with the `csr` feature itself; stepup does not choose a render mode.
+//! depends on `leptos` with the render mode it wants (`csr`; or `ssr` on the server and `hydrate` in the
+//! browser); stepup does not choose one.
+//!
+//! ## Server-side rendering and hydration
+//!
+//! The module compiles for the server too (any target but wasm32), where there is no browser and no client:
+//! [`use_step_up`] returns a handle whose session is "not known yet" ([`StepUp::known`] is `false`,
+//! [`session`](StepUp::session) is `None`), and [`RequireStepUp`] renders its `fallback`, never its
+//! children, with or without a provider. In the browser the handle reports "not known yet" on its first
+//! render as well, so hydration finds exactly the HTML the server sent; an effect then reads the client's
+//! session (before the browser paints: a client-side-rendered app shows no flash of the fallback).
+//! `provide_step_up` and the operations that need a `StepUpClient` exist in the browser only: create the
+//! client in the `hydrate` entry point and provide it around the app there.
+//!
+//! ## Server functions
+//!
+//! A `#[server(client = StepUpServerFnClient)]` function is called with the session's access token; when the
+//! server answers with an RFC 9470 step-up challenge (`stepup_server::leptos::require_step_up` in the
+//! function), the client steps up in a popup with the challenge's `acr_values` / `max_age` and calls once
+//! more. On the server `StepUpServerFnClient` is Leptos' own client (never used there), so the attribute
+//! compiles in the shared source.
 //!
 //! Popups may only open during the user's click: `require`, `login` and friends open the popup
 //! synchronously, before they return, so call them directly in the event handler (not after an
@@ -55,22 +76,37 @@
 //! }
 //! ```
 
-#![cfg(target_arch = "wasm32")]
-
+#[cfg(target_arch = "wasm32")]
 use alloc::boxed::Box;
+#[cfg(target_arch = "wasm32")]
 use alloc::string::String;
+#[cfg(target_arch = "wasm32")]
 use core::time::Duration;
 
 use ::leptos::prelude::*;
+#[cfg(target_arch = "wasm32")]
 use wasm_bindgen_futures::spawn_local;
 
 use crate::core::error::{Error, Result};
 use crate::core::policy::StepUpPolicy;
 use crate::core::session::Session;
+#[cfg(target_arch = "wasm32")]
 use crate::web::client::{AuthorizeOptions, LocalFuture, RedirectResult, StepUpClient, StepUpOptions};
+#[cfg(target_arch = "wasm32")]
 use crate::web::util::now_seconds;
 
 use crate::adapter;
+
+// The browser half of a guarded server function: the client that answers its step-up challenge.
+#[cfg(target_arch = "wasm32")]
+#[path = "leptos_server_fn.rs"]
+mod server_fn_client;
+#[cfg(target_arch = "wasm32")]
+pub use server_fn_client::{StepUpServerFnClient, StepUpServerFnResponse};
+/// On the server a server function's client is never used (the function runs in place): Leptos' own, so
+/// that `#[server(client = StepUpServerFnClient)]` compiles in the app's one source for both halves.
+#[cfg(not(target_arch = "wasm32"))]
+pub type StepUpServerFnClient = ::leptos::server_fn::client::browser::BrowserClient;
 
 /// The step-up state of a component tree: the client, the session as a signal, pending logins and
 /// the last error. `Copy`: capture it in as many closures as you like.
@@ -93,14 +129,19 @@ impl core::fmt::Debug for StepUp {
 /// The signals behind a [`StepUp`] (all arena handles, so `Copy + Send + Sync`).
 #[derive(Clone, Copy, Debug)]
 struct State {
+    #[cfg(target_arch = "wasm32")]
     client: StoredValue<Option<StepUpClient>, LocalStorage>,
     session: RwSignal<Option<Session>>,
+    /// Whether the client's session has been read: never on the server, and not before the first render in
+    /// the browser (so the first render after hydration is the server's).
+    known: RwSignal<bool>,
     error: RwSignal<Option<Error>, LocalStorage>,
     in_flight: RwSignal<u32>,
     /// Bumped by the guards' timers: reading it makes a judgement depend on the passing of time.
     clock: RwSignal<u64>,
 }
 
+#[cfg(target_arch = "wasm32")]
 /// Provide `client` to this component and everything below it; returns the handle that
 /// [`use_step_up`] returns there. Call it in a component (it uses the reactive owner).
 ///
@@ -114,6 +155,7 @@ struct State {
 /// }
 /// ```
 pub fn provide_step_up(client: StepUpClient) -> StepUp {
+    StepUpServerFnClient::use_client(client.clone());
     let step_up = StepUp::new(Some(client));
     provide_context(step_up);
     step_up
@@ -121,19 +163,27 @@ pub fn provide_step_up(client: StepUpClient) -> StepUp {
 
 /// The handle [`provide_step_up`] provided above this component.
 ///
-/// Without a provider it returns a handle with no client (and logs a console warning): its session is
-/// `None`, nothing is satisfied, and every operation fails with `invalid_config`. It never panics.
+/// Without a provider it returns a handle with no client (in the browser it also logs a console warning):
+/// its session is not known and `None`, nothing is satisfied, and every operation fails with
+/// `invalid_config`. It never panics. On the server that is the normal case.
 pub fn use_step_up() -> StepUp {
     use_context::<StepUp>().unwrap_or_else(|| {
-        web_sys::console::warn_1(&"stepup: use_step_up() without provide_step_up() above it".into());
-        StepUp::new(None)
+        #[cfg(target_arch = "wasm32")]
+        {
+            web_sys::console::warn_1(&"stepup: use_step_up() without provide_step_up() above it".into());
+            StepUp::new(None)
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        StepUp::new()
     })
 }
 
+#[cfg(target_arch = "wasm32")]
 /// Counts a flow as pending while it lives; decrements on drop, so a future that is dropped
 /// unfinished does not leave `pending` stuck at `true`.
 struct InFlight(State);
 
+#[cfg(target_arch = "wasm32")]
 impl InFlight {
     fn start(state: State) -> InFlight {
         state.in_flight.update(|n| *n = n.saturating_add(1));
@@ -142,12 +192,14 @@ impl InFlight {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.in_flight.try_update(|n| *n = n.saturating_sub(1));
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 impl State {
     fn client(&self) -> Option<StepUpClient> {
         self.client.try_get_value().flatten()
@@ -185,9 +237,11 @@ impl State {
 }
 
 impl StepUp {
+    #[cfg(target_arch = "wasm32")]
     fn new(client: Option<StepUpClient>) -> StepUp {
         let state = State {
             session: RwSignal::new(client.as_ref().and_then(StepUpClient::session)),
+            known: RwSignal::new(false),
             client: StoredValue::new_local(client),
             error: RwSignal::new_local(None),
             in_flight: RwSignal::new(0),
@@ -199,20 +253,49 @@ impl StepUp {
                 state.session.try_set(s.cloned());
             });
             let _ = StoredValue::new_local(listener);
+            // Effects run after the first render (hydration included) and before the browser paints: the
+            // first render agrees with the server's HTML, the next one shows the real session.
+            let known = state.known;
+            Effect::new(move |_| {
+                known.try_set(true);
+            });
         }
         // The action's closure runs synchronously inside `dispatch`, so the popup opens in the click.
         let require = Action::new_local(move |policy: &StepUpPolicy| state.require_step_up(policy, StepUpOptions::default()));
         StepUp { state, require }
     }
 
+    /// The server's handle: no client, nothing known.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn new() -> StepUp {
+        let state = State {
+            session: RwSignal::new(None),
+            known: RwSignal::new(false),
+            error: RwSignal::new_local(None),
+            in_flight: RwSignal::new(0),
+            clock: RwSignal::new(0),
+        };
+        let require = Action::new_local(|_: &StepUpPolicy| core::future::ready(Err(adapter::no_client())));
+        StepUp { state, require }
+    }
+
     /// The client, or `None` when there is no provider.
+    #[cfg(target_arch = "wasm32")]
     pub fn client(&self) -> Option<StepUpClient> {
         self.state.client()
     }
 
-    /// The current session (the last login that passed every check), as a signal.
+    /// Whether the session is known: `false` on the server and on the first render in the browser (so that
+    /// hydration finds the server's HTML), `true` once the client's session has been read.
+    pub fn known(&self) -> Signal<bool> {
+        self.state.known.into()
+    }
+
+    /// The current session (the last login that passed every check), as a signal; `None` while it is not
+    /// [known](Self::known).
     pub fn session(&self) -> Signal<Option<Session>> {
-        self.state.session.into()
+        let (known, session) = (self.state.known, self.state.session);
+        Signal::derive(move || if known.try_get().unwrap_or(false) { session.try_get().flatten() } else { None })
     }
 
     /// The error of the last operation started through this handle; cleared when the next starts.
@@ -230,18 +313,38 @@ impl StepUp {
 
     /// Whether the session satisfies `policy` now (reactive: tracks the session, and the clock the
     /// [`RequireStepUp`] guards keep). The same decision [`StepUpClient::require_step_up`] makes.
+    ///
+    /// Not known yet (the server, the first render in the browser) satisfies nothing.
     pub fn satisfies(&self, policy: &StepUpPolicy) -> bool {
         self.state.clock.track();
-        let client = self.client();
         // `try_`: a handle that outlived its provider answers "no" instead of panicking.
-        self.state.session.try_with(|s| adapter::judge(client.as_ref(), s.as_ref(), policy, now_seconds()).satisfied).unwrap_or(false)
+        if !self.state.known.try_get().unwrap_or(false) {
+            return false;
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let client = self.client();
+            self.state.session.try_with(|s| adapter::judge(client.as_ref(), s.as_ref(), policy, now_seconds()).satisfied).unwrap_or(false)
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = policy;
+            false
+        }
     }
 
     /// Require `policy` (a popup step-up when the session does not satisfy it). Call it directly in a
     /// click handler. The outcome lands in [`session`](Self::session) / [`error`](Self::error), and
-    /// in [`require_action`](Self::require_action)'s value.
+    /// in [`require_action`](Self::require_action)'s value. On the server (no clicks there) it only
+    /// records the `invalid_config` error.
     pub fn require(&self, policy: StepUpPolicy) {
+        #[cfg(target_arch = "wasm32")]
         self.require.dispatch_local(policy);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = policy;
+            self.state.error.try_set(Some(adapter::no_client()));
+        }
     }
 
     /// The Leptos [`Action`] behind [`require`](Self::require): its `pending()`, `input()` and
@@ -264,6 +367,7 @@ impl StepUp {
         self.require
     }
 
+    #[cfg(target_arch = "wasm32")]
     /// [`StepUpClient::require_step_up`] through this handle: opens the popup now (or navigates away in
     /// redirect mode), returns the future of the session, and keeps the signals up to date.
     pub fn require_step_up(&self, policy: &StepUpPolicy, options: StepUpOptions) -> LocalFuture<Result<Session>> {
@@ -272,10 +376,15 @@ impl StepUp {
 
     /// Sign in with a popup at whatever level the provider does by default (no `acr_values`). Call it
     /// directly in a click handler; the outcome lands in [`session`](Self::session) / [`error`](Self::error).
+    /// On the server it only records the `invalid_config` error.
     pub fn login(&self) {
+        #[cfg(target_arch = "wasm32")]
         spawn_local(drop_result(self.login_with_popup(AuthorizeOptions::default())));
+        #[cfg(not(target_arch = "wasm32"))]
+        self.state.error.try_set(Some(adapter::no_client()));
     }
 
+    #[cfg(target_arch = "wasm32")]
     /// [`StepUpClient::login_with_popup`] through this handle (opens the popup now).
     pub fn login_with_popup(&self, options: AuthorizeOptions) -> LocalFuture<Result<Session>> {
         let Some(client) = self.client() else { return ready(Err(adapter::no_client())) };
@@ -283,12 +392,14 @@ impl StepUp {
         self.state.track(flow)
     }
 
+    #[cfg(target_arch = "wasm32")]
     /// [`StepUpClient::login_with_redirect`]: the tab leaves for the provider.
     pub fn login_with_redirect(&self, options: AuthorizeOptions, app_state: Option<String>) -> Result<()> {
         let client = self.client().ok_or_else(adapter::no_client)?;
         client.login_with_redirect(options, app_state)
     }
 
+    #[cfg(target_arch = "wasm32")]
     /// [`StepUpClient::handle_redirect_callback`], then updates the session signal.
     pub async fn handle_redirect_callback(&self, url: Option<String>) -> Result<RedirectResult> {
         let client = self.client().ok_or_else(adapter::no_client)?;
@@ -299,6 +410,7 @@ impl StepUp {
         result
     }
 
+    #[cfg(target_arch = "wasm32")]
     /// [`StepUpClient::fetch`] (Bearer token, RFC 9470 step-up and one retry), then updates the session
     /// signal, which a step-up inside may have changed.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
@@ -311,28 +423,40 @@ impl StepUp {
     /// Forget the session ([`StepUpClient::logout`]: RP-initiated logout when the provider has an
     /// `end_session_endpoint`, which navigates away).
     pub fn logout(&self, return_to: Option<&str>) -> Result<()> {
-        let client = self.client().ok_or_else(adapter::no_client)?;
-        let result = client.logout(return_to);
-        self.state.refresh();
-        result
+        #[cfg(target_arch = "wasm32")]
+        {
+            let client = self.client().ok_or_else(adapter::no_client)?;
+            let result = client.logout(return_to);
+            self.state.refresh();
+            result
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = return_to;
+            Err(adapter::no_client())
+        }
     }
 
     /// Read the session from the client again. Not needed: the handle follows every change of the client's
     /// session by itself (`on_session_change`); kept for existing code.
     pub fn refresh(&self) {
+        #[cfg(target_arch = "wasm32")]
         self.state.refresh();
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 fn ready<T: 'static>(value: T) -> LocalFuture<T> {
     Box::pin(core::future::ready(value))
 }
 
+#[cfg(target_arch = "wasm32")]
 async fn drop_result(flow: LocalFuture<Result<Session>>) {
     let _ = flow.await;
 }
 
-/// Renders `children` while the session satisfies `policy`, else `fallback` (default: nothing).
+/// Renders `children` while the session satisfies `policy`, else `fallback` (default: nothing). On the
+/// server, and on the first render in the browser, the session is not known yet: `fallback`.
 ///
 /// It judges again when the session changes, and arms a timer for the moment the answer may change
 /// (the tokens expire, or `auth_time` becomes older than the policy's `max_age`).
@@ -368,6 +492,7 @@ pub fn RequireStepUp(
 ) -> impl IntoView {
     let step_up = use_step_up();
     // Re-judge when the answer may change with time: one timer at a time, cleared on re-run and unmount.
+    #[cfg(target_arch = "wasm32")]
     Effect::new(move |_| {
         step_up.state.clock.track();
         let client = step_up.client();

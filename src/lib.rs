@@ -68,8 +68,8 @@ mod js;
 // The API guard's exports for Node (`stepup/server`), a wasm build of its own (scripts/build.mjs).
 #[cfg(all(feature = "server", target_arch = "wasm32"))]
 mod server;
-// What the Leptos and Yew adapters share (judging a session for guards, re-check timers).
-#[cfg(all(target_arch = "wasm32", any(feature = "leptos", feature = "yew")))]
+// What the Leptos and Yew adapters share (judging a session for guards, re-check timers; on the server: nothing known).
+#[cfg(any(feature = "leptos", feature = "yew"))]
 mod adapter;
 #[cfg(feature = "leptos")]
 pub mod leptos;

@@ -1,4 +1,5 @@
-//! [Yew](https://yew.rs) 0.23 adapter (feature `yew`, wasm32 only; client-side rendering).
+//! [Yew](https://yew.rs) 0.23 adapter (feature `yew`): client-side rendering, or server-side rendering
+//! with hydration from one source.
 //!
 //! - [`StepUpProvider`] puts a [`StepUpClient`] into the component tree (a Yew context);
 //! - the [`use_step_up`] hook returns a [`StepUpHandle`]: the session, the last error, whether a login is
@@ -7,7 +8,14 @@
 //!   `fallback` (typically a button that calls `require`). It renders again when the session changes
 //!   and when freshness (`max_age`) or the tokens run out.
 //!
-//! Your app depends on `yew` with the `csr` feature itself; stepup does not choose a render mode.
+//! Your app depends on `yew` with the render mode it wants (`csr`; or `ssr` on the server and `hydration`
+//! in the browser); stepup does not choose one.
+//!
+//! On the server (any target but wasm32) there is no browser and no client: [`use_step_up`] returns a
+//! handle whose session is "not known yet" ([`StepUpHandle::known`] is `false`), and [`RequireStepUp`]
+//! renders its `fallback`, never its children. In the browser the provider's first render reports "not
+//! known yet" too, so hydration finds the server's HTML; an effect then reads the client's session.
+//! [`StepUpProvider`] and the operations that need a `StepUpClient` exist in the browser only.
 //!
 //! Popups may only open during the user's click: `require`, `login` and friends open the popup
 //! synchronously, before they return, so call them directly in the callback (not after an `.await`).
@@ -61,31 +69,40 @@
 //! }
 //! ```
 
-#![cfg(target_arch = "wasm32")]
-
+#[cfg(target_arch = "wasm32")]
 use alloc::boxed::Box;
 use alloc::rc::Rc;
+#[cfg(target_arch = "wasm32")]
 use alloc::string::String;
+#[cfg(target_arch = "wasm32")]
 use core::cell::Cell;
+#[cfg(target_arch = "wasm32")]
 use core::time::Duration;
 
 use ::yew::prelude::*;
+#[cfg(target_arch = "wasm32")]
 use wasm_bindgen_futures::spawn_local;
 
-use crate::core::error::{Error, Result};
+use crate::core::error::Error;
+#[cfg(target_arch = "wasm32")]
+use crate::core::error::Result;
 use crate::core::policy::StepUpPolicy;
 use crate::core::session::Session;
+#[cfg(target_arch = "wasm32")]
 use crate::web::client::{AuthorizeOptions, LocalFuture, RedirectResult, StepUpClient, StepUpOptions};
+#[cfg(target_arch = "wasm32")]
 use crate::web::util::now_seconds;
 
 use crate::adapter;
 
+#[cfg(target_arch = "wasm32")]
 /// Whether `a` and `b` are the same client (clones share their state). `StepUpClient` has no
 /// `PartialEq`; Yew props that carry one can compare with this.
 pub fn same_client(a: &StepUpClient, b: &StepUpClient) -> bool {
     a == b
 }
 
+#[cfg(target_arch = "wasm32")]
 fn same_optional_client(a: Option<&StepUpClient>, b: Option<&StepUpClient>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => same_client(a, b),
@@ -97,17 +114,22 @@ fn same_optional_client(a: Option<&StepUpClient>, b: Option<&StepUpClient>) -> b
 /// What the provider renders from.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct State {
+    /// Whether the client's session has been read: never on the server, and not on the provider's first
+    /// render (so the first render after hydration is the server's).
+    known: bool,
     session: Option<Session>,
     error: Option<Error>,
     in_flight: u32,
 }
 
+// On the server nothing happens after the first render: only the browser sends these.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 enum Msg {
     /// A flow began: count it, forget the last error.
     Started,
     /// A flow ended: the client's session now, and the flow's error if it failed.
     Ended { session: Option<Session>, error: Option<Error> },
-    /// The client's session now (after a call that may have changed it).
+    /// The client's session now (after a call that may have changed it): from then on it is known.
     Session(Option<Session>),
 }
 
@@ -128,7 +150,10 @@ impl Reducible for State {
                     next.error = error;
                 }
             }
-            Msg::Session(session) => next.session = session,
+            Msg::Session(session) => {
+                next.session = session;
+                next.known = true;
+            }
         }
         if next == *self {
             self
@@ -146,29 +171,37 @@ impl Reducible for State {
 /// tab (a logout there ends the session here, and guards fall back at once).
 #[derive(Clone)]
 pub struct StepUpHandle {
+    #[cfg(target_arch = "wasm32")]
     client: Option<StepUpClient>,
     /// The state as of the provider's render. A snapshot, not the reducer handle: that one reads the
     /// live state, so the context would always compare equal and consumers would never re-render.
     state: Rc<State>,
     /// `None` without a provider.
+    #[cfg(target_arch = "wasm32")]
     dispatcher: Option<UseReducerDispatcher<State>>,
 }
 
 impl PartialEq for StepUpHandle {
     fn eq(&self, other: &Self) -> bool {
-        self.state == other.state && same_optional_client(self.client.as_ref(), other.client.as_ref())
+        #[cfg(target_arch = "wasm32")]
+        if !same_optional_client(self.client.as_ref(), other.client.as_ref()) {
+            return false;
+        }
+        self.state == other.state
     }
 }
 
 impl core::fmt::Debug for StepUpHandle {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("StepUpHandle")
-            .field("client", &self.client.is_some())
-            .field("state", &self.state)
-            .finish()
+        #[cfg(target_arch = "wasm32")]
+        let client = self.client.is_some();
+        #[cfg(not(target_arch = "wasm32"))]
+        let client = false;
+        f.debug_struct("StepUpHandle").field("client", &client).field("state", &self.state).finish()
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 /// Ends a flow when dropped (finished or abandoned), so `pending` never stays stuck.
 struct InFlight {
     client: StepUpClient,
@@ -176,25 +209,35 @@ struct InFlight {
     error: Option<Error>,
 }
 
+#[cfg(target_arch = "wasm32")]
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.dispatcher.dispatch(Msg::Ended { session: self.client.session(), error: self.error.take() });
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 fn ready<T: 'static>(value: T) -> LocalFuture<T> {
     Box::pin(core::future::ready(value))
 }
 
 impl StepUpHandle {
     /// The client, or `None` without a [`StepUpProvider`] above.
+    #[cfg(target_arch = "wasm32")]
     pub fn client(&self) -> Option<&StepUpClient> {
         self.client.as_ref()
     }
 
-    /// The current session (the last login that passed every check) as of this render.
+    /// Whether the session is known: `false` on the server and on the provider's first render (so that
+    /// hydration finds the server's HTML), `true` once the client's session has been read.
+    pub fn known(&self) -> bool {
+        self.state.known
+    }
+
+    /// The current session (the last login that passed every check) as of this render; `None` while it is
+    /// not [known](Self::known).
     pub fn session(&self) -> Option<&Session> {
-        self.state.session.as_ref()
+        self.state.session.as_ref().filter(|_| self.state.known)
     }
 
     /// The error of the last operation started through a handle of this provider; cleared when the next
@@ -209,18 +252,30 @@ impl StepUpHandle {
     }
 
     /// Whether the session satisfies `policy` now: the decision [`StepUpClient::require_step_up`] makes.
+    /// Not known yet (the server, the provider's first render) satisfies nothing.
     pub fn satisfies(&self, policy: &StepUpPolicy) -> bool {
-        adapter::judge(self.client(), self.session(), policy, now_seconds()).satisfied
+        #[cfg(target_arch = "wasm32")]
+        return adapter::judge(self.client(), self.session(), policy, now_seconds()).satisfied;
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = policy;
+            false
+        }
     }
 
     /// Require `policy` (a popup step-up when the session does not satisfy it). Call it directly in a
     /// click callback; the outcome re-renders the tree ([`session`](Self::session), [`error`](Self::error)).
+    /// On the server (no clicks there) it does nothing.
     pub fn require(&self, policy: StepUpPolicy) {
+        #[cfg(target_arch = "wasm32")]
         spawn_local(drop_result(self.require_step_up(&policy, StepUpOptions::default())));
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = policy;
     }
 
     /// [`StepUpClient::require_step_up`] through this handle: opens the popup now (or navigates away in
     /// redirect mode) and returns the future of the session; the tree re-renders when it ends.
+    #[cfg(target_arch = "wasm32")]
     ///
     /// ```no_run
     /// # use stepup::{yew::use_step_up, StepUpOptions, StepUpPolicy};
@@ -247,11 +302,13 @@ impl StepUpHandle {
     }
 
     /// Sign in with a popup at the provider's default level (no `acr_values`). Call it directly in a
-    /// click callback.
+    /// click callback. On the server it does nothing.
     pub fn login(&self) {
+        #[cfg(target_arch = "wasm32")]
         spawn_local(drop_result(self.login_with_popup(AuthorizeOptions::default())));
     }
 
+    #[cfg(target_arch = "wasm32")]
     /// [`StepUpClient::login_with_popup`] through this handle (opens the popup now).
     pub fn login_with_popup(&self, options: AuthorizeOptions) -> LocalFuture<Result<Session>> {
         let Some(client) = &self.client else { return ready(Err(adapter::no_client())) };
@@ -259,12 +316,14 @@ impl StepUpHandle {
         self.track(flow)
     }
 
+    #[cfg(target_arch = "wasm32")]
     /// [`StepUpClient::login_with_redirect`]: the tab leaves for the provider.
     pub fn login_with_redirect(&self, options: AuthorizeOptions, app_state: Option<String>) -> Result<()> {
         let client = self.client.as_ref().ok_or_else(adapter::no_client)?;
         client.login_with_redirect(options, app_state)
     }
 
+    #[cfg(target_arch = "wasm32")]
     /// [`StepUpClient::handle_redirect_callback`]; the tree re-renders with the new session.
     pub async fn handle_redirect_callback(&self, url: Option<String>) -> Result<RedirectResult> {
         let client = self.client.clone().ok_or_else(adapter::no_client)?;
@@ -277,6 +336,7 @@ impl StepUpHandle {
         result
     }
 
+    #[cfg(target_arch = "wasm32")]
     /// [`StepUpClient::fetch`] (Bearer token, RFC 9470 step-up and one retry); the tree re-renders if
     /// a step-up inside changed the session.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
@@ -288,27 +348,38 @@ impl StepUpHandle {
 
     /// Forget the session ([`StepUpClient::logout`]: RP-initiated logout when the provider has an
     /// `end_session_endpoint`, which navigates away).
-    pub fn logout(&self, return_to: Option<&str>) -> Result<()> {
-        let client = self.client.as_ref().ok_or_else(adapter::no_client)?;
-        let result = client.logout(return_to);
-        self.refresh();
-        result
+    pub fn logout(&self, return_to: Option<&str>) -> crate::core::error::Result<()> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let client = self.client.as_ref().ok_or_else(adapter::no_client)?;
+            let result = client.logout(return_to);
+            self.refresh();
+            result
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = return_to;
+            Err(adapter::no_client())
+        }
     }
 
     /// Read the session from the client again. Not needed: the provider follows every change of the
     /// client's session by itself (`on_session_change`); kept for existing code.
     pub fn refresh(&self) {
+        #[cfg(target_arch = "wasm32")]
         if let (Some(client), Some(dispatcher)) = (&self.client, &self.dispatcher) {
             dispatcher.dispatch(Msg::Session(client.session()));
         }
     }
 
+    #[cfg(target_arch = "wasm32")]
     fn start(&self, client: &StepUpClient) -> Option<InFlight> {
         let dispatcher = self.dispatcher.clone()?;
         dispatcher.dispatch(Msg::Started);
         Some(InFlight { client: client.clone(), dispatcher, error: None })
     }
 
+    #[cfg(target_arch = "wasm32")]
     fn track(&self, flow: LocalFuture<Result<Session>>) -> LocalFuture<Result<Session>> {
         let Some(client) = &self.client else { return flow };
         let Some(mut pending) = self.start(client) else { return flow };
@@ -323,10 +394,12 @@ impl StepUpHandle {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 async fn drop_result(flow: LocalFuture<Result<Session>>) {
     let _ = flow.await;
 }
 
+#[cfg(target_arch = "wasm32")]
 /// Properties of [`StepUpProvider`].
 #[derive(Properties, Clone)]
 pub struct StepUpProviderProps {
@@ -336,6 +409,7 @@ pub struct StepUpProviderProps {
     pub children: Html,
 }
 
+#[cfg(target_arch = "wasm32")]
 impl PartialEq for StepUpProviderProps {
     fn eq(&self, other: &Self) -> bool {
         same_client(&self.client, &other.client) && self.children == other.children
@@ -352,9 +426,11 @@ impl PartialEq for StepUpProviderProps {
 /// html! { <StepUpProvider {client}><App /></StepUpProvider> }
 /// # }
 /// ```
+#[cfg(target_arch = "wasm32")]
 #[function_component]
 pub fn StepUpProvider(props: &StepUpProviderProps) -> Html {
     let client = props.client.clone();
+    // Not known on the first render (the server's, when hydrating); the effect below reads the session.
     let state = use_reducer(|| State { session: client.session(), ..State::default() });
     {
         // A different client: take its session, and follow its changes until the next one (or unmount).
@@ -376,9 +452,11 @@ pub fn StepUpProvider(props: &StepUpProviderProps) -> Html {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 /// A client compared by identity, as a hook dependency.
 struct ClientKey(StepUpClient);
 
+#[cfg(target_arch = "wasm32")]
 impl PartialEq for ClientKey {
     fn eq(&self, other: &Self) -> bool {
         same_client(&self.0, &other.0)
@@ -387,14 +465,20 @@ impl PartialEq for ClientKey {
 
 /// The [`StepUpHandle`] of the nearest [`StepUpProvider`].
 ///
-/// Without a provider it returns a handle with no client (and logs a console warning): its session is
-/// `None`, nothing is satisfied, and every operation fails with `invalid_config`. It never panics.
+/// Without a provider it returns a handle with no client (in the browser it also logs a console warning):
+/// its session is not known and `None`, nothing is satisfied, and every operation fails with
+/// `invalid_config`. It never panics. On the server that is the normal case.
 #[hook]
 pub fn use_step_up() -> StepUpHandle {
     let handle = use_context::<StepUpHandle>();
     handle.unwrap_or_else(|| {
-        web_sys::console::warn_1(&"stepup: use_step_up() without a <StepUpProvider> above it".into());
-        StepUpHandle { client: None, state: Rc::default(), dispatcher: None }
+        #[cfg(target_arch = "wasm32")]
+        {
+            web_sys::console::warn_1(&"stepup: use_step_up() without a <StepUpProvider> above it".into());
+            StepUpHandle { client: None, state: Rc::default(), dispatcher: None }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        StepUpHandle { state: Rc::default() }
     })
 }
 
@@ -411,7 +495,8 @@ pub struct RequireStepUpProps {
     pub children: Html,
 }
 
-/// Renders `children` while the session satisfies `policy`, else `fallback` (default: nothing).
+/// Renders `children` while the session satisfies `policy`, else `fallback` (default: nothing). On the
+/// server, and on the provider's first render in the browser, the session is not known yet: `fallback`.
 ///
 /// It renders again when the session changes, and arms a timer for the moment the answer may change
 /// (the tokens expire, or `auth_time` becomes older than the policy's `max_age`).
@@ -434,9 +519,17 @@ pub struct RequireStepUpProps {
 #[function_component]
 pub fn RequireStepUp(props: &RequireStepUpProps) -> Html {
     let step_up = use_step_up();
+    #[cfg(not(target_arch = "wasm32"))]
+    let satisfied = step_up.satisfies(&props.policy);
+    #[cfg(target_arch = "wasm32")]
     let tick = use_state(|| 0_u64);
+    #[cfg(target_arch = "wasm32")]
     let now = now_seconds();
+    #[cfg(target_arch = "wasm32")]
     let judgement = adapter::judge(step_up.client(), step_up.session(), &props.policy, now);
+    #[cfg(target_arch = "wasm32")]
+    let satisfied = judgement.satisfied;
+    #[cfg(target_arch = "wasm32")]
     {
         // One timer for the moment the answer may change; cancelled when the deadline changes or on unmount.
         let setter = tick.setter();
@@ -456,7 +549,7 @@ pub fn RequireStepUp(props: &RequireStepUpProps) -> Html {
             move || cancelled.set(true)
         });
     }
-    if judgement.satisfied {
+    if satisfied {
         props.children.clone()
     } else {
         props.fallback.clone()

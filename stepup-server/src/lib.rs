@@ -30,7 +30,8 @@
 //! - `tower`: [`StepUpLayer`]; `axum`: the extractors and `IntoResponse` for [`Rejection`];
 //! - `jwks-http`: keys from the issuer's `jwks_uri` (discovered unless given), over HTTPS with hyper-util
 //!   and rustls. Without it, give the JWKS inline ([`ApiGuardBuilder::jwks_json`]);
-//! - `redis`: [`RedisReplayStore`], a DPoP replay store shared by every instance of an API.
+//! - `redis`: [`RedisReplayStore`], a DPoP replay store shared by every instance of an API;
+//! - `leptos`: [`leptos::require_step_up`] inside a Leptos `#[server]` function (leptos_axum).
 //!
 //! ## Why ring
 //! Signatures are verified by [`ring`], no crypto of our own. ring is audited, it is the default provider
@@ -56,6 +57,8 @@ mod verify;
 mod tower;
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "leptos")]
+pub mod leptos;
 
 pub use guard::{ApiGuard, ApiGuardBuilder};
 pub use rejection::Rejection;
