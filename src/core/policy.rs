@@ -63,6 +63,30 @@ impl StepUpPolicy {
         let amr = hardware_key.then(|| AmrPolicy { any_of: vec![String::from("hwk"), String::from("sc")], all_of: Vec::new() });
         Ok(StepUpPolicy { acr: None, amr, mfa: true, max_age: Some(max_age) })
     }
+
+    /// The policy as the JS contract's `StepUpPolicy` (camelCase JSON text; an empty `anyOf` / `allOf` left out):
+    /// what `policyPreset` returns from the browser entry and from `stepup/server`.
+    pub fn to_json(&self) -> String {
+        let mut w = super::json::ObjectWriter::new();
+        if let Some(acr) = &self.acr {
+            w.strings("acr", acr);
+        }
+        if let Some(AmrPolicy { any_of, all_of }) = &self.amr {
+            let mut amr = super::json::ObjectWriter::new();
+            if !any_of.is_empty() {
+                amr.strings("anyOf", any_of);
+            }
+            if !all_of.is_empty() {
+                amr.strings("allOf", all_of);
+            }
+            w.raw("amr", &amr.finish());
+        }
+        w.boolean("mfa", self.mfa);
+        if let Some(m) = self.max_age {
+            w.uint("maxAge", m);
+        }
+        w.finish()
+    }
 }
 
 /// Required authentication methods (RFC 8176 `amr` values, or the provider's own names).
@@ -325,6 +349,19 @@ mod tests {
     }
     const NOW: i64 = 1_700_000_000;
     const MFA: &str = DEFAULT_STEP_UP_ACR;
+
+    #[test]
+    fn policies_as_the_contracts_json() {
+        let text = |name: &str| StepUpPolicy::preset(name).unwrap().to_json();
+        assert_eq!(text("nist-aal2"), r#"{"mfa":true,"maxAge":86400}"#);
+        assert_eq!(text("nist-aal3"), r#"{"amr":{"anyOf":["hwk","sc"]},"mfa":true,"maxAge":43200}"#);
+        assert_eq!(text("pci-dss"), r#"{"mfa":true,"maxAge":900}"#);
+        let all = StepUpPolicy { acr: Some(s(&["a"])), amr: Some(AmrPolicy { any_of: vec![], all_of: s(&["otp"]) }), mfa: false, max_age: None };
+        assert_eq!(all.to_json(), r#"{"acr":["a"],"amr":{"allOf":["otp"]},"mfa":false}"#);
+        // What it writes, the option reader reads back as the same policy.
+        let back = crate::core::options::policy(Some(&crate::core::json::parse(&all.to_json(), ErrorCode::InvalidConfig).unwrap())).unwrap();
+        assert_eq!(back, all);
+    }
 
     #[test]
     fn presets_are_what_tokens_can_show_and_unknown_names_fail() {

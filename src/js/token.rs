@@ -60,6 +60,13 @@ pub fn validate_id_token_claims(
     run().js().map(|c| parsed(&c))
 }
 
+/// A compliance preset's policy (docs/COMPLIANCE.md), the one `stepup/server` and Rust's `StepUpPolicy::preset` judge
+/// by: `"nist-aal2"`, `"nist-aal3"` or `"pci-dss"`. Any other name throws `invalid_config`, never a lax policy.
+#[wasm_bindgen(js_name = policyPreset, unchecked_return_type = "StepUpPolicy")]
+pub fn policy_preset(#[wasm_bindgen(unchecked_param_type = "\"nist-aal2\" | \"nist-aal3\" | \"pci-dss\"")] name: &str) -> Result<JsValue, JsValue> {
+    policy::StepUpPolicy::preset(name).map(|p| parsed(&p.to_json())).js()
+}
+
 /// Judge an authentication (the claims of an ID token, or a Session's `claims`) against a policy.
 #[wasm_bindgen(js_name = evaluateStepUp, unchecked_return_type = "StepUpDecision")]
 pub fn evaluate_step_up(

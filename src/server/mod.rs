@@ -12,7 +12,7 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::guard::{self, GuardConfig, GuardPolicy, GuardRequest, Pending, Rejection, Verified};
 use crate::core::json::{self, Json, ObjectWriter};
 use crate::core::jwk::{self, Jwks, VerificationPlan};
-use crate::core::policy::{AmrPolicy, StepUpPolicy};
+use crate::core::policy::StepUpPolicy;
 use crate::core::base64url;
 
 /// An error for JS: `{ code, message, claim? }` as JSON text, which the driver throws as a `StepUpError`.
@@ -151,27 +151,6 @@ pub fn jwks_max_age(cache_control: Option<String>) -> f64 {
 #[wasm_bindgen(js_name = policyPreset)]
 pub fn policy_preset(name: &str) -> Result<String, JsValue> {
     let p = StepUpPolicy::preset(name).map_err(|e| error_json(&e))?;
-    Ok(policy_json(&p))
+    Ok(p.to_json())
 }
 
-fn policy_json(p: &StepUpPolicy) -> String {
-    let mut w = ObjectWriter::new();
-    if let Some(acr) = &p.acr {
-        w.strings("acr", acr);
-    }
-    if let Some(AmrPolicy { any_of, all_of }) = &p.amr {
-        let mut amr = ObjectWriter::new();
-        if !any_of.is_empty() {
-            amr.strings("anyOf", any_of);
-        }
-        if !all_of.is_empty() {
-            amr.strings("allOf", all_of);
-        }
-        w.raw("amr", &amr.finish());
-    }
-    w.boolean("mfa", p.mfa);
-    if let Some(m) = p.max_age {
-        w.uint("maxAge", m);
-    }
-    w.finish()
-}

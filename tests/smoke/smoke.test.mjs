@@ -102,6 +102,13 @@ test("evaluateStepUp judges acr, amr and auth_time", async () => {
   assert.deepEqual([bad.err.code, bad.err.claim], ["invalid_config", "mfa"]);
 });
 
+test("policyPreset: the compliance presets stepup/server and Rust judge by; an unknown name is invalid_config", async () => {
+  assert.deepEqual((await call("stepup.policyPreset", "nist-aal2")).ok, { mfa: true, maxAge: 86400 });
+  assert.deepEqual((await call("stepup.policyPreset", "nist-aal3")).ok, { amr: { anyOf: ["hwk", "sc"] }, mfa: true, maxAge: 43200 });
+  assert.deepEqual((await call("stepup.policyPreset", "pci-dss")).ok, { mfa: true, maxAge: 900 });
+  for (const name of ["hipaa", "NIST-AAL2", ""]) assert.equal((await call("stepup.policyPreset", name)).err.code, "invalid_config", name);
+});
+
 test("an argument JSON cannot hold is invalid_config, never a raw exception: a function, a bigint, a cycle, a throwing getter, nesting past 64", async () => {
   const seen = await page.evaluate(([c, now]) => {
     const cyclic = { mfa: true };
