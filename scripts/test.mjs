@@ -67,7 +67,7 @@ step("cargo test (native)", () => run("cargo", ["test", "--quiet"]));
 // guards without a client (fallback, never the children), and the same source builds for the browser's hydration.
 step("adapters server-side (leptos + yew ssr render, hydrate build)", () => {
   run("cargo", ["clippy", "--features", "leptos,yew", "--lib", "--", "-D", "warnings"]);
-  const crate = ["--manifest-path", "tests/ssr-adapters/Cargo.toml", "--target-dir", "target/ssr-adapters"];
+  const crate = ["--manifest-path", "tests/ssr-adapters/Cargo.toml", "--target-dir", "target/leptos-ssr"];
   run("cargo", ["test", "--quiet", ...crate, "--features", "ssr"]);
   run("cargo", ["check", "--quiet", ...crate, "--target", "wasm32-unknown-unknown", "--features", "hydrate"]);
 });

@@ -125,7 +125,9 @@ pub(super) fn attach(inner: &Rc<Inner>) {
             inner.end_flows();
             inner.sign_out(false);
         } else {
-            super::task::spawn(async move { inner.reload(true).await });
+            super::task::spawn(async move {
+                inner.reload(true).await;
+            });
         }
     }));
     // Only localStorage changes reach other tabs as storage events: other locations listen to the channel alone.
@@ -213,10 +215,10 @@ impl Inner {
     /// Take what storage holds now (another tab may have renewed, signed in or out), once verified: an empty,
     /// unreadable, foreign or unverifiable entry reads as no session (and is left where it is). `notify`: tell
     /// the listeners when the session changed. A read overtaken by a newer read or by a write of this tab while
-    /// its tokens were being verified is dropped.
-    async fn reload(&self, notify: bool) {
+    /// its tokens were being verified is dropped: then `false` (the newer read has yet to land).
+    async fn reload(&self, notify: bool) -> bool {
         if self.cache.location == CacheLocation::Memory {
-            return;
+            return true;
         }
         let ticket = self.cache.reads.get().wrapping_add(1);
         self.cache.reads.set(ticket);
@@ -226,7 +228,7 @@ impl Inner {
             None => None,
         };
         if self.cache.reads.get() != ticket {
-            return;
+            return false;
         }
         let (session, tokens) = match restored {
             Some((s, t)) => (Some(s), t),
@@ -246,6 +248,7 @@ impl Inner {
             *self.cache.tokens.borrow_mut() = tokens;
             *self.session.borrow_mut() = session;
         }
+        true
     }
 
     /// A stored entry made a session: its login's ID token (and its own, after a refresh) verified again, the
@@ -334,7 +337,14 @@ impl Inner {
                 }
             }
         }
-        self.reload(true).await;
+        // A read dropped for a newer one (another tab's storage event arrived while this one verified) says nothing
+        // of what storage holds: read again, so the refresh token spent below is the newest. Bounded, since a
+        // script can write storage without end.
+        for _ in 0..4 {
+            if self.reload(true).await {
+                break;
+            }
+        }
         if let Some(t) = self.cached(key) {
             return Ok(t);
         }

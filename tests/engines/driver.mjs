@@ -258,7 +258,7 @@ export async function runIn(page, action, arg) {
     window.outcomes.push({ pending: true });
     Promise.resolve().then(() => fn(a)).then(
       (value) => { window.outcomes[i] = { ok: true, value, at: performance.now() }; },
-      (e) => { window.outcomes[i] = { ok: false, code: e?.code, error: e?.error, message: String(e?.message ?? e), acrValues: e?.acrValues, at: performance.now() }; },
+      (e) => { window.outcomes[i] = { ok: false, code: e?.code, error: e?.error, message: String(e?.message ?? e), acrValues: e?.acrValues, cause: e?.cause === undefined ? undefined : `${e.cause?.name}: ${e.cause?.message ?? e.cause}`, at: performance.now() }; },
     );
     return i;
   }, [action.toString(), arg ?? null]);
