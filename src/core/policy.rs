@@ -64,14 +64,16 @@ impl StepUpPolicy {
         Ok(StepUpPolicy { acr: None, amr, mfa: true, max_age: Some(max_age) })
     }
 
-    /// The policy as the JS contract's `StepUpPolicy` (camelCase JSON text; an empty `anyOf` / `allOf` left out):
-    /// what `policyPreset` returns from the browser entry and from `stepup/server`.
+    /// The policy as the JS contract's `StepUpPolicy` (camelCase JSON text; an empty `anyOf` / `allOf` left out, and
+    /// `amr` when both are: no requirement either way): what `policyPreset` returns from the browser entry and from
+    /// `stepup/server`, and the form a redirect transaction stores. Read back by `options::policy`, the text is
+    /// written again unchanged, which the transaction's seal relies on.
     pub fn to_json(&self) -> String {
         let mut w = super::json::ObjectWriter::new();
         if let Some(acr) = &self.acr {
             w.strings("acr", acr);
         }
-        if let Some(AmrPolicy { any_of, all_of }) = &self.amr {
+        if let Some(AmrPolicy { any_of, all_of }) = self.amr.as_ref().filter(|a| !a.any_of.is_empty() || !a.all_of.is_empty()) {
             let mut amr = super::json::ObjectWriter::new();
             if !any_of.is_empty() {
                 amr.strings("anyOf", any_of);

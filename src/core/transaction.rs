@@ -86,25 +86,6 @@ impl Transaction {
     }
 }
 
-/// The policy in the camelCase shape `options::policy` reads back.
-fn policy_text(p: &StepUpPolicy) -> String {
-    let mut w = ObjectWriter::new();
-    if let Some(acr) = &p.acr {
-        w.strings("acr", acr);
-    }
-    if let Some(amr) = &p.amr {
-        let mut a = ObjectWriter::new();
-        a.strings("anyOf", &amr.any_of);
-        a.strings("allOf", &amr.all_of);
-        w.raw("amr", &a.finish());
-    }
-    w.boolean("mfa", p.mfa);
-    if let Some(m) = p.max_age {
-        w.uint("maxAge", m);
-    }
-    w.finish()
-}
-
 /// The stored text of `tx` (read back by [`decode`]).
 pub fn encode(tx: &Transaction) -> String {
     let mut w = ObjectWriter::new();
@@ -122,7 +103,7 @@ pub fn encode(tx: &Transaction) -> String {
         w.uint("maxAge", m);
     }
     if let Some(policy) = &tx.policy {
-        w.raw("policy", &policy_text(policy));
+        w.raw("policy", &policy.to_json());
     }
     w.optional_string("appState", &tx.app_state);
     w.optional_string("user", &p.user);
@@ -249,9 +230,9 @@ mod tests {
     fn the_text_is_the_camel_case_object() {
         let text = encode(&full());
         assert!(text.starts_with(r#"{"issuer":"https://idp.example/","clientId":"app","state":"st\"ate","nonce":"n\\once""#), "{text}");
-        assert!(text.contains(r#""acrValues":["urn:a","b\u0001"],"maxAge":300,"policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"],"allOf":[]},"mfa":true,"maxAge":60}"#), "{text}");
+        assert!(text.contains(r#""acrValues":["urn:a","b\u0001"],"maxAge":300,"policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"]},"mfa":true,"maxAge":60}"#), "{text}");
         assert!(text.ends_with(r#""user":"alice","scope":"openid mfa","createdAt":1700000000}"#), "{text}");
-        let whole = r#"{"issuer":"https://idp.example/","clientId":"app","state":"st\"ate","nonce":"n\\once","verifier":"v","redirectUri":"https://app.example/cb","acrValues":["urn:a","b\u0001"],"maxAge":300,"policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"],"allOf":[]},"mfa":true,"maxAge":60},"appState":"{\"returnTo\":\"/transfer\\n\"}","user":"alice","scope":"openid mfa","createdAt":1700000000}"#;
+        let whole = r#"{"issuer":"https://idp.example/","clientId":"app","state":"st\"ate","nonce":"n\\once","verifier":"v","redirectUri":"https://app.example/cb","acrValues":["urn:a","b\u0001"],"maxAge":300,"policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"]},"mfa":true,"maxAge":60},"appState":"{\"returnTo\":\"/transfer\\n\"}","user":"alice","scope":"openid mfa","createdAt":1700000000}"#;
         assert_eq!(text, whole);
         let bare = Transaction { created_at: -1, ..Transaction::default() };
         assert_eq!(encode(&bare), r#"{"issuer":"","clientId":"","state":"","nonce":"","verifier":"","redirectUri":"","createdAt":-1}"#);
@@ -303,7 +284,7 @@ mod tests {
         // A same-tab writer strips or weakens what the answer is judged by: the seal no longer matches.
         let text = encode(&tx);
         for altered in [
-            text.replace(r#""policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"],"allOf":[]},"mfa":true,"maxAge":60},"#, ""),
+            text.replace(r#""policy":{"acr":["urn:a"],"amr":{"anyOf":["otp"]},"mfa":true,"maxAge":60},"#, ""),
             text.replace(r#""mfa":true"#, r#""mfa":false"#),
             text.replace(r#""acrValues":["urn:a","b\u0001"],"#, ""),
             text.replace(r#""maxAge":300,"#, ""),
@@ -313,6 +294,14 @@ mod tests {
             assert_ne!(altered, text);
             let e = check_seal(&decode(&altered).unwrap()).unwrap_err();
             assert_eq!(e.code(), "state_mismatch", "{altered}");
+        }
+        // Every shape of policy reads back as it was written: a sealed transaction stays sealed.
+        for amr in [None, Some(AmrPolicy::default()), Some(AmrPolicy { any_of: vec![], all_of: vec!["otp".into()] })] {
+            let mut t = full();
+            t.pending.state = "random-part".into();
+            t.policy = Some(StepUpPolicy { acr: Some(vec![]), amr, mfa: false, max_age: None });
+            t.pending.state = seal(&t);
+            assert!(check_seal(&decode(&encode(&t)).unwrap()).is_ok(), "{}", encode(&t));
         }
         // An unsealed state, or one whose hash was cut, is refused too.
         for state in ["random-part", "random-part.", "random-part.AAAA"] {
